@@ -1,0 +1,57 @@
+"""Defaults of the product, each with its source (SPEC section or cited fact).
+
+Every value here can be overridden: loaders and rules take keyword options, and
+scenario files set them. Nothing in this module imports the rest of the project.
+"""
+
+from __future__ import annotations
+
+# --- patients.csv defaults (SPEC §4) ---------------------------------------
+RESERVOIR_ML: float = 30.0  # Intera 3000 reservoir, about 30 mL (SPEC §8)
+VISIT_MINUTES: int = 60  # a home refill visit takes about an hour (SPEC §8)
+FLOXURIDINE_EXTRA_MINUTES: int = 15  # +15 min when the next fill is floxuridine (SPEC §4)
+EARLIEST_ARRIVAL: str = "08:00"
+LATEST_ARRIVAL: str = "17:00"
+
+# --- nurses.csv defaults (SPEC §4) -----------------------------------------
+WORKDAYS: str = "Mon;Tue;Wed;Thu;Fri"
+SHIFT_START: str = "08:00"
+SHIFT_END: str = "18:00"
+MAX_VISITS_PER_DAY: int = 5  # home-infusion productivity is 4–5 visits a day (SPEC §8)
+MAX_DRIVE_MINUTES_ONE_WAY: int = 240
+MAX_OVERTIME_MINUTES: int = 60
+HOURLY_COST: float = 55.0
+OVERTIME_MULTIPLIER: float = 1.5  # SPEC §4
+
+# --- refill windows (SPEC §5) ----------------------------------------------
+PRESCRIBED_INTERVAL_DAYS: dict[str, int] = {
+    "floxuridine": 14,
+    "heparinized_saline": 14,
+    "saline": 14,
+    "glycerin": 42,
+}
+FLOW_FACTOR: dict[str, float] = {  # viscosity factor on the pump's nominal rate
+    "floxuridine": 1.0,
+    "heparinized_saline": 1.0,
+    "saline": 1.0,
+    "glycerin": 0.3,  # a full pump lasts about 8 weeks on glycerin (SPEC §1, §5)
+}
+EARLY_DAYS: dict[str, int] = {  # by the fill now in the pump
+    "floxuridine": 1,  # an early refill cuts the chemo course short
+    "heparinized_saline": 3,
+    "saline": 3,
+    "glycerin": 3,
+}
+LATE_DAYS: int = 1
+RESERVE_MARGIN_DAYS: int = 1
+
+# --- costs (SPEC §5, §8) ---------------------------------------------------
+IRS_MILEAGE_RATE_PER_MILE: float = 0.725  # IRS business rate 2026
+KM_PER_MILE: float = 1.609344
+
+# --- data validation -------------------------------------------------------
+MAX_PRESCRIBED_INTERVAL_DAYS: int = 120  # anything longer is a typo, not a regimen
+MAX_FLOW_ML_PER_DAY: float = 10.0  # HAI pumps run at 0.5–3 mL/day; above 10 is a typo
+
+# --- network ---------------------------------------------------------------
+ALLOW_NETWORK: bool = False  # no network calls unless the user configures them (SPEC §7)
