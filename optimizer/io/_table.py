@@ -1,0 +1,165 @@
+"""Read a CSV, Parquet or Excel table into rows of strings, with located errors."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from optimizer.errors import DataError, Problem
+
+SUFFIXES: tuple[str, ...] = (".csv", ".parquet", ".xlsx", ".xls")
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A table as strings: ``rows[i]`` is spreadsheet row ``i + 2`` (the header is row 1)."""
+
+    path: Path
+    columns: list[str]
+    rows: list[dict[str, str]]
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @staticmethod
+    def row_number(index: int) -> int:
+        return index + 2
+
+
+def _cell(value: object) -> str:
+    """One cell of Parquet/Excel as the text a CSV would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date,)):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    try:  # pandas NaT / NA
+        import pandas as pd
+
+        if value is pd.NaT or value is pd.NA:
+            return ""
+        if isinstance(value, pd.Timestamp):
+            return _cell(value.to_pydatetime())
+    except ImportError:  # pragma: no cover
+        pass
+    return str(value).strip()
+
+
+def _problem(path: Path, message: str, row: int | None = None, column: str | None = None) -> DataError:
+    return DataError([Problem(path.name, row, column, message)])
+
+
+def read_table(path: Path, *, sheet: str, expected: set[str]) -> RawTable:
+    """Read ``path`` (CSV, Parquet or Excel sheet ``sheet``) as strings.
+
+    Raises :class:`DataError` for files that cannot be read as a table at all:
+    empty, wrong delimiter, missing sheet, unreadable.
+    """
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _read_csv(path, expected)
+    if suffix == ".parquet":
+        import pandas as pd
+
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises many types
+            raise _problem(path, f"cannot read Parquet file: {exc}") from None
+        return _from_records(path, list(frame.columns), frame.to_dict("records"))
+    if suffix in (".xlsx", ".xls"):
+        return _read_excel(path, sheet)
+    raise _problem(path, f"unsupported file type {suffix!r}; use one of {', '.join(SUFFIXES)}")
+
+
+def _from_records(path: Path, columns: list[object], records: list[dict]) -> RawTable:
+    names = [str(c).strip() for c in columns]
+    rows = [{str(k).strip(): _cell(v) for k, v in rec.items()} for rec in records]
+    if not names:
+        raise _problem(path, "the file is empty (no header row)")
+    return RawTable(path, names, rows)
+
+
+def _read_csv(path: Path, expected: set[str]) -> RawTable:
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise _problem(path, "the file is empty (no header row)")
+    try:
+        text = raw.decode("utf-8-sig")  # a UTF-8 byte order mark is accepted
+    except UnicodeDecodeError as exc:
+        raise _problem(path, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8 CSV") from None
+    lines = text.splitlines()
+    header = next(csv.reader([lines[0]]))
+    names = [h.strip() for h in header]
+    if len(names) == 1 and ";" in names[0]:
+        parts = {p.strip() for p in names[0].split(";")}
+        hint = " (its columns look right)" if parts & expected else ""
+        raise _problem(
+            path,
+            f"the header is one column separated by ';'{hint}: the file is semicolon-delimited; "
+            "save it as comma-separated CSV",
+            1,
+        )
+    if len(names) == 1 and "\t" in names[0]:
+        raise _problem(path, "the file is tab-delimited; save it as comma-separated CSV", 1)
+    reader = csv.reader(lines[1:])
+    rows: list[dict[str, str]] = []
+    problems: list[Problem] = []
+    for i, values in enumerate(reader):
+        if not any(v.strip() for v in values):
+            rows.append({})  # blank line: kept so row numbers stay right, skipped later
+            continue
+        if len(values) > len(names):
+            extra = values[len(names):]
+            if any(v.strip() for v in extra):
+                problems.append(
+                    Problem(path.name, i + 2, None,
+                            f"{len(values)} fields but the header has {len(names)}")
+                )
+        rows.append({n: (values[j].strip() if j < len(values) else "") for j, n in enumerate(names)})
+    if problems:
+        raise DataError(problems)
+    return RawTable(path, names, rows)
+
+
+def _read_excel(path: Path, sheet: str) -> RawTable:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise _problem(path, f"cannot read Excel workbook: {exc}") from None
+    names = {ws.title.strip().lower(): ws.title for ws in book.worksheets}
+    if sheet.lower() not in names:
+        present = ", ".join(repr(ws.title) for ws in book.worksheets)
+        raise _problem(path, f"the workbook has no sheet named {sheet!r} (sheets: {present})")
+    ws = book[names[sheet.lower()]]
+    values = list(ws.iter_rows(values_only=True))
+    book.close()
+    if not values or not any(v is not None for v in values[0]):
+        raise _problem(path, f"sheet {sheet!r} is empty (no header row)")
+    header = [_cell(v) for v in values[0]]
+    while header and header[-1] == "":
+        header.pop()
+    rows = []
+    for rec in values[1:]:
+        cells = [_cell(v) for v in rec]
+        if not any(cells):
+            rows.append({})
+            continue
+        rows.append({h: (cells[j] if j < len(cells) else "") for j, h in enumerate(header)})
+    return RawTable(path, header, rows)

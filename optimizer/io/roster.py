@@ -1,0 +1,370 @@
+"""Load patients, nurses and time off (SPEC §4) into a validated :class:`Roster`.
+
+Every problem of every file is collected and raised together as one
+:class:`~optimizer.errors.DataError`; nothing is returned half-valid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from optimizer import settings
+from optimizer.domain import Infusate, Nurse, Patient, Roster, TimeOff
+from optimizer.errors import DataError, Problem, ProblemCollector
+from optimizer.io import _fields as F
+from optimizer.io._table import SUFFIXES, RawTable, read_table
+
+__all__ = ["load_roster", "find_table", "PATIENT_COLUMNS", "NURSE_COLUMNS", "TIME_OFF_COLUMNS"]
+
+PATIENT_COLUMNS = (
+    "patient_id", "lat", "lon", "zip", "state", "reservoir_ml", "flow_ml_per_day",
+    "last_fill_date", "last_fill_infusate", "last_fill_volume_ml", "next_infusate",
+    "prescribed_interval_days", "visit_minutes", "earliest_arrival", "latest_arrival",
+    "preferred_nurse_id", "active",
+)
+NURSE_COLUMNS = (
+    "nurse_id", "lat", "lon", "zip", "home_state", "multistate_license", "state_licenses",
+    "hai_certified", "chemo_certified", "workdays", "shift_start", "shift_end",
+    "max_visits_per_day", "max_drive_minutes_one_way", "max_overtime_minutes", "hourly_cost",
+)
+TIME_OFF_COLUMNS = ("nurse_id", "date")
+_REQUIRED = {
+    "patients": ("patient_id", "flow_ml_per_day", "last_fill_date", "last_fill_infusate"),
+    "nurses": ("nurse_id",),
+    "time_off": ("nurse_id", "date"),
+}
+_INFUSATES = ", ".join(i.value for i in Infusate)
+
+
+def find_table(data_dir: Path, name: str, *, required: bool = True) -> Path | None:
+    """The file for table ``name`` in ``data_dir`` (``name.csv``, ``.parquet``, ``.xlsx``)."""
+    found = [data_dir / f"{name}{s}" for s in SUFFIXES if (data_dir / f"{name}{s}").exists()]
+    if len(found) > 1:
+        raise DataError([Problem(str(data_dir), None, None,
+                                 f"several files for {name}: {', '.join(p.name for p in found)}; keep one")])
+    if not found:
+        if required:
+            raise DataError([Problem(str(data_dir), None, None,
+                                     f"no {name}.csv (or .parquet/.xlsx) in this folder")])
+        return None
+    return found[0]
+
+
+class _Row:
+    """Parses the cells of one row, recording located problems instead of raising."""
+
+    def __init__(self, table: RawTable, index: int, errors: ProblemCollector):
+        self.values = table.rows[index]
+        self.number = RawTable.row_number(index)
+        self.errors = errors
+        self.ok = True
+
+    def text(self, column: str) -> str:
+        return self.values.get(column, "").strip()
+
+    def get(self, column: str, parse: Callable[[str], object], default: object = None,
+            *, required: bool = False) -> object:
+        text = self.text(column)
+        if not text:
+            if required:
+                self.fail(column, "required value is empty")
+            return default
+        try:
+            return parse(text)
+        except ValueError as exc:
+            self.fail(column, str(exc))
+            return default
+
+    def fail(self, column: str | None, message: str) -> None:
+        self.errors.add(self.number, column, message)
+        self.ok = False
+
+
+def _check_columns(table: RawTable, kind: str, errors: ProblemCollector) -> None:
+    for col in _REQUIRED[kind]:
+        if col not in table.columns:
+            errors.add(1, col, "required column is missing")
+    dupes = [c for c, n in Counter(table.columns).items() if n > 1 and c]
+    for col in dupes:
+        errors.add(1, col, "column appears more than once")
+    if kind in ("patients", "nurses"):
+        has_ll = "lat" in table.columns and "lon" in table.columns
+        if not has_ll and "zip" not in table.columns:
+            errors.add(1, "lat", "need lat and lon columns, or a zip column")
+    if not any(table.rows) and kind != "time_off":
+        errors.add(2, None, "no data rows (the file has only a header)")
+
+
+def _location(row: _Row, *, zip_lookup, what: str) -> tuple[float, float, str | None, str | None] | None:
+    """(lat, lon, zip, zip_state) from lat/lon or a ZIP centroid; records problems."""
+    lat_t, lon_t = row.text("lat"), row.text("lon")
+    zip5 = row.get("zip", F.parse_zip)
+    if lat_t or lon_t:
+        lat = row.get("lat", lambda t: F.parse_float(t, lo=-90, hi=90), required=True)
+        lon = row.get("lon", lambda t: F.parse_float(t, lo=-180, hi=180), required=True)
+        if lat is None or lon is None:
+            return None
+        return float(lat), float(lon), zip5, None
+    if zip5 is None:
+        if not row.text("zip"):
+            row.fail("lat", f"{what} location missing: give lat and lon, or zip")
+        return None
+    hit = zip_lookup(zip5)
+    if hit is None:
+        row.fail("zip", f"unknown ZIP code {zip5}")
+        return None
+    return hit[0], hit[1], zip5, hit[2]
+
+
+def _resolve_states(
+    rows: list[tuple[_Row, tuple[float, float, str | None, str | None]]],
+    given_column: str,
+    states_of,
+    state_codes: frozenset[str],
+) -> list[str | None]:
+    """State of every located row: derived by point-in-polygon, checked against the given one."""
+    import numpy as np
+
+    if not rows:
+        return []
+    lats = np.array([loc[0] for _, loc in rows])
+    lons = np.array([loc[1] for _, loc in rows])
+    derived = states_of(lats, lons)
+    out: list[str | None] = []
+    for (row, loc), found in zip(rows, derived):
+        given = row.text(given_column).upper()
+        if given and given not in state_codes:
+            row.fail(given_column, f"unknown state code {row.text(given_column)!r}")
+            out.append(None)
+            continue
+        if found is None:
+            where = "zip" if not (row.text("lat") or row.text("lon")) else "lat"
+            row.fail(where, f"location ({loc[0]:.4f}, {loc[1]:.4f}) is outside the US states and DC")
+            out.append(None)
+            continue
+        if given and given != found:
+            row.fail(given_column, f"state {given} does not match the location, which is in {found}")
+            out.append(None)
+            continue
+        out.append(str(found))
+    return out
+
+
+def _load_patients(table: RawTable, *, as_of: dt.date, nurse_ids: set[str] | None,
+                   geo, errors: ProblemCollector) -> list[Patient]:
+    _check_columns(table, "patients", errors)
+    if errors.problems:
+        return []
+    seen: dict[str, int] = {}
+    parsed: list[tuple[_Row, dict]] = []
+    located: list[tuple[_Row, tuple]] = []
+    for i, values in enumerate(table.rows):
+        if not values:
+            continue
+        row = _Row(table, i, errors)
+        pid = row.get("patient_id", str, required=True)
+        if pid is not None:
+            if pid in seen:
+                row.fail("patient_id", f"duplicate patient_id {pid!r} (first on row {seen[pid]})")
+            else:
+                seen[pid] = row.number
+        loc = _location(row, zip_lookup=geo.zip_centroid, what="home")
+        reservoir = row.get("reservoir_ml", lambda t: F.parse_float(t, lo=0, lo_open=True),
+                            settings.RESERVOIR_ML)
+        flow = row.get("flow_ml_per_day",
+                       lambda t: F.parse_float(t, lo=0, hi=settings.MAX_FLOW_ML_PER_DAY, lo_open=True),
+                       required=True)
+        last = row.get("last_fill_date", F.parse_date, required=True)
+        if isinstance(last, dt.date) and last > as_of:
+            row.fail("last_fill_date", f"date {last} is in the future (data as of {as_of})")
+        infusate = row.get("last_fill_infusate", _infusate, required=True)
+        volume = row.get("last_fill_volume_ml", lambda t: F.parse_float(t, lo=0, lo_open=True))
+        if volume is not None and reservoir is not None and volume > reservoir:
+            row.fail("last_fill_volume_ml", f"{volume:g} mL exceeds the reservoir ({reservoir:g} mL)")
+        nxt = row.get("next_infusate", _infusate)
+        interval = row.get("prescribed_interval_days",
+                           lambda t: F.parse_int(t, lo=1, hi=settings.MAX_PRESCRIBED_INTERVAL_DAYS))
+        visit = row.get("visit_minutes", lambda t: F.parse_int(t, lo=1, hi=600))
+        early = row.get("earliest_arrival", F.parse_hhmm, F.parse_hhmm(settings.EARLIEST_ARRIVAL))
+        late = row.get("latest_arrival", F.parse_hhmm, F.parse_hhmm(settings.LATEST_ARRIVAL))
+        if early is not None and late is not None and late < early:
+            row.fail("latest_arrival", f"latest_arrival {late:%H:%M} is before earliest_arrival {early:%H:%M}")
+        preferred = row.get("preferred_nurse_id", str)
+        if preferred is not None and nurse_ids is not None and preferred not in nurse_ids:
+            row.fail("preferred_nurse_id", f"no nurse with nurse_id {preferred!r} in nurses")
+        active = row.get("active", F.parse_bool, True)
+        if loc is not None:
+            located.append((row, loc))
+        if not row.ok:
+            continue
+        nxt = nxt if nxt is not None else infusate.next_by_protocol()
+        parsed.append((row, dict(
+            patient_id=pid, lat=loc[0], lon=loc[1], zip=loc[2],
+            reservoir_ml=reservoir, flow_ml_per_day=flow, last_fill_date=last,
+            last_fill_infusate=infusate, last_fill_volume_ml=volume if volume is not None else reservoir,
+            next_infusate=nxt,
+            prescribed_interval_days=interval if interval is not None
+            else settings.PRESCRIBED_INTERVAL_DAYS[infusate.value],
+            visit_minutes=visit if visit is not None else settings.VISIT_MINUTES
+            + (settings.FLOXURIDINE_EXTRA_MINUTES if nxt is Infusate.FLOXURIDINE else 0),
+            earliest_arrival=early, latest_arrival=late, preferred_nurse_id=preferred,
+            active=active,
+        )))
+    states = _resolve_states(located, "state", geo.states_of, geo.STATE_CODES)
+    state_by_row = {row.number: s for (row, _), s in zip(located, states)}
+    out = []
+    for row, fields in parsed:
+        if row.ok and state_by_row.get(row.number):
+            out.append(Patient(state=state_by_row[row.number], **fields))
+    return out
+
+
+def _infusate(text: str) -> Infusate:
+    try:
+        return Infusate(text.strip().lower())
+    except ValueError:
+        raise ValueError(f"unknown infusate {text!r} (use one of: {_INFUSATES})") from None
+
+
+def _licenses(codes: frozenset[str]) -> Callable[[str], frozenset[str]]:
+    def parse(text: str) -> frozenset[str]:
+        states = [s.strip().upper() for s in text.replace(",", ";").split(";") if s.strip()]
+        bad = [s for s in states if s not in codes]
+        if bad:
+            raise ValueError(f"unknown state code(s) {', '.join(bad)}")
+        return frozenset(states)
+    return parse
+
+
+def _load_nurses(table: RawTable, *, geo, errors: ProblemCollector) -> list[Nurse]:
+    _check_columns(table, "nurses", errors)
+    if errors.problems:
+        return []
+    seen: dict[str, int] = {}
+    parsed: list[tuple[_Row, dict]] = []
+    located: list[tuple[_Row, tuple]] = []
+    for i, values in enumerate(table.rows):
+        if not values:
+            continue
+        row = _Row(table, i, errors)
+        nid = row.get("nurse_id", str, required=True)
+        if nid is not None:
+            if nid in seen:
+                row.fail("nurse_id", f"duplicate nurse_id {nid!r} (first on row {seen[nid]})")
+            else:
+                seen[nid] = row.number
+        loc = _location(row, zip_lookup=geo.zip_centroid, what="home base")
+        fields = dict(
+            nurse_id=nid,
+            multistate_license=row.get("multistate_license", F.parse_bool, False),
+            state_licenses=row.get("state_licenses", _licenses(geo.STATE_CODES), frozenset()),
+            hai_certified=row.get("hai_certified", F.parse_bool, True),
+            chemo_certified=row.get("chemo_certified", F.parse_bool, False),
+            workdays=row.get("workdays", F.parse_weekdays, F.parse_weekdays(settings.WORKDAYS)),
+            shift_start=row.get("shift_start", F.parse_hhmm, F.parse_hhmm(settings.SHIFT_START)),
+            shift_end=row.get("shift_end", F.parse_hhmm, F.parse_hhmm(settings.SHIFT_END)),
+            max_visits_per_day=row.get("max_visits_per_day", lambda t: F.parse_int(t, lo=1, hi=50),
+                                       settings.MAX_VISITS_PER_DAY),
+            max_drive_minutes_one_way=row.get("max_drive_minutes_one_way",
+                                              lambda t: F.parse_int(t, lo=1, hi=24 * 60),
+                                              settings.MAX_DRIVE_MINUTES_ONE_WAY),
+            max_overtime_minutes=row.get("max_overtime_minutes", lambda t: F.parse_int(t, lo=0, hi=12 * 60),
+                                         settings.MAX_OVERTIME_MINUTES),
+            hourly_cost=row.get("hourly_cost", lambda t: F.parse_float(t, lo=0, hi=10_000),
+                                settings.HOURLY_COST),
+        )
+        start, end = fields["shift_start"], fields["shift_end"]
+        if start is not None and end is not None and end <= start:
+            row.fail("shift_end", f"shift_end {end:%H:%M} is not after shift_start {start:%H:%M}")
+        if loc is not None:
+            located.append((row, loc))
+        if row.ok and loc is not None:
+            fields.update(lat=loc[0], lon=loc[1], zip=loc[2])
+            parsed.append((row, fields))
+    states = _resolve_states(located, "home_state", geo.states_of, geo.STATE_CODES)
+    state_by_row = {row.number: s for (row, _), s in zip(located, states)}
+    return [Nurse(home_state=state_by_row[r.number], **f)
+            for r, f in parsed if r.ok and state_by_row.get(r.number)]
+
+
+def _load_time_off(table: RawTable, *, nurse_ids: set[str] | None, errors: ProblemCollector) -> list[TimeOff]:
+    _check_columns(table, "time_off", errors)
+    if errors.problems:
+        return []
+    out = []
+    for i, values in enumerate(table.rows):
+        if not values:
+            continue
+        row = _Row(table, i, errors)
+        nid = row.get("nurse_id", str, required=True)
+        if nid is not None and nurse_ids is not None and nid not in nurse_ids:
+            row.fail("nurse_id", f"no nurse with nurse_id {nid!r} in nurses")
+        day = row.get("date", F.parse_date, required=True)
+        if row.ok:
+            out.append(TimeOff(nid, day))
+    return out
+
+
+def _read(path: Path, kind: str, errors: ProblemCollector, expected: tuple[str, ...]) -> RawTable | None:
+    try:
+        return read_table(path, sheet=kind, expected=set(expected))
+    except DataError as exc:
+        errors.extend(exc.problems)
+        return None
+
+
+def load_roster(data_dir: str | Path, *, as_of: dt.date | None = None) -> Roster:
+    """Load ``patients``, ``nurses`` and optional ``time_off`` tables from ``data_dir``.
+
+    Parameters
+    ----------
+    data_dir
+        Folder with ``patients.csv``, ``nurses.csv`` and optionally ``time_off.csv``
+        (or ``.parquet`` / ``.xlsx`` with a sheet named like the table).
+    as_of
+        The data date: a ``last_fill_date`` after it is an error. Defaults to today.
+
+    Raises
+    ------
+    DataError
+        With every problem of every file, each naming file, row and column.
+    """
+    import geodata
+
+    data_dir = Path(data_dir)
+    as_of = as_of or dt.date.today()
+    problems: list[Problem] = []
+    paths = {}
+    for kind in ("patients", "nurses", "time_off"):
+        try:
+            paths[kind] = find_table(data_dir, kind, required=kind != "time_off")
+        except DataError as exc:
+            problems.extend(exc.problems)
+    n_err = ProblemCollector(paths["nurses"].name if paths.get("nurses") else "nurses")
+    nurses: list[Nurse] = []
+    nurse_ids: set[str] | None = None
+    if paths.get("nurses"):
+        table = _read(paths["nurses"], "nurses", n_err, NURSE_COLUMNS)
+        if table is not None:
+            nurses = _load_nurses(table, geo=geodata, errors=n_err)
+            if "nurse_id" in table.columns:  # checks cross-references even when rows are bad
+                nurse_ids = {r.get("nurse_id", "").strip() for r in table.rows if r}
+    p_err = ProblemCollector(paths["patients"].name if paths.get("patients") else "patients")
+    patients: list[Patient] = []
+    if paths.get("patients"):
+        table = _read(paths["patients"], "patients", p_err, PATIENT_COLUMNS)
+        if table is not None:
+            patients = _load_patients(table, as_of=as_of, nurse_ids=nurse_ids, geo=geodata, errors=p_err)
+    t_err = ProblemCollector(paths["time_off"].name if paths.get("time_off") else "time_off")
+    time_off: list[TimeOff] = []
+    if paths.get("time_off"):
+        table = _read(paths["time_off"], "time_off", t_err, TIME_OFF_COLUMNS)
+        if table is not None:
+            time_off = _load_time_off(table, nurse_ids=nurse_ids, errors=t_err)
+    problems += p_err.problems + n_err.problems + t_err.problems
+    if problems:
+        raise DataError(problems)
+    return Roster(tuple(patients), tuple(nurses), frozenset(time_off))
