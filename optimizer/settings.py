@@ -55,3 +55,12 @@ MAX_FLOW_ML_PER_DAY: float = 10.0  # HAI pumps run at 0.5–3 mL/day; above 10 i
 
 # --- network ---------------------------------------------------------------
 ALLOW_NETWORK: bool = False  # no network calls unless the user configures them (SPEC §7)
+
+# --- planner objective tiers, in cents (SPEC §5 objective, in this order) ----
+PENALTY_MISSED_REFILL: int = 1_000_000_000  # $10M: no refill missed that can be made
+PENALTY_MISSED_OVERDUE: int = 2_000_000_000  # an overdue refill is the most urgent of all
+COST_OVERDUE_PER_DAY: int = 5_000_000  # overdue: first day a nurse can make it
+COST_LAST_RESERVE_DAY: int = 2_000_000  # $20k: fewest visits in the last reserve day
+LAST_RESERVE_DAYS: int = 1  # a visit with this many reserve days left or fewer
+COST_NOT_PREFERRED_NURSE: int = 500  # $5: continuity of care
+COST_NURSE_DAY_BALANCE: int = 100  # $1 per nurse-day used: a tie-break toward fewer, fuller days
