@@ -1,0 +1,235 @@
+"""`haiplan`: a thin command line over :mod:`optimizer.api`.
+
+Exit codes: 0 ok, 1 the plan check found violations, 2 bad input (nothing written).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from optimizer.errors import DataError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Plan home refills of HAI pumps: validate data, plan, check, map coverage.")
+log = logging.getLogger("haiplan")
+
+
+def _say(msg: str) -> None:
+    typer.echo(f"[haiplan] {msg}", err=True)
+
+
+def _fail(exc: DataError) -> None:
+    typer.echo(exc.render(limit=200), err=True)
+    typer.echo("Nothing was written.", err=True)
+    raise typer.Exit(2)
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+DataArg = typer.Argument(None, help="Data folder (patients/nurses/time_off) or scenario .yaml; "
+                                   "default: the built-in demo")
+
+
+@app.command()
+def validate(
+    data: Optional[Path] = DataArg,
+    start: Optional[dt.datetime] = typer.Option(None, formats=["%Y-%m-%d"], help="Horizon start"),
+    days: Optional[int] = typer.Option(None, min=1, max=28),
+    as_of: Optional[dt.datetime] = typer.Option(None, formats=["%Y-%m-%d"], help="Data date (default today)"),
+    out: Optional[Path] = typer.Option(None, help="Write the summary tables (CSV) to this folder"),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Validate the input files and summarize them: states, eligibility, windows, alarms."""
+    _setup_logging(verbose)
+    from optimizer import api
+    from optimizer.roster_report import summarize_roster
+
+    try:
+        roster, sc = api.load_data(data, as_of=as_of.date() if as_of else None)
+    except DataError as exc:
+        _fail(exc)
+    horizon = api.horizon_for(sc, start=start.date() if start else None, days=days)
+    s = summarize_roster(roster, horizon, provider=api.travel_provider(sc.travel.provider),
+                         rules=sc.window_rules())
+    typer.echo(f"OK: {len(roster.patients)} patients ({sum(1 for _ in roster.active_patients())} active), "
+               f"{len(roster.nurses)} nurses, {len(roster.time_off)} days off")
+    typer.echo(f"Horizon {horizon.start}..{horizon.end}: {s.refills_due} refills due, "
+               f"{s.later} windows open later")
+    typer.echo("\nBy state:\n" + s.by_state.to_string(index=False))
+    typer.echo("\nWindows per day:\n" + s.windows_per_day.to_string(index=False))
+    typer.echo(f"\nPatients with no eligible nurse at all: {len(s.no_eligible)}")
+    if len(s.no_eligible):
+        typer.echo(s.no_eligible.groupby(["state", "reason"]).size().rename("patients").to_string())
+    typer.echo(f"\nAlarms: {len(s.alarms)}")
+    if len(s.alarms):
+        typer.echo(s.alarms.groupby("alarm").size().rename("patients").to_string())
+    if out:
+        from optimizer.io.atomic import atomic_dir
+
+        with atomic_dir(out) as tmp:
+            s.by_state.to_csv(tmp / "by_state.csv", index=False)
+            s.no_eligible.to_csv(tmp / "no_eligible_nurse.csv", index=False)
+            s.windows_per_day.to_csv(tmp / "windows_per_day.csv", index=False)
+            s.alarms.to_csv(tmp / "alarms.csv", index=False)
+        typer.echo(f"\nWrote {out}/")
+
+
+@app.command()
+def synth(
+    out: Path = typer.Argument(..., help="Folder to write patients.csv, nurses.csv, time_off.csv"),
+    patients: int = typer.Option(300, min=1),
+    nurses: int = typer.Option(35, min=1),
+    seed: int = typer.Option(0),
+    states: Optional[str] = typer.Option(None, help="Footprint, e.g. 'NY;NJ;PA' (default 25 states + DC)"),
+    as_of: Optional[dt.datetime] = typer.Option(None, formats=["%Y-%m-%d"], help="Data date (default today)"),
+    chemo_share: float = typer.Option(0.6, min=0, max=1, help="Share of chemo-certified nurses"),
+) -> None:
+    """Generate a synthetic, contract-valid national roster (deterministic by seed)."""
+    from optimizer import synth as gen
+    from optimizer.io.atomic import atomic_dir
+
+    footprint = [s.strip().upper() for s in states.replace(",", ";").split(";")] if states else None
+    data = gen.generate(patients, nurses, seed=seed, states=footprint,
+                        as_of=as_of.date() if as_of else dt.date.today(), chemo_share=chemo_share)
+    with atomic_dir(out) as tmp:
+        gen.write(data, tmp)
+    typer.echo(f"Wrote {patients} patients, {nurses} nurses to {out}/")
+
+
+def _solver_options(sc, backend, time_limit, iterations, seed, workers):
+    from optimizer.planner import SolverOptions
+
+    s = sc.solver
+    return SolverOptions(backend=backend or s.backend, time_limit=time_limit or s.time_limit,
+                         max_iterations=iterations or s.max_iterations,
+                         seed=s.seed if seed is None else seed, workers=workers or s.workers)
+
+
+def _provider(sc, travel, osm):
+    from optimizer import api
+
+    name = travel or sc.travel.provider
+    osm_file = osm or sc.travel.osm_file
+    return api.travel_provider(name, osm_file=osm_file, **sc.travel.options) if name == "road" \
+        else api.travel_provider(name, **sc.travel.options)
+
+
+def _print_kpis(plan, path: Path | None) -> None:
+    k = plan.kpis()
+    typer.echo(f"Plan {plan.horizon_start} +{plan.horizon_days}d: {k['visits']} visits of "
+               f"{k['refills_due']} refills due (on-time {k['on_time_rate']:.1%}), "
+               f"{k['nurses_used']} nurses on {k['nurse_days']} nurse-days")
+    typer.echo(f"  unassigned: {k['unassigned']} {k['unassigned_by_reason'] or ''}")
+    typer.echo(f"  drive: {k['drive_hours']} h, {k['drive_minutes_per_visit']} min/visit; "
+               f"overtime {k['overtime_minutes']} min; cost ${k['cost']:,.0f} (${k['cost_per_visit']}/visit)")
+    typer.echo(f"  visits in last reserve day: {k['visits_in_last_reserve_day']}; min reserve days left: "
+               f"{k['min_reserve_days_left']}; overdue refills planned: {k['alarms_planned']}")
+    s = plan.solver
+    typer.echo(f"  solver: {s.get('backend')} {s.get('status')} in {s.get('runtime_s', '-')} s "
+               f"({s.get('parts', 1)} part(s)){'; ' + s['note'] if s.get('note') else ''}")
+    if path:
+        typer.echo(f"Wrote {path}/")
+
+
+@app.command()
+def plan(
+    data: Optional[Path] = DataArg,
+    start: Optional[dt.datetime] = typer.Option(None, formats=["%Y-%m-%d"]),
+    days: Optional[int] = typer.Option(None, min=1, max=28),
+    out: Path = typer.Option(Path("plan"), help="Plan folder (written whole or not at all)"),
+    time_limit: Optional[float] = typer.Option(None, help="Seconds for the solver"),
+    iterations: Optional[int] = typer.Option(None, help="Deterministic work limit (identical plans)"),
+    backend: Optional[str] = typer.Option(None, help="ortools | pyvrp | greedy"),
+    seed: Optional[int] = typer.Option(None),
+    workers: Optional[int] = typer.Option(None, help="Parallel processes for independent parts"),
+    travel: Optional[str] = typer.Option(None, help="haversine | road"),
+    osm: Optional[Path] = typer.Option(None, help="OSM file (.osm/.pbf) for --travel road"),
+    as_of: Optional[dt.datetime] = typer.Option(None, formats=["%Y-%m-%d"]),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Plan refill visits: which nurse, which day, in what order; write the plan folder."""
+    _setup_logging(verbose)
+    from optimizer import api
+
+    try:
+        roster, sc = api.load_data(data, as_of=as_of.date() if as_of else None)
+        provider = _provider(sc, travel, osm)
+    except DataError as exc:
+        _fail(exc)
+    horizon = api.horizon_for(sc, start=start.date() if start else None, days=days)
+    opts = _solver_options(sc, backend, time_limit, iterations, seed, workers)
+    _say(f"planning {horizon.start}..{horizon.end} with {opts.backend} "
+         f"({'%d iterations' % opts.max_iterations if opts.max_iterations else '%g s' % opts.time_limit})")
+    result = api.plan(roster, start=horizon.start, days=horizon.days, provider=provider,
+                      rules=sc.window_rules(), options=opts, progress=_say)
+    api.write_plan_folder(result, out)
+    _print_kpis(result.plan, out)
+
+
+@app.command()
+def demo(
+    out: Path = typer.Option(Path("out/demo-plan"), help="Plan folder"),
+    time_limit: Optional[float] = typer.Option(None),
+    backend: Optional[str] = typer.Option(None),
+) -> None:
+    """Plan the built-in demo (scenarios/demo.yaml), check it, and print the KPIs."""
+    from optimizer import api
+
+    roster, sc = api.load_data(None)
+    provider = _provider(sc, None, None)
+    horizon = api.horizon_for(sc)
+    opts = _solver_options(sc, backend, time_limit, None, None, None)
+    _say(f"demo: {len(roster.patients)} patients, {len(roster.nurses)} nurses; "
+         f"planning {horizon.start}..{horizon.end} with {opts.backend} ({opts.time_limit:g} s)")
+    result = api.plan(roster, start=horizon.start, days=horizon.days, provider=provider,
+                      rules=sc.window_rules(), options=opts, progress=_say)
+    api.write_plan_folder(result, out)
+    _print_kpis(result.plan, out)
+    violations = api.check(roster, out, provider=provider, rules=sc.window_rules())
+    typer.echo(f"Independent check: {len(violations)} violation(s)")
+    for v in violations[:20]:
+        typer.echo(f"  {v}")
+    if violations:
+        raise typer.Exit(1)
+
+
+@app.command()
+def check(
+    data: Path = typer.Argument(..., help="Data folder or scenario .yaml the plan was made from"),
+    plan_dir: Path = typer.Argument(..., help="Plan folder"),
+    travel: Optional[str] = typer.Option(None),
+    osm: Optional[Path] = typer.Option(None),
+    as_of: Optional[dt.datetime] = typer.Option(None, formats=["%Y-%m-%d"]),
+) -> None:
+    """Check a plan against every rule, recomputed from the inputs; exit 1 on violations."""
+    from optimizer import api
+
+    try:
+        roster, sc = api.load_data(data if str(data) != "demo" else None,
+                                   as_of=as_of.date() if as_of else None)
+        provider = _provider(sc, travel, osm)
+    except DataError as exc:
+        _fail(exc)
+    violations = api.check(roster, plan_dir, provider=provider, rules=sc.window_rules())
+    for v in violations:
+        typer.echo(str(v))
+    typer.echo(f"{len(violations)} violation(s)")
+    if violations:
+        raise typer.Exit(1)
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""What `haiplan validate` reports on a roster: who is where, who has no nurse, what is due."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import pandas as pd
+
+from optimizer.domain import Horizon, Roster
+from optimizer.problem import build_problem
+from optimizer.windows import WindowRules
+
+__all__ = ["RosterSummary", "summarize_roster"]
+
+
+@dataclass
+class RosterSummary:
+    by_state: pd.DataFrame  # state, patients, active, nurses_home, nurses_may_practice
+    no_eligible: pd.DataFrame  # patient_id, state, reason, detail
+    windows_per_day: pd.DataFrame  # date, windows_opening, windows_closing
+    alarms: pd.DataFrame  # patient_id, state, window_end, empty_date, alarm
+    refills_due: int
+    later: int
+
+
+def summarize_roster(roster: Roster, horizon: Horizon, *, provider, rules: WindowRules | None = None) -> RosterSummary:
+    problem = build_problem(roster, horizon, provider=provider, rules=rules)
+    pats = Counter(p.state for p in roster.patients)
+    active = Counter(p.state for p in roster.active_patients())
+    homes = Counter(n.home_state for n in roster.nurses)
+    from optimizer.eligibility import may_practice
+
+    states = sorted(set(pats) | set(homes))
+    may = {s: sum(may_practice(n, s, on=horizon.start) for n in roster.nurses) for s in states}
+    by_state = pd.DataFrame({
+        "state": states,
+        "patients": [pats.get(s, 0) for s in states],
+        "active_patients": [active.get(s, 0) for s in states],
+        "nurses_based": [homes.get(s, 0) for s in states],
+        "nurses_may_practice": [may[s] for s in states],
+    })
+    no_elig = pd.DataFrame(
+        [(pid, roster.patient(pid).state, str(r), d) for pid, (r, d) in sorted(problem.unplannable.items())],
+        columns=["patient_id", "state", "reason", "detail"])
+    opening = Counter(max(r.window.start, horizon.start) for r in problem.refills if not r.overdue)
+    closing = Counter(r.window.end for r in problem.refills if not r.overdue and r.window.end in horizon)
+    windows = pd.DataFrame({
+        "date": horizon.dates(),
+        "weekday": [d.strftime("%a") for d in horizon.dates()],
+        "windows_opening": [opening.get(d, 0) for d in horizon.dates()],
+        "windows_closing": [closing.get(d, 0) for d in horizon.dates()],
+    })
+    alarms = []
+    for r in problem.refills:
+        w = r.window
+        if w.empty_before(horizon):
+            alarms.append((r.patient_id, r.patient.state, w.end, w.empty, "pump_empty_before_horizon"))
+        elif w.closed_before(horizon):
+            alarms.append((r.patient_id, r.patient.state, w.end, w.empty, "window_closed_before_horizon"))
+        elif w.is_empty_window:
+            alarms.append((r.patient_id, r.patient.state, w.end, w.empty, "pump_runs_dry_before_window_opens"))
+    alarms_df = pd.DataFrame(alarms, columns=["patient_id", "state", "window_end", "empty_date", "alarm"])
+    return RosterSummary(by_state, no_elig, windows, alarms_df, len(problem.refills), len(problem.later))
