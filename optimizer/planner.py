@@ -47,6 +47,7 @@ class SolverOptions:
     seed: int = 0
     workers: int = 2
     min_part_seconds: float = 1.0
+    greedy_part_max: int = 3  # parts with at most this many refills are placed greedily
 
 
 @dataclass
@@ -237,8 +238,8 @@ def plan_problem(
         limit = max(opts.min_part_seconds, opts.time_limit * share * max(1, opts.workers))
         jobs.append((problem, part, opts, min(limit, opts.time_limit)))
     results: list[tuple[dict[int, list[int]], dict]] = []
-    big = [j for j in jobs if len(j[1]) > 3]
-    small = [j for j in jobs if len(j[1]) <= 3]
+    big = [j for j in jobs if len(j[1]) > opts.greedy_part_max or opts.backend == "greedy"]
+    small = [j for j in jobs if j not in big]
     if opts.workers > 1 and len(big) > 1:
         with ProcessPoolExecutor(max_workers=opts.workers) as pool:
             for i, res in enumerate(pool.map(_part_worker, big), 1):
