@@ -1,0 +1,40 @@
+"""Travel times for planning and coverage: one interface, two providers, a disk cache.
+
+- :class:`HaversineProvider` — the embedded national default (great circle ×
+  circuity, speed by distance band; calibrated on real road graphs).
+- :class:`RoadProvider` — real road networks from OpenStreetMap with osmnx and
+  scipy's sparse Dijkstra.
+- :class:`MatrixCache` — matrices on disk; re-runs compute only new rows/columns.
+
+Points are ``(lat, lon)`` everywhere; polygons are shapely geometries in lon/lat.
+"""
+
+from geodata.travel.base import (
+    LatLon,
+    NetworkDisabledError,
+    TravelMatrix,
+    TravelProvider,
+    UnreachableError,
+)
+from geodata.travel.cache import CacheStats, MatrixCache, default_cache_dir
+from geodata.travel.haversine import HaversineProvider
+from geodata.travel.registry import PROVIDERS, get_provider
+from geodata.travel.road import RoadProvider
+from geodata.travel.settings import HaversineSettings, RoadSettings
+
+__all__ = [
+    "CacheStats",
+    "HaversineProvider",
+    "HaversineSettings",
+    "LatLon",
+    "MatrixCache",
+    "NetworkDisabledError",
+    "PROVIDERS",
+    "RoadProvider",
+    "RoadSettings",
+    "TravelMatrix",
+    "TravelProvider",
+    "UnreachableError",
+    "default_cache_dir",
+    "get_provider",
+]

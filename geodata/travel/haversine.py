@@ -1,0 +1,138 @@
+"""The embedded national default: great-circle distance × circuity, speed by distance band.
+
+Instant and offline; its parameters are fitted to real road graphs
+(``bench/travel_calibrate.py``). Every pair is reachable (nothing is known of
+water or borders), so ``TravelMatrix.reachable`` is all True unless a cutoff
+is asked for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+from shapely.geometry import Polygon
+
+from geodata.travel._geo import as_points, destination, pairwise_km, point_keys
+from geodata.travel.base import LatLon, TravelMatrix
+from geodata.travel.settings import HaversineSettings
+
+_FINGERPRINT_VERSION = "haversine-1"
+
+
+def _band_edges(settings: HaversineSettings) -> tuple[np.ndarray, np.ndarray]:
+    edges = np.array((0.0,) + settings.band_limits_km + (np.inf,))
+    paces = 60.0 / np.array(settings.band_speeds_kmh)  # minutes per road km
+    return edges, paces
+
+
+def band_overlaps(road_km: np.ndarray, settings: HaversineSettings) -> np.ndarray:
+    """Road km driven in each band, shape ``road_km.shape + (n_bands,)``.
+
+    ``minutes = band_overlaps(d) @ (60 / speeds)``; the calibration fits the
+    paces with this same design matrix.
+    """
+    edges, _ = _band_edges(settings)
+    d = np.asarray(road_km, dtype=np.float64)[..., None]
+    return np.clip(d - edges[:-1], 0.0, np.diff(edges))
+
+
+def minutes_for_road_km(road_km: np.ndarray, settings: HaversineSettings) -> np.ndarray:
+    """Drive minutes for road distances (km) under the banded speed model."""
+    _, paces = _band_edges(settings)
+    return band_overlaps(road_km, settings) @ paces
+
+
+def road_km_for_minutes(minutes: float, settings: HaversineSettings) -> float:
+    """Inverse of :func:`minutes_for_road_km`: road km driven in ``minutes``."""
+    if minutes <= 0:
+        return 0.0
+    edges, paces = _band_edges(settings)
+    spent = 0.0
+    for lo, hi, pace in zip(edges[:-1], edges[1:], paces):
+        band_minutes = (hi - lo) * pace
+        if spent + band_minutes >= minutes:
+            return float(lo + (minutes - spent) / pace)
+        spent += band_minutes
+    raise AssertionError("unreachable: the last band is unbounded")  # pragma: no cover
+
+
+class HaversineProvider:
+    """Great-circle travel model (see :class:`~geodata.travel.settings.HaversineSettings`).
+
+    Parameters
+    ----------
+    settings
+        Model parameters; the calibrated defaults when omitted.
+    """
+
+    name: str = "haversine"
+
+    def __init__(self, settings: HaversineSettings | None = None) -> None:
+        self.settings = settings if settings is not None else HaversineSettings()
+
+    def __repr__(self) -> str:
+        return f"HaversineProvider({self.settings!r})"
+
+    def matrix(
+        self,
+        origins: Sequence[LatLon],
+        destinations: Sequence[LatLon] | None = None,
+        *,
+        max_minutes: float | None = None,
+    ) -> TravelMatrix:
+        """Modelled drive minutes and road km between every origin and destination.
+
+        Parameters
+        ----------
+        origins, destinations
+            ``(lat, lon)`` points; ``destinations=None`` means the origins.
+        max_minutes
+            Optional cutoff: pairs beyond it are reported unreachable (nan).
+        """
+        orig = as_points(origins, what="origins")
+        dest = orig if destinations is None else as_points(destinations, what="destinations")
+        road_km = pairwise_km(orig, dest) * self.settings.circuity
+        same = point_keys(orig)[:, None] == point_keys(dest)[None, :]
+        road_km[same] = 0.0
+        minutes = minutes_for_road_km(road_km, self.settings)
+        if max_minutes is not None:
+            beyond = minutes > max_minutes
+            minutes[beyond] = np.nan
+            road_km[beyond] = np.nan
+        return TravelMatrix(minutes=minutes, km=road_km, snap_km=None)
+
+    def route(self, a: LatLon, b: LatLon) -> list[LatLon]:
+        """The straight segment ``[a, b]`` (the model knows no roads)."""
+        pts = as_points([a, b], what="route end points")
+        return [(float(pts[0, 0]), float(pts[0, 1])), (float(pts[1, 0]), float(pts[1, 1]))]
+
+    def service_area(self, point: LatLon, minutes: float, *, vertices: int = 72) -> Polygon:
+        """Circle (on the sphere) of the great-circle radius reachable in ``minutes``.
+
+        Parameters
+        ----------
+        point
+            ``(lat, lon)`` centre.
+        minutes
+            Drive-time budget.
+        vertices
+            Number of polygon vertices.
+
+        Returns
+        -------
+        Polygon
+            In lon/lat (EPSG:4326); empty when ``minutes <= 0``.
+        """
+        (lat, lon), = as_points([point], what="service-area point")
+        radius_km = road_km_for_minutes(float(minutes), self.settings) / self.settings.circuity
+        if radius_km <= 0:
+            return Polygon()
+        ring = destination(lat, lon, np.linspace(0.0, 360.0, vertices, endpoint=False), radius_km)
+        return Polygon(ring[:, ::-1])
+
+    def fingerprint(self) -> str:
+        """Hash of the model version and parameters."""
+        payload = f"{_FINGERPRINT_VERSION}|{self.settings.to_json()}".encode()
+        return hashlib.sha256(payload).hexdigest()[:32]
