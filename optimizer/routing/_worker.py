@@ -1,0 +1,29 @@
+"""Child-process entry point of the watchdog: ``python -m optimizer.routing._worker IN_FD OUT_FD``.
+
+Reads one ``(backend spec, model, request)`` job from ``IN_FD``, runs it, and
+writes progress, incumbents and the result (or the error) to ``OUT_FD``.
+"""
+
+from __future__ import annotations
+
+import sys
+from multiprocessing.connection import Connection
+
+
+def main(argv: list[str]) -> int:
+    job = Connection(int(argv[1]), writable=False)
+    out = Connection(int(argv[2]), readable=False)
+    try:
+        spec, model, request = job.recv()
+    except EOFError:
+        return 2
+    finally:
+        job.close()
+    from .runner import _child_main
+
+    _child_main(out, spec, model, request)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

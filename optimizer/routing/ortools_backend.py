@@ -1,0 +1,285 @@
+"""OR-Tools backend: the routing library of OR-Tools 9.15 (``pywrapcp``).
+
+Model, built with numpy and no per-arc Python callbacks:
+
+* nodes: one per distinct vehicle start/end location, then one per servable
+  visit (visits no vehicle fits alone are left out and reported unserved);
+* travel: ``RegisterTransitMatrix`` of ``service(from) + duration`` for the time
+  dimension (slack = waiting; visit cumul = service start in its window;
+  vehicle start/end cumuls in the vehicle window; span cost = ``cost_per_time``;
+  span upper bound = ``max_duration``; ``SetCumulVarSoftUpperBound`` on the end
+  for overtime), a unary count dimension for ``max_visits`` and one for demand;
+* arc costs per distinct ``cost_per_distance_unit``: the rounded distance cost
+  plus the ``service_cost`` of the from-node (each served visit leaves once);
+* eligibility with ``VehicleVar(i).SetValues([-1] + allowed)`` (9.15's
+  ``SetAllowedVehiclesForIndex`` raises TypeError from Python);
+* every lone visit and every group is a disjunction: optional ones with their
+  penalty, required ones with :attr:`Model.required_penalty` (without them
+  OR-Tools found no first solution on SDVRPTW PR02), groups with
+  ``max_cardinality=1``;
+* arcs that can never be used are removed from the ``NextVar`` domains
+  (:meth:`ModelArrays.arc_possible`; plus starts/ends of vehicles that do not fit).
+
+Options (``options={"ortools": {...}}``):
+
+``first_solution`` (``"LOCAL_CHEAPEST_INSERTION"``), ``metaheuristic``
+(``"GUIDED_LOCAL_SEARCH"``), ``gls_lambda`` (0.1), ``prune_arcs`` (True),
+``log_search`` (False), ``incumbent_every`` (seconds between incumbents sent to
+the watchdog, 2.0).
+
+Deterministic mode (``max_iterations``): ``solution_limit = max_iterations`` and
+no wall-clock limits (the LNS sub-search limit is lifted too).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from .backends import BackendResult, Reporter, SolveRequest
+
+if TYPE_CHECKING:
+    from .model import Model
+
+DEFAULTS: dict[str, Any] = {
+    "first_solution": "LOCAL_CHEAPEST_INSERTION",
+    "metaheuristic": "GUIDED_LOCAL_SEARCH",
+    "gls_lambda": 0.1,
+    "prune_arcs": True,
+    "log_search": False,
+    "incumbent_every": 2.0,
+}
+
+_STATUS = {
+    routing_enums_pb2.RoutingSearchStatus.ROUTING_SUCCESS: "feasible",
+    routing_enums_pb2.RoutingSearchStatus.ROUTING_PARTIAL_SUCCESS_LOCAL_OPTIMUM_NOT_REACHED: "feasible",
+    routing_enums_pb2.RoutingSearchStatus.ROUTING_OPTIMAL: "optimal",
+    routing_enums_pb2.RoutingSearchStatus.ROUTING_FAIL_TIMEOUT: "timeout",
+    routing_enums_pb2.RoutingSearchStatus.ROUTING_FAIL: "timeout",
+    routing_enums_pb2.RoutingSearchStatus.ROUTING_INFEASIBLE: "infeasible",
+    routing_enums_pb2.RoutingSearchStatus.ROUTING_INVALID: "error",
+    routing_enums_pb2.RoutingSearchStatus.ROUTING_NOT_SOLVED: "timeout",
+}
+
+
+def solve(model: "Model", request: SolveRequest, report: Reporter) -> BackendResult:
+    """Build the OR-Tools model for ``model`` and search (see module docs)."""
+    t0 = time.perf_counter()
+    opts = {**DEFAULTS, **request.options}
+    unknown = set(opts) - set(DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown ortools options {sorted(unknown)}; known: {sorted(DEFAULTS)}")
+    built = _Built(model, prune_arcs=bool(opts["prune_arcs"]))
+    if built.num_visit_nodes == 0 or model.num_vehicles == 0:
+        return BackendResult([], "feasible", message="nothing servable", stats={"build_s": _r(t0)})
+    build_s = time.perf_counter() - t0
+    report.progress(f"model built in {build_s:.1f} s: {built.num_visit_nodes} visit nodes, "
+                    f"{model.num_vehicles} vehicles, {built.arcs_kept} of {built.arcs_total} visit arcs kept")
+
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, opts["first_solution"])
+    params.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, opts["metaheuristic"])
+    params.guided_local_search_lambda_coefficient = float(opts["gls_lambda"])
+    params.log_search = bool(opts["log_search"])
+    deterministic = request.max_iterations is not None
+    if deterministic:
+        params.solution_limit = max(1, int(request.max_iterations or 0))
+        params.lns_time_limit.FromSeconds(10**6)
+    elif request.time_limit is not None:
+        left = max(0.05, request.time_limit - (time.perf_counter() - t0))
+        params.time_limit.FromMilliseconds(int(left * 1000))
+
+    routing = built.routing
+    watcher = _Watcher(built, report, float(opts["incumbent_every"]))
+    routing.AddAtSolutionCallback(watcher)
+    t_search = time.perf_counter()
+    assignment = None
+    note = ""
+    if request.initial:
+        routing.CloseModelWithParameters(params)
+        routes, dropped = built.initial_routes(request.initial)
+        start = routing.ReadAssignmentFromRoutes(routes, True)
+        if start is None:
+            note = "the initial solution does not fit this model; solved from scratch"
+        else:
+            if dropped:
+                note = f"initial solution: {dropped} visits dropped (not in this model)"
+            assignment = routing.SolveFromAssignmentWithParameters(start, params)
+    if assignment is None:
+        assignment = routing.SolveWithParameters(params)
+    search_s = time.perf_counter() - t_search
+    status = _STATUS.get(routing.status(), "error")
+    stats = {"build_s": round(build_s, 2), "search_s": round(search_s, 2), "solutions": watcher.count}
+    if assignment is None:
+        return BackendResult(None, status if status != "feasible" else "timeout", message=note, stats=stats)
+    return BackendResult(built.routes_of(lambda idx: assignment.Value(routing.NextVar(idx))),
+                         status, message=note, stats=stats)
+
+
+class _Built:
+    """The OR-Tools model of a :class:`Model`, with index maps."""
+
+    def __init__(self, model: "Model", *, prune_arcs: bool):
+        a = model.arrays()
+        self.model = model
+        m = model.num_vehicles
+        vis = np.flatnonzero(a.servable())
+        self.visits = vis
+        self.num_visit_nodes = len(vis)
+        self.arcs_total = len(vis) * len(vis)
+        self.arcs_kept = self.arcs_total
+        if len(vis) == 0 or m == 0:
+            return
+        depot_locs = np.unique(np.concatenate([a.v_start, a.v_end]))
+        d = len(depot_locs)
+        depot_node = {int(loc): k for k, loc in enumerate(depot_locs)}
+        node_loc = np.concatenate([depot_locs, a.loc[vis]])
+        node_svc = np.concatenate([np.zeros(d, np.int64), a.service[vis]])
+        node_scost = np.concatenate([np.zeros(d, np.int64), a.service_cost[vis]])
+        self.first_visit_node = d
+        starts = [depot_node[int(s)] for s in a.v_start]
+        ends = [depot_node[int(e)] for e in a.v_end]
+        self.manager = manager = pywrapcp.RoutingIndexManager(d + len(vis), m, starts, ends)
+        self.routing = routing = pywrapcp.RoutingModel(manager)
+        horizon = int(max(a.v_tw_late.max(initial=0), a.tw_late.max(initial=0))) + 1
+        visit_index = [manager.NodeToIndex(d + k) for k in range(len(vis))]
+        self.visit_index = visit_index
+        self.index_visit = {idx: int(c) for idx, c in zip(visit_index, vis)}
+        self.visit_position = {int(c): k for k, c in enumerate(vis)}
+
+        # Time: service at the from-node plus travel, capped so that sums stay small.
+        ix = np.ix_(node_loc, node_loc)
+        transit = np.minimum(a.duration[ix] + node_svc[:, None], horizon + 1)
+        time_cb = routing.RegisterTransitMatrix(transit.tolist())
+        del transit
+        routing.AddDimension(time_cb, horizon, horizon, False, "time")
+        time_dim = routing.GetDimensionOrDie("time")
+        for k, c in enumerate(vis):
+            time_dim.CumulVar(visit_index[k]).SetRange(int(a.tw_early[c]), int(a.tw_late[c]))
+        vehicles = model.vehicles
+        for v, veh in enumerate(vehicles):
+            time_dim.CumulVar(routing.Start(v)).SetRange(veh.tw_early, veh.tw_late)
+            time_dim.CumulVar(routing.End(v)).SetRange(veh.tw_early, veh.tw_late)
+            if veh.cost_per_time:
+                time_dim.SetSpanCostCoefficientForVehicle(veh.cost_per_time, v)
+            if veh.max_duration is not None:
+                time_dim.SetSpanUpperBoundForVehicle(veh.max_duration, v)
+            if veh.soft_end is not None and veh.overtime_cost:
+                time_dim.SetCumulVarSoftUpperBound(routing.End(v), veh.soft_end, veh.overtime_cost)
+            if veh.fixed_cost:
+                routing.SetFixedCostOfVehicle(veh.fixed_cost, v)
+
+        # Arc costs: one matrix per distinct distance rate (service cost rides on leaving arcs).
+        cost_cap = 1 << 50
+        for rate in sorted({veh.cost_per_distance_unit for veh in vehicles}):
+            cost = model.arc_costs(rate)[ix] + node_scost[:, None]
+            if not cost.any():
+                continue
+            cb = routing.RegisterTransitMatrix(np.minimum(cost, cost_cap).tolist())
+            del cost
+            for v, veh in enumerate(vehicles):
+                if veh.cost_per_distance_unit == rate:
+                    routing.SetArcCostEvaluatorOfVehicle(cb, v)
+
+        # Count and load dimensions.
+        if any(veh.max_visits is not None for veh in vehicles):
+            ones = [0] * d + [1] * len(vis)
+            cb = routing.RegisterUnaryTransitVector(ones)
+            caps = [min(int(x), len(vis)) for x in a.v_max_visits]
+            routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, "visits")
+        if a.demand[vis].any() and any(veh.capacity is not None for veh in vehicles):
+            dem = [0] * d + [int(x) for x in a.demand[vis]]
+            cb = routing.RegisterUnaryTransitVector(dem)
+            total = int(sum(dem))
+            caps = [min(int(x), total) for x in a.v_capacity]
+            routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, "load")
+
+        # Eligibility (allowed and single-visit feasible), and arc pruning.
+        fits = a.fits[vis]
+        for k in range(len(vis)):
+            row = fits[k]
+            if not row.all():
+                routing.VehicleVar(visit_index[k]).SetValues([-1] + np.flatnonzero(row).tolist())
+        if prune_arcs:
+            self._prune(a, vis, fits, visit_index, m)
+
+        # Disjunctions: lone visits and groups; required ones with a dominating penalty.
+        big = model.required_penalty
+        for item in model.items():
+            idx = [visit_index[self.visit_position[c]] for c in item.visits if c in self.visit_position]
+            if idx:
+                routing.AddDisjunction(idx, big if item.required else item.penalty, 1)
+
+    def _prune(self, a: Any, vis: np.ndarray, fits: np.ndarray, visit_index: list[int], m: int) -> None:
+        routing = self.routing
+        possible = a.arc_possible(vis, vis)
+        self.arcs_kept = int(possible.sum())
+        ends = np.array([routing.End(v) for v in range(m)], dtype=np.int64)
+        vidx = np.asarray(visit_index, dtype=np.int64)
+        size = routing.Size() + m  # NextVar domain: all indices (ends included)
+        for k in range(len(vis)):
+            keep = np.concatenate([vidx[possible[k]], ends[fits[k]], [visit_index[k]]])
+            if len(keep) < size:
+                routing.NextVar(visit_index[k]).SetValues(keep.tolist())
+        for v in range(m):
+            keep = np.concatenate([vidx[fits[:, v]], [ends[v]]])
+            routing.NextVar(routing.Start(v)).SetValues(keep.tolist())
+
+    def routes_of(self, next_of: Any) -> list[tuple[int, list[int]]]:
+        routing = self.routing
+        out = []
+        for v in range(self.model.num_vehicles):
+            idx = next_of(routing.Start(v))
+            seq = []
+            while not routing.IsEnd(idx):
+                seq.append(self.index_visit[idx])
+                idx = next_of(idx)
+            if seq:
+                out.append((v, seq))
+        return out
+
+    def initial_routes(self, initial: Any) -> tuple[list[list[int]], int]:
+        routes: list[list[int]] = [[] for _ in range(self.model.num_vehicles)]
+        dropped = 0
+        for v, visits in initial:
+            if not 0 <= v < len(routes):
+                dropped += len(visits)
+                continue
+            for c in visits:
+                pos = self.visit_position.get(int(c))
+                if pos is None:
+                    dropped += 1
+                else:
+                    routes[v].append(self.visit_index[pos])
+        return routes, dropped
+
+
+class _Watcher:
+    """Solution callback: counts solutions, sends incumbents and progress now and then."""
+
+    def __init__(self, built: _Built, report: Reporter, every: float):
+        self.built, self.report, self.every = built, report, every
+        self.count = 0
+        self.best: int | None = None
+        self.sent_at = time.perf_counter()
+        self.pending = False
+
+    def __call__(self) -> None:
+        self.count += 1
+        cost = self.built.routing.CostVar().Value()
+        if self.best is None or cost < self.best:
+            self.best = cost
+            self.pending = True
+        now = time.perf_counter()
+        if self.pending and now - self.sent_at >= self.every:
+            routing = self.built.routing
+            self.report.incumbent(self.built.routes_of(lambda idx: routing.NextVar(idx).Value()), int(cost))
+            self.report.progress(f"{self.count} solutions, best cost {self.best}")
+            self.sent_at, self.pending = now, False
+
+
+def _r(t0: float) -> float:
+    return round(time.perf_counter() - t0, 2)

@@ -1,0 +1,304 @@
+"""Run a backend under a watchdog and fall back when it hangs, crashes or finds nothing.
+
+Each backend call runs in a fresh child interpreter (no inherited threads or
+locks, no re-run of the caller's ``__main__``) with a hard deadline. The child streams progress lines and
+incumbents (best routes so far) through a pipe; when the deadline passes the
+child is killed, and the next backend is tried, starting from the best
+incumbent seen. ``watchdog=None`` runs in-process instead (fast, for small
+models and tests; no protection against hangs).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING, Any, Literal
+
+from .backends import FALLBACKS, BackendFn, BackendResult, SolveRequest, lookup, resolve
+from .solution import Solution
+
+if TYPE_CHECKING:
+    from .model import Model
+
+NO_LIMIT_WATCHDOG_S: float = 1800.0
+"""Watchdog deadline when there is no time limit (deterministic runs)."""
+
+
+def auto_watchdog(time_limit: float | None) -> float:
+    """Default deadline: ``time_limit * 1.5 + 30`` s, or 30 min without a time limit."""
+    return NO_LIMIT_WATCHDOG_S if time_limit is None else time_limit * 1.5 + 30.0
+
+
+def solve(
+    model: "Model",
+    backend: str = "ortools",
+    *,
+    time_limit: float | None = 10.0,
+    max_iterations: int | None = None,
+    seed: int = 0,
+    watchdog: float | None | Literal["auto"] = "auto",
+    initial: Solution | None = None,
+    progress: Callable[[str], None] | None = None,
+    fallback: str | None | Literal["auto"] = "auto",
+    options: dict[str, dict[str, Any]] | None = None,
+) -> Solution:
+    """Solve ``model`` with the named backend, guarded by a watchdog.
+
+    Parameters
+    ----------
+    model
+        The routing model.
+    backend
+        A name in :data:`optimizer.routing.backends.BACKENDS` (``"ortools"``,
+        ``"pyvrp"``).
+    time_limit
+        Wall-clock seconds for the backend (model building included); ``None``
+        for no limit. With ``max_iterations`` it only sets the watchdog default.
+    max_iterations
+        Deterministic work limit (OR-Tools: solutions explored; PyVRP:
+        iterations). When given, the backend uses no wall-clock limit and equal
+        seeds give equal solutions.
+    seed
+        Random seed (PyVRP; OR-Tools' search is deterministic by itself).
+    watchdog
+        Hard deadline in seconds for each backend call, which then runs in a
+        child process that is killed when late. ``"auto"``:
+        :func:`auto_watchdog`. ``None``: run in-process, unguarded.
+    initial
+        A starting solution (e.g. yesterday's plan); backends repair or skip
+        what no longer fits.
+    progress
+        Called with human-readable progress lines.
+    fallback
+        Backend to try when the first hangs, crashes or finds nothing:
+        ``"auto"`` uses :data:`~optimizer.routing.backends.FALLBACKS`, ``None``
+        disables it.
+    options
+        Backend-specific options keyed by backend name, e.g.
+        ``{"ortools": {"first_solution": "PARALLEL_CHEAPEST_INSERTION"}}``.
+
+    Returns
+    -------
+    Solution
+        Timed, costed and checked by the model. ``message`` says which backend
+        produced it and why others did not.
+    """
+    t0 = time.perf_counter()
+    model.validate()
+    if time_limit is not None and time_limit <= 0:
+        raise ValueError(f"time_limit must be positive, got {time_limit}")
+    if max_iterations is not None and max_iterations < 0:
+        raise ValueError(f"max_iterations must be >= 0, got {max_iterations}")
+    deadline = auto_watchdog(time_limit) if watchdog == "auto" else watchdog
+    chain = [backend]
+    fb = FALLBACKS.get(backend, "ortools") if fallback == "auto" else fallback
+    if fb is not None and fb != backend:
+        chain.append(fb)
+    for name in chain:
+        lookup(name)  # fail fast on unknown names
+    options = options or {}
+    say = progress or (lambda _msg: None)
+    notes: list[str] = []
+    best_incumbent: Solution | None = None
+    start_routes = None
+    if initial is not None:
+        start_routes = tuple((int(v), tuple(int(c) for c in vs)) for v, vs in initial.raw_routes())
+    all_timeouts = True
+
+    for name in chain:
+        request = SolveRequest(time_limit, max_iterations, seed, start_routes, dict(options.get(name, {})))
+        say(f"{name}: starting" + (f" (watchdog {deadline:.0f} s)" if deadline is not None else " (in-process)"))
+        outcome = _run_guarded(name, model, request, deadline, say)
+        if outcome.incumbent is not None:
+            inc = model.build_solution(outcome.incumbent, status="feasible", backend=name)
+            if best_incumbent is None or inc.objective < best_incumbent.objective:
+                best_incumbent = inc
+        res = outcome.result
+        if res is not None and res.routes is not None:
+            sol = model.build_solution(res.routes, status=res.status, backend=name,
+                                       lower_bound=res.lower_bound, message=res.message)
+            if best_incumbent is not None and best_incumbent.objective < sol.objective:
+                notes.append(f"{name}'s result ({sol.objective}) is worse than an earlier incumbent "
+                             f"({best_incumbent.objective}) of {best_incumbent.backend}; kept the incumbent")
+                sol = best_incumbent
+            return _finish(sol, notes, t0, stats=res.stats)
+        if res is not None and res.status == "infeasible":
+            notes.append(f"{name}: proved the model infeasible. {res.message}".strip())
+            return _finish(_empty(model, "infeasible", name), notes, t0)
+        if res is not None:
+            notes.append(f"{name}: no solution ({res.status}). {res.message}".strip())
+            all_timeouts &= res.status == "timeout"
+        else:
+            notes.append(f"{name}: {outcome.failure}")
+            all_timeouts = False
+        if best_incumbent is not None:
+            start_routes = tuple((r.vehicle, r.visits) for r in best_incumbent.routes)
+        say(notes[-1])
+
+    if best_incumbent is not None:
+        notes.append(f"returning the best incumbent of {best_incumbent.backend}")
+        return _finish(best_incumbent, notes, t0)
+    return _finish(_empty(model, "timeout" if all_timeouts else "error", chain[0]), notes, t0)
+
+
+@dataclass
+class _Outcome:
+    result: BackendResult | None = None
+    failure: str = ""
+    incumbent: list[tuple[int, list[int]]] | None = None
+    incumbent_cost: int | None = None
+    progress: list[str] = field(default_factory=list)
+
+
+class _CollectingReporter:
+    """In-process reporter: forwards progress, keeps the latest incumbent."""
+
+    def __init__(self, outcome: _Outcome, say: Callable[[str], None], name: str):
+        self._outcome, self._say, self._name = outcome, say, name
+
+    def progress(self, message: str) -> None:
+        self._say(f"{self._name}: {message}")
+
+    def incumbent(self, routes: Sequence[tuple[int, Sequence[int]]], cost: int | None = None) -> None:
+        self._outcome.incumbent = [(int(v), [int(c) for c in vs]) for v, vs in routes]
+        self._outcome.incumbent_cost = cost
+
+
+class _PipeReporter:
+    """Child-process reporter: sends everything through the pipe."""
+
+    def __init__(self, conn: Any):
+        self._conn = conn
+
+    def progress(self, message: str) -> None:
+        self._conn.send(("progress", message))
+
+    def incumbent(self, routes: Sequence[tuple[int, Sequence[int]]], cost: int | None = None) -> None:
+        self._conn.send(("incumbent", [(int(v), [int(c) for c in vs]) for v, vs in routes], cost))
+
+
+def _run_guarded(name: str, model: "Model", request: SolveRequest, deadline: float | None,
+                 say: Callable[[str], None]) -> _Outcome:
+    spec = lookup(name)
+    if deadline is None:
+        return _run_inprocess(name, spec, model, request, say)
+    return _run_child(name, spec, model, request, deadline, say)
+
+
+def _run_inprocess(name: str, spec: Any, model: "Model", request: SolveRequest,
+                   say: Callable[[str], None]) -> _Outcome:
+    outcome = _Outcome()
+    try:
+        fn: BackendFn = resolve(spec)
+        outcome.result = fn(model, request, _CollectingReporter(outcome, say, name))
+    except Exception as exc:  # a backend failure must not take the planner down
+        outcome.failure = f"failed: {type(exc).__name__}: {exc}"
+    return outcome
+
+
+def _child_main(conn: Any, spec: Any, model: "Model", request: SolveRequest) -> None:
+    """Run one backend and send its result (or its failure) through ``conn``."""
+    try:
+        fn: BackendFn = resolve(spec)
+        result = fn(model, request, _PipeReporter(conn))
+        conn.send(("result", result))
+    except BaseException as exc:  # report everything, including SystemExit
+        conn.send(("error", f"{type(exc).__name__}: {exc}", traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+def _run_child(name: str, spec: Any, model: "Model", request: SolveRequest, deadline: float,
+               say: Callable[[str], None]) -> _Outcome:
+    """Run the backend in a fresh interpreter (``python -m optimizer.routing._worker``).
+
+    A plain subprocess rather than ``multiprocessing``'s spawn: spawn re-runs the
+    caller's ``__main__`` in the child, which breaks scripts without an
+    ``if __name__ == "__main__"`` guard and notebooks. The job goes in and
+    the messages come back over two pipes, pickled by
+    ``multiprocessing.connection``.
+    """
+    outcome = _Outcome()
+    to_child_r, to_child_w = os.pipe()
+    from_child_r, from_child_w = os.pipe()
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "optimizer.routing._worker", str(to_child_r), str(from_child_w)],
+        pass_fds=(to_child_r, from_child_w), env=env, stdin=subprocess.DEVNULL,
+    )
+    os.close(to_child_r)
+    os.close(from_child_w)
+    send = Connection(to_child_w, readable=False)
+    recv = Connection(from_child_r, writable=False)
+
+    def feed() -> None:  # a thread, so that a child that never reads cannot block the deadline
+        try:
+            send.send((spec, model, request))
+        except (OSError, ValueError):
+            pass  # the child died; the loop below reports it
+        finally:
+            send.close()
+
+    feeder = threading.Thread(target=feed, name=f"routing-{name}-feed", daemon=True)
+    feeder.start()
+    try:
+        while True:
+            left = started + deadline - time.perf_counter()
+            if left <= 0:
+                outcome.failure = (f"no answer within the watchdog deadline of {deadline:.0f} s; "
+                                   f"killed (pid {proc.pid})")
+                break
+            if recv.poll(min(left, 0.25)):
+                try:
+                    msg = recv.recv()
+                except (EOFError, OSError):
+                    outcome.failure = f"crashed (exit code {proc.wait(timeout=5)}) without an answer"
+                    break
+                kind = msg[0]
+                if kind == "progress":
+                    say(f"{name}: {msg[1]}")
+                elif kind == "incumbent":
+                    outcome.incumbent, outcome.incumbent_cost = msg[1], msg[2]
+                elif kind == "result":
+                    outcome.result = msg[1]
+                    break
+                elif kind == "error":
+                    outcome.failure = f"failed: {msg[1]}"
+                    say(f"{name}: {msg[2]}")
+                    break
+            elif proc.poll() is not None and not recv.poll(0):
+                outcome.failure = f"crashed (exit code {proc.returncode}) without an answer"
+                break
+    finally:
+        recv.close()
+        if proc.poll() is None:
+            proc.kill()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
+            pass
+        feeder.join(timeout=1)
+    return outcome
+
+
+def _empty(model: "Model", status: str, backend: str) -> Solution:
+    sol = model.build_solution([], status="feasible", backend=backend)
+    return replace(sol, status=status, message="")
+
+
+def _finish(sol: Solution, notes: list[str], t0: float, *, stats: dict[str, Any] | None = None) -> Solution:
+    parts = [n for n in notes if n]
+    if stats:
+        parts.append(", ".join(f"{k}={v}" for k, v in stats.items()))
+    if sol.message:
+        parts.append(sol.message)
+    return replace(sol, runtime=time.perf_counter() - t0, message="\n".join(parts))
