@@ -183,7 +183,7 @@ class LeadershipView:
         Per-county table: ``county_fips, county, state, patients_band, patients_shown,
         covered_<c>min`` (shares blank where the county has fewer than
         ``small_cell`` patients), ``single_nurse_patients``, ``no_nurse_patients``
-        (blank likewise).
+        (blank likewise), ``any_single_nurse``, ``any_no_nurse`` (flags, always shown).
     nurses
         Staff positions rounded to ``digits`` decimals, with ``nurse_id``,
         ``home_state``, ``chemo_certified``, ``licensed_states``.
@@ -243,6 +243,9 @@ class CoverageResult:
         """
         county = self.by_county.copy()
         small = county["patients"] < small_cell
+        # flags stay visible for every county (they say less than the counts they replace)
+        county["any_single_nurse"] = county["single_nurse_patients"] > 0
+        county["any_no_nurse"] = county["no_nurse_patients"] > 0
         county["patients_band"] = [
             f"1–{small_cell - 1}" if s else str(int(n)) for s, n in zip(small, county["patients"])
         ]

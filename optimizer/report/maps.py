@@ -1,0 +1,572 @@
+"""Leadership and operations maps (folium, offline: see :mod:`optimizer.report._assets`).
+
+* :func:`leadership_map` — coverage for leadership, **de-identified by
+  construction**: it only accepts a :class:`~optimizer.coverage.LeadershipView`
+  (state and county aggregates, rounded staff positions), never patient rows,
+  and every coordinate it writes is rounded to 2 decimals (about 1 km).
+* :func:`operations_map` — the plan for planners (internal, ids allowed): routes
+  per day and nurse with numbered stops and popups, unassigned refills with
+  their reasons.
+
+The base map without internet is the state and county polygons of
+:mod:`geodata`; web tiles are added only when the caller asks (``tiles=``).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import folium
+import numpy as np
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+from optimizer.report._assets import OfflineMap
+
+__all__ = ["leadership_map", "operations_map", "PALETTE"]
+
+#: Route colours, one per nurse (cycled).
+PALETTE: tuple[str, ...] = (
+    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
+    "#7f7f7f", "#bcbd22", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd",
+)
+# ColorBrewer RdYlBu (colour-blind safe), low coverage = red
+_SHARE_BINS = ((0.25, "#d7191c", "< 25 %"), (0.50, "#fdae61", "25–50 %"), (0.75, "#ffffbf", "50–75 %"),
+               (0.90, "#abd9e9", "75–90 %"), (1.01, "#2c7bb6", "≥ 90 %"))
+_NURSE_BINS = ((1, "#f2f0f7", "0"), (3, "#cbc9e2", "1–2"), (6, "#9e9ac8", "3–5"),
+               (11, "#756bb1", "6–10"), (10**9, "#54278f", "11 +"))
+_NO_DATA = "#e6e6e6"
+_SERVICE = "#1b9e77"
+_DEMAND = "#5e3c99"
+_DIGITS = 2  # decimals of every coordinate on the leadership map (≈ 1 km)
+
+_CSS = """
+<style>
+.hai-title{position:absolute;top:10px;left:54px;z-index:1000;background:#fff;
+  padding:6px 14px;border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.35);font:14px/1.35 system-ui,
+  -apple-system,"Segoe UI",Roboto,sans-serif;max-width:calc(100% - 520px)}
+.leaflet-control-layers{font:12px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-height:55vh;
+  overflow:auto}
+.hai-title b{font-size:16px}.hai-title small{color:#444}
+.hai-legend{background:#fff;padding:8px 10px;border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.35);
+  font:12px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-height:60vh;overflow:auto}
+.hai-legend h4{margin:6px 0 3px;font-size:12px}.hai-legend h4:first-child{margin-top:0}
+.hai-legend i{display:inline-block;width:14px;height:11px;margin-right:6px;vertical-align:middle;
+  border:1px solid #777}
+.hai-legend i.c{border-radius:50%}
+.hai-stop{width:22px;height:22px;border-radius:50%;color:#fff;font:bold 12px/20px system-ui,sans-serif;
+  text-align:center;border:2px solid #fff;box-shadow:0 0 3px rgba(0,0,0,.6)}
+.hai-home{width:20px;height:20px;border-radius:3px;background:#222;color:#fff;
+  font:bold 11px/20px system-ui,sans-serif;text-align:center;box-shadow:0 0 3px rgba(0,0,0,.6)}
+.hai-unassigned{width:22px;height:22px;border-radius:50%;background:#fff;color:#c00;border:3px solid #c00;
+  font:bold 14px/16px system-ui,sans-serif;text-align:center;box-shadow:0 0 4px rgba(200,0,0,.8)}
+.hai-filter{background:#fff;padding:6px 8px;font:12px system-ui,sans-serif}
+.hai-popup td{padding:1px 6px 1px 0;vertical-align:top}.hai-popup th{text-align:left;padding-right:6px}
+</style>
+"""
+
+
+# --------------------------------------------------------------------------- geometry
+
+
+def _round_geom(geom: Any, digits: int, simplify: float | None = None) -> Any:
+    import shapely
+
+    if simplify:
+        geom = shapely.simplify(geom, simplify, preserve_topology=True)
+    return shapely.transform(geom, lambda xy: np.round(xy, digits))
+
+
+def _feature(geom: Any, props: dict[str, Any]) -> dict[str, Any]:
+    from shapely.geometry import mapping
+
+    return {"type": "Feature", "geometry": mapping(geom), "properties": props}
+
+
+def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _base_layers(m: folium.Map, states_shown: Iterable[str], *, tiles: str | None,
+                 digits: int) -> None:
+    """The offline base map (state fills and outlines, county lines) and optional tiles."""
+    import geodata
+
+    shown = set(states_shown)
+    st = geodata.states_gdf(simplified=True)
+    base = folium.FeatureGroup(name="Offline base map: states and counties", overlay=False, control=True)
+    feats = [_feature(_round_geom(g, digits, 0.005), {"name": n, "state": s})
+             for s, n, g in zip(st["state"], st["name"], st["geometry"])]
+    folium.GeoJson(_collection(feats), name="States", control=False,
+                   style_function=lambda f: {"fillColor": "#f7f7f4", "color": "#666", "weight": 1,
+                                             "fillOpacity": 1.0, "className": "hai-base-state"},
+                   tooltip=folium.GeoJsonTooltip(["name"], labels=False)).add_to(base)
+    co = geodata.counties_gdf()
+    co = co[co["state"].isin(shown)]
+    if len(co):
+        cfeats = [_feature(_round_geom(g, digits, 0.01), {"county": c, "state": s})
+                  for c, s, g in zip(co["county"], co["state"], co["geometry"])]
+        folium.GeoJson(_collection(cfeats), name="Counties", control=False, interactive=False,
+                       style_function=lambda f: {"fill": False, "color": "#bbb", "weight": 0.5,
+                                                 "className": "hai-base-county"}).add_to(base)
+    base.add_to(m)
+    if tiles:
+        folium.TileLayer(tiles, name=f"Web map ({tiles}, online)", overlay=False, control=True).add_to(m)
+
+
+def _title(m: folium.Map, title: str, subtitle: str) -> None:
+    m.get_root().header.add_child(Element(_CSS), name="hai_css")
+    m.get_root().html.add_child(Element(
+        f'<div class="hai-title"><b>{html.escape(title)}</b><br><small>{html.escape(subtitle)}</small></div>'))
+
+
+class _Legend(MacroElement):
+    """A legend box as a Leaflet control (prints with the map, moves with its corner)."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function(){
+  var legend = L.control({position: {{ this.position|tojson }}});
+  legend.onAdd = function(){
+    var div = L.DomUtil.create('div', 'hai-legend');
+    div.innerHTML = {{ this.body|tojson }};
+    L.DomEvent.disableScrollPropagation(div);
+    return div;
+  };
+  legend.addTo({{ this._parent.get_name() }});
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, body: str, position: str = "bottomleft") -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.body = body
+        self.position = position
+
+
+def _swatches(title: str, rows: Sequence[tuple[str, str]], *, circle: bool = False,
+              outline: bool = False) -> str:
+    out = [f"<h4>{html.escape(title)}</h4>"]
+    for color, label in rows:
+        style = (f"background:transparent;border:2px solid {color}" if outline else f"background:{color}")
+        out.append(f'<div><i class="{"c" if circle else ""}" style="{style}"></i>{html.escape(label)}</div>')
+    return "".join(out)
+
+
+def _bin(value: float, bins: Sequence[tuple[float, str, str]]) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return _NO_DATA
+    for hi, color, _ in bins:
+        if value < hi:
+            return color
+    return bins[-1][1]
+
+
+def _pct(x: Any) -> str:
+    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * float(x):.0f} %"
+
+
+# --------------------------------------------------------------------------- leadership
+
+
+def leadership_map(
+    view: Any,
+    *,
+    provider: Any,
+    cutoff: int = 120,
+    tiles: str | None = None,
+    title: str = "HAI home-refill coverage",
+) -> OfflineMap:
+    """Coverage for leadership: state choropleths, county demand, nurse service areas.
+
+    Parameters
+    ----------
+    view
+        A :class:`~optimizer.coverage.LeadershipView` (or a ``CoverageResult``,
+        which is reduced to its view first). Nothing patient-level is read.
+    provider
+        Travel provider, for the nurses' service areas (``service_area(point, minutes)``).
+    cutoff
+        Drive-time cutoff (minutes) of the service areas and the main choropleth;
+        one of the view's cutoffs.
+    tiles
+        Optional web tile layer (e.g. ``"OpenStreetMap"``): needs internet at view time.
+    title
+        Title line; the data date and cutoff are added beneath.
+
+    Returns
+    -------
+    OfflineMap
+        ``.save(path)`` writes one self-contained HTML file.
+    """
+    from geodata import STATE_NAMES, counties_gdf, states_gdf
+    from optimizer.coverage import CoverageResult, LeadershipView
+
+    if isinstance(view, CoverageResult):
+        view = view.leadership_view(digits=_DIGITS)
+    if not isinstance(view, LeadershipView):
+        raise TypeError("leadership_map takes a LeadershipView (aggregates only)")
+    if cutoff not in view.cutoffs:
+        raise ValueError(f"cutoff {cutoff} is not one of the computed cutoffs {view.cutoffs}")
+    share = f"covered_{cutoff}min"
+    by_state = view.by_state.set_index("state")
+    with_patients = [s for s in by_state.index if by_state.loc[s, "patients"] > 0]
+
+    m = OfflineMap(location=[39.0, -96.0], zoom_start=4, control_scale=True, prefer_canvas=False)
+    _base_layers(m, with_patients, tiles=tiles, digits=_DIGITS)
+
+    # ---- state choropleths
+    st = states_gdf(simplified=True)
+    geoms = {s: _round_geom(g, _DIGITS, 0.005) for s, g in zip(st["state"], st["geometry"])}
+    cov_feats, nurse_feats = [], []
+    for s in by_state.index:
+        if s not in geoms:
+            continue
+        r = by_state.loc[s]
+        props = {
+            "state": STATE_NAMES.get(s, s), "patients": int(r["patients"]),
+            **{f"c{c}": _pct(r[f"covered_{c}min"]) for c in view.cutoffs},
+            "licensed": int(r["licensed_nurses"]), "chemo": int(r["chemo_licensed_nurses"]),
+            "based": int(r["nurses_based"]), "single": int(r["single_nurse_patients"]),
+            "none": int(r["no_nurse_patients"]),
+            "fill": _bin(float(r[share]) if r["patients"] else math.nan, _SHARE_BINS),
+            "nfill": _bin(float(r["licensed_nurses"]), _NURSE_BINS),
+        }
+        cov_feats.append(_feature(geoms[s], props))
+        nurse_feats.append(_feature(geoms[s], props))
+    fields = ["state", "patients"] + [f"c{c}" for c in view.cutoffs] + ["licensed", "chemo", "based",
+                                                                         "single", "none"]
+    aliases = (["State", "Patients"] + [f"Covered ≤ {c} min" for c in view.cutoffs]
+               + ["Licensed HAI nurses", "… chemo-certified", "Nurses based here",
+                  "Patients with a single nurse", "Patients with no nurse"])
+    fg = folium.FeatureGroup(name=f"States: share of patients covered within {cutoff} min", show=True)
+    folium.GeoJson(_collection(cov_feats),
+                   style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#555",
+                                             "weight": 1, "fillOpacity": 0.75, "className": "hai-state-cov"},
+                   highlight_function=lambda f: {"weight": 3, "color": "#000"},
+                   tooltip=folium.GeoJsonTooltip(fields, aliases=aliases, sticky=True)).add_to(fg)
+    fg.add_to(m)
+    fg2 = folium.FeatureGroup(name="States: licensed HAI nurses", show=False)
+    folium.GeoJson(_collection(nurse_feats),
+                   style_function=lambda f: {"fillColor": f["properties"]["nfill"], "color": "#555",
+                                             "weight": 1, "fillOpacity": 0.8, "className": "hai-state-nurses"},
+                   tooltip=folium.GeoJsonTooltip(fields, aliases=aliases, sticky=True)).add_to(fg2)
+    fg2.add_to(m)
+
+    # ---- county demand: proportional circles at the county's representative point
+    co = counties_gdf().set_index("fips")
+    bc = view.by_county
+    fg3 = folium.FeatureGroup(name="Counties: patients (refill demand)", show=True)
+    risk = folium.FeatureGroup(name="Counties with patients no nurse (red) or only one nurse (orange) can serve",
+                               show=True)
+    risk_feats = []
+    for _, r in bc.iterrows():
+        f = r["county_fips"]
+        if f not in co.index:
+            continue
+        g = co.loc[f, "geometry"]
+        pt = g.representative_point()
+        n = int(r["patients_shown"])
+        radius = 5 if n < 5 else 8 if n < 10 else 11 if n < 20 else 14
+        lines = [f"<b>{html.escape(str(r['county']))} County, {html.escape(str(r['state']))}</b>",
+                 f"Patients: {html.escape(str(r['patients_band']))}"]
+        if not (isinstance(r[share], float) and math.isnan(r[share])):
+            lines.append(f"Covered ≤ {cutoff} min: {_pct(r[share])}")
+            lines.append(f"Single-nurse patients: {int(r['single_nurse_patients'])}; "
+                         f"no nurse: {int(r['no_nurse_patients'])}")
+        else:
+            lines.append(f"(fewer than {view.small_cell} patients: details withheld)")
+        folium.CircleMarker([round(pt.y, _DIGITS), round(pt.x, _DIGITS)], radius=radius, color="#fff",
+                            weight=1, fill=True, fill_color=_DEMAND, fill_opacity=0.85,
+                            class_name="hai-county-demand",
+                            tooltip=folium.Tooltip("<br>".join(lines))).add_to(fg3)
+        if r["any_no_nurse"] or r["any_single_nurse"]:
+            kind = "no nurse" if r["any_no_nurse"] else "single nurse"
+            risk_feats.append(_feature(_round_geom(g, _DIGITS, 0.01), {
+                "county": f"{r['county']} County, {r['state']}", "risk": kind,
+                "color": "#d7191c" if r["any_no_nurse"] else "#ff7f00"}))
+    fg3.add_to(m)
+    if risk_feats:
+        folium.GeoJson(_collection(risk_feats),
+                       style_function=lambda f: {"fill": False, "color": f["properties"]["color"],
+                                                 "weight": 2.5, "className": "hai-county-risk"},
+                       tooltip=folium.GeoJsonTooltip(["county", "risk"], aliases=["County", "At risk"])
+                       ).add_to(risk)
+    risk.add_to(m)
+
+    # ---- nurse service areas and homes (staff data, rounded)
+    areas = folium.FeatureGroup(name=f"Nurse service areas ({cutoff} min drive)", show=True)
+    homes = folium.FeatureGroup(name="Nurse home bases (rounded to ~1 km)", show=True)
+    for _, r in view.nurses.iterrows():
+        lat, lon = float(r["lat"]), float(r["lon"])
+        poly = provider.service_area((lat, lon), cutoff)
+        if poly is not None and not poly.is_empty:
+            folium.GeoJson(_feature(_round_geom(poly, _DIGITS, 0.01), {"nurse": r["nurse_id"]}),
+                           style_function=lambda f: {"color": _SERVICE, "weight": 1, "fillColor": _SERVICE,
+                                                     "fillOpacity": 0.10, "className": "hai-service-area"},
+                           interactive=False).add_to(areas)
+        n_states = len([s for s in str(r["licensed_states"]).split(";") if s])
+        tip = (f"<b>{html.escape(str(r['nurse_id']))}</b> ({html.escape(str(r['home_state']))})<br>"
+               f"May practice in {n_states} state(s)<br>"
+               f"{'Chemo-certified' if r['chemo_certified'] else 'Not chemo-certified'}")
+        folium.CircleMarker([lat, lon], radius=4, color="#000", weight=1, fill=True,
+                            fill_color=_SERVICE if r["chemo_certified"] else "#ffffff", fill_opacity=1,
+                            class_name="hai-nurse-home", tooltip=folium.Tooltip(tip)).add_to(homes)
+    areas.add_to(m)
+    homes.add_to(m)
+
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    legend = (
+        _swatches(f"Covered within {cutoff} min (share of patients)",
+                  [(c, lab) for _, c, lab in _SHARE_BINS] + [(_NO_DATA, "no patients")])
+        + _swatches("Licensed HAI nurses (layer off by default)", [(c, lab) for _, c, lab in _NURSE_BINS])
+        + _swatches("Patients per county", [(_DEMAND, f"circle size: 1–{view.small_cell - 1}, "
+                                                      f"{view.small_cell}–9, 10–19, 20 +")], circle=True)
+        + _swatches("Counties at risk", [("#d7191c", "a patient no nurse can serve"),
+                                         ("#ff7f00", "a patient only one nurse can serve")], outline=True)
+        + _swatches("Nurses", [(_SERVICE, f"service area, {cutoff} min drive"),
+                               ("#000", "home base (filled = chemo-certified)")])
+        + "<div style='margin-top:6px;color:#555'>Aggregates only: no patient identifiers or "
+          "locations.<br>Drive times: " + html.escape(getattr(provider, "name", "model")) + "</div>"
+    )
+    _Legend(legend, "bottomleft").add_to(m)
+    t = view.totals
+    sub = (f"Data as of {view.as_of.isoformat()} · {int(t['patients'])} patients in {int(t['states'])} states, "
+           f"{int(t['nurses'])} nurses · covered within "
+           + " / ".join(f"{c}" for c in view.cutoffs) + " min: "
+           + " / ".join(_pct(t[f'covered_{c}min']) for c in view.cutoffs)
+           + f" · single-nurse patients {int(t['single_nurse_patients'])}, no nurse {int(t['no_nurse_patients'])}")
+    _title(m, title, sub)
+    if with_patients:
+        b = [geoms[s].bounds for s in with_patients if s in geoms and s not in ("AK", "HI")]
+        if b:
+            m.fit_bounds([[min(x[1] for x in b), min(x[0] for x in b)],
+                          [max(x[3] for x in b), max(x[2] for x in b)]])
+    return m
+
+
+# --------------------------------------------------------------------------- operations
+
+
+class _NurseFilter(MacroElement):
+    """A "Nurse" drop-down that shows one nurse's routes (or all) across the day layers."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function(){
+  var routes = [{% for nurse, layer, parent in this.routes %}{nurse: {{ nurse|tojson }}, layer: {{ layer }}, parent: {{ parent }}}{% if not loop.last %},{% endif %}{% endfor %}];
+  var nurses = {{ this.nurses|tojson }};
+  var ctl = L.control({position: 'topleft'});
+  ctl.onAdd = function(){
+    var div = L.DomUtil.create('div', 'hai-filter leaflet-bar');
+    var html = '<label>Nurse <select id="hai-nurse-filter"><option value="">all nurses</option>';
+    nurses.forEach(function(n){ html += '<option>' + n.replace(/[<>&"]/g, '') + '</option>'; });
+    div.innerHTML = html + '</select></label>';
+    L.DomEvent.disableClickPropagation(div);
+    div.querySelector('select').addEventListener('change', function(e){
+      var v = e.target.value;
+      routes.forEach(function(r){
+        if (v === '' || v === r.nurse) { r.parent.addLayer(r.layer); } else { r.parent.removeLayer(r.layer); }
+      });
+    });
+    return div;
+  };
+  ctl.addTo({{ this._parent.get_name() }});
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, routes: list[tuple[str, str, str]], nurses: list[str]) -> None:
+        super().__init__()
+        self._name = "NurseFilter"
+        self.routes = routes
+        self.nurses = nurses
+
+
+class _Popup(MacroElement):
+    """``bindPopup`` with an HTML string (folium's Popup needs jQuery, which we do not ship)."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+{{ this._parent.get_name() }}.bindPopup({{ this.content|tojson }}, {maxWidth: {{ this.max_width }}});
+{% endmacro %}
+""")
+
+    def __init__(self, content: str, max_width: int = 360) -> None:
+        super().__init__()
+        self._name = "Popup"
+        self.content = content
+        self.max_width = int(max_width)
+
+
+def _popup_table(rows: Sequence[tuple[str, Any]], head: str) -> str:
+    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
+    return f'<div class="hai-popup"><b>{html.escape(head)}</b><table>{body}</table></div>'
+
+
+def operations_map(
+    plan: Any,
+    problem: Any,
+    *,
+    provider: Any = None,
+    tiles: str | None = None,
+    title: str = "HAI refill plan — operations map",
+) -> OfflineMap:
+    """Routes per day and nurse with numbered stops; unassigned refills with reasons.
+
+    Internal (patient ids appear in popups). One overlay per day (the first shown);
+    a "Nurse" drop-down narrows every day to one nurse.
+
+    Parameters
+    ----------
+    plan
+        :class:`~optimizer.plan.Plan`.
+    problem
+        The :class:`~optimizer.problem.PlanningProblem` it solves (roster, locations).
+    provider
+        Travel provider for route polylines (``route(a, b)``); straight lines without one.
+    tiles
+        Optional web tile layer (needs internet at view time).
+    title
+        Title line.
+
+    Returns
+    -------
+    OfflineMap
+    """
+    from optimizer.report._area import area_labels
+
+    roster = problem.roster
+    nurse_ids = sorted({v.nurse_id for v in plan.visits} | {d.nurse_id for d in plan.nurse_days})
+    color = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(nurse_ids)}
+    states = {roster.patient(v.patient_id).state for v in plan.visits} | {u.state for u in plan.unassigned}
+    states |= {roster.nurse(n).home_state for n in nurse_ids}
+
+    m = OfflineMap(location=[39.0, -96.0], zoom_start=4, control_scale=True)
+    _base_layers(m, states, tiles=tiles, digits=4)
+
+    pids = sorted({v.patient_id for v in plan.visits} | {u.patient_id for u in plan.unassigned})
+    pts = {pid: (roster.patient(pid).lat, roster.patient(pid).lon) for pid in pids}
+    areas = dict(zip(pids, area_labels([pts[p] for p in pids], [roster.patient(p).state for p in pids])))
+
+    def leg(a: tuple[float, float], b: tuple[float, float]) -> list[tuple[float, float]]:
+        if provider is not None and hasattr(provider, "route"):
+            try:
+                return [tuple(p) for p in provider.route(a, b)]  # type: ignore[misc]
+            except Exception:  # an unreachable leg is drawn straight
+                return [a, b]
+        return [a, b]
+
+    by_day: dict[Any, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    for v in plan.visits:
+        by_day[v.date][v.nurse_id].append(v)
+    nd_by_key = {(d.nurse_id, d.date): d for d in plan.nurse_days}
+    routes_js: list[tuple[str, str, str]] = []
+    all_points: list[tuple[float, float]] = []
+    first = True
+    for day in sorted(by_day):
+        nurses_today = by_day[day]
+        n_vis = sum(len(v) for v in nurses_today.values())
+        day_fg = folium.FeatureGroup(
+            name=f"{day:%a %d %b}: {len(nurses_today)} route(s), {n_vis} visit(s)", show=first)
+        first = False
+        for nid in sorted(nurses_today):
+            visits = sorted(nurses_today[nid], key=lambda v: v.seq)
+            nurse = roster.nurse(nid)
+            home = (nurse.lat, nurse.lon)
+            sub = folium.FeatureGroup(name=f"{nid} {day}", control=False)
+            path: list[tuple[float, float]] = [home]
+            stops = [home] + [pts[v.patient_id] for v in visits] + [home]
+            for a, b in zip(stops[:-1], stops[1:]):
+                path.extend(leg(a, b)[1:])
+            nd = nd_by_key.get((nid, day))
+            tip = (f"{nid} · {day:%a %d %b} · {len(visits)} visit(s)"
+                   + (f" · depart {nd.depart:%H:%M}, back {nd.return_:%H:%M} · drive {nd.drive_minutes} min, "
+                      f"{nd.drive_km:.0f} km" if nd else ""))
+            folium.PolyLine(path, color=color[nid], weight=3, opacity=0.85, tooltip=html.escape(tip),
+                            class_name="hai-route").add_to(sub)
+            for v in visits:
+                rows = [("Nurse", nid), ("Day", f"{v.date:%a %Y-%m-%d}"), ("Stop", v.seq),
+                        ("Arrive", f"{v.arrival:%H:%M}"), ("Visit", f"{v.start:%H:%M}–{v.end:%H:%M}"),
+                        ("Area", areas[v.patient_id]), ("Infusate", v.infusate.replace("_", " ")),
+                        ("Window", f"{v.window_start} – {v.window_end}"), ("Pump empty", v.empty_date),
+                        ("Reserve days left", v.reserve_days_left),
+                        ("Drive from previous", f"{v.travel_minutes} min, {v.travel_km:.0f} km")]
+                if v.alarm:
+                    rows.append(("ALARM", v.alarm.replace("_", " ")))
+                marker = folium.Marker(
+                    pts[v.patient_id],
+                    icon=folium.DivIcon(
+                        html=f'<div class="hai-stop" style="background:{color[nid]}">{v.seq}</div>',
+                        icon_size=(22, 22), icon_anchor=(11, 11), class_name="hai-stop-icon"),
+                    tooltip=html.escape(f"{nid} stop {v.seq}: {v.patient_id}"),
+                ).add_to(sub)
+                _Popup(_popup_table(rows, f"Patient {v.patient_id}"), 360).add_to(marker)
+                all_points.append(pts[v.patient_id])
+            sub.add_to(day_fg)
+            routes_js.append((nid, sub.get_name(), day_fg.get_name()))
+        day_fg.add_to(m)
+
+    homes = folium.FeatureGroup(name="Nurse home bases", show=True)
+    for nid in nurse_ids:
+        n = roster.nurse(nid)
+        days = sum(1 for d in plan.nurse_days if d.nurse_id == nid)
+        vis = sum(1 for v in plan.visits if v.nurse_id == nid)
+        folium.Marker([n.lat, n.lon],
+                      icon=folium.DivIcon(html=f'<div class="hai-home" style="background:{color[nid]}">H</div>',
+                                          icon_size=(20, 20), icon_anchor=(10, 10), class_name="hai-home-icon"),
+                      tooltip=html.escape(f"{nid} home ({n.home_state}) · {days} day(s), {vis} visit(s)")
+                      ).add_to(homes)
+        all_points.append((n.lat, n.lon))
+    homes.add_to(m)
+
+    un = folium.FeatureGroup(name=f"Unassigned refills ({len(plan.unassigned)})", show=True)
+    for u in plan.unassigned:
+        rows = [("Reason", str(u.reason).replace("_", " ")), ("Detail", u.detail), ("Area", areas[u.patient_id]),
+                ("Window", f"{u.window_start} – {u.window_end}"), ("Pump empty", u.empty_date),
+                ("Reserve days left at window end", u.reserve_days_left)]
+        marker = folium.Marker(
+            pts[u.patient_id],
+            icon=folium.DivIcon(html='<div class="hai-unassigned">!</div>', icon_size=(22, 22),
+                                icon_anchor=(11, 11), class_name="hai-unassigned-icon"),
+            tooltip=html.escape(f"UNASSIGNED {u.patient_id}: {str(u.reason).replace('_', ' ')}"),
+        ).add_to(un)
+        _Popup(_popup_table(rows, f"Unassigned: patient {u.patient_id}"), 380).add_to(marker)
+        all_points.append(pts[u.patient_id])
+    un.add_to(m)
+
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    _NurseFilter(routes_js, nurse_ids).add_to(m)
+    reasons: dict[str, int] = defaultdict(int)
+    for u in plan.unassigned:
+        reasons[str(u.reason).replace("_", " ")] += 1
+    legend = (
+        _swatches("Routes (one colour per nurse)", [(color[n], n) for n in nurse_ids[:12]]
+                  + ([("#fff", f"… {len(nurse_ids) - 12} more")] if len(nurse_ids) > 12 else []))
+        + "<h4>Stops</h4><div>numbered in visit order; H = nurse home</div>"
+        + _swatches("Unassigned refills", [("#c00", f"{k}: {v}") for k, v in sorted(reasons.items())]
+                    or [("#c00", "none")], circle=True, outline=True)
+    )
+    _Legend(legend, "bottomleft").add_to(m)
+    end = plan.horizon_start.toordinal() + plan.horizon_days - 1
+    from datetime import date as _date
+
+    k = plan.kpis()
+    _title(m, title, f"{plan.horizon_start} – {_date.fromordinal(end)} · {k['visits']} visits of "
+                     f"{k['refills_due']} refills due · {k['nurses_used']} nurses · "
+                     f"{k['unassigned']} unassigned")
+    if all_points:
+        lats = [p[0] for p in all_points]
+        lons = [p[1] for p in all_points]
+        m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]])
+    return m
+
+
+def _json(obj: Any) -> str:  # pragma: no cover - debugging helper
+    return json.dumps(obj, default=str)
