@@ -227,6 +227,64 @@ def check(
         raise typer.Exit(1)
 
 
+@app.command()
+def coverage(
+    data: Optional[Path] = DataArg,
+    out: Path = typer.Option(Path("out/coverage"), help="Folder for the tables and maps (written whole)"),
+    as_of: Optional[dt.datetime] = typer.Option(None, formats=["%Y-%m-%d"], help="Data date (default today)"),
+    start: Optional[dt.datetime] = typer.Option(None, formats=["%Y-%m-%d"],
+                                                help="First day of the 8-week capacity outlook"),
+    weeks: int = typer.Option(8, min=1, max=52, help="Weeks of capacity vs demand"),
+    cutoffs: str = typer.Option("60;120;180;240", help="Drive-time cutoffs in minutes, ';'-separated"),
+    map_cutoff: int = typer.Option(120, help="Cutoff of the leadership map's service areas and choropleth"),
+    regions: Optional[Path] = typer.Option(None, help="CSV state,region (default: US Census regions)"),
+    travel: Optional[str] = typer.Option(None, help="haversine | road"),
+    osm: Optional[Path] = typer.Option(None, help="OSM file for --travel road"),
+    tiles: Optional[str] = typer.Option(None, help="Add a web tile layer (needs internet when viewing), "
+                                                   "e.g. OpenStreetMap"),
+    backend: str = typer.Option("greedy", help="Planner for the operations map: greedy | ortools | pyvrp | none"),
+) -> None:
+    """Coverage within drive-time cutoffs, 8-week capacity vs demand, leadership and operations maps."""
+    from optimizer import api
+    from optimizer.coverage import load_regions
+    from optimizer.report import write_coverage
+
+    try:
+        roster, sc = api.load_data(data, as_of=as_of.date() if as_of else None)
+        provider = _provider(sc, travel, osm)
+    except DataError as exc:
+        _fail(exc)
+    data_date = (as_of.date() if as_of else None) or sc.as_of or dt.date.today()
+    horizon = api.horizon_for(sc, start=start.date() if start else None)
+    cuts = tuple(sorted({int(c) for c in cutoffs.replace(",", ";").split(";") if c.strip()}))
+    if map_cutoff not in cuts:
+        cuts = tuple(sorted(set(cuts) | {map_cutoff}))
+    result = None
+    if backend != "none":
+        opts = _solver_options(sc, backend, None, None, None, None)
+        _say(f"planning {horizon.start}..{horizon.end} with {opts.backend} for the operations map")
+        result = api.plan(roster, start=horizon.start, days=horizon.days, provider=provider,
+                          rules=sc.window_rules(), options=opts)
+    write_coverage(roster, out, provider=provider, as_of=data_date, start=horizon.start, weeks=weeks,
+                   cutoffs=cuts, map_cutoff=map_cutoff, regions=load_regions(str(regions)) if regions else None,
+                   plan_result=result, tiles=tiles, rules=sc.window_rules())
+    import pandas as pd
+
+    st = pd.read_csv(out / "coverage_by_state.csv")
+    st = st[st["patients"] > 0]
+    typer.echo(f"Coverage as of {data_date}: {int(st['patients'].sum())} patients in {len(st)} states")
+    typer.echo(st[["state", "patients"] + [f"covered_{c}min" for c in cuts]
+                  + ["licensed_nurses", "single_nurse_patients", "no_nurse_patients"]].to_string(index=False))
+    reg = pd.read_csv(out / "capacity_by_region.csv")
+    flagged = reg[reg["status"].isin(["short", "no_nurse", "tight"])]
+    typer.echo(f"\nCapacity vs demand, {weeks} weeks from {horizon.start}: "
+               f"{len(flagged)} region-week(s) flagged")
+    if len(flagged):
+        typer.echo(flagged[["week", "region", "demand_visits", "capacity_visits", "short_visits",
+                            "no_nurse_visits", "utilization", "status"]].to_string(index=False))
+    typer.echo(f"\nWrote {out}/ (leadership_map.html is de-identified; coverage_patients.csv is not)")
+
+
 def main() -> None:  # pragma: no cover
     app()
 

@@ -14,7 +14,7 @@ import numpy as np
 __all__ = ["area_labels", "county_names"]
 
 _NEAR_KM = 40.0  # a town farther than this is not named
-_MIN_POPULATION = 5000
+_MIN_POPULATION = 15000
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,206 @@
+"""Plan exports for planners and nurses: an Excel workbook and one iCalendar file per nurse.
+
+The .ics files are written by hand to RFC 5545 (no extra dependency): one
+VEVENT per visit, local "floating" times (the nurse's own clock), lines folded
+at 75 octets, text escaped. Locations are areas ("near Toledo, Lucas County,
+OH"), never street addresses or coordinates.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["export_excel", "export_ics", "visit_rows", "nurse_summary"]
+
+
+def _areas(plan: Any, problem: Any) -> dict[str, str]:
+    from optimizer.report._area import area_labels
+
+    roster = problem.roster
+    pids = sorted({v.patient_id for v in plan.visits} | {u.patient_id for u in plan.unassigned})
+    pts = [(roster.patient(p).lat, roster.patient(p).lon) for p in pids]
+    return dict(zip(pids, area_labels(pts, [roster.patient(p).state for p in pids])))
+
+
+def visit_rows(plan: Any, problem: Any, areas: dict[str, str] | None = None) -> pd.DataFrame:
+    """Every visit as a row for people: day, nurse, order, times, area, infusate, reserve.
+
+    Parameters
+    ----------
+    plan, problem
+        The plan and the planning problem it solves.
+    areas
+        Patient id → area label (computed when omitted).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    areas = areas if areas is not None else _areas(plan, problem)
+    rows = [{
+        "date": v.date, "weekday": f"{v.date:%a}", "nurse_id": v.nurse_id, "stop": v.seq,
+        "patient_id": v.patient_id, "area": areas.get(v.patient_id, v.state), "state": v.state,
+        "arrival": f"{v.arrival:%H:%M}", "start": f"{v.start:%H:%M}", "end": f"{v.end:%H:%M}",
+        "infusate": v.infusate, "drive_minutes_from_previous": v.travel_minutes,
+        "drive_km_from_previous": round(v.travel_km, 1), "window_start": v.window_start,
+        "window_end": v.window_end, "due_date": v.due_date, "empty_date": v.empty_date,
+        "reserve_days_left": v.reserve_days_left, "alarm": v.alarm,
+    } for v in sorted(plan.visits, key=lambda v: (v.date, v.nurse_id, v.seq))]
+    cols = ["date", "weekday", "nurse_id", "stop", "patient_id", "area", "state", "arrival", "start", "end",
+            "infusate", "drive_minutes_from_previous", "drive_km_from_previous", "window_start",
+            "window_end", "due_date", "empty_date", "reserve_days_left", "alarm"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def nurse_summary(plan: Any) -> pd.DataFrame:
+    """Per nurse: days worked, visits, drive, overtime, cost."""
+    agg: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for d in plan.nurse_days:
+        a = agg[d.nurse_id]
+        a["days"] += 1
+        a["visits"] += d.visits
+        a["drive_minutes"] += d.drive_minutes
+        a["drive_km"] += d.drive_km
+        a["work_minutes"] += d.work_minutes
+        a["overtime_minutes"] += d.overtime_minutes
+        a["cost"] += d.cost
+    rows = []
+    for nid in sorted(agg):
+        a = agg[nid]
+        rows.append({"nurse_id": nid, "days": int(a["days"]), "visits": int(a["visits"]),
+                     "drive_hours": round(a["drive_minutes"] / 60, 1), "drive_km": round(a["drive_km"], 1),
+                     "work_hours": round(a["work_minutes"] / 60, 1),
+                     "overtime_minutes": int(a["overtime_minutes"]), "cost": round(a["cost"], 2),
+                     "visits_per_day": round(a["visits"] / a["days"], 2) if a["days"] else 0.0})
+    return pd.DataFrame(rows, columns=["nurse_id", "days", "visits", "visits_per_day", "drive_hours",
+                                       "drive_km", "work_hours", "overtime_minutes", "cost"])
+
+
+def _autofit(ws: Any) -> None:
+    for col in ws.columns:
+        width = max((len(str(c.value)) for c in col if c.value is not None), default=8)
+        ws.column_dimensions[col[0].column_letter].width = min(max(8, width + 2), 60)
+    ws.freeze_panes = "A2"
+
+
+def export_excel(plan: Any, problem: Any, path: str | Path) -> Path:
+    """Write the plan as an Excel workbook: Summary, Nurses, one sheet per day, Unassigned.
+
+    Parameters
+    ----------
+    plan, problem
+        The plan and its planning problem.
+    path
+        The ``.xlsx`` file to write.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    path = Path(path)
+    areas = _areas(plan, problem)
+    visits = visit_rows(plan, problem, areas)
+    k = plan.kpis()
+    summary = pd.DataFrame(
+        [("horizon_start", plan.horizon_start.isoformat()), ("horizon_days", plan.horizon_days)]
+        + [(key, str(val) if isinstance(val, dict) else val) for key, val in k.items()],
+        columns=["kpi", "value"])
+    un = pd.DataFrame([{
+        "patient_id": u.patient_id, "area": areas.get(u.patient_id, u.state), "state": u.state,
+        "reason": str(u.reason), "detail": u.detail, "window_start": u.window_start, "window_end": u.window_end,
+        "empty_date": u.empty_date, "reserve_days_left_at_window_end": u.reserve_days_left,
+    } for u in plan.unassigned], columns=["patient_id", "area", "state", "reason", "detail", "window_start",
+                                          "window_end", "empty_date", "reserve_days_left_at_window_end"])
+    with pd.ExcelWriter(path, engine="openpyxl") as xw:
+        summary.to_excel(xw, sheet_name="Summary", index=False)
+        nurse_summary(plan).to_excel(xw, sheet_name="Nurses", index=False)
+        for day, g in visits.groupby("date", sort=True):
+            g.drop(columns=["date", "weekday"]).to_excel(xw, sheet_name=f"{day:%Y-%m-%d %a}", index=False)
+        un.to_excel(xw, sheet_name="Unassigned", index=False)
+        for ws in xw.book.worksheets:
+            _autofit(ws)
+    return path
+
+
+# --------------------------------------------------------------------------- iCalendar
+
+
+def _ics_text(s: str) -> str:
+    return (s.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n"))
+
+
+def _fold(line: str) -> str:
+    """Fold a content line at 75 octets (RFC 5545 §3.1), never inside a UTF-8 sequence."""
+    data = line.encode("utf-8")
+    if len(data) <= 75:
+        return line
+    parts: list[str] = []
+    limit = 75
+    while data:
+        cut = min(limit, len(data))
+        while cut < len(data) and (data[cut] & 0xC0) == 0x80:
+            cut -= 1
+        parts.append(data[:cut].decode("utf-8"))
+        data = data[cut:]
+        limit = 74  # continuation lines start with a space
+    return "\r\n ".join(parts)
+
+
+def _safe_name(nurse_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", nurse_id) or "nurse"
+
+
+def export_ics(plan: Any, problem: Any, out_dir: str | Path, *, stamp: datetime | None = None) -> list[Path]:
+    """Write ``<out_dir>/<nurse_id>.ics`` for every nurse with visits.
+
+    Parameters
+    ----------
+    plan, problem
+        The plan and its planning problem.
+    out_dir
+        Folder for the files (created).
+    stamp
+        ``DTSTAMP`` of the events (default now, UTC); fixed for reproducible files.
+
+    Returns
+    -------
+    list of pathlib.Path
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    areas = _areas(plan, problem)
+    stamp = stamp or datetime.now(timezone.utc)
+    dtstamp = stamp.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    by_nurse: dict[str, list[Any]] = defaultdict(list)
+    for v in plan.visits:
+        by_nurse[v.nurse_id].append(v)
+    written = []
+    for nid in sorted(by_nurse):
+        visits = sorted(by_nurse[nid], key=lambda v: (v.date, v.seq))
+        lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//haiplan//HAI refill plan//EN",
+                 "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{_ics_text(f'HAI refills {nid}')}"]
+        for v in visits:
+            area = areas.get(v.patient_id, v.state)
+            desc = (f"Patient {v.patient_id}\nStop {v.seq} of the day\nInfusate: {v.infusate.replace('_', ' ')}\n"
+                    f"Arrive {v.arrival:%H:%M}\nWindow {v.window_start} to {v.window_end}; pump empty "
+                    f"{v.empty_date}; reserve days left {v.reserve_days_left}\n"
+                    f"Drive from previous stop: {v.travel_minutes} min, {v.travel_km:.0f} km"
+                    + (f"\nALARM: {v.alarm}" if v.alarm else ""))
+            uid = f"{v.date:%Y%m%d}-{_safe_name(nid)}-{v.seq}-{_safe_name(v.patient_id)}@haiplan"
+            lines += ["BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{dtstamp}",
+                      f"DTSTART:{v.start:%Y%m%dT%H%M%S}", f"DTEND:{v.end:%Y%m%dT%H%M%S}",
+                      f"SUMMARY:{_ics_text(f'HAI refill {v.seq}: {v.infusate.replace(chr(95), chr(32))} ({area})')}",
+                      f"LOCATION:{_ics_text(area)}", f"DESCRIPTION:{_ics_text(desc)}",
+                      "STATUS:CONFIRMED", "TRANSP:OPAQUE", "END:VEVENT"]
+        lines.append("END:VCALENDAR")
+        path = out / f"{_safe_name(nid)}.ics"
+        path.write_bytes(("\r\n".join(_fold(x) for x in lines) + "\r\n").encode("utf-8"))
+        written.append(path)
+    return written
