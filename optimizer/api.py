@@ -147,6 +147,9 @@ def write_plan_folder(result: PlanResult, out: str | Path, *, with_map: bool = T
 
         extras["map.html"] = lambda path: operations_map(result.plan, result.problem,
                                                           provider=result.provider).save(str(path))
+        from optimizer.report import write_plan_extras  # report.html, plan.xlsx, ics/<nurse>.ics
+
+        extras["report.html"] = lambda path: write_plan_extras(result, path.parent)
     return write_plan(result.plan, out, extras=extras,
                       summary_extra={"travel_provider": getattr(result.provider, "name", "")})
 
