@@ -7,22 +7,13 @@ fewer unique targets than sources. Never pair-by-pair networkx.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
 from geodata.travel._graph import METRE_SLOTS, RoadGraph
+from geodata.travel._stats import EngineStats
 
 _UNREACHED = -9999  # scipy's predecessor value for "none"
-
-
-@dataclass
-class EngineStats:
-    """Work counters (tests use them to prove that caches avoid recomputation)."""
-
-    dijkstra_sources: int = 0
-    matrix_calls: int = 0
 
 
 def limit_for_minutes(minutes: float | None) -> float:

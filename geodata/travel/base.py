@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, TypeAlias, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TypeAlias, runtime_checkable
 
 import numpy as np
-from shapely.geometry import MultiPolygon, Polygon
+
+if TYPE_CHECKING:  # pragma: no cover - shapely is imported where polygons are built
+    from shapely.geometry import MultiPolygon, Polygon
 
 #: A location as ``(lat, lon)`` degrees, WGS84.
 LatLon: TypeAlias = tuple[float, float]

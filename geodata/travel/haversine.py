@@ -1,5 +1,7 @@
 """The embedded national default: great-circle distance × circuity, speed by distance band.
 
+See :class:`~geodata.travel.settings.HaversineSettings` for the model.
+
 Instant and offline; its parameters are fitted to real road graphs
 (``bench/travel_calibrate.py``). Every pair is reachable (nothing is known of
 water or borders), so ``TravelMatrix.reachable`` is all True unless a cutoff
@@ -11,44 +13,55 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from shapely.geometry import Polygon
 
 from geodata.travel._geo import as_points, destination, pairwise_km, point_keys
 from geodata.travel.base import LatLon, TravelMatrix
 from geodata.travel.settings import HaversineSettings
 
+if TYPE_CHECKING:  # pragma: no cover
+    from shapely.geometry import Polygon
+
 _FINGERPRINT_VERSION = "haversine-1"
 
 
-def _band_edges(settings: HaversineSettings) -> tuple[np.ndarray, np.ndarray]:
-    edges = np.array((0.0,) + settings.band_limits_km + (np.inf,))
-    paces = 60.0 / np.array(settings.band_speeds_kmh)  # minutes per road km
-    return edges, paces
+def _edges(settings: HaversineSettings) -> np.ndarray:
+    return np.array((0.0,) + settings.band_limits_km + (np.inf,))
 
 
-def band_overlaps(road_km: np.ndarray, settings: HaversineSettings) -> np.ndarray:
-    """Road km driven in each band, shape ``road_km.shape + (n_bands,)``.
+def band_overlaps(gc_km: np.ndarray, settings: HaversineSettings) -> np.ndarray:
+    """Great-circle km falling in each band, shape ``gc_km.shape + (n_bands,)``.
 
-    ``minutes = band_overlaps(d) @ (60 / speeds)``; the calibration fits the
-    paces with this same design matrix.
+    Road km and minutes are this design matrix times per-band circuity and
+    per-band pace; the calibration fits both with it.
     """
-    edges, _ = _band_edges(settings)
-    d = np.asarray(road_km, dtype=np.float64)[..., None]
+    edges = _edges(settings)
+    d = np.asarray(gc_km, dtype=np.float64)[..., None]
     return np.clip(d - edges[:-1], 0.0, np.diff(edges))
 
 
-def minutes_for_road_km(road_km: np.ndarray, settings: HaversineSettings) -> np.ndarray:
-    """Drive minutes for road distances (km) under the banded speed model."""
-    _, paces = _band_edges(settings)
-    return band_overlaps(road_km, settings) @ paces
+def road_km_for_gc(gc_km: np.ndarray, settings: HaversineSettings) -> np.ndarray:
+    """Modelled road km for great-circle distances (km)."""
+    return band_overlaps(gc_km, settings) @ np.array(settings.band_circuity)
 
 
-def road_km_for_minutes(minutes: float, settings: HaversineSettings) -> float:
-    """Inverse of :func:`minutes_for_road_km`: road km driven in ``minutes``."""
+def _paces(settings: HaversineSettings) -> np.ndarray:
+    """Minutes per great-circle km in each band."""
+    return 60.0 * np.array(settings.band_circuity) / np.array(settings.band_speeds_kmh)
+
+
+def minutes_for_gc(gc_km: np.ndarray, settings: HaversineSettings) -> np.ndarray:
+    """Modelled drive minutes for great-circle distances (km)."""
+    return band_overlaps(gc_km, settings) @ _paces(settings)
+
+
+def gc_km_for_minutes(minutes: float, settings: HaversineSettings) -> float:
+    """Inverse of :func:`minutes_for_gc`: great-circle km covered in ``minutes``."""
     if minutes <= 0:
         return 0.0
-    edges, paces = _band_edges(settings)
+    edges, paces = _edges(settings), _paces(settings)
     spent = 0.0
     for lo, hi, pace in zip(edges[:-1], edges[1:], paces):
         band_minutes = (hi - lo) * pace
@@ -93,10 +106,10 @@ class HaversineProvider:
         """
         orig = as_points(origins, what="origins")
         dest = orig if destinations is None else as_points(destinations, what="destinations")
-        road_km = pairwise_km(orig, dest) * self.settings.circuity
-        same = point_keys(orig)[:, None] == point_keys(dest)[None, :]
-        road_km[same] = 0.0
-        minutes = minutes_for_road_km(road_km, self.settings)
+        gc = pairwise_km(orig, dest)
+        gc[point_keys(orig)[:, None] == point_keys(dest)[None, :]] = 0.0
+        road_km = road_km_for_gc(gc, self.settings)
+        minutes = minutes_for_gc(gc, self.settings)
         if max_minutes is not None:
             beyond = minutes > max_minutes
             minutes[beyond] = np.nan
@@ -125,8 +138,10 @@ class HaversineProvider:
         Polygon
             In lon/lat (EPSG:4326); empty when ``minutes <= 0``.
         """
+        from shapely.geometry import Polygon
+
         (lat, lon), = as_points([point], what="service-area point")
-        radius_km = road_km_for_minutes(float(minutes), self.settings) / self.settings.circuity
+        radius_km = gc_km_for_minutes(float(minutes), self.settings)
         if radius_km <= 0:
             return Polygon()
         ring = destination(lat, lon, np.linspace(0.0, 360.0, vertices, endpoint=False), radius_km)

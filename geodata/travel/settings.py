@@ -8,7 +8,6 @@ Both are frozen dataclasses: derive variants with ``dataclasses.replace``.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -57,51 +56,76 @@ def _jsonable(obj: Any) -> Any:
 
 @dataclass(frozen=True)
 class HaversineSettings:
-    """Great-circle model: ``road_km = great_circle_km × circuity``; time by distance band.
+    """Great-circle model with circuity and speed by distance band.
 
-    A trip's minutes are accumulated band by band like tax brackets: its first
-    ``band_limits_km[0]`` road km at ``band_speeds_kmh[0]``, the next stretch up
-    to ``band_limits_km[1]`` at ``band_speeds_kmh[1]``, and so on; the last
-    speed applies beyond the last limit. Time is thus continuous and increasing
-    in distance (short urban legs slow, long interstate legs fast).
+    A trip's great-circle distance is cut into bands like tax brackets: its
+    first ``band_limits_km[0]`` km fall in band 0, the stretch up to
+    ``band_limits_km[1]`` in band 1, and so on (the last band is open). In band
+    ``b`` each great-circle km becomes ``band_circuity[b]`` road km, driven at
+    ``band_speeds_kmh[b]``. Road km and minutes are therefore continuous and
+    increasing in distance; short urban legs are slow and winding, long
+    interstate legs fast and straight.
 
     Parameters
     ----------
-    circuity
-        Road km per great-circle km. Source: median ratio on the real extracts
-        (``bench/travel_calibrate.py``).
     band_limits_km
-        Increasing upper limits (road km) of all bands but the last.
+        Increasing upper limits (great-circle km) of all bands but the last.
+    band_circuity
+        Road km per great-circle km in each band (>= 1).
     band_speeds_kmh
-        Average speed in each band, one more than ``band_limits_km``. Bands the
-        extracts cover are fitted; the others keep a sourced prior (see ``source``).
+        Average driving speed (road km per hour) in each band.
+    fitted_bands
+        Which bands were fitted to road graphs (the others keep sourced priors).
     source
         Where the values come from (not part of the fingerprint).
+
+    Notes
+    -----
+    Defaults: ``bench/travel_calibrate.py`` fits the bands the real extracts
+    cover (pairs up to ~45 km); longer bands keep priors: circuity 1.20 for
+    40–100 km (Ballou, Rahardja & Sakai 2002, US road-network circuity factor)
+    and 1.15 beyond, where trips follow interstates; speeds of 90 and 105 km/h
+    (US rural interstate limits of 65–75 mph, less ramps and towns).
     """
 
-    circuity: float = float(CALIBRATION["circuity"])
     band_limits_km: tuple[float, ...] = tuple(CALIBRATION["band_limits_km"])
+    band_circuity: tuple[float, ...] = tuple(CALIBRATION["band_circuity"])
     band_speeds_kmh: tuple[float, ...] = tuple(CALIBRATION["band_speeds_kmh"])
+    fitted_bands: tuple[bool, ...] = tuple(CALIBRATION["fitted_bands"])
     source: str = str(CALIBRATION["source"])
 
     def __post_init__(self) -> None:
-        limits, speeds = tuple(map(float, self.band_limits_km)), tuple(map(float, self.band_speeds_kmh))
+        limits = tuple(map(float, self.band_limits_km))
+        circuity = tuple(map(float, self.band_circuity))
+        speeds = tuple(map(float, self.band_speeds_kmh))
+        fitted = tuple(map(bool, self.fitted_bands)) or (False,) * len(speeds)
         object.__setattr__(self, "band_limits_km", limits)
+        object.__setattr__(self, "band_circuity", circuity)
         object.__setattr__(self, "band_speeds_kmh", speeds)
-        if not self.circuity >= 1.0:
-            raise ValueError(f"circuity must be >= 1 (roads are never shorter than the great circle), got {self.circuity}")
-        if len(speeds) != len(limits) + 1:
-            raise ValueError("band_speeds_kmh needs exactly one more value than band_limits_km")
+        object.__setattr__(self, "fitted_bands", fitted)
+        n = len(limits) + 1
+        if len(speeds) != n or len(circuity) != n or len(fitted) != n:
+            raise ValueError("band_circuity, band_speeds_kmh and fitted_bands need one value per band "
+                             f"(len(band_limits_km) + 1 = {n})")
         if any(b <= a for a, b in zip((0.0,) + limits, limits)):
             raise ValueError(f"band_limits_km must be positive and increasing, got {limits}")
-        if any(not s > 0 for s in speeds):
+        if any(not c >= 1.0 for c in circuity):
+            raise ValueError(f"circuity must be >= 1 (roads are never shorter than the great circle), got {circuity}")
+        if any(not v > 0 for v in speeds):
             raise ValueError(f"band speeds must be positive, got {speeds}")
+
+    @property
+    def n_bands(self) -> int:
+        """Number of distance bands."""
+        return len(self.band_speeds_kmh)
 
     def to_json(self) -> str:
         """Canonical JSON of the parameters that change the numbers (for fingerprints)."""
-        d = dataclasses.asdict(self)
-        d.pop("source")
-        return json.dumps(_jsonable(d), sort_keys=True)
+        return json.dumps(_jsonable({
+            "band_limits_km": self.band_limits_km,
+            "band_circuity": self.band_circuity,
+            "band_speeds_kmh": self.band_speeds_kmh,
+        }), sort_keys=True)
 
 
 @dataclass(frozen=True)
