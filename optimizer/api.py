@@ -53,13 +53,14 @@ def materialize(scenario: Scenario) -> Path:
 
     spec = scenario.data.synthetic
     as_of = scenario.as_of or dt.date.today()
+    plan_start = scenario.horizon.start or next_monday(as_of)
     key = hashlib.sha256(json.dumps(
-        [spec.model_dump(mode="json"), as_of.isoformat(), synth.GENERATOR_VERSION],
-        sort_keys=True).encode()).hexdigest()[:16]
+        [spec.model_dump(mode="json"), as_of.isoformat(), plan_start.isoformat(),
+         synth.GENERATOR_VERSION], sort_keys=True).encode()).hexdigest()[:16]
     out = cache_dir() / "synthetic" / key
     if not (out / "patients.csv").exists():
         data = synth.generate(spec.patients, spec.nurses, seed=spec.seed, states=spec.states,
-                              as_of=as_of, chemo_share=spec.chemo_share)
+                              as_of=as_of, plan_start=plan_start, chemo_share=spec.chemo_share)
         with atomic_dir(out) as tmp:
             synth.write(data, tmp)
     return out
