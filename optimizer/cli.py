@@ -92,6 +92,8 @@ def synth(
     states: Optional[str] = typer.Option(None, help="Footprint, e.g. 'NY;NJ;PA' (default 25 states + DC)"),
     as_of: Optional[dt.datetime] = typer.Option(None, formats=["%Y-%m-%d"], help="Data date (default today)"),
     chemo_share: float = typer.Option(0.6, min=0, max=1, help="Share of chemo-certified nurses"),
+    plan_start: Optional[dt.datetime] = typer.Option(
+        None, formats=["%Y-%m-%d"], help="First planning day: no refill is overdue then (default as_of)"),
 ) -> None:
     """Generate a synthetic, contract-valid national roster (deterministic by seed)."""
     from optimizer import synth as gen
@@ -99,7 +101,8 @@ def synth(
 
     footprint = [s.strip().upper() for s in states.replace(",", ";").split(";")] if states else None
     data = gen.generate(patients, nurses, seed=seed, states=footprint,
-                        as_of=as_of.date() if as_of else dt.date.today(), chemo_share=chemo_share)
+                        as_of=as_of.date() if as_of else dt.date.today(),
+                        plan_start=plan_start.date() if plan_start else None, chemo_share=chemo_share)
     with atomic_dir(out) as tmp:
         gen.write(data, tmp)
     typer.echo(f"Wrote {patients} patients, {nurses} nurses to {out}/")
@@ -283,6 +286,106 @@ def coverage(
         typer.echo(flagged[["week", "region", "demand_visits", "capacity_visits", "short_visits",
                             "no_nurse_visits", "utilization", "status"]].to_string(index=False))
     typer.echo(f"\nWrote {out}/ (leadership_map.html is de-identified; coverage_patients.csv is not)")
+
+
+# --------------------------------------------------------------------------- expansion studies (issue 6)
+
+scenario_app = typer.Typer(add_completion=False, no_args_is_help=True,
+                           help="Scenario studies: run scenario files in batch, compare their results.")
+app.add_typer(scenario_app, name="scenario")
+
+
+@scenario_app.command("run")
+def scenario_run(
+    files: list[Path] = typer.Argument(..., help="Scenario .yaml files"),
+    out: Path = typer.Option(Path("out/scenarios"), help="Parent folder: one result folder per scenario"),
+    seeds: Optional[int] = typer.Option(None, min=1, help="Seeds per plan (default: each file's simulation.seeds)"),
+    workers: int = typer.Option(2, min=1, help="Local processes for the simulations"),
+    ray: Optional[str] = typer.Option(None, "--ray", help="Run on Ray: 'auto', a cluster address, or 'local'"),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Expansion plans and closed-loop simulations of each scenario (baseline vs plans × seeds)."""
+    _setup_logging(verbose)
+    import json
+
+    from optimizer.batch import run_scenarios
+
+    try:
+        dirs = run_scenarios(files, out=out, seeds=seeds, workers=workers, ray_address=ray, progress=_say)
+    except DataError as exc:
+        _fail(exc)
+    for d in dirs:
+        v = json.loads((d / "summary.json").read_text(encoding="utf-8"))["verdict"]
+        typer.echo(f"{d.name}: winner {v['winner']}. {v['text']}")
+    typer.echo(f"Wrote {len(dirs)} scenario folder(s) under {out}/; compare them with "
+               f"'haiplan scenario compare {out} --out OUT'")
+
+
+@scenario_app.command("compare")
+def scenario_compare(
+    dirs: list[Path] = typer.Argument(..., help="Result folders of 'scenario run' (or their parent)"),
+    out: Path = typer.Option(..., "--out", help="Folder for compare.csv, verdicts.csv, compare.html"),
+) -> None:
+    """Side-by-side table (CSV) and charts (HTML) of scenario results, with a verdict per scenario."""
+    from optimizer.batch import compare_runs
+
+    try:
+        paths = compare_runs(dirs, out=out)
+    except DataError as exc:
+        _fail(exc)
+    import pandas as pd
+
+    table = pd.read_csv(paths["csv"])
+    typer.echo(table[["scenario", "plan", "one_time_cost", "covered_share", "missed_or_late_mean",
+                      "missed_or_late_std", "drive_hours_per_refill_mean", "cost_per_refill_mean"]]
+               .to_string(index=False))
+    for v in pd.read_csv(paths["verdicts"], keep_default_na=False).to_dict("records"):
+        typer.echo(f"{v['scenario']}: winner {v['winner']}. {v['text']}")
+    typer.echo(f"Wrote {out}/compare.csv, verdicts.csv, compare.html")
+
+
+@app.command()
+def expand(
+    data: Optional[Path] = DataArg,
+    budget: Optional[float] = typer.Option(None, min=0, help="Budget in USD (default 150,000)"),
+    target: Optional[float] = typer.Option(None, min=0, max=1, help="Reach this covered share at least cost"),
+    actions: Optional[str] = typer.Option(None, help="Allowed kinds, e.g. 'hire;license;hai_cert;chemo_cert'"),
+    cutoff: Optional[float] = typer.Option(None, help="Drive-time cutoff, minutes one way"),
+    sites: Optional[Path] = typer.Option(None, help="Candidate sites CSV (name,state,lat,lon)"),
+    backend: Optional[str] = typer.Option(None, help="MIP backend: highs | scip | cbc"),
+    time_limit: Optional[float] = typer.Option(None, help="MIP time limit, seconds"),
+    out: Path = typer.Option(Path("out/expansion"), help="Folder for recommendations and the map layer"),
+    as_of: Optional[dt.datetime] = typer.Option(None, formats=["%Y-%m-%d"]),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Where to hire, whom to license where, whom to certify: ranked actions with gains and costs."""
+    _setup_logging(verbose)
+    from optimizer.batch import expand_scenario
+    from optimizer.expansion import write_expansion
+    from optimizer.io.atomic import atomic_dir
+
+    kinds = [a.strip() for a in actions.replace(",", ";").split(";") if a.strip()] if actions else None
+    try:
+        result = expand_scenario(data, budget=budget, target_share=target, cutoff_minutes=cutoff, actions=kinds,
+                                 sites_file=sites, backend=backend, time_limit=time_limit,
+                                 as_of=as_of.date() if as_of else None, progress=_say)
+    except DataError as exc:
+        _fail(exc)
+    with atomic_dir(out) as tmp:
+        write_expansion(result, tmp)
+    s = result.summary()
+    sol = s["solver"]
+    typer.echo(f"MIP {sol['backend']} {sol['status']} in {sol['runtime_s']} s, gap {sol['gap']}"
+               f"{'; ' + s['message'] if s['message'] else ''}")
+    typer.echo(f"Covered visits/week: {s['visits_per_week_covered_before']} -> {s['visits_per_week_covered_after']} "
+               f"of {s['visits_per_week_total']} ({s['covered_share_before']:.1%} -> {s['covered_share_after']:.1%}); "
+               f"patients covered {s['patients_covered_before']} -> {s['patients_covered_after']}; "
+               f"{s['actions']} action(s) for ${s['cost']:,.0f}")
+    recs = result.recommendations
+    if len(recs):
+        typer.echo(recs[["rank", "label", "state", "cost", "lead_weeks", "visits_per_week_absorbed",
+                         "patients_covered", "drive_hours_saved_per_week"]].to_string(index=False))
+    typer.echo(f"Wrote {out}/")
 
 
 def main() -> None:  # pragma: no cover

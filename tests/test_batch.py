@@ -1,0 +1,170 @@
+"""Scenario batches: local process pool vs Ray, the CLI run/compare, scenario files and their errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from optimizer.batch import prepare_scenario, run_batch
+from optimizer.cli import app
+from optimizer.errors import DataError
+from optimizer.scenario import load_scenario
+
+REPO = Path(__file__).resolve().parents[1]
+
+TINY = {
+    "name": "tiny",
+    "description": "40 patients, 6 nurses in four Northeast/Midwest states",
+    "data": {"synthetic": {"patients": 40, "nurses": 6, "seed": 11, "states": ["OH", "PA", "NY", "NJ"]}},
+    "as_of": "2026-11-20",
+    "horizon": {"start": "2026-11-23", "days": 7},
+    "expansion": {"sites": {"per_state": 2, "clusters": 3}},
+    "plans": [
+        {"name": "hiring", "budget": 125000, "actions": ["hire"]},
+        {"name": "licensing", "budget": 125000, "actions": ["license", "hai_cert", "chemo_cert"]},
+    ],
+    "simulation": {"weeks": 2, "seeds": 2, "respect_lead_times": False},
+}
+
+
+@pytest.fixture(scope="module")
+def tiny_file(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("scen")
+    f = d / "tiny.yaml"
+    f.write_text(yaml.safe_dump(TINY), encoding="utf-8")
+    return f
+
+
+@pytest.fixture(scope="module")
+def prepared(tiny_file):
+    return prepare_scenario(tiny_file)
+
+
+def test_ray_batch_equals_local_batch(prepared) -> None:
+    ray = pytest.importorskip("ray")
+    local_weekly, local_totals = run_batch([prepared], workers=2)
+    assert len(local_totals) == 3 * 2  # baseline + two plans, two seeds
+    try:
+        ray_weekly, ray_totals = run_batch([prepared], ray_address="local",
+                                           ray_init={"num_cpus": 2, "include_dashboard": False})
+    finally:
+        ray.shutdown()
+    pd.testing.assert_frame_equal(local_totals, ray_totals)
+    pd.testing.assert_frame_equal(local_weekly, ray_weekly)
+
+
+def test_prepare_resolves_plans_within_budget(prepared) -> None:
+    assert list(prepared.plans) == ["baseline", "hiring", "licensing"]
+    assert prepared.plans["baseline"] == ()
+    for name in ("hiring", "licensing"):
+        info = prepared.plan_info[name]
+        assert info["one_time_cost"] <= 125_000
+        assert info["covered_share_after"] >= info["covered_share_before"]
+    assert all(a.kind.value == "hire" for a in prepared.plans["hiring"])
+    assert all(a.kind.value != "hire" for a in prepared.plans["licensing"])
+
+
+def test_cli_run_then_compare(tiny_file, tmp_path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "runs"
+    res = runner.invoke(app, ["scenario", "run", str(tiny_file), "--out", str(out), "--seeds", "2",
+                              "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    d = out / "tiny"
+    for name in ("plans.csv", "weekly.csv", "totals.csv", "summary.csv", "summary.json", "scenario.yaml"):
+        assert (d / name).exists(), name
+    assert (d / "plans" / "hiring" / "recommendations.csv").exists()
+    assert (d / "plans" / "licensing" / "recommendations.geojson").exists()
+    totals = pd.read_csv(d / "totals.csv")
+    assert sorted(set(totals.plan)) == ["baseline", "hiring", "licensing"] and set(totals.seed) == {0, 1}
+    summary = json.loads((d / "summary.json").read_text())
+    assert summary["verdict"]["winner"] in {"baseline", "hiring", "licensing"}
+    cmp_dir = tmp_path / "cmp"
+    res = runner.invoke(app, ["scenario", "compare", str(out), "--out", str(cmp_dir)])
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(cmp_dir / "compare.csv")
+    assert list(table.plan) == ["baseline", "hiring", "licensing"]
+    assert {"missed_or_late_mean", "missed_or_late_std", "missed_or_late_delta_vs_baseline",
+            "drive_hours_per_refill_mean", "cost_per_refill_mean", "visit_utilization_mean"} <= set(table.columns)
+    page = (cmp_dir / "compare.html").read_text()
+    assert page.count("<svg") >= 5 and "<script" not in page and "http://cdn" not in page
+    assert "beats" in page
+    text = (cmp_dir / "compare.csv").read_text() + page
+    for p in prepared_patient_ids(tiny_file):
+        assert p not in text
+
+
+def prepared_patient_ids(tiny_file: Path) -> list[str]:
+    from optimizer import api
+
+    roster, _ = api.load_data(tiny_file)
+    return [p.patient_id for p in roster.patients]
+
+
+def test_cli_expand(tiny_file, tmp_path) -> None:
+    out = tmp_path / "exp"
+    res = CliRunner().invoke(app, ["expand", str(tiny_file), "--budget", "5000", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    recs = pd.read_csv(out / "recommendations.csv")
+    assert recs.cost.sum() <= 5000
+    assert json.loads((out / "recommendations.geojson").read_text())["type"] == "FeatureCollection"
+
+
+def test_shipped_scenarios_load_and_answer_the_brief() -> None:
+    files = sorted((REPO / "scenarios").glob("*.yaml"))
+    scs = {load_scenario(f).name: load_scenario(f) for f in files}
+    assert {"demo", "growth_southeast", "launch_nevada", "hiring_vs_licensing"} <= set(scs)
+    hvl = scs["hiring_vs_licensing"]
+    budgets = {p.name: p.budget for p in hvl.plans}
+    assert budgets["hiring"] == budgets["licensing"] and hvl.simulation.seeds >= 5
+    assert set(hvl.plans[0].actions) == {"hire"} and "hire" not in hvl.plans[1].actions
+    assert scs["growth_southeast"].demand.growth == {"Southeast": 0.5}
+    launch = scs["launch_nevada"].demand.new_states[0]
+    from geodata.licensure import default_nlc_table
+
+    assert default_nlc_table().implemented.get(launch.state) is None  # not in the compact
+    assert scs["demo"].plan_specs()[0].budget == 150_000
+
+
+def _bad(tmp_path: Path, doc: dict) -> DataError:
+    f = tmp_path / "bad.yaml"
+    f.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_scenario(f)
+    assert all(p.file == str(f) for p in err.value.problems)
+    return err.value
+
+
+def test_scenario_errors_name_file_and_key(tmp_path) -> None:
+    base = {k: v for k, v in TINY.items() if k != "plans"}
+    e = _bad(tmp_path, {**base, "plans": [{"name": "x", "budget": 1, "bogus": 2}]})
+    assert "plans.0.bogus" in {p.column for p in e.problems}
+    e = _bad(tmp_path, {**base, "demand": {"growth": {"XX": 0.5}}})
+    assert any(p.column and p.column.startswith("demand.growth") for p in e.problems)
+    e = _bad(tmp_path, {**base, "plans": [{"name": "h", "changes": [{"kind": "hire", "state": "NV"}]}]})
+    assert any(p.column and p.column.startswith("plans.0.changes.0") for p in e.problems)
+    e = _bad(tmp_path, {**base, "simulation": {"sick_rate": 2}})
+    assert "simulation.sick_rate" in {p.column for p in e.problems}
+    e = _bad(tmp_path, {**base, "plans": [{"name": "a", "budget": 1}, {"name": "a", "budget": 2}]})
+    assert any("unique" in p.message for p in e.problems)
+
+
+def test_plan_naming_a_missing_nurse_is_located(tmp_path) -> None:
+    doc = {**TINY, "plans": [{"name": "p", "changes": [{"kind": "license", "nurse": "N999", "state": "NY"}]}]}
+    f = tmp_path / "missing.yaml"
+    f.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        prepare_scenario(f)
+    (p,) = err.value.problems
+    assert p.file == str(f) and p.column == "plans.0.changes.0.nurse" and "N999" in p.message
+
+
+def test_unknown_sections_still_go_to_extra(tmp_path) -> None:
+    f = tmp_path / "extra.yaml"
+    f.write_text(yaml.safe_dump({**TINY, "report": {"title": "x"}}), encoding="utf-8")
+    assert load_scenario(f).extra == {"report": {"title": "x"}}
