@@ -44,7 +44,7 @@ import yaml
 
 from optimizer.domain import Roster
 from optimizer.errors import DataError, Problem
-from optimizer.expansion import (Action, ActionKind, ExpansionResult, HireProfile, Site, apply_actions,
+from optimizer.expansion import (Action, ActionKind, ExpansionResult, HireProfile, Site,
                                  build_expansion, evaluate, load_sites, optimize, write_expansion)
 from optimizer.scenario import ChangeSpec, PlanSpec, Scenario, load_scenario
 from optimizer.simulate import (TOTAL_COLUMNS, WEEKLY_COLUMNS, SimulationSettings, grow_demand, simulate,
@@ -362,7 +362,9 @@ def map_tasks(
     ray_address
         ``None`` for local; ``"local"`` starts a Ray instance here; ``"auto"`` or an
         address joins a cluster (``ray.init(address=...)``). An already
-        initialized Ray session is reused.
+        initialized Ray session is reused. Workers must be able to import
+        ``optimizer`` (install the package on the cluster, or pass
+        ``ray_init={"runtime_env": {"py_modules": [...]}}``).
     ray_init
         Extra ``ray.init`` keyword arguments (e.g. ``num_cpus``, ``runtime_env``).
     """
@@ -614,7 +616,6 @@ def _svg_bars(table: pd.DataFrame, metric: str, title: str, lower_better: bool) 
     top = top if top > 0 else 1.0
     bar_h, gap, left, width = 16, 6, 260, 360
     height = 30 + len(labels) * (bar_h + gap) + 20
-    scen = list(dict.fromkeys(table.scenario))
     palette = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f"]
     plan_colors: dict[str, str] = {}
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 90}" height="{height}" '
@@ -639,7 +640,6 @@ def _svg_bars(table: pd.DataFrame, metric: str, title: str, lower_better: bool) 
                      f'font-size="11">{m:.3g}</text>')
         y += bar_h + gap
     parts.append("</svg>")
-    del scen
     return "".join(parts)
 
 

@@ -54,6 +54,7 @@ __all__ = [
     "SimulationResult",
     "simulate",
     "WEEKLY_COLUMNS",
+    "TOTAL_COLUMNS",
     "summarize_runs",
 ]
 
@@ -163,11 +164,6 @@ class _PatientState:
         if self._window is None:
             self._window = refill_window(replace(self.patient, flow_ml_per_day=self.true_flow), rules=rules)
         return self._window
-
-
-@dataclass
-class _Week:
-    counts: dict[str, float] = field(default_factory=lambda: dict.fromkeys(WEEKLY_COLUMNS, 0))
 
 
 class _Referrals:
