@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from geodata.travel.base import NetworkDisabledError
 from geodata.travel.settings import RoadSettings
@@ -83,23 +83,28 @@ def drop_dangling_refs(src: Path, dst: Path) -> int:
     int
         Number of dangling references removed.
     """
+    import bz2
     import xml.etree.ElementTree as ET
+
+    def source() -> IO[bytes]:
+        return bz2.open(src, "rb") if src.name.lower().endswith(".bz2") else open(src, "rb")
 
     node_ids: set[str] = set()
     min_way_id = 0
-    for _, el in ET.iterparse(src, events=("end",)):
-        if el.tag == "node":
-            node_ids.add(el.get("id", ""))
-            el.clear()
-        elif el.tag == "way":
-            min_way_id = min(min_way_id, int(el.get("id", "0")))
-            el.clear()
+    with source() as fh:
+        for _, el in ET.iterparse(fh, events=("end",)):
+            if el.tag == "node":
+                node_ids.add(el.get("id", ""))
+                el.clear()
+            elif el.tag == "way":
+                min_way_id = min(min_way_id, int(el.get("id", "0")))
+                el.clear()
     next_id = min(min_way_id, 0) - 1
     dropped = 0
-    with open(dst, "wb") as out:
+    with open(dst, "wb") as out, source() as fh:
         out.write(b"<?xml version='1.0' encoding='UTF-8'?>\n<osm version=\"0.6\" generator=\"haiplan\">\n")
         depth = 0
-        for event, el in ET.iterparse(src, events=("start", "end")):
+        for event, el in ET.iterparse(fh, events=("start", "end")):
             if event == "start":
                 depth += 1
                 continue
@@ -140,10 +145,8 @@ def _has_suffix(path: Path, suffixes: tuple[str, ...]) -> bool:
     return any(name.endswith(s) for s in suffixes)
 
 
-def _finish(G: nx.MultiDiGraph, settings: RoadSettings) -> nx.MultiDiGraph:
-    """Drop non-road edges, then add osmnx speeds and travel times."""
-    import osmnx as ox
-
+def _drop_other_ways(G: nx.MultiDiGraph, settings: RoadSettings) -> None:
+    """Remove, in place, edges whose ``highway`` class is not in the network (and orphaned nodes)."""
     keep = set(settings.highway_classes)
     drop = []
     for u, v, k, hwy in G.edges(keys=True, data="highway"):
@@ -153,29 +156,49 @@ def _finish(G: nx.MultiDiGraph, settings: RoadSettings) -> nx.MultiDiGraph:
     if drop:
         log.info("dropping %d edges outside the %s network", len(drop), settings.network)
         G.remove_edges_from(drop)
+        G.remove_nodes_from([n for n, deg in list(G.degree) if deg == 0])
+
+
+def _add_times(G: nx.MultiDiGraph, settings: RoadSettings) -> nx.MultiDiGraph:
+    """osmnx speeds (US defaults by class, fallback) and travel times on every edge."""
+    import osmnx as ox
+
     if G.number_of_edges() == 0:
         raise ValueError(f"no {settings.network} roads in the OSM data")
     G = ox.add_edge_speeds(G, hwy_speeds=dict(settings.highway_speeds_kmh), fallback=settings.fallback_speed_kmh)
     return ox.add_edge_travel_times(G)
 
 
-def _graph_from_xml(xml: Path, settings: RoadSettings) -> nx.MultiDiGraph:
+def _graph_from_xml(xml: Path, settings: RoadSettings, *, prefiltered: bool) -> nx.MultiDiGraph:
+    """osmnx graph of an XML file; unfiltered files lose their non-road ways *before* simplification.
+
+    (Simplifying first would merge a road and a footway meeting at a degree-2
+    node into one edge tagged ``[residential, footway]``, which a class filter
+    then keeps: a drivable shortcut along the footway.)
+    """
     import osmnx as ox
 
     try:
-        return ox.graph_from_xml(xml, bidirectional=not settings.respect_oneway, simplify=True, retain_all=True)
+        G = ox.graph_from_xml(xml, bidirectional=not settings.respect_oneway, simplify=prefiltered, retain_all=True)
     except ValueError:
         raise
     except Exception as exc:  # osmnx raises assorted errors on files without roads
         raise ValueError(f"could not build a road graph from {xml}: {exc}") from exc
+    if not prefiltered:
+        _drop_other_ways(G, settings)
+        if G.number_of_edges() == 0:
+            raise ValueError(f"no {settings.network} roads in {xml}")
+        G = ox.simplify_graph(G)
+    return G
 
 
 def graph_from_file(path: Path, settings: RoadSettings) -> nx.MultiDiGraph:
     """Build the drivable osmnx graph (speeds and travel times set) of a local OSM file.
 
-    PBF files are converted with osmium-tool; XML files are filtered with it
-    when it is installed and read as they are otherwise (non-road edges are then
-    dropped after loading).
+    PBF files are converted with osmium-tool (``tags-filter`` to the network's
+    highway classes); XML files are filtered the same way when osmium is
+    installed, and otherwise read whole, their non-road ways dropped before
+    osmnx simplifies the graph.
     """
     path = Path(path)
     if not path.is_file():
@@ -185,19 +208,21 @@ def graph_from_file(path: Path, settings: RoadSettings) -> nx.MultiDiGraph:
         raise ValueError(f"unsupported OSM file {path.name}: expected {', '.join(PBF_SUFFIXES + XML_SUFFIXES)}")
     with tempfile.TemporaryDirectory(prefix="haiplan-osm-") as tmp:
         xml = path
-        if is_pbf or osmium_executable() is not None:
+        prefiltered = is_pbf or osmium_executable() is not None
+        if prefiltered:
             xml = Path(tmp) / "roads.osm"
             filter_highways(path, xml, settings.highway_classes)
         try:
-            G = _graph_from_xml(xml, settings)
+            G = _graph_from_xml(xml, settings, prefiltered=prefiltered)
         except ValueError as exc:
-            if "missing nodes" not in str(exc) or xml.name.lower().endswith(".bz2"):
+            if "missing nodes" not in str(exc):
                 raise ValueError(f"could not build a road graph from {path}: {exc}") from exc
             clean = Path(tmp) / "roads-clean.osm"
             n = drop_dangling_refs(xml, clean)
             log.info("%s: cut ways at %d references to nodes outside the extract", path.name, n)
-            G = _graph_from_xml(clean, settings)
-    return _finish(G, settings)
+            G = _graph_from_xml(clean, settings, prefiltered=prefiltered)
+    _drop_other_ways(G, settings)  # a no-op after osmium; kept as a guarantee
+    return _add_times(G, settings)
 
 
 def network_allowed(allow_network: bool | None) -> bool:
@@ -245,4 +270,5 @@ def graph_from_download(
     if not settings.respect_oneway:  # make every street two-way, as bidirectional=True does for files
         rev = [(v, u, dict(d, reversed=not d.get("reversed", False))) for u, v, d in G.edges(data=True) if not G.has_edge(v, u)]
         G.add_edges_from(rev)
-    return _finish(G, settings)
+    _drop_other_ways(G, settings)
+    return _add_times(G, settings)

@@ -186,7 +186,8 @@ class RoadSettings:
             raise ValueError(f"network must be one of {sorted(NETWORKS)}, got {self.network!r}")
         if self.service_area_method not in ("hull", "edges"):
             raise ValueError(f"service_area_method must be 'hull' or 'edges', got {self.service_area_method!r}")
-        object.__setattr__(self, "highway_speeds_kmh", MappingProxyType(dict(self.highway_speeds_kmh)))
+        # a plain dict (copied): picklable, so providers can go to worker processes
+        object.__setattr__(self, "highway_speeds_kmh", {str(k): float(v) for k, v in self.highway_speeds_kmh.items()})
         if self.access_speed_kmh is None:
             object.__setattr__(self, "access_speed_kmh", 20.0 if self.network == "drive" else 40.0)
         for name in ("fallback_speed_kmh", "access_speed_kmh", "max_snap_km", "chunk_megabytes"):

