@@ -242,8 +242,12 @@ def graph_from_download(
     bbox: tuple[float, float, float, float] | None,
     settings: RoadSettings,
     allow_network: bool | None,
+    http_cache_dir: Path | None = None,
 ) -> nx.MultiDiGraph:
     """Download the drivable graph of a place name or a ``(west, south, east, north)`` box.
+
+    osmnx's HTTP response cache goes to ``http_cache_dir`` (instead of its
+    default ``./cache`` in the working directory) unless the caller configured it.
 
     Raises
     ------
@@ -260,6 +264,8 @@ def graph_from_download(
         )
     import osmnx as ox
 
+    if http_cache_dir is not None and str(ox.settings.cache_folder) in ("./cache", "cache"):
+        ox.settings.cache_folder = str(http_cache_dir)
     cf = '["highway"~"^(' + "|".join(settings.highway_classes) + ')$"]'
     kw = dict(custom_filter=cf, simplify=True, retain_all=True)
     if place is not None:

@@ -62,7 +62,8 @@ class RoadProvider:
     settings
         Graph and routing parameters.
     network
-        Shortcut for ``settings.network`` (``"drive"`` or ``"major"``).
+        Shortcut for ``settings.network`` (``"drive"`` or ``"major"``); a different
+        network also resets ``access_speed_kmh`` to that network's default.
     cache_dir
         Root of the graph and matrix caches (default ``$HAIPLAN_CACHE_DIR`` or
         ``~/.cache/haiplan``).
@@ -169,7 +170,8 @@ class RoadProvider:
             source = str(self.osm_file)
         else:
             G = _osm.graph_from_download(place=self.place, bbox=self.bbox, settings=self.settings,
-                                         allow_network=self.allow_network)
+                                         allow_network=self.allow_network,
+                                         http_cache_dir=self.cache_dir / "osmnx-http")
             source = self.source_key()
         meta = {
             "source": source, "source_key": self.source_key(), "settings": self.settings.graph_json(),
