@@ -150,7 +150,10 @@ def write_plan_folder(result: PlanResult, out: str | Path, *, with_map: bool = T
                                                           provider=result.provider).save(str(path))
         from optimizer.report import write_plan_extras  # report.html, plan.xlsx, ics/<nurse>.ics
 
-        extras["report.html"] = lambda path: write_plan_extras(result, path.parent)
+        # deterministic runs pin the "generated" stamps so the whole folder is byte-identical
+        stamp = (dt.datetime.combine(result.plan.horizon_start, dt.time(0, 0), tzinfo=dt.timezone.utc)
+                 if result.plan.solver.get("max_iterations") else None)
+        extras["report.html"] = lambda path: write_plan_extras(result, path.parent, stamp=stamp)
     return write_plan(result.plan, out, extras=extras,
                       summary_extra={"travel_provider": getattr(result.provider, "name", "")})
 

@@ -12,6 +12,8 @@ Every map and page works offline: Leaflet is inlined (see :mod:`optimizer.report
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
@@ -28,7 +30,8 @@ __all__ = [
 ]
 
 
-def write_plan_extras(result: Any, out_dir: str | Path, *, tiles: str | None = None) -> list[Path]:
+def write_plan_extras(result: Any, out_dir: str | Path, *, tiles: str | None = None,
+                      stamp: "datetime | None" = None) -> list[Path]:
     """Write ``report.html``, ``plan.xlsx`` and ``ics/<nurse_id>.ics`` into a plan folder.
 
     Parameters
@@ -39,6 +42,8 @@ def write_plan_extras(result: Any, out_dir: str | Path, *, tiles: str | None = N
         The plan folder (for an atomic write, the temporary folder being filled).
     tiles
         Optional web tiles for the report's map.
+    stamp
+        The "generated" time written into the files; fixed for reproducible bytes (default now).
 
     Returns
     -------
@@ -47,10 +52,10 @@ def write_plan_extras(result: Any, out_dir: str | Path, *, tiles: str | None = N
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    written = [plan_report(result.plan, result.problem, provider=result.provider, tiles=tiles)
+    written = [plan_report(result.plan, result.problem, provider=result.provider, tiles=tiles, stamp=stamp)
                .save(out / "report.html")]
-    written.append(export_excel(result.plan, result.problem, out / "plan.xlsx"))
-    written += export_ics(result.plan, result.problem, out / "ics")
+    written.append(export_excel(result.plan, result.problem, out / "plan.xlsx", stamp=stamp))
+    written += export_ics(result.plan, result.problem, out / "ics", stamp=stamp)
     return written
 
 

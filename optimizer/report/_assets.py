@@ -104,8 +104,21 @@ def external_resources(html: str) -> list[str]:
     return [m.group(3) for m in _EXTERNAL.finditer(html)]
 
 
+_RANDOM_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])")
+
+
+def stable_ids(html: str) -> str:
+    """Replace branca's random element ids by sequential ones, so equal maps give equal files."""
+    seen: dict[str, str] = {}
+
+    def repl(m: re.Match[str]) -> str:
+        return seen.setdefault(m.group(0), f"{len(seen):032x}")
+
+    return _RANDOM_ID.sub(repl, html)
+
+
 def offline_html(html: str) -> str:
-    """Check that ``html`` loads nothing from the network; return it unchanged.
+    """Check that ``html`` loads nothing from the network; return it with stable ids.
 
     Raises
     ------
@@ -115,7 +128,7 @@ def offline_html(html: str) -> str:
     found = external_resources(html)
     if found:
         raise OfflineAssetError(f"page links network resources: {found[:5]}")
-    return html
+    return stable_ids(html)
 
 
 class OfflineMap(folium.Map):

@@ -89,7 +89,26 @@ def _autofit(ws: Any) -> None:
     ws.freeze_panes = "A2"
 
 
-def export_excel(plan: Any, problem: Any, path: str | Path) -> Path:
+def _reproducible_xlsx(path: Path, stamp: datetime) -> None:
+    """Pin the workbook's timestamps (zip entries, core properties) so equal plans give equal bytes."""
+    import re
+    import zipfile
+
+    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    with zipfile.ZipFile(path) as zin:
+        entries = [(i.filename, zin.read(i.filename)) for i in zin.infolist()]
+    tmp = path.with_suffix(".tmp.xlsx")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zout:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", lambda m: m.group(1) + iso.encode(), data)
+            info = zipfile.ZipInfo(name, date_time=stamp.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zout.writestr(info, data)
+    tmp.replace(path)
+
+
+def export_excel(plan: Any, problem: Any, path: str | Path, *, stamp: datetime | None = None) -> Path:
     """Write the plan as an Excel workbook: Summary, Nurses, one sheet per day, Unassigned.
 
     Parameters
@@ -98,6 +117,8 @@ def export_excel(plan: Any, problem: Any, path: str | Path) -> Path:
         The plan and its planning problem.
     path
         The ``.xlsx`` file to write.
+    stamp
+        Pin the workbook's timestamps to this time (reproducible bytes); default now.
 
     Returns
     -------
@@ -125,6 +146,8 @@ def export_excel(plan: Any, problem: Any, path: str | Path) -> Path:
         un.to_excel(xw, sheet_name="Unassigned", index=False)
         for ws in xw.book.worksheets:
             _autofit(ws)
+    if stamp is not None:
+        _reproducible_xlsx(path, stamp)
     return path
 
 

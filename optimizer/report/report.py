@@ -116,8 +116,9 @@ def plan_report(
     title: str = "HAI refill plan",
     map_html: str | None = None,
     tiles: str | None = None,
+    stamp: datetime | None = None,
 ) -> HtmlDocument:
-    """Build the self-contained plan report.
+    """Build the self-contained plan report (``stamp``: the "generated" time, default now).
 
     Parameters
     ----------
@@ -204,7 +205,7 @@ def plan_report(
     env = Environment(autoescape=True)
     page = env.from_string(_TEMPLATE).render(
         title=title, start=plan.horizon_start, end=date.fromordinal(end), days=plan.horizon_days,
-        generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
+        generated=(stamp or datetime.now()).strftime("%Y-%m-%d %H:%M"),
         provider=getattr(provider, "name", "") or getattr(problem, "provider_name", "") or "–",
         solver=f"{s.get('backend', '–')} {s.get('status', '')}".strip(),
         kpis=kpis, unassigned=unassigned, nurses=nurses,
