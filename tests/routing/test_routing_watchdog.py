@@ -1,0 +1,98 @@
+"""The watchdog for real: hung, crashed and failing backends are killed or caught, and the
+solve falls back to another backend within the deadline."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+
+import pytest
+
+from optimizer.routing import BACKENDS
+from tests.routing.conftest import line_model
+
+MOD = "tests.routing.routing_test_backends"
+
+
+@pytest.fixture
+def model():
+    m = line_model([0, 10, 20, 30])
+    m.add_vehicle(start=0, end=0, tw_early=0, tw_late=1000, cost_per_distance_unit=1)
+    m.add_vehicle(start=0, end=0, tw_early=0, tw_late=1000, cost_per_distance_unit=1)
+    for loc in (1, 2, 3):
+        m.add_visit(location=loc, tw_early=0, tw_late=1000)
+    return m
+
+
+@pytest.fixture(autouse=True)
+def test_backends(monkeypatch):
+    for name in ("hang", "hang_after_incumbent", "crash", "fail", "nothing"):
+        monkeypatch.setitem(BACKENDS, name, f"{MOD}:{name}")
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    # A zombie would still answer; reaped children do not.
+    return False
+
+
+def test_hung_backend_is_killed_and_ortools_takes_over(model):
+    lines: list[str] = []
+    t0 = time.perf_counter()
+    sol = model.solve("hang", time_limit=1, watchdog=3, fallback="ortools", progress=lines.append)
+    elapsed = time.perf_counter() - t0
+    assert sol.backend == "ortools" and sol.ok and sol.objective == 60
+    assert "watchdog deadline of 3 s; killed" in sol.message
+    pid = int(re.search(r"killed \(pid (\d+)\)", sol.message).group(1))
+    assert _gone(pid)
+    assert any("pretending to search" in ln for ln in lines)  # progress came through the pipe
+    assert elapsed < 3 + 1 + 6  # deadline + fallback's limit + two interpreter start-ups
+
+
+def test_hung_backend_leaves_its_incumbent_when_there_is_no_fallback(model):
+    sol = model.solve("hang_after_incumbent", time_limit=1, watchdog=3, fallback=None)
+    assert sol.backend == "hang_after_incumbent"
+    assert sol.served == (0, 1) and sol.unserved == (2,)  # two vehicles, one visit each
+    assert sol.status == "infeasible" and "required visit 2 not served" in sol.message
+    assert "killed" in sol.message and "best incumbent" in sol.message
+
+
+def test_fallback_starts_from_the_incumbent(model):
+    sol = model.solve("hang_after_incumbent", time_limit=1, watchdog=3, fallback="ortools")
+    assert sol.backend == "ortools" and sol.ok and sol.objective == 60
+
+
+def test_crashed_backend_is_noticed_at_once(model):
+    t0 = time.perf_counter()
+    sol = model.solve("crash", time_limit=1, watchdog=60, fallback="ortools")
+    assert time.perf_counter() - t0 < 15  # not the 60 s deadline
+    assert sol.backend == "ortools" and sol.ok
+    assert "crash: crashed (exit code 7)" in sol.message
+
+
+@pytest.mark.parametrize("watchdog", [None, 30])
+def test_failing_backend_falls_back_in_process_and_in_child(model, watchdog):
+    sol = model.solve("fail", time_limit=1, watchdog=watchdog, fallback="ortools")
+    assert sol.backend == "ortools" and sol.ok
+    assert "fail: failed: RuntimeError: solver exploded" in sol.message
+
+
+def test_no_solution_and_no_fallback_is_a_timeout_not_a_crash(model):
+    sol = model.solve("nothing", time_limit=1, watchdog=None, fallback=None)
+    assert sol.status == "timeout" and not sol.routes and sol.unserved == (0, 1, 2)
+    assert "no first solution" in sol.message
+
+
+def test_real_backends_run_in_the_child_process(model, backend):
+    sol = model.solve(backend, time_limit=1, fallback=None)
+    assert sol.backend == backend and sol.ok and sol.objective == 60
+    assert "killed" not in sol.message
+
+
+def test_unknown_backend_is_refused(model):
+    with pytest.raises(KeyError, match="unknown routing backend"):
+        model.solve("cplex", time_limit=1)
