@@ -607,6 +607,13 @@ def compare_table(dirs: Sequence[str | Path]) -> tuple[pd.DataFrame, list[dict[s
     return pd.DataFrame(rows), verdicts
 
 
+def _fmt(x: float) -> str:
+    """A number for people: thousands separated, three significant digits below 100."""
+    if not math.isfinite(x):
+        return "–"
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+
+
 def _svg_bars(table: pd.DataFrame, metric: str, title: str, lower_better: bool) -> str:
     """A horizontal bar chart (mean ± sd per scenario/plan) as inline SVG."""
     labels = [f"{s} · {p}" for s, p in zip(table.scenario, table.plan)]
@@ -629,7 +636,7 @@ def _svg_bars(table: pd.DataFrame, metric: str, title: str, lower_better: bool) 
         parts.append(f'<text x="{left - 6}" y="{y + bar_h - 4}" font-size="11" text-anchor="end">'
                      f'{html.escape(lab)}</text>')
         parts.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{color}">'
-                     f'<title>{html.escape(lab)}: {m:.3g} ± {s:.2g}</title></rect>')
+                     f'<title>{html.escape(lab)}: {_fmt(m)} ± {_fmt(s)}</title></rect>')
         if s > 0 and math.isfinite(m):
             x0, x1 = left + width * max(m - s, 0) / top, left + width * (m + s) / top
             cy = y + bar_h / 2
@@ -637,7 +644,7 @@ def _svg_bars(table: pd.DataFrame, metric: str, title: str, lower_better: bool) 
             for x in (x0, x1):
                 parts.append(f'<line x1="{x:.1f}" y1="{cy - 4}" x2="{x:.1f}" y2="{cy + 4}" stroke="#222"/>')
         parts.append(f'<text x="{left + w + 6 + (width * s / top if s > 0 else 0):.1f}" y="{y + bar_h - 4}" '
-                     f'font-size="11">{m:.3g}</text>')
+                     f'font-size="11">{_fmt(m)}</text>')
         y += bar_h + gap
     parts.append("</svg>")
     return "".join(parts)
@@ -663,8 +670,8 @@ def _html(table: pd.DataFrame, verdicts: list[dict[str, Any]]) -> str:
             cells.append(f"<td>{html.escape(str(v))}</td>")
         for col, _ in metric_cols:
             m, s, d = r[f"{col}_mean"], r[f"{col}_std"], r[f"{col}_delta_vs_baseline"]
-            delta = "" if r["plan"] == BASELINE else f" <small>({d:+.3g})</small>"
-            cells.append(f"<td>{m:.3g} ± {s:.2g}{delta}</td>")
+            delta = "" if r["plan"] == BASELINE else f" <small>({'+' if d >= 0 else ''}{_fmt(d)})</small>"
+            cells.append(f"<td>{_fmt(m)} ± {_fmt(s)}{delta}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     charts = "".join(f"<figure>{_svg_bars(table, col, label, lower)}</figure>" for col, label, lower in KEY_METRICS)
     verdict_html = "".join(f"<li><b>{html.escape(v['scenario'])}</b>: winner <b>{html.escape(v['winner'])}</b>. "
