@@ -9,15 +9,14 @@ capacity in the window.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 
 from optimizer.domain import Horizon, Nurse, Patient, Roster, minutes_of
-from optimizer.eligibility import Reason, is_certified_for, may_practice, within_reach
+from optimizer.eligibility import Reason, may_practice
 from optimizer.windows import RefillWindow, WindowRules, refill_window
 
 __all__ = ["Refill", "NurseDay", "Candidate", "PlanningProblem", "build_problem"]
@@ -86,17 +85,6 @@ class PlanningProblem:
         return float(self.minutes[a, b]), float(self.km[a, b])
 
 
-def _single_visit_fits(nurse: Nurse, patient: Patient, out_min: float, back_min: float) -> bool:
-    """A route home → patient → home fits the shift (with overtime) and the arrival window."""
-    if math.isnan(out_min) or math.isnan(back_min):
-        return False
-    earliest_start = max(minutes_of(nurse.shift_start) + out_min, minutes_of(patient.earliest_arrival))
-    if earliest_start > minutes_of(patient.latest_arrival):
-        return False
-    back = earliest_start + patient.visit_minutes + back_min
-    return back <= minutes_of(nurse.shift_end) + nurse.max_overtime_minutes
-
-
 def build_problem(
     roster: Roster,
     horizon: Horizon,
@@ -143,71 +131,107 @@ def build_problem(
     else:
         minutes = km = np.zeros((0, 0))
 
-    by_nurse_days: dict[str, list[int]] = defaultdict(list)
-    for k, nd in enumerate(nurse_days):
-        by_nurse_days[nd.nurse.nurse_id].append(k)
-    # license by (nurse, state): the horizon days on which she may practice there
-    licensed_days: dict[tuple[int, str], frozenset[date]] = {}
-    all_days = horizon.dates()
-
-    def lic(i: int, state: str) -> frozenset[date]:
-        key = (i, state)
-        if key not in licensed_days:
-            n = roster.nurses[i]
-            licensed_days[key] = frozenset(d for d in all_days if may_practice(n, state, on=d))
-        return licensed_days[key]
-
-    nurse_locs = np.array([nurse_location[n.nurse_id] for n in roster.nurses], dtype=int)
-    candidates: list[Candidate] = []
-    unplannable: dict[str, tuple[Reason, str]] = {}
-    for j, r in enumerate(refills):
-        p = r.patient
-        ploc = patient_location[p.patient_id]
-        out_v = minutes[nurse_locs, ploc] if len(nurse_locs) else np.zeros(0)
-        back_v = minutes[ploc, nurse_locs] if len(nurse_locs) else np.zeros(0)
-        licensed = certified = reachable = 0
-        found = False
-        day_set = set(r.days)
-        for i, n in enumerate(roster.nurses):
-            days_ok = lic(i, p.state)
-            if not days_ok:
-                continue
-            licensed += 1
-            if not is_certified_for(n, p.next_infusate):
-                continue
-            certified += 1
-            if not (within_reach(n, out_v[i]) and _single_visit_fits(n, p, out_v[i], back_v[i])):
-                continue
-            reachable += 1
-            for k in by_nurse_days[n.nurse_id]:
-                d = nurse_days[k].day
-                if d in day_set and d in days_ok:
-                    candidates.append(Candidate(j, k))
-                    found = True
-        if found:
-            continue
-        if r.overdue:
-            unplannable[p.patient_id] = (Reason.WINDOW_CLOSED, (
-                f"window closed {r.window.end} before the horizon; no eligible nurse can reach "
-                "the patient in the horizon"))
-        elif licensed == 0:
-            unplannable[p.patient_id] = (Reason.NO_LICENSED_NURSE,
-                                         f"no nurse may practice in {p.state}")
-        elif certified == 0:
-            need = "chemo (floxuridine)" if p.next_infusate.is_chemo else "HAI"
-            unplannable[p.patient_id] = (Reason.NO_CERTIFIED_NURSE,
-                                         f"{licensed} licensed nurse(s), none {need}-certified")
-        elif reachable == 0:
-            unplannable[p.patient_id] = (Reason.OUT_OF_REACH, (
-                f"{certified} licensed and certified nurse(s), none within their drive limit "
-                "and shift of the patient"))
-        else:
-            unplannable[p.patient_id] = (Reason.NO_CAPACITY_IN_WINDOW, (
-                f"{reachable} eligible nurse(s), none working on the window days "
-                f"{r.window.start}..{r.window.end}"))
+    candidates, unplannable = _candidates(roster, horizon, refills, nurse_days, minutes,
+                                          nurse_location, patient_location)
     return PlanningProblem(
         roster=roster, horizon=horizon, rules=rules, refills=refills, nurse_days=nurse_days,
         candidates=candidates, unplannable=unplannable, minutes=minutes, km=km,
         nurse_location=nurse_location, patient_location=patient_location, later=later,
         provider_name=getattr(provider, "name", type(provider).__name__),
     )
+
+
+def _license_matrix(roster: Roster, states: list[str], horizon: Horizon) -> np.ndarray:
+    """``lic[n, s, d]``: nurse n may practice in states[s] on horizon day d.
+
+    Compact membership only changes on implementation dates, so it is computed
+    once per stretch of days between such dates.
+    """
+    from geodata.licensure import active_nlc_table
+
+    days = horizon.dates()
+    breaks = sorted({d for d in active_nlc_table().implemented.values()
+                     if d is not None and horizon.start < d <= horizon.end})
+    lic = np.zeros((len(roster.nurses), len(states), len(days)), dtype=bool)
+    starts = [horizon.start, *breaks]
+    ends = [*breaks, horizon.end + timedelta(days=1)]
+    for a, b in zip(starts, ends):
+        i0, i1 = horizon.index(a), horizon.index(b)
+        for n, nurse in enumerate(roster.nurses):
+            for s, state in enumerate(states):
+                if may_practice(nurse, state, on=a):
+                    lic[n, s, i0:i1] = True
+    return lic
+
+
+def _candidates(roster, horizon, refills, nurse_days, minutes, nurse_location, patient_location):
+    """Candidate (refill, nurse-day) pairs and, for refills with none, the reason (vectorised)."""
+    N, J, D = len(roster.nurses), len(refills), horizon.days
+    unplannable: dict[str, tuple[Reason, str]] = {}
+    if J == 0:
+        return [], unplannable
+    states = sorted({r.patient.state for r in refills})
+    s_idx = np.array([states.index(r.patient.state) for r in refills])
+    lic = _license_matrix(roster, states, horizon) if N else np.zeros((0, len(states), D), bool)
+    daymask = np.zeros((J, D), dtype=bool)
+    for j, r in enumerate(refills):
+        for d in r.days:
+            daymask[j, horizon.index(d)] = True
+    # licensed on some day of the refill's days (or the horizon start when it has none)
+    lic_pj = lic[:, s_idx, :]  # N x J x D
+    any_day = np.where(daymask.any(axis=1), 0, 1).astype(bool)  # refills with no days: use day 0
+    lic_days = lic_pj & (daymask[None, :, :] | (any_day[None, :, None] & (np.arange(D) == 0)))
+    licensed = lic_days.any(axis=2)  # N x J
+    chemo = np.array([r.patient.next_infusate.is_chemo for r in refills])
+    hai = np.array([n.hai_certified for n in roster.nurses], dtype=bool)
+    chemo_ok = np.array([n.chemo_certified for n in roster.nurses], dtype=bool)
+    certified = licensed & hai[:, None] & (chemo_ok[:, None] | ~chemo[None, :])
+    nl = np.array([nurse_location[n.nurse_id] for n in roster.nurses], dtype=int)
+    pl = np.array([patient_location[r.patient_id] for r in refills], dtype=int)
+    out_m = minutes[np.ix_(nl, pl)] if N else np.zeros((0, J))
+    back_m = minutes[np.ix_(pl, nl)].T if N else np.zeros((0, J))
+    with np.errstate(invalid="ignore"):
+        max_drive = np.array([n.max_drive_minutes_one_way for n in roster.nurses], float)
+        shift_s = np.array([minutes_of(n.shift_start) for n in roster.nurses], float)
+        limit = np.array([minutes_of(n.shift_end) + n.max_overtime_minutes for n in roster.nurses], float)
+        ea = np.array([minutes_of(r.patient.earliest_arrival) for r in refills], float)
+        la = np.array([minutes_of(r.patient.latest_arrival) for r in refills], float)
+        vm = np.array([r.patient.visit_minutes for r in refills], float)
+        out_c, back_c = np.ceil(out_m - 1e-6), np.ceil(back_m - 1e-6)  # whole-minute legs
+        start = np.maximum(shift_s[:, None] + out_c, ea[None, :])
+        fits = (start <= la[None, :]) & (start + vm[None, :] + back_c <= limit[:, None])
+        reach = certified & (out_m <= max_drive[:, None]) & fits & ~np.isnan(out_m) & ~np.isnan(back_m)
+    candidates: list[Candidate] = []
+    nd_nurse = {n.nurse_id: i for i, n in enumerate(roster.nurses)}
+    for k, nd in enumerate(nurse_days):
+        n, d = nd_nurse[nd.nurse.nurse_id], nd.index
+        js = np.nonzero(reach[n] & daymask[:, d] & lic_pj[n, :, d])[0]
+        candidates.extend(Candidate(int(j), k) for j in js)
+    candidates.sort(key=lambda c: (c.refill, c.nurse_day))
+    has = np.zeros(J, dtype=bool)
+    for c in candidates:
+        has[c.refill] = True
+    n_lic, n_cert, n_reach = licensed.sum(axis=0), certified.sum(axis=0), reach.sum(axis=0)
+    for j, r in enumerate(refills):
+        if has[j]:
+            continue
+        p = r.patient
+        if r.overdue:
+            unplannable[p.patient_id] = (Reason.WINDOW_CLOSED, (
+                f"window closed {r.window.end} before the horizon; no eligible nurse can reach "
+                "the patient in the horizon"))
+        elif n_lic[j] == 0:
+            unplannable[p.patient_id] = (Reason.NO_LICENSED_NURSE, f"no nurse may practice in {p.state}")
+        elif n_cert[j] == 0:
+            need = "chemo (floxuridine)" if p.next_infusate.is_chemo else "HAI"
+            unplannable[p.patient_id] = (Reason.NO_CERTIFIED_NURSE,
+                                         f"{n_lic[j]} licensed nurse(s), none {need}-certified")
+        elif n_reach[j] == 0:
+            unplannable[p.patient_id] = (Reason.OUT_OF_REACH, (
+                f"{n_cert[j]} licensed and certified nurse(s), none within their drive limit "
+                "and shift of the patient"))
+        else:
+            unplannable[p.patient_id] = (Reason.NO_CAPACITY_IN_WINDOW, (
+                f"{n_reach[j]} eligible nurse(s), none working on the window days "
+                f"{r.window.start}..{r.window.end}"))
+    return candidates, unplannable
