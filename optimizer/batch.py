@@ -479,6 +479,9 @@ def verdict(totals: pd.DataFrame, info: dict[str, dict[str, Any]], plans: Sequen
         out.update({"delta_vs_baseline": dm, "delta_vs_baseline_sd": ds})
         parts.append(f"{a} vs baseline: {dm:+.1f} missed or late refills (paired sd {ds:.1f}; better on "
                      f"{wins} of {n} seeds)")
+    if len(ranked) > 1 and abs(means[ranked[0]][0] - means[ranked[1]][0]) < 1e-9:
+        parts.insert(0, f"tie on missed or late refills between {ranked[0]} and {ranked[1]}, "
+                        "decided by cost per refill")
     out["text"] = "; ".join(parts) if parts else f"{best} only"
     return out
 
