@@ -27,7 +27,7 @@ class NetworkDisabledError(RuntimeError):
     """A download was needed but network access is not allowed (SPEC §7)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TravelMatrix:
     """Drive times and distances from every origin to every destination.
 
@@ -47,7 +47,8 @@ class TravelMatrix:
     Notes
     -----
     The arrays are made read-only so a cached matrix cannot be altered by a
-    caller by accident; copy them to modify.
+    caller by accident; copy them to modify. Compare matrices with
+    ``np.array_equal(a.minutes, b.minutes, equal_nan=True)`` (no ``==``).
     """
 
     minutes: np.ndarray
@@ -97,8 +98,13 @@ class TravelProvider(Protocol):
         self,
         origins: Sequence[LatLon],
         destinations: Sequence[LatLon] | None = None,
+        *,
+        max_minutes: float | None = None,
     ) -> TravelMatrix:
-        """Drive minutes and km between points (``(lat, lon)``); ``destinations=None`` means the origins."""
+        """Drive minutes and km between points (``(lat, lon)``); ``destinations=None`` means the origins.
+
+        Pairs farther than the optional ``max_minutes`` cutoff are reported unreachable (nan).
+        """
         ...
 
     def route(self, a: LatLon, b: LatLon) -> list[LatLon]:
