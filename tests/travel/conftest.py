@@ -58,3 +58,12 @@ def road(request: pytest.FixtureRequest) -> Iterator[RoadProvider]:
     """Each real graph in turn."""
     yield request.getfixturevalue(request.param)
 
+
+
+@pytest.fixture(scope="session")
+def city(request: pytest.FixtureRequest) -> RoadProvider:
+    """Cobb County when ../shared is present, else Helsinki: these tests run everywhere."""
+    try:
+        return request.getfixturevalue("cobb")
+    except pytest.skip.Exception:
+        return request.getfixturevalue("helsinki")

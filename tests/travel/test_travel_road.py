@@ -104,40 +104,40 @@ def test_nodes_outside_the_strong_component_are_unreachable_not_zero(helsinki: R
     assert not np.isinf(mins).any() and not (np.isnan(mins) != np.isnan(km)).any()
 
 
-def test_cutoff_masks_far_pairs_only(cobb: RoadProvider) -> None:
-    pts = sample_points(cobb, 40, seed=6)
-    full = cobb.matrix(pts)
-    cut = cobb.matrix(pts, max_minutes=4.0)
+def test_cutoff_masks_far_pairs_only(city: RoadProvider) -> None:
+    pts = sample_points(city, 40, seed=6)
+    full = city.matrix(pts)
+    cut = city.matrix(pts, max_minutes=4.0)
     within = full.minutes <= 4.0
     assert within.any() and (~within).any()
     np.testing.assert_array_equal(cut.reachable, within)
     np.testing.assert_array_equal(cut.minutes[within], full.minutes[within])
 
 
-def test_many_to_many_matches_one_pair_at_a_time(cobb: RoadProvider) -> None:
-    pts = sample_points(cobb, 12, seed=7)
-    m = cobb.matrix(pts[:7], pts[7:])
+def test_many_to_many_matches_one_pair_at_a_time(city: RoadProvider) -> None:
+    pts = sample_points(city, 12, seed=7)
+    m = city.matrix(pts[:7], pts[7:])
     for i in range(7):
         for j in range(5):
-            single = cobb.matrix(pts[i : i + 1], pts[7 + j : 8 + j])
+            single = city.matrix(pts[i : i + 1], pts[7 + j : 8 + j])
             assert single.minutes[0, 0] == pytest.approx(m.minutes[i, j], abs=1e-12)
     # running from the sources or backwards from the targets gives the same numbers
-    nodes, _ = cobb.snap(pts)
-    a, _ = _engine.node_matrix(cobb.graph, nodes[:2], nodes[2:])   # reversed search (2 < 10)
-    b, _ = _engine.node_matrix(cobb.graph, nodes[2:], nodes[:2])
-    c, _ = _engine.node_matrix(cobb.graph, np.concatenate([nodes[:2], nodes[:9]]), nodes[2:])
+    nodes, _ = city.snap(pts)
+    a, _ = _engine.node_matrix(city.graph, nodes[:2], nodes[2:])   # reversed search (2 < 10)
+    b, _ = _engine.node_matrix(city.graph, nodes[2:], nodes[:2])
+    c, _ = _engine.node_matrix(city.graph, np.concatenate([nodes[:2], nodes[:9]]), nodes[2:])
     np.testing.assert_allclose(a, c[:2], atol=1e-12)
     assert b.shape == (10, 2)
 
 
-def test_network_times_match_an_independent_networkx_dijkstra(cobb: RoadProvider) -> None:
-    g = cobb.graph
+def test_network_times_match_an_independent_networkx_dijkstra(city: RoadProvider) -> None:
+    g = city.graph
     G = nx.DiGraph()
     G.add_weighted_edges_from(zip(g.edge_source.tolist(), g.indices.tolist(), g.edge_ms.tolist()))
-    pts = sample_points(cobb, 6, seed=8)
-    nodes, snap = cobb.snap(pts)
-    m = cobb.matrix(pts)
-    access = snap / cobb.settings.access_speed_kmh * 60
+    pts = sample_points(city, 6, seed=8)
+    nodes, snap = city.snap(pts)
+    m = city.matrix(pts)
+    access = snap / city.settings.access_speed_kmh * 60
     for i in range(6):
         lengths = nx.single_source_dijkstra_path_length(G, int(nodes[i]))
         for j in range(6):
@@ -146,11 +146,11 @@ def test_network_times_match_an_independent_networkx_dijkstra(cobb: RoadProvider
                 assert m.minutes[i, j] == pytest.approx(expected, abs=1e-9)
 
 
-def test_snap_km_and_access_legs_are_reported(cobb: RoadProvider) -> None:
-    g = cobb.graph
-    pts = sample_points(cobb, 10, seed=9, jitter_m=300)
-    m = cobb.matrix(pts)
-    nodes, km = cobb.snap(pts)
+def test_snap_km_and_access_legs_are_reported(city: RoadProvider) -> None:
+    g = city.graph
+    pts = sample_points(city, 10, seed=9, jitter_m=300)
+    m = city.matrix(pts)
+    nodes, km = city.snap(pts)
     np.testing.assert_allclose(m.snap_km[0], km)
     np.testing.assert_allclose(m.snap_km[1], km)
     assert g.scc_mask[nodes].all()
@@ -203,11 +203,11 @@ def test_service_area_contains_reached_nodes_and_none_beyond(road: RoadProvider,
         assert shapely.contains_xy(area, point[1], point[0])
 
 
-def test_service_area_grows_with_minutes(cobb: RoadProvider) -> None:
-    point = tuple(sample_points(cobb, 1, seed=13)[0])
-    small, large = cobb.service_area(point, 3.0), cobb.service_area(point, 8.0)
+def test_service_area_grows_with_minutes(city: RoadProvider) -> None:
+    point = tuple(sample_points(city, 1, seed=13)[0])
+    small, large = city.service_area(point, 3.0), city.service_area(point, 8.0)
     assert small.area < large.area
-    assert cobb.service_area((point[0] + 1.0, point[1]), 8.0).is_empty  # far off the graph
+    assert city.service_area((point[0] + 1.0, point[1]), 8.0).is_empty  # far off the graph
 
 
 def test_graph_cache_reload_is_identical_and_corruption_rebuilds(tmp_path: Path) -> None:
