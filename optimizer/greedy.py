@@ -79,3 +79,55 @@ def plan_greedy(problem: PlanningProblem) -> Plan:
     routes = greedy_routes(problem)
     return plan_from_routes(problem, routes, solver={
         "backend": "greedy", "status": "feasible", "runtime_s": round(_time.perf_counter() - t0, 3)})
+
+
+def _best_insertion(problem: PlanningProblem, k: int, order: list[int], j: int
+                    ) -> tuple[list[int], RouteSchedule] | None:
+    best: tuple[float, list[int], RouteSchedule] | None = None
+    for pos in range(len(order) + 1):
+        trial = order[:pos] + [j] + order[pos:]
+        sched = _schedule(problem, k, trial)
+        if sched is not None and (best is None or sched.cost < best[0]):
+            best = (sched.cost, trial, sched)
+    return (best[1], best[2]) if best else None
+
+
+def insert_with_ejection(
+    problem: PlanningProblem,
+    routes: dict[int, tuple[list[int], RouteSchedule]],
+    refills: list[int],
+) -> dict[int, tuple[list[int], RouteSchedule]]:
+    """Place ``refills`` that plain insertion cannot: eject one visit from a candidate
+    route to make room, and re-insert the ejected visit elsewhere (an ejection chain of
+    depth one). Returns the updated routes; refills that still do not fit stay out."""
+    routes = dict(routes)
+    cands = problem.candidates_by_refill()
+    for j in refills:
+        if any(j in o for o, _ in routes.values()):
+            continue
+        done = False
+        for k in cands.get(j, ()):
+            order = routes.get(k, ([], None))[0]
+            fit = _best_insertion(problem, k, order, j)
+            if fit is not None:
+                routes[k] = fit
+                done = True
+                break
+            for v in order:
+                rest = [x for x in order if x != v]
+                fit = _best_insertion(problem, k, rest, j)
+                if fit is None:
+                    continue
+                for k2 in cands.get(v, ()):
+                    if k2 == k:
+                        continue
+                    fit2 = _best_insertion(problem, k2, routes.get(k2, ([], None))[0], v)
+                    if fit2 is not None:
+                        routes[k], routes[k2] = fit, fit2
+                        done = True
+                        break
+                if done:
+                    break
+            if done:
+                break
+    return routes

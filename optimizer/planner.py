@@ -13,6 +13,7 @@ makes.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import time as _time
 from datetime import timedelta
 from collections import defaultdict
@@ -24,7 +25,7 @@ import numpy as np
 
 from optimizer import settings
 from optimizer.domain import minutes_of
-from optimizer.greedy import greedy_routes
+from optimizer.greedy import greedy_routes, insert_with_ejection
 from optimizer.plan import Plan, plan_from_routes
 from optimizer.problem import PlanningProblem
 from optimizer.routing import Model
@@ -48,6 +49,8 @@ class SolverOptions:
     workers: int = 2
     min_part_seconds: float = 1.0
     greedy_part_max: int = 3  # parts with at most this many refills are placed greedily
+    max_part_refills: int = 30  # bigger eligibility components are split by region
+    rounds: int = 2  # decomposition rounds, each with other region borders
 
 
 @dataclass
@@ -75,6 +78,49 @@ def components(problem: PlanningProblem) -> list[list[int]]:
     for j in sorted({c.refill for c in problem.candidates}):
         groups[find(("r", j))].append(j)
     return sorted(groups.values(), key=lambda g: (-len(g), g[0]))
+
+
+@dataclass(frozen=True)
+class Part:
+    """Refills solved together, with the nurses allowed to serve them (``None``: all eligible)."""
+
+    refills: tuple[int, ...]
+    nurses: frozenset[str] | None = None
+    start: tuple[tuple[int, tuple[int, ...]], ...] = ()  # warm-start orders by nurse-day
+
+
+def split_by_region(problem: PlanningProblem, refills: list[int], *, max_refills: int,
+                    seed: int = 0, served_by: dict[int, str] | None = None) -> list[Part]:
+    """Split a big component: cluster its nurses by home; a refill goes to the cluster of
+    the nurse that serves it in ``served_by`` (a feasible plan, so each part keeps it),
+    else of its nearest eligible nurse. Deterministic for a given seed."""
+    from scipy.cluster.vq import kmeans2
+
+    cands = problem.candidates_by_refill()
+    nurse_ids = sorted({problem.nurse_days[k].nurse.nurse_id for j in refills for k in cands[j]})
+    k = min(len(nurse_ids), max(2, -(-len(refills) // max_refills)))
+    if k < 2:
+        return [Part(tuple(refills))]
+    roster = problem.roster
+    pts = np.array([[roster.nurse(n).lat, roster.nurse(n).lon * np.cos(np.radians(roster.nurse(n).lat))]
+                    for n in nurse_ids])
+    _, label = kmeans2(pts, k, seed=np.random.default_rng(seed), minit="++")
+    cluster_of = dict(zip(nurse_ids, (int(x) for x in label)))
+    members: dict[int, list[int]] = defaultdict(list)
+    served_by = served_by or {}
+    for j in refills:
+        if j in served_by:
+            members[cluster_of[served_by[j]]].append(j)
+            continue
+        ploc = problem.patient_location[problem.refills[j].patient_id]
+        best = min({problem.nurse_days[kk].nurse.nurse_id for kk in cands[j]},
+                   key=lambda n: (problem.minutes[problem.nurse_location[n], ploc], n))
+        members[cluster_of[best]].append(j)
+    parts = []
+    for c in sorted(members):
+        nurses = frozenset(n for n, cl in cluster_of.items() if cl == c)
+        parts.append(Part(tuple(sorted(members[c])), nurses))
+    return parts
 
 
 def build_model(problem: PlanningProblem, refills: list[int]) -> _Built:
@@ -181,15 +227,20 @@ def _schedule(problem: PlanningProblem, k: int, order: list[int]) -> RouteSchedu
         locations=[problem.patient_location[problem.refills[j].patient_id] for j in order])
 
 
-def _solve_part(problem: PlanningProblem, refills: list[int], opts: SolverOptions,
+def _solve_part(problem: PlanningProblem, part: Part, opts: SolverOptions,
                 time_limit: float) -> tuple[dict[int, list[int]], dict]:
     """Solve one part; returns orders by nurse-day index and solver info."""
-    sub = _restrict(problem, refills)
-    start_routes = greedy_routes(sub)
-    if opts.backend == "greedy":
+    sub = _restrict(problem, part)
+    if part.start:
+        start_routes = {k: (list(o), _schedule(problem, k, list(o))) for k, o in part.start}
+        start_routes = greedy_routes(sub, routes=start_routes)  # place what the start leaves out
+    else:
+        start_routes = greedy_routes(sub)
+    refills = [j for j in part.refills if any(c.refill == j for c in sub.candidates)]
+    if opts.backend == "greedy" or not refills:
         return {k: o for k, (o, _) in start_routes.items()}, {"status": "feasible", "backend": "greedy"}
-    built = build_model(problem, refills)
-    init = _initial(built, problem, start_routes)
+    built = build_model(sub, refills)
+    init = _initial(built, sub, start_routes)
     sol = built.model.solve(
         opts.backend, time_limit=None if opts.max_iterations else time_limit,
         max_iterations=opts.max_iterations, seed=opts.seed, initial=init,
@@ -205,52 +256,85 @@ def _solve_part(problem: PlanningProblem, refills: list[int], opts: SolverOption
     return orders, info
 
 
-def _restrict(problem: PlanningProblem, refills: list[int]) -> PlanningProblem:
-    """A view of ``problem`` with only the candidates of ``refills`` (indices unchanged)."""
-    keep = set(refills)
+def _restrict(problem: PlanningProblem, part: Part) -> PlanningProblem:
+    """A view of ``problem`` with only the candidates of ``part`` (indices unchanged)."""
     from dataclasses import replace
 
-    return replace(problem, candidates=[c for c in problem.candidates if c.refill in keep])
+    keep = set(part.refills)
+    return replace(problem, candidates=[
+        c for c in problem.candidates if c.refill in keep
+        and (part.nurses is None or problem.nurse_days[c.nurse_day].nurse.nurse_id in part.nurses)])
+
+
+def _with_start(problem: PlanningProblem, part: Part, base: dict[int, tuple[list[int], RouteSchedule]]) -> Part:
+    """``part`` with the baseline's routes on its nurse-days as warm start."""
+    from dataclasses import replace
+
+    keep = set(part.refills)
+    start = []
+    for k in sorted(base):
+        nd = problem.nurse_days[k]
+        if part.nurses is not None and nd.nurse.nurse_id not in part.nurses:
+            continue
+        order = tuple(j for j in base[k][0] if j in keep)  # a sub-route of a feasible route
+        if order and _schedule(problem, k, list(order)) is not None:
+            start.append((k, order))
+    return replace(part, start=tuple(start))
+
+
+_PROBLEM: PlanningProblem | None = None  # inherited by forked workers: no pickling of matrices
 
 
 def _part_worker(args):
-    problem, refills, opts, limit = args
-    return _solve_part(problem, refills, opts, limit)
+    part, opts, limit = args
+    assert _PROBLEM is not None
+    return _solve_part(_PROBLEM, part, opts, limit)
 
 
-def plan_problem(
-    problem: PlanningProblem,
-    options: SolverOptions | None = None,
-    *,
-    progress: Callable[[str], None] | None = None,
-) -> Plan:
-    """Plan ``problem``: decompose, solve the parts (in parallel), merge, fill gaps greedily."""
-    opts = options or SolverOptions()
-    say = progress or (lambda msg: log.info(msg))
-    t0 = _time.perf_counter()
-    parts = components(problem)
-    total = sum(len(p) for p in parts) or 1
-    say(f"{len(problem.refills)} refills due, {len(problem.candidates)} (refill, nurse-day) pairs, "
-        f"{len(parts)} independent part(s), backend {opts.backend}")
+def _partition(problem: PlanningProblem, opts: SolverOptions, seed: int, max_refills: int) -> list[Part]:
+    parts: list[Part] = []
+    for comp in components(problem):
+        if len(comp) > max_refills:
+            parts += split_by_region(problem, comp, max_refills=max_refills, seed=seed)
+        else:
+            parts.append(Part(tuple(comp)))
+    return parts
+
+
+def _run_parts(problem: PlanningProblem, parts: list[Part], opts: SolverOptions, budget: float,
+               say: Callable[[str], None], label: str) -> list[tuple[dict[int, list[int]], dict]]:
+    """Solve the parts, big ones in parallel processes, within ``budget`` seconds in all."""
+    total = sum(len(p.refills) for p in parts) or 1
     jobs = []
     for part in parts:
-        share = len(part) / total
-        limit = max(opts.min_part_seconds, opts.time_limit * share * max(1, opts.workers))
-        jobs.append((problem, part, opts, min(limit, opts.time_limit)))
-    results: list[tuple[dict[int, list[int]], dict]] = []
-    big = [j for j in jobs if len(j[1]) > opts.greedy_part_max or opts.backend == "greedy"]
+        share = len(part.refills) / total
+        limit = max(opts.min_part_seconds, budget * share * max(1, opts.workers))
+        jobs.append((part, opts, min(limit, budget)))
+    big = [j for j in jobs if len(j[0].refills) > opts.greedy_part_max or opts.backend == "greedy"]
     small = [j for j in jobs if j not in big]
-    if opts.workers > 1 and len(big) > 1:
-        with ProcessPoolExecutor(max_workers=opts.workers) as pool:
-            for i, res in enumerate(pool.map(_part_worker, big), 1):
-                results.append(res)
-                say(f"part {i}/{len(big)} solved ({res[1].get('status')})")
-    else:
-        for i, job in enumerate(big, 1):
-            results.append(_part_worker(job))
-            say(f"part {i}/{len(big)} solved ({results[-1][1].get('status')})")
-    for job in small:  # tiny parts: the greedy insertion is optimal enough and instant
-        results.append(_part_worker((job[0], job[1], SolverOptions(backend="greedy"), 0)))
+    results: list[tuple[dict[int, list[int]], dict]] = []
+    global _PROBLEM
+    _PROBLEM = problem
+    try:
+        if opts.workers > 1 and len(big) > 1:
+            ctx = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=opts.workers, mp_context=ctx) as pool:
+                for i, res in enumerate(pool.map(_part_worker, big), 1):
+                    results.append(res)
+                    if i % max(1, len(big) // 10) == 0 or i == len(big):
+                        say(f"{label}: part {i}/{len(big)} solved")
+        else:
+            for i, job in enumerate(big, 1):
+                results.append(_part_worker(job))
+                say(f"{label}: part {i}/{len(big)} solved ({results[-1][1].get('status')})")
+        for job in small:  # tiny parts: the greedy insertion is optimal enough and instant
+            results.append(_part_worker((job[0], SolverOptions(backend="greedy"), 0)))
+    finally:
+        _PROBLEM = None
+    return results
+
+
+def _merge(problem: PlanningProblem, results) -> tuple[dict[int, tuple[list[int], RouteSchedule]], int]:
     routes: dict[int, tuple[list[int], RouteSchedule]] = {}
     repaired = 0
     for orders, _ in results:
@@ -262,20 +346,80 @@ def plan_problem(
                 sched = _schedule(problem, k, order)
             if order:
                 routes[k] = (order, sched)
-    routes = greedy_routes(problem, routes=routes)  # fill any gap the solver left
-    greedy_plan_routes = greedy_routes(problem)
-    served = sum(len(o) for o, _ in routes.values())
-    served_greedy = sum(len(o) for o, _ in greedy_plan_routes.values())
+    return greedy_routes(problem, routes=routes), repaired  # fill any gap the solver left
+
+
+def _score(problem: PlanningProblem, routes) -> tuple[int, float]:
+    """The objective of SPEC §5 on domain routes: (refills not placed, tiered cost in cents).
+
+    The same tiers as :func:`build_model`: overdue delay ≫ last reserve day ≫ driving,
+    labour and overtime cost ≫ continuity ≫ a nurse-day tie-break.
+    """
+    placed, cents = 0, 0.0
+    for k, (order, sched) in routes.items():
+        nd = problem.nurse_days[k]
+        cents += sched.cost * 100 + settings.COST_NURSE_DAY_BALANCE
+        for j in order:
+            r = problem.refills[j]
+            placed += 1
+            if r.window.reserve_days_left(nd.day) <= settings.LAST_RESERVE_DAYS:
+                cents += settings.COST_LAST_RESERVE_DAY
+            if r.overdue:
+                cents += settings.COST_OVERDUE_PER_DAY * nd.index
+            if r.patient.preferred_nurse_id and r.patient.preferred_nurse_id != nd.nurse.nurse_id:
+                cents += settings.COST_NOT_PREFERRED_NURSE
+    return (-placed, round(cents))
+
+
+def plan_problem(
+    problem: PlanningProblem,
+    options: SolverOptions | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> Plan:
+    """Plan ``problem``: greedy start, then rounds of decompose → solve parts in parallel → merge.
+
+    Each round partitions the big eligibility components into regions differently
+    (another clustering seed) and starts from the previous round's plan, so visits
+    can move across the previous round's region borders.
+    """
+    opts = options or SolverOptions()
+    say = progress or (lambda msg: log.info(msg))
+    t0 = _time.perf_counter()
+    base = greedy_routes(problem)  # the baseline: warm start and safety net
+    routes = base
+    say(f"{len(problem.refills)} refills due, {len(problem.candidates)} (refill, nurse-day) pairs; "
+        f"greedy start places {sum(len(o) for o, _ in base.values())}")
+    infos: list[dict] = []
+    repaired = 0
+    n_parts = 0
+    rounds = max(1, opts.rounds) if opts.backend != "greedy" else 1
+    for r in range(rounds):
+        size = opts.max_part_refills if r % 2 == 0 else int(opts.max_part_refills * 1.5)
+        parts = [_with_start(problem, p, routes) for p in _partition(problem, opts, opts.seed + r, size)]
+        n_parts = max(n_parts, len(parts))
+        say(f"round {r + 1}/{rounds}: {len(parts)} independent part(s), backend {opts.backend}")
+        results = _run_parts(problem, parts, opts, opts.time_limit / rounds, say, f"round {r + 1}")
+        merged, fixed = _merge(problem, results)
+        repaired += fixed
+        placed = {j for o, _ in merged.values() for j in o}
+        missing = [j for o, _ in routes.values() for j in o if j not in placed]
+        if missing:  # a region border cut a placement: make room by moving one visit
+            merged = insert_with_ejection(problem, merged, missing)
+        infos = [i for _, i in results]
+        if _score(problem, merged) <= _score(problem, routes):
+            routes = merged
     note = ""
-    if served_greedy > served:
-        routes, note = greedy_plan_routes, "the greedy baseline placed more refills; kept it"
-    infos = [i for _, i in results]
+    if _score(problem, base) < _score(problem, routes):
+        routes, note = base, "the greedy baseline was better; kept it"
     statuses = {i.get("status") for i in infos}
     solver = {
         "backend": opts.backend,
         "status": "feasible" if statuses <= {"feasible", "optimal"} else ",".join(sorted(map(str, statuses))),
-        "parts": len(parts),
-        "objective": sum(i.get("objective", 0) or 0 for i in infos),
+        "parts": n_parts,
+        "rounds": rounds,
+        "objective": _score(problem, routes)[1],
+        "greedy_objective": _score(problem, base)[1],
         "lower_bound": None,
         "time_limit_s": opts.time_limit if not opts.max_iterations else None,
         "max_iterations": opts.max_iterations,
