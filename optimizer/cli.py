@@ -94,6 +94,8 @@ def synth(
     chemo_share: float = typer.Option(0.6, min=0, max=1, help="Share of chemo-certified nurses"),
     plan_start: Optional[dt.datetime] = typer.Option(
         None, formats=["%Y-%m-%d"], help="First planning day: no refill is overdue then (default as_of)"),
+    bbox: Optional[str] = typer.Option(
+        None, help="Place everyone inside WEST,SOUTH,EAST,NORTH (e.g. an OSM extract's area)"),
 ) -> None:
     """Generate a synthetic, contract-valid national roster (deterministic by seed)."""
     from optimizer import synth as gen
@@ -103,6 +105,11 @@ def synth(
     data = gen.generate(patients, nurses, seed=seed, states=footprint,
                         as_of=as_of.date() if as_of else dt.date.today(),
                         plan_start=plan_start.date() if plan_start else None, chemo_share=chemo_share)
+    if bbox:
+        box = tuple(float(x) for x in bbox.split(","))
+        if len(box) != 4:
+            raise typer.BadParameter("--bbox needs WEST,SOUTH,EAST,NORTH")
+        data = gen.localize(data, bbox=box, seed=seed)
     with atomic_dir(out) as tmp:
         gen.write(data, tmp)
     typer.echo(f"Wrote {patients} patients, {nurses} nurses to {out}/")

@@ -10,8 +10,8 @@ from optimizer.eligibility import Reason
 from optimizer.problem import PlanningProblem
 from optimizer.schedule import RouteSchedule
 
-__all__ = ["PlannedVisit", "NurseDayPlan", "Unassigned", "Plan", "plan_from_routes",
-           "VISIT_COLUMNS", "NURSE_DAY_COLUMNS", "UNASSIGNED_COLUMNS"]
+__all__ = ["PlannedVisit", "NurseDayPlan", "Unassigned", "Deferred", "Plan", "plan_from_routes",
+           "VISIT_COLUMNS", "NURSE_DAY_COLUMNS", "UNASSIGNED_COLUMNS", "DEFERRED_COLUMNS"]
 
 VISIT_COLUMNS = (
     "nurse_id", "date", "seq", "patient_id", "state", "infusate", "arrival", "start", "end",
@@ -26,6 +26,7 @@ UNASSIGNED_COLUMNS = (
     "patient_id", "state", "window_start", "window_end", "empty_date", "reason", "detail",
     "reserve_days_left",
 )
+DEFERRED_COLUMNS = ("patient_id", "state", "window_start", "window_end", "empty_date", "detail")
 
 
 def _at(day: date, minute: int) -> datetime:
@@ -79,6 +80,18 @@ class Unassigned:
     reserve_days_left: int  # at the end of its window
 
 
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """A refill whose window runs past the horizon, not placed in it: for the next plan."""
+
+    patient_id: str
+    state: str
+    window_start: date
+    window_end: date
+    empty_date: date
+    detail: str
+
+
 @dataclass
 class Plan:
     """The result of planning one horizon, independent of how it was made."""
@@ -89,6 +102,7 @@ class Plan:
     horizon_start: date
     horizon_days: int
     solver: dict = field(default_factory=dict)  # status, backend, runtime, objective, bound
+    deferred: list[Deferred] = field(default_factory=list)
 
     def kpis(self) -> dict:
         """Counts, drive totals, on-time rate, cost (for summary.json and the screen)."""
@@ -103,6 +117,7 @@ class Plan:
             "refills_due": due,
             "unassigned": len(self.unassigned),
             "unassigned_by_reason": dict(sorted(reasons.items())),
+            "deferred_to_next_plan": len(self.deferred),
             "on_time_rate": round(n_vis / due, 4) if due else 1.0,
             "nurse_days": len(self.nurse_days),
             "nurses_used": len({d.nurse_id for d in self.nurse_days}),
@@ -163,14 +178,23 @@ def plan_from_routes(
             cost=round(sched.cost, 2),
         ))
     unassigned: list[Unassigned] = []
+    deferred: list[Deferred] = []
     cands = problem.candidates_by_refill()
     details = not_placed_detail or {}
     for j, r in enumerate(problem.refills):
         if j in served:
             continue
         w = r.window
-        if r.patient_id in problem.unplannable:
-            reason, detail = problem.unplannable[r.patient_id]
+        blocked = problem.unplannable.get(r.patient_id)
+        if blocked is not None and not (r.deferrable and blocked[0] is Reason.NO_CAPACITY_IN_WINDOW):
+            reason, detail = blocked
+        elif r.deferrable:
+            deferred.append(Deferred(
+                patient_id=r.patient_id, state=r.patient.state, window_start=w.start, window_end=w.end,
+                empty_date=w.empty, detail=(
+                    f"window ends {w.end}, after the horizon; {len(cands.get(j, ()))} eligible "
+                    "nurse-day(s) in the horizon had no room")))
+            continue
         else:
             reason = Reason.WINDOW_CLOSED if r.overdue else Reason.NO_CAPACITY_IN_WINDOW
             n_nd = len(cands.get(j, ()))
@@ -184,4 +208,6 @@ def plan_from_routes(
         ))
     unassigned.sort(key=lambda u: (u.window_end, u.patient_id))
     visits.sort(key=lambda v: (v.nurse_id, v.date, v.seq))
-    return Plan(visits, days, unassigned, problem.horizon.start, problem.horizon.days, dict(solver or {}))
+    deferred.sort(key=lambda d: (d.window_end, d.patient_id))
+    return Plan(visits, days, unassigned, problem.horizon.start, problem.horizon.days, dict(solver or {}),
+                deferred)

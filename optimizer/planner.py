@@ -191,7 +191,8 @@ def build_model(problem: PlanningProblem, refills: list[int]) -> _Built:
                     allowed_vehicles=[vehicle_of[k] for k in allowed], required=False,
                     service_cost=c, name=f"{p.patient_id}@{day}"))
                 visit_refill.append(j)
-        penalty = settings.PENALTY_MISSED_OVERDUE if r.overdue else settings.PENALTY_MISSED_REFILL
+        penalty = (settings.PENALTY_MISSED_OVERDUE if r.overdue else settings.PENALTY_DEFERRED
+                   if r.deferrable else settings.PENALTY_MISSED_REFILL)
         m.add_group(copies, required=False, penalty=penalty)
     return _Built(m, vehicle_nd, visit_refill)
 

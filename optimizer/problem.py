@@ -30,6 +30,7 @@ class Refill:
     window: RefillWindow
     overdue: bool
     days: tuple[date, ...]  # dates of the horizon on which it may be made
+    deferrable: bool = False  # the window runs past the horizon: the next plan can still make it
 
     @property
     def patient_id(self) -> str:
@@ -116,7 +117,7 @@ def build_problem(
             days = (w.end,) if w.end in horizon else ()
         else:
             days = tuple(w.days_in(horizon))
-        refills.append(Refill(p, w, overdue, days))
+        refills.append(Refill(p, w, overdue, days, deferrable=not overdue and w.end > horizon.end))
 
     nurse_days = [
         NurseDay(n, d, horizon.index(d))

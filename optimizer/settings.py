@@ -59,6 +59,7 @@ ALLOW_NETWORK: bool = False  # no network calls unless the user configures them 
 # --- planner objective tiers, in cents (SPEC §5 objective, in this order) ----
 PENALTY_MISSED_REFILL: int = 1_000_000_000  # $10M: no refill missed that can be made
 PENALTY_MISSED_OVERDUE: int = 2_000_000_000  # an overdue refill is the most urgent of all
+PENALTY_DEFERRED: int = 100_000_000  # window runs past the horizon: next week's plan can make it
 COST_OVERDUE_PER_DAY: int = 5_000_000  # overdue: first day a nurse can make it
 COST_LAST_RESERVE_DAY: int = 2_000_000  # $20k: fewest visits in the last reserve day
 LAST_RESERVE_DAYS: int = 1  # a visit with this many reserve days left or fewer

@@ -844,3 +844,46 @@ def write(synthetic: Synthetic, out_dir: str | Path) -> dict[str, Path]:
     _write_csv(synthetic.nurses, NURSE_COLUMNS, paths["nurses"])
     _write_csv(synthetic.time_off, TIME_OFF_COLUMNS, paths["time_off"])
     return paths
+
+
+def localize(synthetic: Synthetic, *, bbox: tuple[float, float, float, float], seed: int = 0) -> Synthetic:
+    """Move every patient and nurse of ``synthetic`` into ``bbox`` (west, south, east, north).
+
+    Homes are drawn around the populated places inside the box, weighted by
+    population (a few km of jitter, clipped to the box), so a roster can be
+    planned on a local road graph such as an OSM extract of one city. Locations
+    become lat/lon (no ZIP-only rows); states are re-derived from the new points.
+    """
+    import geodata
+
+    west, south, east, north = bbox
+    if not (west < east and south < north):
+        raise ValueError(f"bad bbox {bbox!r}: need west < east and south < north")
+    rng = np.random.default_rng([seed, 0xB0B])
+    pl = geodata.places(min_population=1000)
+    pl = pl[(pl.lon > west) & (pl.lon < east) & (pl.lat > south) & (pl.lat < north)]
+    if pl.empty:
+        raise ValueError(f"no populated place inside {bbox!r}")
+    weights = pl["population"].to_numpy(float)
+    p = weights / weights.sum()
+
+    def draw(n: int) -> tuple[np.ndarray, np.ndarray]:
+        idx = rng.choice(len(pl), size=n, p=p)
+        lat = pl["lat"].to_numpy()[idx] + rng.normal(0, 0.03, n)
+        lon = pl["lon"].to_numpy()[idx] + rng.normal(0, 0.04, n)
+        pad_y, pad_x = 0.05 * (north - south), 0.05 * (east - west)
+        return (np.round(np.clip(lat, south + pad_y, north - pad_y), 5),
+                np.round(np.clip(lon, west + pad_x, east - pad_x), 5))
+
+    patients, nurses = synthetic.patients.copy(), synthetic.nurses.copy()
+    patients["lat"], patients["lon"] = draw(len(patients))
+    nurses["lat"], nurses["lon"] = draw(len(nurses))
+    patients["zip"] = None
+    patients["state"] = geodata.states_of(patients["lat"].to_numpy(), patients["lon"].to_numpy())
+    homes = geodata.states_of(nurses["lat"].to_numpy(), nurses["lon"].to_numpy())
+    nurses["home_state"] = homes
+    if "zip" in nurses.columns:
+        nurses["zip"] = None
+    return Synthetic(patients=patients, nurses=nurses, time_off=synthetic.time_off, origins=synthetic.origins,
+                     as_of=synthetic.as_of, plan_start=synthetic.plan_start, seed=synthetic.seed,
+                     states=tuple(sorted(set(homes) | set(patients["state"]))))

@@ -112,6 +112,7 @@ def check_plan(
     visits = _rows(plan_dir / "visits.csv")
     days = _rows(plan_dir / "nurse_days.csv")
     unassigned = _rows(plan_dir / "unassigned.csv")
+    deferred = _rows(plan_dir / "deferred.csv") if (plan_dir / "deferred.csv").exists() else []
 
     travel = _Travel(provider)
     travel.prime([(n.lat, n.lon) for n in roster.nurses] + [(p.lat, p.lon) for p in roster.patients])
@@ -260,8 +261,17 @@ def check_plan(
             bad("unassigned", "listed but no refill is due in the horizon", patient_id=pid)
             continue
         _check_reason(roster, horizon, windows[pid], roster.patient(pid), u, travel, bad)
+    later = {}
+    for d in deferred:
+        pid = d["patient_id"]
+        if pid in visited or pid in listed or pid in later:
+            bad("deferred", "deferred but also visited or listed elsewhere", patient_id=pid)
+        later[pid] = d
+        if pid not in due or windows[pid].end <= horizon.end or windows[pid].closed_before(horizon):
+            bad("deferred", "only a refill whose window runs past the horizon may be deferred",
+                patient_id=pid)
     for pid in sorted(due):
-        if pid not in visited and pid not in listed:
+        if pid not in visited and pid not in listed and pid not in later:
             bad("coverage", "refill due in the horizon is neither visited nor listed unassigned",
                 patient_id=pid)
     return out

@@ -9,7 +9,7 @@ from dataclasses import astuple
 from pathlib import Path
 
 from optimizer.io.atomic import atomic_dir
-from optimizer.plan import NURSE_DAY_COLUMNS, UNASSIGNED_COLUMNS, VISIT_COLUMNS, Plan
+from optimizer.plan import DEFERRED_COLUMNS, NURSE_DAY_COLUMNS, UNASSIGNED_COLUMNS, VISIT_COLUMNS, Plan
 
 __all__ = ["write_plan", "summary_dict"]
 
@@ -64,6 +64,7 @@ def write_plan(
         _write_csv(tmp / "visits.csv", VISIT_COLUMNS, [astuple(v) for v in plan.visits])
         _write_csv(tmp / "nurse_days.csv", NURSE_DAY_COLUMNS, [astuple(d) for d in plan.nurse_days])
         _write_csv(tmp / "unassigned.csv", UNASSIGNED_COLUMNS, [astuple(u) for u in plan.unassigned])
+        _write_csv(tmp / "deferred.csv", DEFERRED_COLUMNS, [astuple(d) for d in plan.deferred])
         (tmp / "summary.json").write_text(
             json.dumps(summary_dict(plan, extra=summary_extra), indent=2, sort_keys=False) + "\n")
         for name, writer in (extras or {}).items():

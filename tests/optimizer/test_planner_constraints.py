@@ -199,3 +199,14 @@ def test_window_after_horizon_not_planned():
     p = patient_due("LATER", MON + dt.timedelta(days=30))
     plan = solve([p], [make_nurse()])
     assert plan.visits == [] and plan.unassigned == []
+
+
+def test_window_past_horizon_is_deferred_not_unassigned(tmp_path):
+    # due Sunday of a Mon–Sun horizon (window Thu..Mon); the nurse works Mondays only
+    p = patient_due("NEXT", MON + dt.timedelta(days=6))
+    plan = solve([p], [make_nurse(workdays=frozenset({0}))], days=7, tmp_path=tmp_path)
+    assert plan.visits == [] and plan.unassigned == []
+    assert [d.patient_id for d in plan.deferred] == ["NEXT"]
+    # the same refill with a nurse on Thursdays is planned now, not deferred
+    plan = solve([p], [make_nurse(workdays=frozenset({3}))], days=7, tmp_path=tmp_path)
+    assert visit_of(plan, "NEXT").date == MON + dt.timedelta(days=3) and plan.deferred == []

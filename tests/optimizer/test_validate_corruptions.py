@@ -91,6 +91,9 @@ CORRUPTIONS = {
     "sequence_gap": ("visits.csv", _set("seq", "3"), "sequence"),
     "visit_too_short": ("visits.csv", _shift_time("end", -30), "visit_length"),
     "wrong_infusate": ("visits.csv", _set("infusate", "glycerin"), "infusate"),
+    "deferred_inside_horizon": ("deferred.csv", lambda f: pd.concat([f, pd.DataFrame([{
+        "patient_id": "P006", "state": "CA", "window_start": "2026-11-23", "window_end": "2026-11-27",
+        "empty_date": "2026-11-27", "detail": "x"}])], ignore_index=True), "deferred"),
 }
 
 
