@@ -90,10 +90,12 @@ class Part:
 
 
 def split_by_region(problem: PlanningProblem, refills: list[int], *, max_refills: int,
-                    seed: int = 0, served_by: dict[int, str] | None = None) -> list[Part]:
+                    seed: int = 0, served_by: dict[int, str] | None = None,
+                    sticky: bool = True) -> list[Part]:
     """Split a big component: cluster its nurses by home; a refill goes to the cluster of
-    the nurse that serves it in ``served_by`` (a feasible plan, so each part keeps it),
-    else of its nearest eligible nurse. Deterministic for a given seed."""
+    its nearest eligible nurse, or with ``sticky``, a refill served now (``served_by``) to
+    the cluster of its nurse, so every current route stays whole in one part and no
+    placement is lost. Deterministic for a given seed."""
     from scipy.cluster.vq import kmeans2
 
     cands = problem.candidates_by_refill()
@@ -109,13 +111,14 @@ def split_by_region(problem: PlanningProblem, refills: list[int], *, max_refills
     members: dict[int, list[int]] = defaultdict(list)
     served_by = served_by or {}
     for j in refills:
-        if j in served_by:
-            members[cluster_of[served_by[j]]].append(j)
-            continue
         ploc = problem.patient_location[problem.refills[j].patient_id]
         best = min({problem.nurse_days[kk].nurse.nurse_id for kk in cands[j]},
                    key=lambda n: (problem.minutes[problem.nurse_location[n], ploc], n))
-        members[cluster_of[best]].append(j)
+        home = cluster_of[best]
+        now = served_by.get(j)
+        if now is not None and now in cluster_of and sticky:
+            home = cluster_of[now]  # its route stays whole in one part: no placement is lost
+        members[home].append(j)
     parts = []
     for c in sorted(members):
         nurses = frozenset(n for n, cl in cluster_of.items() if cl == c)
@@ -292,11 +295,16 @@ def _part_worker(args):
     return _solve_part(_PROBLEM, part, opts, limit)
 
 
-def _partition(problem: PlanningProblem, opts: SolverOptions, seed: int, max_refills: int) -> list[Part]:
+def _partition(problem: PlanningProblem, opts: SolverOptions, seed: int, max_refills: int,
+               routes: dict[int, tuple[list[int], RouteSchedule]] | None = None,
+               sticky: bool = True) -> list[Part]:
+    routes = routes or {}
+    served_by = {j: problem.nurse_days[k].nurse.nurse_id for k, (o, _) in routes.items() for j in o}
     parts: list[Part] = []
     for comp in components(problem):
         if len(comp) > max_refills:
-            parts += split_by_region(problem, comp, max_refills=max_refills, seed=seed)
+            parts += split_by_region(problem, comp, max_refills=max_refills, seed=seed,
+                                     served_by=served_by, sticky=sticky)
         else:
             parts.append(Part(tuple(comp)))
     return parts
@@ -350,26 +358,32 @@ def _merge(problem: PlanningProblem, results) -> tuple[dict[int, tuple[list[int]
     return greedy_routes(problem, routes=routes), repaired  # fill any gap the solver left
 
 
-def _score(problem: PlanningProblem, routes) -> tuple[int, float]:
-    """The objective of SPEC §5 on domain routes: (refills not placed, tiered cost in cents).
+def _penalty(refill) -> int:
+    return (settings.PENALTY_MISSED_OVERDUE if refill.overdue else settings.PENALTY_DEFERRED
+            if refill.deferrable else settings.PENALTY_MISSED_REFILL)
 
-    The same tiers as :func:`build_model`: overdue delay ≫ last reserve day ≫ driving,
-    labour and overtime cost ≫ continuity ≫ a nurse-day tie-break.
-    """
-    placed, cents = 0, 0.0
+
+def _score(problem: PlanningProblem, routes) -> tuple[int, int]:
+    """The objective of SPEC §5 on domain routes, in cents, with the tiers of :func:`build_model`:
+    refills not placed (overdue ≫ due ≫ deferrable) ≫ overdue delay ≫ last reserve day ≫
+    driving, labour and overtime cost ≫ continuity ≫ a nurse-day tie-break.
+    Returns (objective, refills placed)."""
+    placed, cents = set(), 0.0
     for k, (order, sched) in routes.items():
         nd = problem.nurse_days[k]
         cents += sched.cost * 100 + settings.COST_NURSE_DAY_BALANCE
         for j in order:
             r = problem.refills[j]
-            placed += 1
+            placed.add(j)
             if r.window.reserve_days_left(nd.day) <= settings.LAST_RESERVE_DAYS:
                 cents += settings.COST_LAST_RESERVE_DAY
             if r.overdue:
                 cents += settings.COST_OVERDUE_PER_DAY * nd.index
             if r.patient.preferred_nurse_id and r.patient.preferred_nurse_id != nd.nurse.nurse_id:
                 cents += settings.COST_NOT_PREFERRED_NURSE
-    return (-placed, round(cents))
+    cands = problem.candidates_by_refill()
+    cents += sum(_penalty(problem.refills[j]) for j in cands if j not in placed)
+    return round(cents), len(placed)
 
 
 def plan_problem(
@@ -397,7 +411,11 @@ def plan_problem(
     rounds = max(1, opts.rounds) if opts.backend != "greedy" else 1
     for r in range(rounds):
         size = opts.max_part_refills if r % 2 == 0 else int(opts.max_part_refills * 1.5)
-        parts = [_with_start(problem, p, routes) for p in _partition(problem, opts, opts.seed + r, size)]
+        # even rounds give each refill to the region of its nearest nurse (compact regions, but a
+        # border may cut a placement: such a round is kept only if it is better); odd rounds keep
+        # every route whole in one region (never worse)
+        parts = [_with_start(problem, p, routes)
+                 for p in _partition(problem, opts, opts.seed + r, size, routes, sticky=r % 2 == 1)]
         n_parts = max(n_parts, len(parts))
         say(f"round {r + 1}/{rounds}: {len(parts)} independent part(s), backend {opts.backend}")
         results = _run_parts(problem, parts, opts, opts.time_limit / rounds, say, f"round {r + 1}")
@@ -408,10 +426,13 @@ def plan_problem(
         if missing:  # a region border cut a placement: make room by moving one visit
             merged = insert_with_ejection(problem, merged, missing)
         infos = [i for _, i in results]
-        if _score(problem, merged) <= _score(problem, routes):
+        new, old = _score(problem, merged), _score(problem, routes)
+        say(f"round {r + 1}: {new[1]} refills placed, objective {new[0]:,} "
+            f"(was {old[1]}, {old[0]:,}){'' if new[0] <= old[0] else '; kept the previous plan'}")
+        if new[0] <= old[0]:
             routes = merged
     note = ""
-    if _score(problem, base) < _score(problem, routes):
+    if _score(problem, base)[0] < _score(problem, routes)[0]:
         routes, note = base, "the greedy baseline was better; kept it"
     statuses = {i.get("status") for i in infos}
     solver = {
@@ -419,8 +440,8 @@ def plan_problem(
         "status": "feasible" if statuses <= {"feasible", "optimal"} else ",".join(sorted(map(str, statuses))),
         "parts": n_parts,
         "rounds": rounds,
-        "objective": _score(problem, routes)[1],
-        "greedy_objective": _score(problem, base)[1],
+        "objective": _score(problem, routes)[0],
+        "greedy_objective": _score(problem, base)[0],
         "lower_bound": None,
         "time_limit_s": opts.time_limit if not opts.max_iterations else None,
         "max_iterations": opts.max_iterations,
