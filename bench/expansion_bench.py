@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
-import importlib.metadata
 import os
 import platform
 import sys
@@ -43,6 +42,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _machine import cpu_model, load_avg, mem_total_gib, versions_text  # noqa: E402
 
 from optimizer.domain import Roster  # noqa: E402
 from optimizer.expansion import (ActionKind, ExpansionCosts, ExpansionSettings, Site,  # noqa: E402
@@ -54,31 +56,17 @@ START = dt.date(2026, 11, 23)
 
 def machine() -> str:
     """CPU, cores, memory and versions, as a Markdown list."""
-    cpu = platform.processor() or "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = "?"
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    except OSError:
-        pass
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
-    vers = []
-    for pkg in ("ortools", "spopt", "pulp", "numpy", "pandas", "ray"):
-        try:
-            vers.append(f"{pkg} {importlib.metadata.version(pkg)}")
-        except importlib.metadata.PackageNotFoundError:
-            pass
-    return (f"- CPU: {cpu}, {os.cpu_count()} logical cores (shared with other work), RAM {mem}, "
-            f"load average {load}\n- Python {platform.python_version()} on {platform.platform()}\n"
-            f"- {', '.join(vers)}\n- date: {dt.datetime.now().isoformat(timespec='minutes')}")
+    cpu = cpu_model(platform.processor() or "?")
+    gib = mem_total_gib()
+    mem = f"{gib:.1f} GiB" if gib is not None else "?"
+    load = load_avg()
+    load_text = ", ".join(f"{x:.2f}" for x in load) if load else "?"
+    return "\n".join([
+        f"- CPU: {cpu}, {os.cpu_count()} logical cores (shared with other work), RAM {mem}, load average {load_text}",
+        f"- Python {platform.python_version()} on {platform.platform()}",
+        f"- {versions_text(('ortools', 'spopt', 'pulp', 'numpy', 'pandas', 'ray'))}",
+        f"- date: {dt.datetime.now().isoformat(timespec='minutes')}",
+    ])
 
 
 def instance(n_demand: int = 3000, n_sites: int = 500, seed: int = 7) -> tuple[Roster, list[Site]]:

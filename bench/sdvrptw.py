@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.metadata
 import json
 import os
 import platform
@@ -28,6 +27,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _machine import cpu_model, load_avg, mem_total_gib, versions_text  # noqa: E402
 
 from optimizer.routing import solve  # noqa: E402
 from optimizer.routing.vrplib_io import read_instance, read_solution  # noqa: E402
@@ -38,26 +40,16 @@ INSTANCES = [f"PR{k:02d}" for k in range(1, 11)]
 
 def machine() -> str:
     """CPU model, cores, memory, load, and versions, in a few lines."""
-    cpu = platform.processor() or "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = "?"
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                mem = f"{int(line.split()[1]) / 1024 / 1024:.0f} GB"
-    except OSError:
-        pass
-    load = "/".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
-    versions = ", ".join(f"{p} {importlib.metadata.version(p)}" for p in ("ortools", "pyvrp", "numpy", "vrplib"))
-    return (f"machine: {cpu}, {os.cpu_count()} cores, {mem} RAM, load avg {load} at start\n"
-            f"python {platform.python_version()}, {versions}\n"
-            f"date: {dt.datetime.now().isoformat(timespec='seconds')}")
+    cpu = cpu_model(platform.processor() or "?")
+    gib = mem_total_gib()
+    mem = f"{gib:.0f} GB" if gib is not None else "?"
+    load = load_avg()
+    load_text = "/".join(f"{x:.2f}" for x in load) if load else "?"
+    return "\n".join([
+        f"machine: {cpu}, {os.cpu_count()} cores, {mem} RAM, load avg {load_text} at start",
+        f"python {platform.python_version()}, {versions_text(('ortools', 'pyvrp', 'numpy', 'vrplib'))}",
+        f"date: {dt.datetime.now().isoformat(timespec='seconds')}",
+    ])
 
 
 def run_one(directory: Path, name: str, backend: str, time_limit: float, seed: int) -> dict:

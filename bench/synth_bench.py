@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.metadata
 import os
 import platform
 import statistics
@@ -33,6 +32,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _machine import cpu_model, load_avg, mem_total_gib, versions_text  # noqa: E402
 
 from optimizer import synth  # noqa: E402
 
@@ -42,29 +44,18 @@ PACKAGES = ("numpy", "pandas", "shapely", "geopandas", "bokeh-sampledata", "geon
 
 def machine() -> list[str]:
     """CPU, cores, memory, OS and package versions."""
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        kb = int(next(x for x in Path("/proc/meminfo").read_text().splitlines()
-                      if x.startswith("MemTotal")).split()[1])
-        mem = f", {kb / 2**20:.1f} GiB RAM"
-    except (OSError, StopIteration, ValueError):
-        pass
-    load = " / ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
-    versions = ", ".join(f"{p} {importlib.metadata.version(p)}" for p in PACKAGES)
+    cpu = cpu_model(platform.processor() or "unknown CPU")
+    gib = mem_total_gib()
+    mem = f", {gib:.1f} GiB RAM" if gib is not None else ""
+    load = load_avg()
+    load_text = " / ".join(f"{x:.1f}" for x in load) if load else "n/a"
+    versions = versions_text(PACKAGES)
     return [
         f"- machine: {cpu}, {os.cpu_count()} logical CPUs{mem}",
         f"- OS: {platform.platform()}",
         f"- Python {platform.python_version()}; {versions}",
         f"- generator version {synth.GENERATOR_VERSION}; run {dt.datetime.now().isoformat(timespec='seconds')}",
-        f"- load average at start (1/5/15 min): {load}",
+        f"- load average at start (1/5/15 min): {load_text}",
     ]
 
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -17,37 +15,24 @@ RESULTS = REPO / "bench" / "RESULTS_travel.md"
 
 if str(REPO) not in sys.path:  # run as `python bench/travel_x.py` from anywhere
     sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _machine import cpu_model, load_avg, mem_total_gib, versions  # noqa: E402
 
 
 def machine() -> dict[str, str]:
     """CPU, cores, memory, load, Python and package versions."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))  # type: ignore[union-attr]
-        mem = f"{kb / 1024 / 1024:.1f} GiB"
-    except (OSError, AttributeError):
-        pass
+    gib = mem_total_gib()
+    load = load_avg()
     info = {
-        "cpu": cpu,
+        "cpu": cpu_model(platform.processor() or platform.machine()),
         "cores": str(os.cpu_count()),
-        "memory": mem,
-        "load average (1 min) at start": f"{os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else "n/a",
+        "memory": f"{gib:.1f} GiB" if gib is not None else "",
+        "load average (1 min) at start": f"{load[0]:.2f}" if load else "n/a",
         "python": platform.python_version(),
         "os": platform.platform(),
     }
-    for pkg in ("numpy", "scipy", "osmnx", "networkx", "shapely", "pyrosm"):
-        try:
-            info[pkg] = version(pkg)
-        except PackageNotFoundError:
-            info[pkg] = "absent"
+    info.update(versions(("numpy", "scipy", "osmnx", "networkx", "shapely", "pyrosm"), absent="absent"))
     exe = shutil.which("osmium")
     info["osmium-tool"] = (
         subprocess.run([exe, "--version"], capture_output=True, text=True).stdout.splitlines()[0] if exe else "absent"
