@@ -98,6 +98,25 @@ def _check_columns(table: RawTable, kind: str, errors: ProblemCollector) -> None
         errors.add(2, None, "no data rows (the file has only a header)")
 
 
+def _rows(table: RawTable, kind: str, errors: ProblemCollector) -> list[_Row]:
+    """The non-empty rows of ``table``; none when its columns already have problems."""
+    _check_columns(table, kind, errors)
+    if errors.problems:
+        return []
+    return [_Row(table, i, errors) for i, values in enumerate(table.rows) if values]
+
+
+def _unique_id(row: _Row, column: str, seen: dict[str, int]) -> str | None:
+    """The row's required ``column`` id; a repeat of an id in ``seen`` fails the row."""
+    value = row.get(column, str, required=True)
+    if value is not None:
+        if value in seen:
+            row.fail(column, f"duplicate {column} {value!r} (first on row {seen[value]})")
+        else:
+            seen[value] = row.number
+    return value
+
+
 def _location(row: _Row, *, zip_lookup, what: str) -> tuple[float, float, str | None, str | None] | None:
     """(lat, lon, zip, zip_state) from lat/lon or a ZIP centroid; records problems."""
     lat_t, lon_t = row.text("lat"), row.text("lon")
@@ -153,24 +172,22 @@ def _resolve_states(
     return out
 
 
+def _with_states(parsed: list[tuple[_Row, dict]], located: list[tuple[_Row, tuple]], given_column: str,
+                 geo) -> list[tuple[str, dict]]:
+    """(state, fields) of every parsed row still valid once the states of ``located`` are resolved."""
+    states = _resolve_states(located, given_column, geo.states_of, geo.STATE_CODES)
+    state_by_row = {row.number: s for (row, _), s in zip(located, states)}
+    return [(state_by_row[row.number], fields) for row, fields in parsed
+            if row.ok and state_by_row.get(row.number)]
+
+
 def _load_patients(table: RawTable, *, as_of: dt.date, nurse_ids: set[str] | None,
                    geo, errors: ProblemCollector) -> list[Patient]:
-    _check_columns(table, "patients", errors)
-    if errors.problems:
-        return []
     seen: dict[str, int] = {}
     parsed: list[tuple[_Row, dict]] = []
     located: list[tuple[_Row, tuple]] = []
-    for i, values in enumerate(table.rows):
-        if not values:
-            continue
-        row = _Row(table, i, errors)
-        pid = row.get("patient_id", str, required=True)
-        if pid is not None:
-            if pid in seen:
-                row.fail("patient_id", f"duplicate patient_id {pid!r} (first on row {seen[pid]})")
-            else:
-                seen[pid] = row.number
+    for row in _rows(table, "patients", errors):
+        pid = _unique_id(row, "patient_id", seen)
         loc = _location(row, zip_lookup=geo.zip_centroid, what="home")
         reservoir = row.get("reservoir_ml", lambda t: F.parse_float(t, lo=0, lo_open=True),
                             settings.RESERVOIR_ML)
@@ -213,13 +230,7 @@ def _load_patients(table: RawTable, *, as_of: dt.date, nurse_ids: set[str] | Non
             earliest_arrival=early, latest_arrival=late, preferred_nurse_id=preferred,
             active=active,
         )))
-    states = _resolve_states(located, "state", geo.states_of, geo.STATE_CODES)
-    state_by_row = {row.number: s for (row, _), s in zip(located, states)}
-    out = []
-    for row, fields in parsed:
-        if row.ok and state_by_row.get(row.number):
-            out.append(Patient(state=state_by_row[row.number], **fields))
-    return out
+    return [Patient(state=state, **fields) for state, fields in _with_states(parsed, located, "state", geo)]
 
 
 def _infusate(text: str) -> Infusate:
@@ -240,22 +251,11 @@ def _licenses(codes: frozenset[str]) -> Callable[[str], frozenset[str]]:
 
 
 def _load_nurses(table: RawTable, *, geo, errors: ProblemCollector) -> list[Nurse]:
-    _check_columns(table, "nurses", errors)
-    if errors.problems:
-        return []
     seen: dict[str, int] = {}
     parsed: list[tuple[_Row, dict]] = []
     located: list[tuple[_Row, tuple]] = []
-    for i, values in enumerate(table.rows):
-        if not values:
-            continue
-        row = _Row(table, i, errors)
-        nid = row.get("nurse_id", str, required=True)
-        if nid is not None:
-            if nid in seen:
-                row.fail("nurse_id", f"duplicate nurse_id {nid!r} (first on row {seen[nid]})")
-            else:
-                seen[nid] = row.number
+    for row in _rows(table, "nurses", errors):
+        nid = _unique_id(row, "nurse_id", seen)
         loc = _location(row, zip_lookup=geo.zip_centroid, what="home base")
         fields = dict(
             nurse_id=nid,
@@ -284,21 +284,12 @@ def _load_nurses(table: RawTable, *, geo, errors: ProblemCollector) -> list[Nurs
         if row.ok and loc is not None:
             fields.update(lat=loc[0], lon=loc[1], zip=loc[2])
             parsed.append((row, fields))
-    states = _resolve_states(located, "home_state", geo.states_of, geo.STATE_CODES)
-    state_by_row = {row.number: s for (row, _), s in zip(located, states)}
-    return [Nurse(home_state=state_by_row[r.number], **f)
-            for r, f in parsed if r.ok and state_by_row.get(r.number)]
+    return [Nurse(home_state=state, **fields) for state, fields in _with_states(parsed, located, "home_state", geo)]
 
 
 def _load_time_off(table: RawTable, *, nurse_ids: set[str] | None, errors: ProblemCollector) -> list[TimeOff]:
-    _check_columns(table, "time_off", errors)
-    if errors.problems:
-        return []
     out = []
-    for i, values in enumerate(table.rows):
-        if not values:
-            continue
-        row = _Row(table, i, errors)
+    for row in _rows(table, "time_off", errors):
         nid = row.get("nurse_id", str, required=True)
         if nid is not None and nurse_ids is not None and nid not in nurse_ids:
             row.fail("nurse_id", f"no nurse with nurse_id {nid!r} in nurses")
