@@ -1,4 +1,4 @@
-"""Spherical geometry helpers shared by the providers (private).
+"""Spherical geometry and point-array helpers shared by the providers (private).
 
 Everything here works on plain numpy arrays of ``(lat, lon)`` degrees, the
 order every public travel API uses. Shapely geometries, in contrast, are built
@@ -103,6 +103,32 @@ def point_keys(points: FloatArray) -> NDArray[np.int64]:
     lat_q = np.rint((points[:, 0] + 90.0) / KEY_RESOLUTION_DEG).astype(np.int64)
     lon_q = np.rint((points[:, 1] + 180.0) / KEY_RESOLUTION_DEG).astype(np.int64)
     return lon_q * _LAT_SPAN + lat_q
+
+
+def origins_and_destinations(
+    origins: Sequence[tuple[float, float]] | NDArray[np.floating],
+    destinations: Sequence[tuple[float, float]] | NDArray[np.floating] | None,
+) -> tuple[FloatArray, FloatArray]:
+    """The validated arrays of a matrix request; ``destinations=None`` means the origins."""
+    orig = as_points(origins, what="origins")
+    return orig, orig if destinations is None else as_points(destinations, what="destinations")
+
+
+def same_points(orig: FloatArray, dest: FloatArray) -> NDArray[np.bool_]:
+    """``(n_orig, n_dest)``: True where origin and destination are the same point (equal keys)."""
+    return point_keys(orig)[:, None] == point_keys(dest)[None, :]
+
+
+def drop_beyond(minutes: FloatArray, km: FloatArray, max_minutes: float | None) -> None:
+    """Make pairs farther than ``max_minutes`` unreachable (nan in both matrices), in place.
+
+    Nothing changes without a cutoff.
+    """
+    if max_minutes is None:
+        return
+    beyond = minutes > max_minutes
+    minutes[beyond] = np.nan
+    km[beyond] = np.nan
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from geodata.travel._geo import as_points, destination, pairwise_km, point_keys
+from geodata.travel._geo import (as_points, destination, drop_beyond, origins_and_destinations, pairwise_km,
+                                 same_points)
 from geodata.travel.base import LatLon, TravelMatrix
 from geodata.travel.settings import HaversineSettings
 
@@ -104,16 +105,12 @@ class HaversineProvider:
         max_minutes
             Optional cutoff: pairs beyond it are reported unreachable (nan).
         """
-        orig = as_points(origins, what="origins")
-        dest = orig if destinations is None else as_points(destinations, what="destinations")
+        orig, dest = origins_and_destinations(origins, destinations)
         gc = pairwise_km(orig, dest)
-        gc[point_keys(orig)[:, None] == point_keys(dest)[None, :]] = 0.0
+        gc[same_points(orig, dest)] = 0.0
         road_km = road_km_for_gc(gc, self.settings)
         minutes = minutes_for_gc(gc, self.settings)
-        if max_minutes is not None:
-            beyond = minutes > max_minutes
-            minutes[beyond] = np.nan
-            road_km[beyond] = np.nan
+        drop_beyond(minutes, road_km, max_minutes)
         return TravelMatrix(minutes=minutes, km=road_km, snap_km=None)
 
     def route(self, a: LatLon, b: LatLon) -> list[LatLon]:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from geodata.travel import _osm
-from geodata.travel._geo import as_points, point_keys
+from geodata.travel._geo import as_points, drop_beyond, origins_and_destinations, point_keys, same_points
 from geodata.travel._stats import EngineStats
 from geodata.travel.base import LatLon, TravelMatrix, UnreachableError
 from geodata.travel.cache import MatrixCache, resolve_cache_dir
@@ -244,13 +244,10 @@ class RoadProvider:
             net_km[np.ix_(o_ok, d_ok)] = sub_km
         minutes = self._access_minutes(o_km)[:, None] + net_min + self._access_minutes(d_km)[None, :]
         km = o_km[:, None] + net_km + d_km[None, :]
-        same = point_keys(orig)[:, None] == point_keys(dest)[None, :]
+        same = same_points(orig, dest)
         minutes[same] = 0.0
         km[same] = 0.0
-        if max_minutes is not None:
-            beyond = minutes > max_minutes
-            minutes[beyond] = np.nan
-            km[beyond] = np.nan
+        drop_beyond(minutes, km, max_minutes)
         return TravelMatrix(minutes=minutes, km=km, snap_km=(o_km, d_km))
 
     def matrix(
@@ -277,17 +274,14 @@ class RoadProvider:
             point more than ``max_snap_km`` from the graph, and pairs beyond
             the cutoff; ``snap_km`` holds the access-leg lengths.
         """
-        orig = as_points(origins, what="origins")
-        dest = orig if destinations is None else as_points(destinations, what="destinations")
+        orig, dest = origins_and_destinations(origins, destinations)
         if self.matrix_cache is None:
             return self._compute(orig, dest, max_minutes)
         tm = self.matrix_cache.matrix(self.fingerprint(), self._compute, orig, dest, with_snap=True)
         if max_minutes is None:
             return tm
         minutes, km = tm.minutes.copy(), tm.km.copy()
-        beyond = minutes > max_minutes
-        minutes[beyond] = np.nan
-        km[beyond] = np.nan
+        drop_beyond(minutes, km, max_minutes)
         return TravelMatrix(minutes=minutes, km=km, snap_km=tm.snap_km)
 
     # -- geometry ----------------------------------------------------------------
