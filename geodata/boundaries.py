@@ -152,6 +152,14 @@ def _haversine_km(
     return 2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
+def _per_point(values: npt.NDArray[np.object_], idx: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
+    """``values`` of each point's county (from :func:`_county_index`), ``None`` where it has none."""
+    out = np.empty(idx.size, dtype=object)
+    found = idx >= 0
+    out[found] = values[idx[found]]
+    return out
+
+
 def _county_index(
     lats: npt.ArrayLike, lons: npt.ArrayLike, tolerance_km: float | None
 ) -> npt.NDArray[np.int64]:
@@ -230,11 +238,7 @@ def states_of(
     ['NY', 'WA']
     """
     idx = _county_index(lats, lons, tolerance_km)
-    states = _counties().state
-    out = np.empty(idx.size, dtype=object)
-    found = idx >= 0
-    out[found] = states[idx[found]]
-    return out
+    return _per_point(_counties().state, idx)
 
 
 def state_of(lat: float, lon: float, *, tolerance_km: float | None = None) -> str | None:
@@ -272,11 +276,7 @@ def counties_of(
     numpy.ndarray of object
     """
     idx = _county_index(lats, lons, tolerance_km)
-    fips = _counties().fips
-    out = np.empty(idx.size, dtype=object)
-    found = idx >= 0
-    out[found] = fips[idx[found]]
-    return out
+    return _per_point(_counties().fips, idx)
 
 
 def county_of(lat: float, lon: float, *, tolerance_km: float | None = None) -> str | None:
