@@ -54,26 +54,30 @@ def _minute(t: datetime, day: date) -> float:
 
 
 class _Travel:
-    """Provider times between (lat, lon) points, memoised per pair of points."""
+    """Provider times between (lat, lon) points: one matrix over the roster's points."""
 
     def __init__(self, provider):
         self.provider = provider
-        self.cache: dict[tuple, tuple[float, float]] = {}
+        self.index: dict[tuple[float, float], int] = {}
+        self.minutes = self.km = None
+        self.extra: dict[tuple, tuple[float, float]] = {}
 
     def prime(self, points: list[tuple[float, float]]) -> None:
         pts = sorted(set(points))
         if not pts:
             return
         m = self.provider.matrix(pts, pts)
-        for i, a in enumerate(pts):
-            for j, b in enumerate(pts):
-                self.cache[(a, b)] = (float(m.minutes[i, j]), float(m.km[i, j]))
+        self.index = {p: i for i, p in enumerate(pts)}
+        self.minutes, self.km = m.minutes, m.km
 
     def __call__(self, a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
-        if (a, b) not in self.cache:
+        i, j = self.index.get(a), self.index.get(b)
+        if i is not None and j is not None:
+            return float(self.minutes[i, j]), float(self.km[i, j])
+        if (a, b) not in self.extra:
             m = self.provider.matrix([a], [b])
-            self.cache[(a, b)] = (float(m.minutes[0, 0]), float(m.km[0, 0]))
-        return self.cache[(a, b)]
+            self.extra[(a, b)] = (float(m.minutes[0, 0]), float(m.km[0, 0]))
+        return self.extra[(a, b)]
 
 
 def _fits_alone(n: Nurse, p: Patient, out_m: float, back_m: float) -> bool:
