@@ -25,6 +25,7 @@ import numpy as np
 
 from optimizer import settings
 from optimizer.domain import minutes_of
+from optimizer._proc import die_with_parent
 from optimizer.greedy import greedy_routes, insert_with_ejection
 from optimizer.plan import Plan, plan_from_routes
 from optimizer.problem import PlanningProblem
@@ -327,7 +328,8 @@ def _run_parts(problem: PlanningProblem, parts: list[Part], opts: SolverOptions,
     try:
         if opts.workers > 1 and len(big) > 1:
             ctx = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=opts.workers, mp_context=ctx) as pool:
+            with ProcessPoolExecutor(max_workers=opts.workers, mp_context=ctx,
+                                     initializer=die_with_parent) as pool:
                 for i, res in enumerate(pool.map(_part_worker, big), 1):
                     results.append(res)
                     if i % max(1, len(big) // 10) == 0 or i == len(big):

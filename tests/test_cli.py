@@ -137,3 +137,43 @@ def test_killed_mid_solve_leaves_previous_plan_intact(tmp_path, sig):
     proc.wait(timeout=60)
     assert proc.returncode != 0
     assert digest(out) == before
+
+
+def _descendants(pid: int) -> set[int]:
+    out, todo = set(), [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            kids = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+        except OSError:
+            continue
+        for k in map(int, kids):
+            if k not in out:
+                out.add(k)
+                todo.append(k)
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_workers_do_not_outlive_a_killed_planner(tmp_path):
+    data = tmp_path / "data"
+    assert runner.invoke(app, ["synth", "--patients", "200", "--nurses", "25", "--seed", "2",
+                               "--as-of", "2026-11-20", "--plan-start", "2026-11-23", str(data)]).exit_code == 0
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(HAIPLAN + _plan_args(data, tmp_path / "plan", "--time-limit", "120", "--workers", "2"),
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline, seen = time.time() + 120, []
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        seen.append(line)
+        if "round 1/" in line:
+            break
+    time.sleep(3)
+    kids = _descendants(proc.pid)
+    assert kids, "".join(seen)
+    proc.kill()  # SIGKILL to the planner alone, not its process group
+    proc.wait(timeout=30)
+    time.sleep(3)
+    alive = {k for k in kids if Path(f"/proc/{k}").exists()
+             and "zombie" not in Path(f"/proc/{k}/status").read_text().lower()}
+    assert not alive, f"{len(alive)} worker(s) outlived the planner"

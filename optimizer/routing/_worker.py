@@ -11,6 +11,14 @@ from multiprocessing.connection import Connection
 
 
 def main(argv: list[str]) -> int:
+    import os
+
+    from optimizer._proc import die_with_parent
+
+    parent = os.getppid()
+    die_with_parent()  # a solver must not run on after the planner that asked for it is killed
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        return 3
     job = Connection(int(argv[1]), writable=False)
     out = Connection(int(argv[2]), readable=False)
     try:
