@@ -380,6 +380,7 @@ def expand(
         _fail(exc)
     with atomic_dir(out) as tmp:
         write_expansion(result, tmp)
+        _recommendations_map(result, tmp / "recommendations_map.html")
     s = result.summary()
     sol = s["solver"]
     typer.echo(f"MIP {sol['backend']} {sol['status']} in {sol['runtime_s']} s, gap {sol['gap']}"
@@ -393,6 +394,20 @@ def expand(
         typer.echo(recs[["rank", "label", "state", "cost", "lead_weeks", "visits_per_week_absorbed",
                          "patients_covered", "drive_hours_saved_per_week"]].to_string(index=False))
     typer.echo(f"Wrote {out}/")
+
+
+def _recommendations_map(result, path: Path) -> None:
+    """The de-identified leadership map with the ranked actions as a layer."""
+    from optimizer import api
+    from optimizer.coverage import analyze_coverage
+    from optimizer.expansion import map_layer
+    from optimizer.report import leadership_map
+
+    roster = result.problem.roster
+    provider = api.travel_provider()
+    view = analyze_coverage(roster, provider=provider, as_of=result.problem.on).leadership_view()
+    leadership_map(view, provider=provider, recommendations=map_layer(result),
+                   title="HAI coverage and recommended actions").save(path)
 
 
 def main() -> None:  # pragma: no cover

@@ -112,7 +112,19 @@ def test_cli_expand(tiny_file, tmp_path) -> None:
     assert res.exit_code == 0, res.output
     recs = pd.read_csv(out / "recommendations.csv")
     assert recs.cost.sum() <= 5000
-    assert json.loads((out / "recommendations.geojson").read_text())["type"] == "FeatureCollection"
+    layer = json.loads((out / "recommendations.geojson").read_text())
+    assert layer["type"] == "FeatureCollection"
+    # the ranked actions are drawn on the (de-identified) leadership map, one marker each
+    out = tmp_path / "exp2"
+    res = CliRunner().invoke(app, ["expand", str(tiny_file), "--budget", "500000", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    recs = pd.read_csv(out / "recommendations.csv")
+    layer = json.loads((out / "recommendations.geojson").read_text())
+    html = (out / "recommendations_map.html").read_text()
+    assert html.count('hai-recommendation') == len(layer["features"]) == len(recs) > 0
+    roster, _ = __import__("optimizer.api", fromlist=["api"]).load_data(tiny_file)
+    for p in roster.patients:
+        assert p.patient_id not in html and f"{p.lat:.4f}" not in html
 
 
 def test_shipped_scenarios_load_and_answer_the_brief() -> None:

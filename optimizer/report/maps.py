@@ -175,6 +175,26 @@ def _pct(x: Any) -> str:
 # --------------------------------------------------------------------------- leadership
 
 
+def _recommendation_layer(collection: dict) -> folium.FeatureGroup:
+    """Ranked expansion actions as numbered markers with their gain, cost and lead time."""
+    group = folium.FeatureGroup(name="Recommended actions (expansion study)", show=True)
+    for feat in collection.get("features", []):
+        lon, lat = feat["geometry"]["coordinates"]
+        p = feat["properties"]
+        rank = p.get("rank", "")
+        tip = "<br>".join(html.escape(str(x)) for x in (
+            f"#{rank} {p.get('label', '')}", p.get("place", ""),
+            f"cost ${float(p.get('cost', 0) or 0):,.0f}, lead time {p.get('lead_weeks', '?')} weeks",
+            f"+{p.get('visits_per_week_absorbed', 0)} visits/week absorbed, "
+            f"+{p.get('patients_covered', 0)} patients covered"))
+        icon = folium.DivIcon(html=(f'<div class="hai-recommendation" style="background:#7b3294;color:#fff;'
+                                    f'border-radius:3px;padding:1px 4px;font:bold 11px sans-serif;'
+                                    f'border:1px solid #fff">{html.escape(str(rank))}</div>'),
+                              icon_size=(22, 16), icon_anchor=(11, 8))
+        folium.Marker([lat, lon], icon=icon, tooltip=folium.Tooltip(tip)).add_to(group)
+    return group
+
+
 def leadership_map(
     view: Any,
     *,
@@ -182,6 +202,7 @@ def leadership_map(
     cutoff: int = 120,
     tiles: str | None = None,
     title: str = "HAI home-refill coverage",
+    recommendations: dict | None = None,
 ) -> OfflineMap:
     """Coverage for leadership: state choropleths, county demand, nurse service areas.
 
@@ -199,6 +220,9 @@ def leadership_map(
         Optional web tile layer (e.g. ``"OpenStreetMap"``): needs internet at view time.
     title
         Title line; the data date and cutoff are added beneath.
+    recommendations
+        Optional expansion layer: the GeoJSON of :func:`optimizer.expansion.map_layer`
+        (ranked actions at public places or a nurse's nearest town; no patient data).
 
     Returns
     -------
@@ -320,6 +344,8 @@ def leadership_map(
                             class_name="hai-nurse-home", tooltip=folium.Tooltip(tip)).add_to(homes)
     areas.add_to(m)
     homes.add_to(m)
+    if recommendations:
+        _recommendation_layer(recommendations).add_to(m)
 
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     legend = (
