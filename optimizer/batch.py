@@ -405,13 +405,13 @@ def run_batch(
     weekly = pd.DataFrame(weekly_rows, columns=["scenario", "plan", "seed", *WEEKLY_COLUMNS])
     totals = pd.DataFrame(total_rows, columns=["scenario", "plan", "seed", *TOTAL_COLUMNS])
     order = {name: i for p in prepared for i, name in enumerate(p.plans)}
-    for df in (weekly, totals):
-        df["_o"] = df["plan"].map(order)
-        df.sort_values(["scenario", "_o", "seed"] + (["week"] if "week" in df else []), inplace=True,
-                       kind="stable")
-        df.drop(columns="_o", inplace=True)
-        df.reset_index(drop=True, inplace=True)
-    return weekly, totals
+
+    def ordered(df: pd.DataFrame) -> pd.DataFrame:
+        keys = ["scenario", "_o", "seed"] + (["week"] if "week" in df else [])
+        return (df.assign(_o=df["plan"].map(order)).sort_values(keys, kind="stable")
+                .drop(columns="_o").reset_index(drop=True))
+
+    return ordered(weekly), ordered(totals)
 
 
 # --------------------------------------------------------------------------- summaries
