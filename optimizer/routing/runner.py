@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any, Literal
 
-from .backends import FALLBACKS, BackendFn, BackendResult, SolveRequest, lookup, resolve
+from .backends import FALLBACKS, BackendError, BackendFn, BackendResult, SolveRequest, lookup, resolve
 from .solution import Solution
 
 if TYPE_CHECKING:
@@ -209,6 +209,8 @@ def _child_main(conn: Any, spec: Any, model: "Model", request: SolveRequest) -> 
         fn: BackendFn = resolve(spec)
         result = fn(model, request, _PipeReporter(conn))
         conn.send(("result", result))
+    except BackendError as exc:  # an expected refusal: no traceback
+        conn.send(("error", f"{type(exc).__name__}: {exc}", ""))
     except BaseException as exc:  # report everything, including SystemExit
         conn.send(("error", f"{type(exc).__name__}: {exc}", traceback.format_exc()))
     finally:
@@ -273,7 +275,8 @@ def _run_child(name: str, spec: Any, model: "Model", request: SolveRequest, dead
                     break
                 elif kind == "error":
                     outcome.failure = f"failed: {msg[1]}"
-                    say(f"{name}: {msg[2]}")
+                    if msg[2]:
+                        say(f"{name}: {msg[2]}")
                     break
             elif proc.poll() is not None and not recv.poll(0):
                 outcome.failure = f"crashed (exit code {proc.returncode}) without an answer"
