@@ -72,8 +72,9 @@ def solve(
         child process that is killed when late. ``"auto"``:
         :func:`auto_watchdog`. ``None``: run in-process, unguarded.
     initial
-        A starting solution (e.g. yesterday's plan); backends repair or skip
-        what no longer fits.
+        A starting solution (e.g. a greedy plan); backends skip what no longer
+        fits. When it passes :meth:`Model.check` it is also the first incumbent,
+        so the answer is never worse than it.
     progress
         Called with human-readable progress lines.
     fallback
@@ -110,6 +111,10 @@ def solve(
     start_routes = None
     if initial is not None:
         start_routes = tuple((int(v), tuple(int(c) for c in vs)) for v, vs in initial.raw_routes())
+        # A valid starting solution is the first incumbent: the answer is never worse.
+        start = model.build_solution(initial.raw_routes(), backend=initial.backend or "initial")
+        if start.ok:
+            best_incumbent = start
     all_timeouts = True
 
     for name in chain:

@@ -42,3 +42,10 @@ def fail(model, request, report):
 def nothing(model, request, report):
     """Finds no solution in time."""
     return BackendResult(None, "timeout", message="no first solution")
+
+
+def worse(model, request, report):
+    """Returns a valid but poor solution: every visit on vehicle 0, the first two swapped."""
+    order = list(range(model.num_visits))
+    order[0], order[1] = order[1], order[0]
+    return BackendResult([(0, order)], "feasible")

@@ -27,7 +27,7 @@ def model():
 
 @pytest.fixture(autouse=True)
 def test_backends(monkeypatch):
-    for name in ("hang", "hang_after_incumbent", "crash", "fail", "nothing"):
+    for name in ("hang", "hang_after_incumbent", "crash", "fail", "nothing", "worse"):
         monkeypatch.setitem(BACKENDS, name, f"{MOD}:{name}")
 
 
@@ -96,3 +96,11 @@ def test_real_backends_run_in_the_child_process(model, backend):
 def test_unknown_backend_is_refused(model):
     with pytest.raises(KeyError, match="unknown routing backend"):
         model.solve("cplex", time_limit=1)
+
+
+def test_a_valid_initial_solution_is_never_made_worse(model):
+    start = model.build_solution([(0, [0, 1, 2])])  # 0→10→20→30→0 = 60
+    assert start.ok and start.objective == 60
+    sol = model.solve("worse", initial=start, watchdog=None, fallback=None)
+    assert sol.objective == 60 and sol.routes == start.routes
+    assert "worse than an earlier incumbent" in sol.message
