@@ -12,6 +12,12 @@ Usage::
 
 Prints the machine, the versions, and one table per (time limit, backend):
 instance, clients, vehicles, BKS, cost, gap %, all served?, runtime.
+
+``--probe NURSES PATIENTS`` instead times the engine on a synthetic national
+nurse × day model (12 working days, a visit copy per feasible day, 60-min
+visits, windows, max 5 visits, eligibility: the 6 nearest nurses within 240 min):
+model arrays, arc pruning, the OR-Tools build by phase, the cheapest-insertion
+construction, and one guarded solve per backend.
 """
 
 from __future__ import annotations
@@ -86,6 +92,76 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def national_model(n_nurses: int, n_patients: int, *, n_days: int = 12, copies: int = 4, seed: int = 0):
+    """A synthetic nurse × day model shaped like the planner's (see the module docs)."""
+    import numpy as np
+
+    from optimizer.routing import Model
+
+    rng = np.random.default_rng(seed)
+    nurse_xy = rng.uniform([0, 0], [4000, 2500], (n_nurses, 2))  # km, a continent
+    pat_xy = nurse_xy[rng.integers(0, n_nurses, n_patients)] + rng.normal(0, 80, (n_patients, 2))
+    xy = np.vstack([nurse_xy, pat_xy])
+    km = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1)) * 1.3
+    minutes = np.ceil(km).astype(np.int64)  # 60 km/h
+    m = Model()
+    for x, y in xy:
+        m.add_location(x, y)
+    m.set_matrices(minutes, np.rint(km * 1000).astype(np.int64))
+    day = 1440
+    veh = np.array([[m.add_vehicle(start=n, end=n, tw_early=d * day + 480, tw_late=d * day + 1140,
+                                   soft_end=d * day + 1080, overtime_cost=46, max_visits=5, cost_per_time=92,
+                                   cost_per_distance_unit=0.045) for d in range(n_days)] for n in range(n_nurses)])
+    for p in range(n_patients):
+        loc = n_nurses + p
+        reach = np.flatnonzero(minutes[:n_nurses, loc] <= 240)
+        reach = reach[np.argsort(minutes[reach, loc])][:6]
+        first = int(rng.integers(0, n_days - copies + 1))
+        cs = [m.add_visit(location=loc, tw_early=d * day + 480, tw_late=d * day + 1020, service=60,
+                          allowed_vehicles=veh[reach, d].tolist(), required=False,
+                          service_cost=5000 if d == first + copies - 1 else 0)
+              for d in range(first, first + copies) if len(reach)]
+        if cs:
+            m.add_group(cs, required=False, penalty=10**7)
+    return m
+
+
+def probe(n_nurses: int, n_patients: int, time_limit: float, backends: list[str]) -> None:
+    import resource
+
+    import numpy as np
+
+    from optimizer.routing.construct import cheapest_insertion
+    from optimizer.routing.ortools_backend import _Built
+
+    t = time.perf_counter()
+    m = national_model(n_nurses, n_patients)
+    print(f"model: {m.num_vehicles} vehicles, {m.num_visits} visits, {len(m.groups)} groups "
+          f"({time.perf_counter() - t:.1f} s)", flush=True)
+    t = time.perf_counter()
+    a = m.arrays()
+    print(f"arrays and single-visit fits: {time.perf_counter() - t:.2f} s", flush=True)
+    vis = np.flatnonzero(a.servable())
+    t = time.perf_counter()
+    ok = a.arc_possible(vis, vis)
+    print(f"arc pruning: {time.perf_counter() - t:.2f} s, {100 * ok.mean():.2f} % of {ok.size} visit arcs kept",
+          flush=True)
+    t = time.perf_counter()
+    built = _Built(m, prune_arcs=True)
+    print(f"OR-Tools model: {time.perf_counter() - t:.2f} s {built.phases}", flush=True)
+    del built
+    t = time.perf_counter()
+    start = m.build_solution(cheapest_insertion(m), backend="construct")
+    print(f"cheapest insertion: {time.perf_counter() - t:.2f} s, {start.summary()}", flush=True)
+    print(f"peak RSS so far: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB", flush=True)
+    for backend in backends:
+        for init in (None, start):
+            t = time.perf_counter()
+            sol = solve(m, backend, time_limit=time_limit, initial=init, fallback=None)
+            print(f"{backend} {'from construction' if init else 'from scratch'}, {time_limit:g} s: "
+                  f"{sol.summary()} | {sol.message.replace(chr(10), ' | ')[:300]}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--time-limit", type=float, nargs="+", default=[10.0, 60.0], help="seconds per instance")
@@ -94,9 +170,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="folder with the .vrp/.sol files")
     ap.add_argument("--jsonl", type=Path, help="append one JSON row per run to this file")
+    ap.add_argument("--probe", type=int, nargs=2, metavar=("NURSES", "PATIENTS"),
+                    help="time the engine on a synthetic national nurse × day model instead")
     args = ap.parse_args(argv)
 
     print(machine(), flush=True)
+    if args.probe:
+        probe(args.probe[0], args.probe[1], args.time_limit[0], args.backends)
+        return 0
     for tl in args.time_limit:
         for backend in args.backends:
             rows = []
