@@ -65,3 +65,8 @@ COST_LAST_RESERVE_DAY: int = 2_000_000  # $20k: fewest visits in the last reserv
 LAST_RESERVE_DAYS: int = 1  # a visit with this many reserve days left or fewer
 COST_NOT_PREFERRED_NURSE: int = 500  # $5: continuity of care
 COST_NURSE_DAY_BALANCE: int = 100  # $1 per nurse-day used: a tie-break toward fewer, fuller days
+
+# --- company calendar (SPEC §4 "holidays") ---
+DEFAULT_HOLIDAY_NAMES: frozenset[str] = frozenset({  # the six the spec names, by the `holidays` package's names
+    "New Year's Day", "Memorial Day", "Independence Day", "Labor Day", "Thanksgiving Day", "Christmas Day",
+})

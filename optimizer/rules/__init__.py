@@ -1,0 +1,1 @@
+"""Domain rules (SPEC §5): refill windows, eligibility, the company calendar."""
