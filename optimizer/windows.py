@@ -17,7 +17,10 @@ from collections.abc import Iterator, Mapping
 from optimizer import settings
 from optimizer.domain import Horizon, Infusate, Patient
 
-__all__ = ["WindowRules", "RefillWindow", "refill_window", "project_refills"]
+__all__ = ["WindowRules", "RefillWindow", "refill_window", "project_refills", "MAX_EMPTY_DAYS"]
+
+#: Longest a fill is taken to last (10 years); far beyond any refill window.
+MAX_EMPTY_DAYS: int = 3650
 
 
 def _by_infusate(values: Mapping[str, float]) -> dict[Infusate, float]:
@@ -94,8 +97,15 @@ class RefillWindow:
 def empty_date(
     last_fill: date, volume_ml: float, flow_ml_per_day: float, factor: float
 ) -> date:
-    """The date the pump runs dry, rounded down to a whole day."""
-    days = volume_ml / (flow_ml_per_day * factor)
+    """The date the pump runs dry, rounded down to a whole day.
+
+    A pump that would last longer than :data:`MAX_EMPTY_DAYS` (a vanishing flow
+    or flow factor from the Python API) is taken to last that long: the window
+    ends at ``due + late`` long before, and the date arithmetic cannot overflow.
+    """
+    rate = flow_ml_per_day * factor
+    days = volume_ml / rate if rate > 0 else math.inf
+    days = min(max(days, 0.0), float(MAX_EMPTY_DAYS)) if not math.isnan(days) else float(MAX_EMPTY_DAYS)
     return last_fill + timedelta(days=math.floor(days + 1e-9))
 
 

@@ -1,48 +1,176 @@
-"""Cell parsers: each returns a value or raises ``ValueError`` with a message for the user."""
+"""Cell parsers and the plausible range of every field (SPEC §7: every number has a range).
+
+Each parser returns a value or raises ``ValueError`` with a message for the user.
+:data:`RANGES` and :data:`DATE_RANGES` are the one place the allowed ranges live,
+each with its reason, so the documentation can list them.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
 import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from optimizer.domain import WEEKDAY_NAMES
+
+__all__ = [
+    "Range", "DateRange", "RANGES", "DATE_RANGES", "MAX_ID_LENGTH", "MAX_SHIFT_HOURS",
+    "shown", "ranged", "check_date", "parse_id", "parse_float", "parse_int", "parse_bool",
+    "parse_date", "parse_hhmm", "parse_zip", "parse_weekdays",
+]
 
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0"}
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})(?::00)?$")
 _ZIP = re.compile(r"^\d{5}$")
+#: Unicode categories refused in identifiers: controls, invisible formatting
+#: (bidi overrides, zero-width), line/paragraph separators, surrogates, private use.
+_BAD_ID_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+
+#: Longest patient or nurse id: ids end up in file names and page titles.
+MAX_ID_LENGTH: int = 64
+#: Longest shift (shift_end - shift_start): a longer one is a typo (e.g. 08:00-28:00 typed as 04:00).
+MAX_SHIFT_HOURS: int = 16
 
 
-def parse_float(text: str, *, lo: float | None = None, hi: float | None = None,
-                lo_open: bool = False) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"not a number: {text!r}") from None
-    if not math.isfinite(value):
-        raise ValueError(f"not a finite number: {text!r}")
-    if lo is not None and (value < lo or (lo_open and value == lo)):
-        op = ">" if lo_open else ">="
-        raise ValueError(f"must be {op} {lo:g}, got {value:g}")
-    if hi is not None and value > hi:
-        raise ValueError(f"must be <= {hi:g}, got {value:g}")
+@dataclass(frozen=True)
+class Range:
+    """Allowed closed interval of a numeric field, with its unit and the reason for it."""
+
+    lo: float
+    hi: float
+    unit: str
+    reason: str
+    integer: bool = False
+    decimals: int | None = None  # shown with this many decimals (coordinates: 2), else ``:g``
+
+    def show(self, value: float) -> str:
+        return f"{value:.{self.decimals}f}" if self.decimals is not None else f"{value:g}"
+
+    def check(self, value: float) -> float:
+        """``value`` when inside the range, else ``ValueError`` saying what is allowed."""
+        if not self.lo <= value <= self.hi:
+            raise ValueError(
+                f"must be between {self.lo:g} and {self.hi:g} {self.unit}, "
+                f"got {self.show(value)} ({self.reason})"
+            )
+        return value
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """Allowed dates relative to the data date (``as_of``), in days, with the reason."""
+
+    days_before: int
+    days_after: int
+    reason: str
+
+
+#: (table, column) -> allowed range. The one place these numbers live.
+RANGES: dict[tuple[str, str], Range] = {
+    ("patients", "lat"): Range(-90, 90, "degrees", "WGS84 latitude", decimals=2),
+    ("patients", "lon"): Range(-180, 180, "degrees", "WGS84 longitude", decimals=2),
+    ("patients", "reservoir_ml"): Range(
+        10, 60, "mL", "HAI pump reservoirs hold 16-50 mL; the Intera 3000 about 30 mL"),
+    ("patients", "flow_ml_per_day"): Range(
+        0.1, 10, "mL/day", "HAI pumps run at about 0.5-3 mL/day; outside this is a typo or another unit"),
+    ("patients", "last_fill_volume_ml"): Range(
+        1, 60, "mL", "a refill puts the pump's reservoir volume, 16-50 mL, in it"),
+    ("patients", "prescribed_interval_days"): Range(
+        7, 90, "days", "refills come every 14 days on chemo or saline, up to about 8 weeks on glycerin",
+        integer=True),
+    ("patients", "visit_minutes"): Range(
+        10, 480, "minutes", "the needle procedure takes about 10 minutes; no visit outlasts a shift",
+        integer=True),
+    ("nurses", "lat"): Range(-90, 90, "degrees", "WGS84 latitude", decimals=2),
+    ("nurses", "lon"): Range(-180, 180, "degrees", "WGS84 longitude", decimals=2),
+    ("nurses", "max_visits_per_day"): Range(
+        1, 20, "visits", "home-infusion nurses make about 4-5 visits a day", integer=True),
+    ("nurses", "max_drive_minutes_one_way"): Range(
+        15, 600, "minutes", "a limit under 15 minutes reaches almost no one; 10 hours one way is no day trip",
+        integer=True),
+    ("nurses", "max_overtime_minutes"): Range(
+        0, 240, "minutes", "more than 4 hours past the shift is not a plan a nurse can be asked for",
+        integer=True),
+    ("nurses", "hourly_cost"): Range(
+        10, 500, "$/hour", "US RN pay with overhead runs about $35-120 an hour"),
+    ("nurses", "break_minutes"): Range(
+        0, 120, "minutes", "a meal break is 30-60 minutes", integer=True),
+}
+
+#: (table, column) -> allowed dates around the data date.
+DATE_RANGES: dict[tuple[str, str], DateRange] = {
+    ("patients", "last_fill_date"): DateRange(
+        730, 0, "a pump is refilled at least every 8 weeks; an older fill is stale data"),
+    ("time_off", "date"): DateRange(730, 730, "time off is booked within two years of the data date"),
+}
+
+
+def shown(text: str, *, limit: int = 40) -> str:
+    """``text`` quoted for a message: ``repr`` (controls escaped), cut to ``limit`` characters."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def ranged(table: str, column: str) -> Callable[[str], float | int]:
+    """Parser of ``column`` of ``table`` that enforces its :data:`RANGES` entry."""
+    rng = RANGES[(table, column)]
+    coordinate = rng.decimals is not None
+
+    def parse(text: str) -> float | int:
+        value: float | int = (parse_int(text, quote=not coordinate) if rng.integer
+                              else parse_float(text, quote=not coordinate))
+        return rng.check(value)
+
+    return parse
+
+
+def check_date(value: dt.date, *, table: str, column: str, as_of: dt.date) -> dt.date:
+    """``value`` when inside its :data:`DATE_RANGES` entry around ``as_of``, else ``ValueError``."""
+    rng = DATE_RANGES[(table, column)]
+    lo = as_of - dt.timedelta(days=rng.days_before)
+    hi = as_of + dt.timedelta(days=rng.days_after)
+    if value > hi and rng.days_after == 0:
+        raise ValueError(f"date {value} is in the future (data as of {as_of})")
+    if not lo <= value <= hi:
+        raise ValueError(f"date {value} must be between {lo} and {hi} (data as of {as_of}; {rng.reason})")
     return value
 
 
-def parse_int(text: str, *, lo: int | None = None, hi: int | None = None) -> int:
+def parse_id(text: str) -> str:
+    """An identifier: at most :data:`MAX_ID_LENGTH` characters, no control or invisible characters."""
+    if len(text) > MAX_ID_LENGTH:
+        raise ValueError(f"is {len(text)} characters long; an id has at most {MAX_ID_LENGTH}")
+    bad = next((c for c in text if unicodedata.category(c) in _BAD_ID_CATEGORIES), None)
+    if bad is not None:
+        raise ValueError(f"contains a control or invisible character (U+{ord(bad):04X}); ids are plain text")
+    return text
+
+
+def parse_float(text: str, *, quote: bool = True) -> float:
+    """A finite number; ``quote=False`` keeps the cell text out of the message (coordinates)."""
+    what = f": {shown(text)}" if quote else ""
     try:
         value = float(text)
     except ValueError:
-        raise ValueError(f"not a whole number: {text!r}") from None
+        raise ValueError(f"not a number{what}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number{what}")
+    return value
+
+
+def parse_int(text: str, *, quote: bool = True) -> int:
+    """A whole number (``3`` or ``3.0``)."""
+    what = f": {shown(text)}" if quote else ""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"not a whole number{what}") from None
     if not math.isfinite(value) or value != int(value):
-        raise ValueError(f"not a whole number: {text!r}")
-    ivalue = int(value)
-    if lo is not None and ivalue < lo:
-        raise ValueError(f"must be >= {lo}, got {ivalue}")
-    if hi is not None and ivalue > hi:
-        raise ValueError(f"must be <= {hi}, got {ivalue}")
-    return ivalue
+        raise ValueError(f"not a whole number{what}")
+    return int(value)
 
 
 def parse_bool(text: str) -> bool:
@@ -51,7 +179,7 @@ def parse_bool(text: str) -> bool:
         return True
     if low in _FALSE:
         return False
-    raise ValueError(f"not a boolean (true/false): {text!r}")
+    raise ValueError(f"not a boolean (true/false): {shown(text)}")
 
 
 def parse_date(text: str) -> dt.date:
@@ -67,16 +195,16 @@ def parse_date(text: str) -> dt.date:
             return dt.datetime.strptime(t, fmt).date()
         except ValueError:
             continue
-    raise ValueError(f"not a date (use YYYY-MM-DD): {text!r}")
+    raise ValueError(f"not a date (use YYYY-MM-DD): {shown(text)}")
 
 
 def parse_hhmm(text: str) -> dt.time:
     m = _HHMM.match(text.strip())
     if not m:
-        raise ValueError(f"not a time HH:MM: {text!r}")
+        raise ValueError(f"not a time HH:MM: {shown(text)}")
     hour, minute = int(m.group(1)), int(m.group(2))
     if hour > 23 or minute > 59:
-        raise ValueError(f"not a time of day: {text!r}")
+        raise ValueError(f"not a time of day: {shown(text)}")
     return dt.time(hour, minute)
 
 
@@ -89,7 +217,7 @@ def parse_zip(text: str) -> str:
     if re.fullmatch(r"\d{3,4}", t):  # leading zeros lost by a spreadsheet
         t = t.zfill(5)
     if not _ZIP.match(t):
-        raise ValueError(f"not a 5-digit ZIP code: {text!r}")
+        raise ValueError(f"not a 5-digit ZIP code: {shown(text)}")
     return t
 
 
@@ -101,7 +229,7 @@ def parse_weekdays(text: str) -> frozenset[int]:
     days = set()
     for name in names:
         if name.lower() not in lookup:
-            raise ValueError(f"unknown weekday {name!r} (use Mon;Tue;Wed;Thu;Fri;Sat;Sun)")
+            raise ValueError(f"unknown weekday {shown(name)} (use Mon;Tue;Wed;Thu;Fri;Sat;Sun)")
         days.add(lookup[name.lower()])
     if not days:
         raise ValueError("no workdays given")

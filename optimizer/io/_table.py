@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,9 +103,18 @@ def _read_csv(path: Path, expected: set[str]) -> RawTable:
         text = raw.decode("utf-8-sig")  # a UTF-8 byte order mark is accepted
     except UnicodeDecodeError as exc:
         raise _problem(path, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8 CSV") from None
-    lines = text.splitlines()
-    header = next(csv.reader([lines[0]]))
-    names = [h.strip() for h in header]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records: list[list[str]] = []
+    try:
+        for values in reader:
+            records.append(values)
+    except csv.Error as exc:  # e.g. a cell over the field size limit
+        why = (f"a cell holds more than {csv.field_size_limit()} characters" if "field limit" in str(exc)
+               else f"not a readable CSV row ({exc})")
+        raise _problem(path, why, len(records) + 1) from None
+    if not records:
+        raise _problem(path, "the file is empty (no header row)")
+    names = [h.strip() for h in records[0]]
     if len(names) == 1 and ";" in names[0]:
         parts = {p.strip() for p in names[0].split(";")}
         hint = " (its columns look right)" if parts & expected else ""
@@ -116,10 +126,9 @@ def _read_csv(path: Path, expected: set[str]) -> RawTable:
         )
     if len(names) == 1 and "\t" in names[0]:
         raise _problem(path, "the file is tab-delimited; save it as comma-separated CSV", 1)
-    reader = csv.reader(lines[1:])
     rows: list[dict[str, str]] = []
     problems: list[Problem] = []
-    for i, values in enumerate(reader):
+    for i, values in enumerate(records[1:]):
         if not any(v.strip() for v in values):
             rows.append({})  # blank line: kept so row numbers stay right, skipped later
             continue

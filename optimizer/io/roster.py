@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from optimizer import settings
-from optimizer.domain import Infusate, Nurse, Patient, Roster, TimeOff
+from optimizer.domain import Infusate, Nurse, Patient, Roster, TimeOff, minutes_of
 from optimizer.errors import DataError, Problem, ProblemCollector
 from optimizer.io import _fields as F
 from optimizer.io._table import SUFFIXES, RawTable, read_table
@@ -29,6 +29,7 @@ NURSE_COLUMNS = (
     "nurse_id", "lat", "lon", "zip", "home_state", "multistate_license", "state_licenses",
     "hai_certified", "chemo_certified", "workdays", "shift_start", "shift_end",
     "max_visits_per_day", "max_drive_minutes_one_way", "max_overtime_minutes", "hourly_cost",
+    "break_minutes",
 )
 TIME_OFF_COLUMNS = ("nurse_id", "date")
 _REQUIRED = {
@@ -108,7 +109,7 @@ def _rows(table: RawTable, kind: str, errors: ProblemCollector) -> list[_Row]:
 
 def _unique_id(row: _Row, column: str, seen: dict[str, int]) -> str | None:
     """The row's required ``column`` id; a repeat of an id in ``seen`` fails the row."""
-    value = row.get(column, str, required=True)
+    value = row.get(column, F.parse_id, required=True)
     if value is not None:
         if value in seen:
             row.fail(column, f"duplicate {column} {value!r} (first on row {seen[value]})")
@@ -117,13 +118,13 @@ def _unique_id(row: _Row, column: str, seen: dict[str, int]) -> str | None:
     return value
 
 
-def _location(row: _Row, *, zip_lookup, what: str) -> tuple[float, float, str | None, str | None] | None:
+def _location(row: _Row, table: str, *, zip_lookup, what: str) -> tuple[float, float, str | None, str | None] | None:
     """(lat, lon, zip, zip_state) from lat/lon or a ZIP centroid; records problems."""
     lat_t, lon_t = row.text("lat"), row.text("lon")
     zip5 = row.get("zip", F.parse_zip)
     if lat_t or lon_t:
-        lat = row.get("lat", lambda t: F.parse_float(t, lo=-90, hi=90), required=True)
-        lon = row.get("lon", lambda t: F.parse_float(t, lo=-180, hi=180), required=True)
+        lat = row.get("lat", F.ranged(table, "lat"), required=True)
+        lon = row.get("lon", F.ranged(table, "lon"), required=True)
         if lat is None or lon is None:
             return None
         return float(lat), float(lon), zip5, None
@@ -156,12 +157,12 @@ def _resolve_states(
     for (row, loc), found in zip(rows, derived):
         given = row.text(given_column).upper()
         if given and given not in state_codes:
-            row.fail(given_column, f"unknown state code {row.text(given_column)!r}")
+            row.fail(given_column, f"unknown state code {F.shown(row.text(given_column))}")
             out.append(None)
             continue
         if found is None:
             where = "zip" if not (row.text("lat") or row.text("lon")) else "lat"
-            row.fail(where, f"location ({loc[0]:.4f}, {loc[1]:.4f}) is outside the US states and DC")
+            row.fail(where, f"location ({loc[0]:.2f}, {loc[1]:.2f}) is outside the US states and DC")
             out.append(None)
             continue
         if given and given != found:
@@ -188,28 +189,22 @@ def _load_patients(table: RawTable, *, as_of: dt.date, nurse_ids: set[str] | Non
     located: list[tuple[_Row, tuple]] = []
     for row in _rows(table, "patients", errors):
         pid = _unique_id(row, "patient_id", seen)
-        loc = _location(row, zip_lookup=geo.zip_centroid, what="home")
-        reservoir = row.get("reservoir_ml", lambda t: F.parse_float(t, lo=0, lo_open=True),
-                            settings.RESERVOIR_ML)
-        flow = row.get("flow_ml_per_day",
-                       lambda t: F.parse_float(t, lo=0, hi=settings.MAX_FLOW_ML_PER_DAY, lo_open=True),
-                       required=True)
-        last = row.get("last_fill_date", F.parse_date, required=True)
-        if isinstance(last, dt.date) and last > as_of:
-            row.fail("last_fill_date", f"date {last} is in the future (data as of {as_of})")
+        loc = _location(row, "patients", zip_lookup=geo.zip_centroid, what="home")
+        reservoir = row.get("reservoir_ml", F.ranged("patients", "reservoir_ml"), settings.RESERVOIR_ML)
+        flow = row.get("flow_ml_per_day", F.ranged("patients", "flow_ml_per_day"), required=True)
+        last = row.get("last_fill_date", _dated("patients", "last_fill_date", as_of), required=True)
         infusate = row.get("last_fill_infusate", _infusate, required=True)
-        volume = row.get("last_fill_volume_ml", lambda t: F.parse_float(t, lo=0, lo_open=True))
+        volume = row.get("last_fill_volume_ml", F.ranged("patients", "last_fill_volume_ml"))
         if volume is not None and reservoir is not None and volume > reservoir:
             row.fail("last_fill_volume_ml", f"{volume:g} mL exceeds the reservoir ({reservoir:g} mL)")
         nxt = row.get("next_infusate", _infusate)
-        interval = row.get("prescribed_interval_days",
-                           lambda t: F.parse_int(t, lo=1, hi=settings.MAX_PRESCRIBED_INTERVAL_DAYS))
-        visit = row.get("visit_minutes", lambda t: F.parse_int(t, lo=1, hi=600))
+        interval = row.get("prescribed_interval_days", F.ranged("patients", "prescribed_interval_days"))
+        visit = row.get("visit_minutes", F.ranged("patients", "visit_minutes"))
         early = row.get("earliest_arrival", F.parse_hhmm, F.parse_hhmm(settings.EARLIEST_ARRIVAL))
         late = row.get("latest_arrival", F.parse_hhmm, F.parse_hhmm(settings.LATEST_ARRIVAL))
         if early is not None and late is not None and late < early:
             row.fail("latest_arrival", f"latest_arrival {late:%H:%M} is before earliest_arrival {early:%H:%M}")
-        preferred = row.get("preferred_nurse_id", str)
+        preferred = row.get("preferred_nurse_id", F.parse_id)
         if preferred is not None and nurse_ids is not None and preferred not in nurse_ids:
             row.fail("preferred_nurse_id", f"no nurse with nurse_id {preferred!r} in nurses")
         active = row.get("active", F.parse_bool, True)
@@ -237,7 +232,12 @@ def _infusate(text: str) -> Infusate:
     try:
         return Infusate(text.strip().lower())
     except ValueError:
-        raise ValueError(f"unknown infusate {text!r} (use one of: {_INFUSATES})") from None
+        raise ValueError(f"unknown infusate {F.shown(text)} (use one of: {_INFUSATES})") from None
+
+
+def _dated(table: str, column: str, as_of: dt.date) -> Callable[[str], dt.date]:
+    """Parser of a date column that enforces its range around ``as_of``."""
+    return lambda text: F.check_date(F.parse_date(text), table=table, column=column, as_of=as_of)
 
 
 def _licenses(codes: frozenset[str]) -> Callable[[str], frozenset[str]]:
@@ -245,7 +245,7 @@ def _licenses(codes: frozenset[str]) -> Callable[[str], frozenset[str]]:
         states = [s.strip().upper() for s in text.replace(",", ";").split(";") if s.strip()]
         bad = [s for s in states if s not in codes]
         if bad:
-            raise ValueError(f"unknown state code(s) {', '.join(bad)}")
+            raise ValueError(f"unknown state code(s) {F.shown(', '.join(bad))}")
         return frozenset(states)
     return parse
 
@@ -256,7 +256,7 @@ def _load_nurses(table: RawTable, *, geo, errors: ProblemCollector) -> list[Nurs
     located: list[tuple[_Row, tuple]] = []
     for row in _rows(table, "nurses", errors):
         nid = _unique_id(row, "nurse_id", seen)
-        loc = _location(row, zip_lookup=geo.zip_centroid, what="home base")
+        loc = _location(row, "nurses", zip_lookup=geo.zip_centroid, what="home base")
         fields = dict(
             nurse_id=nid,
             multistate_license=row.get("multistate_license", F.parse_bool, False),
@@ -266,19 +266,21 @@ def _load_nurses(table: RawTable, *, geo, errors: ProblemCollector) -> list[Nurs
             workdays=row.get("workdays", F.parse_weekdays, F.parse_weekdays(settings.WORKDAYS)),
             shift_start=row.get("shift_start", F.parse_hhmm, F.parse_hhmm(settings.SHIFT_START)),
             shift_end=row.get("shift_end", F.parse_hhmm, F.parse_hhmm(settings.SHIFT_END)),
-            max_visits_per_day=row.get("max_visits_per_day", lambda t: F.parse_int(t, lo=1, hi=50),
+            max_visits_per_day=row.get("max_visits_per_day", F.ranged("nurses", "max_visits_per_day"),
                                        settings.MAX_VISITS_PER_DAY),
             max_drive_minutes_one_way=row.get("max_drive_minutes_one_way",
-                                              lambda t: F.parse_int(t, lo=1, hi=24 * 60),
+                                              F.ranged("nurses", "max_drive_minutes_one_way"),
                                               settings.MAX_DRIVE_MINUTES_ONE_WAY),
-            max_overtime_minutes=row.get("max_overtime_minutes", lambda t: F.parse_int(t, lo=0, hi=12 * 60),
+            max_overtime_minutes=row.get("max_overtime_minutes", F.ranged("nurses", "max_overtime_minutes"),
                                          settings.MAX_OVERTIME_MINUTES),
-            hourly_cost=row.get("hourly_cost", lambda t: F.parse_float(t, lo=0, hi=10_000),
-                                settings.HOURLY_COST),
+            hourly_cost=row.get("hourly_cost", F.ranged("nurses", "hourly_cost"), settings.HOURLY_COST),
         )
+        row.get("break_minutes", F.ranged("nurses", "break_minutes"))  # checked; not yet planned
         start, end = fields["shift_start"], fields["shift_end"]
         if start is not None and end is not None and end <= start:
             row.fail("shift_end", f"shift_end {end:%H:%M} is not after shift_start {start:%H:%M}")
+        elif start is not None and end is not None and minutes_of(end) - minutes_of(start) > F.MAX_SHIFT_HOURS * 60:
+            row.fail("shift_end", f"shift {start:%H:%M}-{end:%H:%M} is longer than {F.MAX_SHIFT_HOURS} hours")
         if loc is not None:
             located.append((row, loc))
         if row.ok and loc is not None:
@@ -287,13 +289,14 @@ def _load_nurses(table: RawTable, *, geo, errors: ProblemCollector) -> list[Nurs
     return [Nurse(home_state=state, **fields) for state, fields in _with_states(parsed, located, "home_state", geo)]
 
 
-def _load_time_off(table: RawTable, *, nurse_ids: set[str] | None, errors: ProblemCollector) -> list[TimeOff]:
+def _load_time_off(table: RawTable, *, as_of: dt.date, nurse_ids: set[str] | None,
+                   errors: ProblemCollector) -> list[TimeOff]:
     out = []
     for row in _rows(table, "time_off", errors):
-        nid = row.get("nurse_id", str, required=True)
+        nid = row.get("nurse_id", F.parse_id, required=True)
         if nid is not None and nurse_ids is not None and nid not in nurse_ids:
             row.fail("nurse_id", f"no nurse with nurse_id {nid!r} in nurses")
-        day = row.get("date", F.parse_date, required=True)
+        day = row.get("date", _dated("time_off", "date", as_of), required=True)
         if row.ok:
             out.append(TimeOff(nid, day))
     return out
@@ -316,7 +319,8 @@ def load_roster(data_dir: str | Path, *, as_of: dt.date | None = None) -> Roster
         Folder with ``patients.csv``, ``nurses.csv`` and optionally ``time_off.csv``
         (or ``.parquet`` / ``.xlsx`` with a sheet named like the table).
     as_of
-        The data date: a ``last_fill_date`` after it is an error. Defaults to today.
+        The data date: a ``last_fill_date`` after it is an error, and every date must lie
+        within its range around it (``_fields.DATE_RANGES``). Defaults to today.
 
     Raises
     ------
@@ -354,7 +358,7 @@ def load_roster(data_dir: str | Path, *, as_of: dt.date | None = None) -> Roster
     if paths.get("time_off"):
         table = _read(paths["time_off"], "time_off", t_err, TIME_OFF_COLUMNS)
         if table is not None:
-            time_off = _load_time_off(table, nurse_ids=nurse_ids, errors=t_err)
+            time_off = _load_time_off(table, as_of=as_of, nurse_ids=nurse_ids, errors=t_err)
     problems += p_err.problems + n_err.problems + t_err.problems
     if problems:
         raise DataError(problems)

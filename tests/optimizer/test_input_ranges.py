@@ -1,0 +1,137 @@
+"""Plausible ranges of every numeric and date field, hostile ids, and coordinates in messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from optimizer.domain import Infusate
+from optimizer.errors import DataError
+from optimizer.io import _fields as F
+from optimizer.io import load_roster
+from optimizer.windows import MAX_EMPTY_DAYS, WindowRules, empty_date, refill_window
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+AS_OF = dt.date(2026, 11, 20)
+#: A coordinate quoted with more than 2 decimals (e.g. ``40.1234``).
+PRECISE = re.compile(r"\d+\.\d{3,}")
+HEADER = "patient_id,lat,lon,state,flow_ml_per_day,last_fill_date,last_fill_infusate"
+
+
+def roster_dir(tmp_path: Path, patients: str | None = None, nurses: str | None = None) -> Path:
+    d = tmp_path / "data"
+    shutil.copytree(DATA / "good", d)
+    if patients is not None:
+        (d / "patients.csv").write_text(patients, encoding="utf-8")
+    if nurses is not None:
+        (d / "nurses.csv").write_text(nurses, encoding="utf-8")
+    return d
+
+
+@pytest.mark.parametrize("key", sorted(F.RANGES))
+def test_every_range_accepts_its_ends_and_refuses_beyond(key):
+    rng = F.RANGES[key]
+    parse = F.ranged(*key)
+    step = 1 if rng.integer else 1e-6 * max(1.0, abs(rng.hi))
+    assert parse(f"{rng.lo:g}") == rng.lo and parse(f"{rng.hi:g}") == rng.hi
+    for outside in (rng.lo - step, rng.hi + step):
+        with pytest.raises(ValueError, match=f"must be between {rng.lo:g} and {rng.hi:g}"):
+            parse(repr(outside) if not rng.integer else str(int(outside)))
+
+
+@pytest.mark.parametrize("text", ["1e400", "nan", "inf", "-inf", "9" * 400])
+def test_non_finite_numbers_are_refused_not_crashed(text):
+    with pytest.raises(ValueError, match="not a (finite number|whole number)"):
+        F.ranged("nurses", "max_visits_per_day")(text)
+    with pytest.raises(ValueError, match="not a finite number|must be between"):
+        F.ranged("patients", "flow_ml_per_day")(text)
+
+
+def test_dates_must_lie_near_the_data_date():
+    last = ("patients", "last_fill_date")
+    assert F.check_date(AS_OF - dt.timedelta(days=730), table=last[0], column=last[1], as_of=AS_OF)
+    for bad in (dt.date(1, 1, 1), AS_OF - dt.timedelta(days=731), AS_OF + dt.timedelta(days=1)):
+        with pytest.raises(ValueError):
+            F.check_date(bad, table=last[0], column=last[1], as_of=AS_OF)
+    assert F.check_date(AS_OF + dt.timedelta(days=730), table="time_off", column="date", as_of=AS_OF)
+    with pytest.raises(ValueError, match="must be between"):
+        F.check_date(dt.date(9999, 12, 31), table="time_off", column="date", as_of=AS_OF)
+
+
+@pytest.mark.parametrize("text", ["N" * 65, "N\x00", "N\x1b[31m", "N\u200b1", "N\u2028", "P\u202e1"])
+def test_hostile_ids_are_refused(text):
+    with pytest.raises(ValueError):
+        F.parse_id(text)
+    assert F.parse_id("N" * 64) == "N" * 64 and F.parse_id("Zoë-N/4 (night)") == "Zoë-N/4 (night)"
+
+
+def test_quoted_cell_text_is_cut_and_escaped():
+    with pytest.raises(ValueError) as err:
+        F.parse_date("x" * 10_000 + "\x1b")
+    assert len(str(err.value)) < 120 and "\x1b" not in str(err.value)
+
+
+def test_extreme_corners_of_the_ranges_load_and_give_windows(tmp_path):
+    """The slowest, fullest, oldest pump allowed: windows compute without overflow."""
+    oldest = (AS_OF - dt.timedelta(days=730)).isoformat()
+    patients = (HEADER + ",reservoir_ml,last_fill_volume_ml,prescribed_interval_days,visit_minutes\n"
+                f"P1,39.9612,-82.9988,OH,0.1,{oldest},glycerin,60,60,90,480\n"
+                f"P2,39.9612,-82.9988,OH,10,{AS_OF},floxuridine,10,1,7,10\n")
+    roster = load_roster(roster_dir(tmp_path, patients), as_of=AS_OF)
+    slow, fast = roster.patient("P1"), roster.patient("P2")
+    w = refill_window(slow)
+    assert w.due == AS_OF - dt.timedelta(days=640) and w.end < AS_OF  # an alarm, not a crash
+    assert refill_window(fast).empty == AS_OF  # 1 mL at 10 mL/day: dry the same day
+    # a vanishing flow factor (Python API) cannot overflow the date arithmetic
+    tiny = WindowRules().with_(flow_factor={"glycerin": 1e-300})
+    assert refill_window(slow, rules=tiny).empty == slow.last_fill_date + dt.timedelta(days=MAX_EMPTY_DAYS)
+    assert empty_date(AS_OF, 30.0, 2.0, 0.0) == AS_OF + dt.timedelta(days=MAX_EMPTY_DAYS)
+    assert empty_date(AS_OF, 30.0, 2.0, 1.0) == AS_OF + dt.timedelta(days=15)
+    assert slow.last_fill_infusate is Infusate.GLYCERIN
+
+
+def test_every_range_problem_of_a_file_is_reported_at_once(tmp_path):
+    patients = (HEADER + ",reservoir_ml,prescribed_interval_days,visit_minutes\n"
+                "P1,39.9612,-82.9988,OH,1e-300,2026-11-10,saline,10000000,0,2000\n"
+                "P2,39.9612,-82.9988,OH,2,0001-01-01,saline,30,14,60\n")
+    with pytest.raises(DataError) as err:
+        load_roster(roster_dir(tmp_path, patients), as_of=AS_OF)
+    got = {(p.row, p.column) for p in err.value.problems}
+    assert got == {(2, "flow_ml_per_day"), (2, "reservoir_ml"), (2, "prescribed_interval_days"),
+                   (2, "visit_minutes"), (3, "last_fill_date")}
+
+
+@pytest.mark.parametrize("name", ["patients_outside_us.csv", "patients_lat_lon_precise_out_of_range.csv",
+                                  "patients_lat_out_of_range.csv", "patients_lon_out_of_range.csv"])
+def test_bad_location_messages_round_coordinates_to_two_decimals(tmp_path, name):
+    d = roster_dir(tmp_path, (DATA / "bad" / name).read_text())
+    with pytest.raises(DataError) as err:
+        load_roster(d, as_of=AS_OF)
+    text = err.value.render()
+    assert "row 3" in text
+    assert not PRECISE.findall(text), text
+
+
+def test_cli_turns_former_crashes_into_located_errors(tmp_path):
+    """Values that used to raise OverflowError in a real process: exit 2, no traceback."""
+    patients = (HEADER + ",reservoir_ml\n"
+                "P1,39.961234,-82.998812,OH,2,2026-11-10,saline,10000000\n"
+                "P2,39.961234,-82.998812,OH,1e-300,2026-11-10,glycerin,30\n"
+                "P3,39.961234,-82.998812,OH,2,0001-01-01,saline,30\n"
+                "P4,36.512345,-60.012345,,2,2026-11-10,saline,30\n")
+    d = roster_dir(tmp_path, patients)
+    res = subprocess.run([sys.executable, "-m", "optimizer.cli", "validate", str(d), "--as-of", "2026-11-20"],
+                         capture_output=True, text=True, timeout=300)
+    out = res.stdout + res.stderr
+    assert res.returncode == 2, out
+    assert "Traceback" not in out and "OverflowError" not in out
+    for where in ("row 2, column 'reservoir_ml'", "row 3, column 'flow_ml_per_day'",
+                  "row 4, column 'last_fill_date'", "row 5, column 'lat'"):
+        assert where in out, out
+    assert not PRECISE.findall(out), out
