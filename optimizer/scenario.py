@@ -28,6 +28,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from optimizer import settings as defaults
 from optimizer.errors import DataError, Problem
 
 __all__ = [
@@ -302,9 +303,12 @@ class PlanSpec(_Strict):
         return self.budget is not None or self.target_share is not None
 
 
-#: Plans studied when a scenario lists none: the optimizer's choice within $150,000.
+#: Plans studied when a scenario lists none: the optimizer's choice within the default budget
+#: (:data:`optimizer.settings.DEFAULT_EXPANSION_BUDGET_USD`).
 DEFAULT_PLANS: tuple[PlanSpec, ...] = (
-    PlanSpec(name="recommended", description="optimizer's choice within $150,000", budget=150_000.0),
+    PlanSpec(name="recommended",
+             description=f"optimizer's choice within ${defaults.DEFAULT_EXPANSION_BUDGET_USD:,.0f}",
+             budget=defaults.DEFAULT_EXPANSION_BUDGET_USD),
 )
 
 

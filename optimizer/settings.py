@@ -49,6 +49,12 @@ RESERVE_MARGIN_DAYS: int = 1
 IRS_MILEAGE_RATE_PER_MILE: float = 0.725  # IRS business rate 2026
 KM_PER_MILE: float = 1.609344
 
+# --- expansion studies (SPEC §2, analyst) ------------------------------------
+# Budget of a study that names none (CLI ``expand``, a scenario's default plan):
+# a planning assumption, about one hire ($120,000 first-year cost, the
+# ``ExpansionCosts.hire`` assumption) plus licenses and certifications.
+DEFAULT_EXPANSION_BUDGET_USD: float = 150_000.0
+
 # --- data validation -------------------------------------------------------
 MAX_PRESCRIBED_INTERVAL_DAYS: int = 120  # anything longer is a typo, not a regimen
 MAX_FLOW_ML_PER_DAY: float = 10.0  # HAI pumps run at 0.5–3 mL/day; above 10 is a typo
