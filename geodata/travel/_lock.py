@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from geodata.travel._rowfile import private_dir
+
 try:  # pragma: no cover - platform dependent
     import fcntl
 except ImportError:  # pragma: no cover
@@ -38,10 +40,10 @@ class FileLock:
 
     def acquire(self) -> None:
         """Block until the lock is held."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         deadline = time.monotonic() + self.timeout
         if fcntl is not None:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
             while True:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -54,7 +56,7 @@ class FileLock:
                     time.sleep(0.01)
         while True:  # pragma: no cover - non-POSIX
             try:
-                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
                 return
             except FileExistsError:
                 try:

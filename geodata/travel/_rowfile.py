@@ -3,7 +3,9 @@
 Layout: ``MAGIC`` (8 bytes) | SHA-256 of the rest (32 bytes) | header
 ``origin_key int64, origin_snap_km float64, n int64`` | ``n`` sorted destination
 keys (int64) | minutes | km | destination snap km (float64 each). Anything that
-does not parse or fails the checksum is reported as corrupt.
+does not parse or fails the checksum is reported as corrupt. Keys are keyed
+hashes of the points (see :mod:`geodata.travel.cache`), never coordinates.
+Folders are created ``0700`` and files ``0600``: a cache is private to its user.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-MAGIC = b"HAIROW1\n"
+MAGIC = b"HAIROW2\n"  # 2: keys are keyed hashes (rows of version 1 held coordinates)
 _HEADER = struct.Struct("<qdq")
 _DIGEST = 32
 
@@ -87,10 +89,32 @@ def read(path: Path) -> Row | None:
     return decode(data)
 
 
+def private_dir(path: Path) -> Path:
+    """``path`` as a folder, creating every missing component with mode ``0700``.
+
+    Folders that already exist are left as they are; a folder created by a
+    concurrent process meanwhile is accepted.
+    """
+    missing: list[Path] = []
+    p = Path(path)
+    while not p.exists():
+        missing.append(p)
+        if p.parent == p:
+            break
+        p = p.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        os.chmod(folder, 0o700)  # mkdir's mode is masked by the umask; make it exact
+    return Path(path)
+
+
 def write(path: Path, row: Row) -> None:
-    """Write atomically: temp file in the same folder, then ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    """Write atomically (mode ``0600``): temp file in the same folder, then ``os.replace``."""
+    private_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".row-", suffix=".tmp")  # mkstemp: mode 0600
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(encode(row))

@@ -5,8 +5,15 @@ only what is new: full rows for new origins, and just the new columns for known
 origins (a road provider runs those on the reversed graph from the new
 destinations). Layout::
 
-    <cache_dir>/matrices/<fingerprint>/rows/<xx>/<origin key>.row
+    <cache_dir>/matrices/.salt                                   32 random bytes, this cache's own
+    <cache_dir>/matrices/<fingerprint>/r2/<xx>/<origin hash>.row
     <cache_dir>/matrices/<fingerprint>/.lock
+
+Patient homes are health data, so the cache holds no coordinates in clear:
+points are identified by a keyed hash (BLAKE2b keyed with the cache's random
+salt) of their 1e-6° key, in file names and inside the rows alike; folders are
+``0700`` and files ``0600``. Rows of the earlier layout (``rows/``, named after
+the coordinates) are deleted on the next write.
 
 Safe for concurrent runs: rows are written to a temp file and ``os.replace``-d
 (readers never see half a file), and writers merge with what is on disk under
@@ -16,8 +23,12 @@ SHA-256 checksum; a corrupt row is discarded and recomputed.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
 import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +44,11 @@ log = logging.getLogger(__name__)
 
 #: Environment variable that overrides the default cache folder.
 CACHE_ENV: str = "HAIPLAN_CACHE_DIR"
+
+#: Salt length (bytes) of a cache's keyed hash.
+SALT_BYTES: int = 32
+_ROWS = "r2"  # rows named by keyed hashes; "rows" held files named after coordinates
+_LEGACY_ROWS = "rows"
 
 #: ``compute(origins, destinations) -> TravelMatrix`` on ``(n, 2)`` (lat, lon) arrays.
 ComputeFn = Callable[[np.ndarray, np.ndarray], TravelMatrix]
@@ -90,6 +106,7 @@ class MatrixCache:
     def __init__(self, cache_dir: str | os.PathLike[str] | None = None) -> None:
         self.root = resolve_cache_dir(cache_dir) / "matrices"
         self.last_stats = CacheStats()
+        self._salt: bytes | None = None
 
     def __repr__(self) -> str:
         return f"MatrixCache({str(self.root)!r})"
@@ -98,10 +115,54 @@ class MatrixCache:
         """Folder of one provider's rows."""
         return self.root / fingerprint
 
-    def row_path(self, fingerprint: str, origin_key: int) -> Path:
-        """File of one origin's row."""
-        name = f"{int(origin_key):016x}"
-        return self.folder(fingerprint) / "rows" / name[-2:] / f"{name}.row"
+    def salt(self) -> bytes:
+        """This cache's random salt (``<root>/.salt``, mode 0600), created on first use.
+
+        Concurrent first runs agree on one salt: each writes a private temp file
+        and hard-links it into place; the loser reads the winner's.
+        """
+        if self._salt is None:
+            path = self.root / ".salt"
+            salt = _read_salt(path)
+            if salt is None:
+                _rowfile.private_dir(self.root)
+                fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".salt-", suffix=".tmp")  # mode 0600
+                try:
+                    with os.fdopen(fd, "wb") as fh:
+                        fh.write(os.urandom(SALT_BYTES))
+                    if path.exists():  # unreadable or wrong length: a new salt orphans the old rows
+                        path.unlink(missing_ok=True)
+                    try:
+                        os.link(tmp, path)
+                    except FileExistsError:
+                        pass
+                finally:
+                    Path(tmp).unlink(missing_ok=True)
+                salt = _read_salt(path)
+                if salt is None:
+                    raise OSError(f"cannot create the travel-cache salt in {self.root}")
+            self._salt = salt
+        return self._salt
+
+    def hashed_keys(self, point_keys: np.ndarray) -> np.ndarray:
+        """Keyed 64-bit hashes (int64) of point keys: stable for this cache, opaque elsewhere."""
+        keys = np.asarray(point_keys, dtype=np.int64)
+        uniq, inv = np.unique(keys, return_inverse=True)
+        salt = self.salt()
+        hashed = np.array(
+            [int.from_bytes(hashlib.blake2b(int(k).to_bytes(8, "little", signed=True), key=salt,
+                                            digest_size=8).digest(), "little", signed=True) for k in uniq],
+            dtype=np.int64,
+        )
+        return hashed[inv.reshape(keys.shape)] if uniq.size else keys.copy()
+
+    def row_path(self, fingerprint: str, point_key: int) -> Path:
+        """File of the row of the origin whose point key (``_geo.point_keys``) is ``point_key``."""
+        return self._row_file(fingerprint, int(self.hashed_keys(np.array([point_key]))[0]))
+
+    def _row_file(self, fingerprint: str, hashed_key: int) -> Path:
+        name = f"{hashed_key & 0xFFFF_FFFF_FFFF_FFFF:016x}"
+        return self.folder(fingerprint) / _ROWS / name[-2:] / f"{name}.row"
 
     def _read(self, path: Path) -> tuple[_rowfile.Row | None, bool]:
         try:
@@ -133,7 +194,7 @@ class MatrixCache:
         with_snap
             Whether the provider reports access-leg lengths (``snap_km``).
         """
-        okeys, dkeys = point_keys(origins), point_keys(destinations)
+        okeys, dkeys = self.hashed_keys(point_keys(origins)), self.hashed_keys(point_keys(destinations))
         uo, o_first, o_inv = np.unique(okeys, return_index=True, return_inverse=True)
         ud, d_first, d_inv = np.unique(dkeys, return_index=True, return_inverse=True)
         p_o, p_d = origins[o_first], destinations[d_first]
@@ -147,7 +208,7 @@ class MatrixCache:
         corrupt = 0
 
         for i, key in enumerate(uo):
-            row, bad = self._read(self.row_path(fingerprint, int(key)))
+            row, bad = self._read(self._row_file(fingerprint, int(key)))
             corrupt += bad
             if row is None:
                 continue
@@ -205,21 +266,34 @@ class MatrixCache:
         o_snap: np.ndarray,
         d_snap: np.ndarray,
     ) -> None:
-        folder = self.folder(fingerprint)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = _rowfile.private_dir(self.folder(fingerprint))
+        for own in (self.root, folder):  # folders of an earlier version may be world-listable
+            with contextlib.suppress(OSError):  # not ours to change: still usable
+                os.chmod(own, 0o700)
         with FileLock(folder / ".lock"):
+            legacy = folder / _LEGACY_ROWS
+            if legacy.is_dir():  # the earlier layout named rows after coordinates
+                shutil.rmtree(legacy, ignore_errors=True)
             for i, cols in written.items():
                 new = _rowfile.Row(
                     origin_key=int(uo[i]), origin_snap_km=float(o_snap[i]), dest_keys=ud[cols],
                     minutes=minutes[i, cols], km=km[i, cols], dest_snap_km=d_snap[cols],
                 )
-                path = self.row_path(fingerprint, int(uo[i]))
+                path = self._row_file(fingerprint, int(uo[i]))
                 old, _ = self._read(path)  # another run may have added columns meanwhile
                 _rowfile.write(path, old.merged(new) if old is not None else new)
 
     def clear(self, fingerprint: str | None = None) -> None:
-        """Delete one provider's rows, or every cached matrix."""
-        import shutil
-
+        """Delete one provider's rows, or every cached matrix (the salt too)."""
+        self._salt = None if fingerprint is None else self._salt
         target = self.folder(fingerprint) if fingerprint else self.root
         shutil.rmtree(target, ignore_errors=True)
+
+
+def _read_salt(path: Path) -> bytes | None:
+    """The salt stored at ``path``; None when absent or not :data:`SALT_BYTES` long."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    return data if len(data) == SALT_BYTES else None

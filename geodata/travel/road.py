@@ -29,6 +29,7 @@ import numpy as np
 
 from geodata.travel import _osm
 from geodata.travel._geo import as_points, drop_beyond, origins_and_destinations, point_keys, same_points
+from geodata.travel._rowfile import private_dir
 from geodata.travel._stats import EngineStats
 from geodata.travel.base import LatLon, TravelMatrix, UnreachableError
 from geodata.travel.cache import MatrixCache, resolve_cache_dir
@@ -171,7 +172,7 @@ class RoadProvider:
         else:
             G = _osm.graph_from_download(place=self.place, bbox=self.bbox, settings=self.settings,
                                          allow_network=self.allow_network,
-                                         http_cache_dir=self.cache_dir / "osmnx-http")
+                                         http_cache_dir=private_dir(self.cache_dir / "osmnx-http"))
             source = self.source_key()
         meta = {
             "source": source, "source_key": self.source_key(), "settings": self.settings.graph_json(),
@@ -184,7 +185,9 @@ class RoadProvider:
                  graph.meta["build_seconds"])
         if self.graph_cache:
             try:
+                private_dir(path.parent)  # 0700, like every cache folder
                 graph.save(path)
+                os.chmod(path, 0o600)
             except OSError as exc:  # a read-only cache must not stop planning
                 log.warning("could not cache the road graph at %s: %s", path, exc)
         return graph
@@ -306,7 +309,7 @@ class RoadProvider:
         g = self.graph
         path = _engine.path_nodes(g, int(na), int(nb), stats=self.stats)
         if path is None:  # pragma: no cover - both ends are in the largest SCC
-            raise UnreachableError(f"no route from {a} to {b}")
+            raise UnreachableError(f"no route from ({a[0]:.2f}, {a[1]:.2f}) to ({b[0]:.2f}, {b[1]:.2f})")
         coords: list[LatLon] = [start, (float(g.node_lat[path[0]]), float(g.node_lon[path[0]]))]
         for u, v in zip(path, path[1:]):
             coords.extend(map(tuple, g.edge_vertices(g.edge_index(u, v)).tolist()))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
+import re
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -179,3 +182,83 @@ def test_row_format_roundtrip_and_merge() -> None:
     assert list(m.dest_keys) == [1, 2, 3, 5] and list(m.minutes[:3]) == [1.0, 2.0, 3.5]
     with pytest.raises(_rowfile.CorruptRowError):
         _rowfile.decode(_rowfile.encode(a)[:-1])
+
+
+# --- privacy: no coordinates or ids in clear, private modes -----------------------------------
+
+#: Every name the matrix cache may create: fixed names and hex hashes, nothing derived in clear.
+_CACHE_NAMES = re.compile(r"^(matrices|r2|\.lock|\.salt|[0-9a-f]{2}|[0-9a-f]{32}|[0-9a-f]{16}\.row)$")
+
+
+def _clear_forms(points: np.ndarray) -> list[str]:
+    """Ways a coordinate or its point key could appear in a name."""
+    forms = []
+    for (lat, lon), key in zip(points, point_keys(points)):
+        forms += [f"{lat:.6f}", f"{lon:.6f}", f"{lat:.4f}", f"{lon:.4f}", f"{lat:g}", f"{lon:g}",
+                  str(int(key)), f"{int(key):x}", f"{int(key):016x}"]
+    return forms
+
+
+def _assert_private(root: Path, points: np.ndarray, ids: list[str] = ()) -> None:
+    forms = _clear_forms(points) + list(ids)
+    entries = list(root.rglob("*"))
+    assert entries
+    for path in entries:
+        rel = path.relative_to(root).as_posix()
+        assert not any(f in rel for f in forms), rel
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if path.is_dir():
+            assert mode == 0o700, (rel, oct(mode))
+        else:
+            assert mode == 0o600, (rel, oct(mode))
+
+
+def test_cache_names_hold_no_coordinates_modes_are_private_and_second_run_hits(tmp_path: Path) -> None:
+    h = HaversineProvider()
+    pts = as_points([(40.123456, -83.654321), (39.987654, -82.012345), (41.5, -81.25), (40.0, -83.0)])
+    compute = lambda o, d: h.matrix(o, d)  # noqa: E731
+    first = MatrixCache(tmp_path).matrix(h.fingerprint(), compute, pts, pts, with_snap=False)
+    matrices = tmp_path / "matrices"
+    _assert_private(matrices, pts)
+    for path in matrices.rglob("*"):
+        assert _CACHE_NAMES.match(path.name), path.name
+    # the rows hold keyed hashes, not the point keys (which decode to coordinates)
+    raw = [int(k).to_bytes(8, "little", signed=True) for k in point_keys(pts)]
+    for row in matrices.rglob("*.row"):
+        data = row.read_bytes()
+        assert not any(r in data for r in raw)
+    # a new run (fresh object, as a new process) hits every row and computes nothing
+    again = MatrixCache(tmp_path)
+    second = again.matrix(h.fingerprint(), lambda o, d: pytest.fail("recomputed"), pts, pts, with_snap=False)
+    assert again.last_stats.rows_hit == 4 and again.last_stats.rows_computed == 0
+    assert _eq(first.minutes, second.minutes)
+    # another cache folder has its own salt: the same point gets another file name
+    other = MatrixCache(tmp_path / "other")
+    assert other.salt() != again.salt()
+    key = int(point_keys(pts[:1])[0])
+    assert other.row_path("fp", key).name != again.row_path("fp", key).name
+
+
+def test_rows_of_the_old_layout_named_after_coordinates_are_removed(tmp_path: Path) -> None:
+    h = HaversineProvider()
+    pts = as_points([(40.123456, -83.654321), (39.987654, -82.012345)])
+    key = f"{int(point_keys(pts[:1])[0]):016x}"
+    old = tmp_path / "matrices" / h.fingerprint() / "rows" / key[-2:] / f"{key}.row"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"HAIROW1\n")
+    os.chmod(tmp_path / "matrices", 0o755)
+    MatrixCache(tmp_path).matrix(h.fingerprint(), lambda o, d: h.matrix(o, d), pts, pts, with_snap=False)
+    assert not (tmp_path / "matrices" / h.fingerprint() / "rows").exists()
+    _assert_private(tmp_path / "matrices", pts)
+
+
+@pytest.mark.osm
+@requires_osmium
+def test_road_cache_folder_is_private_and_hashed(kouvola: RoadProvider, tmp_path: Path) -> None:
+    p = RoadProvider(kouvola.osm_file, cache_dir=tmp_path / "cache")  # builds and caches its own graph
+    pts = sample_points(kouvola, 6, seed=30)
+    p.matrix(pts)
+    fresh = RoadProvider(kouvola.osm_file, cache_dir=tmp_path / "cache")
+    fresh.matrix(pts)
+    assert fresh.matrix_cache.last_stats.rows_hit == 6 and fresh._graph is None
+    _assert_private(tmp_path / "cache", pts)
