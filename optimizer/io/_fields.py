@@ -130,13 +130,21 @@ def ranged(table: str, column: str) -> Callable[[str], float | int]:
 def check_date(value: dt.date, *, table: str, column: str, as_of: dt.date) -> dt.date:
     """``value`` when inside its :data:`DATE_RANGES` entry around ``as_of``, else ``ValueError``."""
     rng = DATE_RANGES[(table, column)]
-    lo = as_of - dt.timedelta(days=rng.days_before)
-    hi = as_of + dt.timedelta(days=rng.days_after)
+    lo = _shifted(as_of, -rng.days_before)
+    hi = _shifted(as_of, rng.days_after)
     if value > hi and rng.days_after == 0:
         raise ValueError(f"date {value} is in the future (data as of {as_of})")
     if not lo <= value <= hi:
         raise ValueError(f"date {value} must be between {lo} and {hi} (data as of {as_of}; {rng.reason})")
     return value
+
+
+def _shifted(day: dt.date, days: int) -> dt.date:
+    """``day + days``, held at the first or last representable date."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.max if days > 0 else dt.date.min
 
 
 def parse_id(text: str) -> str:

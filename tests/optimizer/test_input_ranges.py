@@ -135,3 +135,51 @@ def test_cli_turns_former_crashes_into_located_errors(tmp_path):
                   "row 4, column 'last_fill_date'", "row 5, column 'lat'"):
         assert where in out, out
     assert not PRECISE.findall(out), out
+
+
+_HOSTILE = ["", " ", "1e400", "-1e400", "nan", "-0", "1e-300", "10000000", "\x00", "\x1b[31m", "\u202e",
+            "９", "١٢", "🙂", "0001-01-01", "9999-12-31", "23:60", "99:99", "-1", "x" * 5000, "=1+1", "${x}`"]
+_PATIENT_ROW = {"patient_id": "P9", "lat": "39.9612", "lon": "-82.9988", "zip": "", "state": "OH",
+                "reservoir_ml": "30", "flow_ml_per_day": "2", "last_fill_date": "2026-11-10",
+                "last_fill_infusate": "saline", "last_fill_volume_ml": "30", "next_infusate": "saline",
+                "prescribed_interval_days": "14", "visit_minutes": "60", "earliest_arrival": "08:00",
+                "latest_arrival": "17:00", "preferred_nurse_id": "N1", "active": "true"}
+_NURSE_ROW = {"nurse_id": "N9", "lat": "39.98", "lon": "-83.02", "zip": "", "home_state": "OH",
+              "multistate_license": "true", "state_licenses": "PA", "hai_certified": "true",
+              "chemo_certified": "true", "workdays": "Mon;Tue", "shift_start": "08:00", "shift_end": "18:00",
+              "max_visits_per_day": "5", "max_drive_minutes_one_way": "240", "max_overtime_minutes": "60",
+              "hourly_cost": "55", "break_minutes": "30"}
+
+
+def _grid(base: dict[str, str], value: str, id_column: str) -> str:
+    """One row per column, holding ``value`` in that column (ids kept unique)."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(base))
+    writer.writeheader()
+    good = dict(base)
+    good[id_column] = base[id_column] + "-ok"
+    writer.writerow(good)
+    for i, column in enumerate(base):
+        row = dict(base)
+        row[id_column] = f"{base[id_column]}-{i}"
+        row[column] = value
+        writer.writerow(row)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("value", _HOSTILE, ids=range(len(_HOSTILE)))
+@pytest.mark.parametrize("as_of", [AS_OF, dt.date(1, 1, 1), dt.date(9999, 12, 31)], ids=["now", "min", "max"])
+def test_hostile_cells_in_every_column_give_located_errors_never_a_crash(tmp_path, value, as_of):
+    d = roster_dir(tmp_path, _grid(_PATIENT_ROW, value, "patient_id"), _grid(_NURSE_ROW, value, "nurse_id"))
+    (d / "time_off.csv").write_text(f"nurse_id,date\nN1,2026-11-25\nN1,{value}\n{value},2026-11-26\n",
+                                    encoding="utf-8")
+    try:
+        load_roster(d, as_of=as_of)
+    except DataError as exc:
+        text = exc.render()
+        assert all(p.file in {"patients.csv", "nurses.csv", "time_off.csv"} for p in exc.problems)
+        assert "\x00" not in text and "\x1b" not in text and "\u202e" not in text
+        assert len(text) < 400 * len(exc.problems) + 100  # long cells are cut, not echoed
