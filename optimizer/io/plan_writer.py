@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable
 from dataclasses import astuple
 from pathlib import Path
 
 from optimizer.io.atomic import atomic_dir
+from optimizer.io.cells import write_rows
 from optimizer.plan import DEFERRED_COLUMNS, NURSE_DAY_COLUMNS, UNASSIGNED_COLUMNS, VISIT_COLUMNS, Plan
 
 __all__ = ["write_plan", "summary_dict"]
@@ -23,11 +23,8 @@ def _fmt(value: object) -> str:
 
 
 def _write_csv(path: Path, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(columns)
-        for row in rows:
-            w.writerow([_fmt(v) for v in row])
+    """One plan table; text that a spreadsheet would evaluate is written quoted (``'=...``)."""
+    write_rows(path, columns, rows, fmt=_fmt)
 
 
 def summary_dict(plan: Plan, *, extra: dict | None = None) -> dict:
@@ -60,7 +57,7 @@ def write_plan(
     Each extra is called with the file's path inside the temporary folder; if any
     raises, nothing is written.
     """
-    with atomic_dir(out_dir) as tmp:
+    with atomic_dir(out_dir, kind="plan") as tmp:
         _write_csv(tmp / "visits.csv", VISIT_COLUMNS, [astuple(v) for v in plan.visits])
         _write_csv(tmp / "nurse_days.csv", NURSE_DAY_COLUMNS, [astuple(d) for d in plan.nurse_days])
         _write_csv(tmp / "unassigned.csv", UNASSIGNED_COLUMNS, [astuple(u) for u in plan.unassigned])

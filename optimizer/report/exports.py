@@ -8,13 +8,15 @@ OH"), never street addresses or coordinates.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from optimizer.io.cells import is_risky
+from optimizer.report._escape import file_stem, file_stems
 
 __all__ = ["export_excel", "export_ics", "visit_rows", "nurse_summary"]
 
@@ -89,6 +91,21 @@ def _autofit(ws: Any) -> None:
     ws.freeze_panes = "A2"
 
 
+def _as_text(ws: Any) -> None:
+    """Keep text that a spreadsheet would evaluate as text (OWASP CSV injection).
+
+    openpyxl stores any string beginning with ``=`` as a formula; every cell of the
+    workbook comes from data, so such a cell is typed back to a string, and each
+    risky text (``= + - @``, tab, CR) gets Excel's quotePrefix, so editing the cell
+    does not turn it into a formula either. The value is kept intact.
+    """
+    for row in ws.iter_rows():
+        for cell in row:
+            if is_risky(cell.value):
+                cell.data_type = "s"
+                cell.quotePrefix = True
+
+
 def _reproducible_xlsx(path: Path, stamp: datetime) -> None:
     """Pin the workbook's timestamps (zip entries, core properties) so equal plans give equal bytes."""
     import re
@@ -145,6 +162,7 @@ def export_excel(plan: Any, problem: Any, path: str | Path, *, stamp: datetime |
             g.drop(columns=["date", "weekday"]).to_excel(xw, sheet_name=f"{day:%Y-%m-%d %a}", index=False)
         un.to_excel(xw, sheet_name="Unassigned", index=False)
         for ws in xw.book.worksheets:
+            _as_text(ws)
             _autofit(ws)
     if stamp is not None:
         _reproducible_xlsx(path, stamp)
@@ -176,12 +194,12 @@ def _fold(line: str) -> str:
     return "\r\n ".join(parts)
 
 
-def _safe_name(nurse_id: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", nurse_id) or "nurse"
-
-
 def export_ics(plan: Any, problem: Any, out_dir: str | Path, *, stamp: datetime | None = None) -> list[Path]:
-    """Write ``<out_dir>/<nurse_id>.ics`` for every nurse with visits.
+    """Write ``<out_dir>/<nurse>.ics`` for every nurse with visits.
+
+    The file name is the nurse id when it is a plain name (letters, digits,
+    ``. _ -``, at most 40 characters), else a slug of it and a hash of the full id
+    (:func:`optimizer.report._escape.file_stem`): ``N/4`` and ``N_4`` get two files.
 
     Parameters
     ----------
@@ -204,6 +222,7 @@ def export_ics(plan: Any, problem: Any, out_dir: str | Path, *, stamp: datetime 
     by_nurse: dict[str, list[Any]] = defaultdict(list)
     for v in plan.visits:
         by_nurse[v.nurse_id].append(v)
+    stems = file_stems(by_nurse, fallback="nurse")
     written = []
     for nid in sorted(by_nurse):
         visits = sorted(by_nurse[nid], key=lambda v: (v.date, v.seq))
@@ -216,14 +235,14 @@ def export_ics(plan: Any, problem: Any, out_dir: str | Path, *, stamp: datetime 
                     f"{v.empty_date}; reserve days left {v.reserve_days_left}\n"
                     f"Drive from previous stop: {v.travel_minutes} min, {v.travel_km:.0f} km"
                     + (f"\nALARM: {v.alarm}" if v.alarm else ""))
-            uid = f"{v.date:%Y%m%d}-{_safe_name(nid)}-{v.seq}-{_safe_name(v.patient_id)}@haiplan"
+            uid = f"{v.date:%Y%m%d}-{stems[nid]}-{v.seq}-{file_stem(v.patient_id, fallback='patient')}@haiplan"
             lines += ["BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{dtstamp}",
                       f"DTSTART:{v.start:%Y%m%dT%H%M%S}", f"DTEND:{v.end:%Y%m%dT%H%M%S}",
                       f"SUMMARY:{_ics_text(f'HAI refill {v.seq}: {v.infusate.replace(chr(95), chr(32))} ({area})')}",
                       f"LOCATION:{_ics_text(area)}", f"DESCRIPTION:{_ics_text(desc)}",
                       "STATUS:CONFIRMED", "TRANSP:OPAQUE", "END:VEVENT"]
         lines.append("END:VCALENDAR")
-        path = out / f"{_safe_name(nid)}.ics"
+        path = out / f"{stems[nid]}.ics"
         path.write_bytes(("\r\n".join(_fold(x) for x in lines) + "\r\n").encode("utf-8"))
         written.append(path)
     return written

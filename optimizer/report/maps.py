@@ -14,8 +14,6 @@ The base map without internet is the state and county polygons of
 
 from __future__ import annotations
 
-import html
-import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -27,6 +25,7 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from optimizer.report._assets import OfflineMap
+from optimizer.report._escape import html_text, js_value, tooltip
 
 __all__ = ["leadership_map", "operations_map", "PALETTE"]
 
@@ -100,7 +99,7 @@ def _base_layers(m: folium.Map, states_shown: Iterable[str], *, tiles: str | Non
     shown = set(states_shown)
     st = geodata.states_gdf(simplified=True)
     base = folium.FeatureGroup(name="Offline base map: states and counties", overlay=False, control=True)
-    feats = [_feature(_round_geom(g, digits, 0.005), {"name": n, "state": s})
+    feats = [_feature(_round_geom(g, digits, 0.005), {"name": html_text(n), "state": s})
              for s, n, g in zip(st["state"], st["name"], st["geometry"])]
     folium.GeoJson(_collection(feats), name="States", control=False,
                    style_function=lambda f: {"fillColor": "#f7f7f4", "color": "#666", "weight": 1,
@@ -122,7 +121,7 @@ def _base_layers(m: folium.Map, states_shown: Iterable[str], *, tiles: str | Non
 def _title(m: folium.Map, title: str, subtitle: str) -> None:
     m.get_root().header.add_child(Element(_CSS), name="hai_css")
     m.get_root().html.add_child(Element(
-        f'<div class="hai-title"><b>{html.escape(title)}</b><br><small>{html.escape(subtitle)}</small></div>'))
+        f'<div class="hai-title"><b>{html_text(title)}</b><br><small>{html_text(subtitle)}</small></div>'))
 
 
 class _Legend(MacroElement):
@@ -131,10 +130,10 @@ class _Legend(MacroElement):
     _template = Template("""
 {% macro script(this, kwargs) %}
 (function(){
-  var legend = L.control({position: {{ this.position|tojson }}});
+  var legend = L.control({position: {{ this.position_js }}});
   legend.onAdd = function(){
     var div = L.DomUtil.create('div', 'hai-legend');
-    div.innerHTML = {{ this.body|tojson }};
+    div.innerHTML = {{ this.body_js }};
     L.DomEvent.disableScrollPropagation(div);
     return div;
   };
@@ -146,16 +145,16 @@ class _Legend(MacroElement):
     def __init__(self, body: str, position: str = "bottomleft") -> None:
         super().__init__()
         self._name = "Legend"
-        self.body = body
-        self.position = position
+        self.body_js = js_value(body)
+        self.position_js = js_value(position)
 
 
 def _swatches(title: str, rows: Sequence[tuple[str, str]], *, circle: bool = False,
               outline: bool = False) -> str:
-    out = [f"<h4>{html.escape(title)}</h4>"]
+    out = [f"<h4>{html_text(title)}</h4>"]
     for color, label in rows:
         style = (f"background:transparent;border:2px solid {color}" if outline else f"background:{color}")
-        out.append(f'<div><i class="{"c" if circle else ""}" style="{style}"></i>{html.escape(label)}</div>')
+        out.append(f'<div><i class="{"c" if circle else ""}" style="{html_text(style)}"></i>{html_text(label)}</div>')
     return "".join(out)
 
 
@@ -182,16 +181,16 @@ def _recommendation_layer(collection: dict) -> folium.FeatureGroup:
         lon, lat = feat["geometry"]["coordinates"]
         p = feat["properties"]
         rank = p.get("rank", "")
-        tip = "<br>".join(html.escape(str(x)) for x in (
+        tip = "<br>".join(html_text(x) for x in (
             f"#{rank} {p.get('label', '')}", p.get("place", ""),
             f"cost ${float(p.get('cost', 0) or 0):,.0f}, lead time {p.get('lead_weeks', '?')} weeks",
             f"+{p.get('visits_per_week_absorbed', 0)} visits/week absorbed, "
             f"+{p.get('patients_covered', 0)} patients covered"))
         icon = folium.DivIcon(html=(f'<div class="hai-recommendation" style="background:#7b3294;color:#fff;'
                                     f'border-radius:3px;padding:1px 4px;font:bold 11px sans-serif;'
-                                    f'border:1px solid #fff">{html.escape(str(rank))}</div>'),
+                                    f'border:1px solid #fff">{html_text(rank)}</div>'),
                               icon_size=(22, 16), icon_anchor=(11, 8))
-        folium.Marker([lat, lon], icon=icon, tooltip=folium.Tooltip(tip)).add_to(group)
+        folium.Marker([lat, lon], icon=icon, tooltip=tooltip(tip)).add_to(group)
     return group
 
 
@@ -254,7 +253,7 @@ def leadership_map(
             continue
         r = by_state.loc[s]
         props = {
-            "state": STATE_NAMES.get(s, s), "patients": int(r["patients"]),
+            "state": html_text(STATE_NAMES.get(s, s)), "patients": int(r["patients"]),
             **{f"c{c}": _pct(r[f"covered_{c}min"]) for c in view.cutoffs},
             "licensed": int(r["licensed_nurses"]), "chemo": int(r["chemo_licensed_nurses"]),
             "based": int(r["nurses_based"]), "single": int(r["single_nurse_patients"]),
@@ -298,8 +297,8 @@ def leadership_map(
         pt = g.representative_point()
         n = int(r["patients_shown"])
         radius = 5 if n < 5 else 8 if n < 10 else 11 if n < 20 else 14
-        lines = [f"<b>{html.escape(str(r['county']))} County, {html.escape(str(r['state']))}</b>",
-                 f"Patients: {html.escape(str(r['patients_band']))}"]
+        lines = [f"<b>{html_text(r['county'])} County, {html_text(r['state'])}</b>",
+                 f"Patients: {html_text(r['patients_band'])}"]
         if not (isinstance(r[share], float) and math.isnan(r[share])):
             lines.append(f"Covered ≤ {cutoff} min: {_pct(r[share])}")
             lines.append(f"Single-nurse patients: {int(r['single_nurse_patients'])}; "
@@ -309,11 +308,11 @@ def leadership_map(
         folium.CircleMarker([round(pt.y, _DIGITS), round(pt.x, _DIGITS)], radius=radius, color="#fff",
                             weight=1, fill=True, fill_color=_DEMAND, fill_opacity=0.85,
                             class_name="hai-county-demand",
-                            tooltip=folium.Tooltip("<br>".join(lines))).add_to(fg3)
+                            tooltip=tooltip("<br>".join(lines))).add_to(fg3)
         if r["any_no_nurse"] or r["any_single_nurse"]:
             kind = "no nurse" if r["any_no_nurse"] else "single nurse"
             risk_feats.append(_feature(_round_geom(g, _DIGITS, 0.01), {
-                "county": f"{r['county']} County, {r['state']}", "risk": kind,
+                "county": html_text(f"{r['county']} County, {r['state']}"), "risk": kind,
                 "color": "#d7191c" if r["any_no_nurse"] else "#ff7f00"}))
     fg3.add_to(m)
     if risk_feats:
@@ -331,17 +330,17 @@ def leadership_map(
         lat, lon = float(r["lat"]), float(r["lon"])
         poly = provider.service_area((lat, lon), cutoff)
         if poly is not None and not poly.is_empty:
-            folium.GeoJson(_feature(_round_geom(poly, _DIGITS, 0.01), {"nurse": r["nurse_id"]}),
+            folium.GeoJson(_feature(_round_geom(poly, _DIGITS, 0.01), {}),
                            style_function=lambda f: {"color": _SERVICE, "weight": 1, "fillColor": _SERVICE,
                                                      "fillOpacity": 0.10, "className": "hai-service-area"},
                            interactive=False).add_to(areas)
         n_states = len([s for s in str(r["licensed_states"]).split(";") if s])
-        tip = (f"<b>{html.escape(str(r['nurse_id']))}</b> ({html.escape(str(r['home_state']))})<br>"
+        tip = (f"<b>{html_text(r['nurse_id'])}</b> ({html_text(r['home_state'])})<br>"
                f"May practice in {n_states} state(s)<br>"
                f"{'Chemo-certified' if r['chemo_certified'] else 'Not chemo-certified'}")
         folium.CircleMarker([lat, lon], radius=4, color="#000", weight=1, fill=True,
                             fill_color=_SERVICE if r["chemo_certified"] else "#ffffff", fill_opacity=1,
-                            class_name="hai-nurse-home", tooltip=folium.Tooltip(tip)).add_to(homes)
+                            class_name="hai-nurse-home", tooltip=tooltip(tip)).add_to(homes)
     areas.add_to(m)
     homes.add_to(m)
     if recommendations:
@@ -359,7 +358,7 @@ def leadership_map(
         + _swatches("Nurses", [(_SERVICE, f"service area, {cutoff} min drive"),
                                ("#000", "home base (filled = chemo-certified)")])
         + "<div style='margin-top:6px;color:#555'>Aggregates only: no patient identifiers or "
-          "locations.<br>Drive times: " + html.escape(getattr(provider, "name", "model")) + "</div>"
+          "locations.<br>Drive times: " + html_text(getattr(provider, "name", "model")) + "</div>"
     )
     _Legend(legend, "bottomleft").add_to(m)
     t = view.totals
@@ -386,14 +385,16 @@ class _NurseFilter(MacroElement):
     _template = Template("""
 {% macro script(this, kwargs) %}
 (function(){
-  var routes = [{% for nurse, layer, parent in this.routes %}{nurse: {{ nurse|tojson }}, layer: {{ layer }}, parent: {{ parent }}}{% if not loop.last %},{% endif %}{% endfor %}];
-  var nurses = {{ this.nurses|tojson }};
+  var routes = [{% for nurse, layer, parent in this.routes %}{nurse: {{ nurse }}, layer: {{ layer }}, parent: {{ parent }}}{% if not loop.last %},{% endif %}{% endfor %}];
+  var nurses = {{ this.nurses }};
   var ctl = L.control({position: 'topleft'});
   ctl.onAdd = function(){
     var div = L.DomUtil.create('div', 'hai-filter leaflet-bar');
-    var html = '<label>Nurse <select id="hai-nurse-filter"><option value="">all nurses</option>';
-    nurses.forEach(function(n){ html += '<option>' + n.replace(/[<>&"]/g, '') + '</option>'; });
-    div.innerHTML = html + '</select></label>';
+    div.innerHTML = '<label>Nurse <select id="hai-nurse-filter"><option value="">all nurses</option></select></label>';
+    var select = div.querySelector('select');
+    nurses.forEach(function(n){
+      var o = document.createElement('option'); o.value = n; o.textContent = n; select.appendChild(o);
+    });
     L.DomEvent.disableClickPropagation(div);
     div.querySelector('select').addEventListener('change', function(e){
       var v = e.target.value;
@@ -411,8 +412,8 @@ class _NurseFilter(MacroElement):
     def __init__(self, routes: list[tuple[str, str, str]], nurses: list[str]) -> None:
         super().__init__()
         self._name = "NurseFilter"
-        self.routes = routes
-        self.nurses = nurses
+        self.routes = [(js_value(n), layer, parent) for n, layer, parent in routes]
+        self.nurses = js_value(list(nurses))
 
 
 class _Popup(MacroElement):
@@ -420,20 +421,20 @@ class _Popup(MacroElement):
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-{{ this._parent.get_name() }}.bindPopup({{ this.content|tojson }}, {maxWidth: {{ this.max_width }}});
+{{ this._parent.get_name() }}.bindPopup({{ this.content_js }}, {maxWidth: {{ this.max_width }}});
 {% endmacro %}
 """)
 
     def __init__(self, content: str, max_width: int = 360) -> None:
         super().__init__()
         self._name = "Popup"
-        self.content = content
+        self.content_js = js_value(content)
         self.max_width = int(max_width)
 
 
 def _popup_table(rows: Sequence[tuple[str, Any]], head: str) -> str:
-    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
-    return f'<div class="hai-popup"><b>{html.escape(head)}</b><table>{body}</table></div>'
+    body = "".join(f"<tr><th>{html_text(k)}</th><td>{html_text(v)}</td></tr>" for k, v in rows)
+    return f'<div class="hai-popup"><b>{html_text(head)}</b><table>{body}</table></div>'
 
 
 def operations_map(
@@ -515,7 +516,7 @@ def operations_map(
             tip = (f"{nid} · {day:%a %d %b} · {len(visits)} visit(s)"
                    + (f" · depart {nd.depart:%H:%M}, back {nd.return_:%H:%M} · drive {nd.drive_minutes} min, "
                       f"{nd.drive_km:.0f} km" if nd else ""))
-            folium.PolyLine(path, color=color[nid], weight=3, opacity=0.85, tooltip=html.escape(tip),
+            folium.PolyLine(path, color=color[nid], weight=3, opacity=0.85, tooltip=tooltip(html_text(tip)),
                             class_name="hai-route").add_to(sub)
             for v in visits:
                 rows = [("Nurse", nid), ("Day", f"{v.date:%a %Y-%m-%d}"), ("Stop", v.seq),
@@ -531,7 +532,7 @@ def operations_map(
                     icon=folium.DivIcon(
                         html=f'<div class="hai-stop" style="background:{color[nid]}">{v.seq}</div>',
                         icon_size=(22, 22), icon_anchor=(11, 11), class_name="hai-stop-icon"),
-                    tooltip=html.escape(f"{nid} stop {v.seq}: {v.patient_id}"),
+                    tooltip=tooltip(html_text(f"{nid} stop {v.seq}: {v.patient_id}")),
                 ).add_to(sub)
                 _Popup(_popup_table(rows, f"Patient {v.patient_id}"), 360).add_to(marker)
                 all_points.append(pts[v.patient_id])
@@ -547,7 +548,7 @@ def operations_map(
         folium.Marker([n.lat, n.lon],
                       icon=folium.DivIcon(html=f'<div class="hai-home" style="background:{color[nid]}">H</div>',
                                           icon_size=(20, 20), icon_anchor=(10, 10), class_name="hai-home-icon"),
-                      tooltip=html.escape(f"{nid} home ({n.home_state}) · {days} day(s), {vis} visit(s)")
+                      tooltip=tooltip(html_text(f"{nid} home ({n.home_state}) · {days} day(s), {vis} visit(s)"))
                       ).add_to(homes)
         all_points.append((n.lat, n.lon))
     homes.add_to(m)
@@ -561,7 +562,7 @@ def operations_map(
             pts[u.patient_id],
             icon=folium.DivIcon(html='<div class="hai-unassigned">!</div>', icon_size=(22, 22),
                                 icon_anchor=(11, 11), class_name="hai-unassigned-icon"),
-            tooltip=html.escape(f"UNASSIGNED {u.patient_id}: {str(u.reason).replace('_', ' ')}"),
+            tooltip=tooltip(html_text(f"UNASSIGNED {u.patient_id}: {str(u.reason).replace('_', ' ')}")),
         ).add_to(un)
         _Popup(_popup_table(rows, f"Unassigned: patient {u.patient_id}"), 380).add_to(marker)
         all_points.append(pts[u.patient_id])
@@ -592,7 +593,3 @@ def operations_map(
         lons = [p[1] for p in all_points]
         m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]])
     return m
-
-
-def _json(obj: Any) -> str:  # pragma: no cover - debugging helper
-    return json.dumps(obj, default=str)

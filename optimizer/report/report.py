@@ -3,7 +3,10 @@
 KPIs, the unassigned refills with reasons and risk, printable per-nurse
 itineraries (day, order, times, area, infusate, reserve days) and the
 operations map embedded (``<iframe srcdoc>``, so the file stays single and
-offline). Printing puts each nurse on a new page and leaves the map out.
+offline; sandboxed with scripts only, so the map runs in an opaque origin and
+can reach neither the report nor the file system). Printing puts each nurse on a
+new page and leaves the map out. Text is escaped by Jinja's autoescape (no data
+reaches a script in this page).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 from jinja2 import Environment
 
 from optimizer.report._assets import offline_html
+from optimizer.report._escape import file_stems
 
 __all__ = ["HtmlDocument", "plan_report"]
 
@@ -71,7 +75,7 @@ solver: {{ solver }}</p></header>
 {% endfor %}</div>
 
 <h2 class="noprint">Operations map</h2>
-<iframe class="map" id="ops-map" title="Operations map" srcdoc="{{ map_srcdoc }}"></iframe>
+<iframe class="map" id="ops-map" title="Operations map" sandbox="allow-scripts" srcdoc="{{ map_srcdoc }}"></iframe>
 
 <h2 id="unassigned">Unassigned refills ({{ unassigned|length }})</h2>
 {% if unassigned %}
@@ -175,6 +179,7 @@ def plan_report(
     by_nurse: dict[str, dict[Any, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for v in plan.visits:
         by_nurse[v.nurse_id][v.date].append(v)
+    anchors = file_stems(by_nurse, fallback="nurse")  # distinct ids, distinct anchors
     nurses = []
     for nid in sorted(by_nurse):
         n = roster.nurse(nid)
@@ -195,7 +200,7 @@ def plan_report(
                     "drive": f"{v.travel_minutes} min, {v.travel_km:.0f} km",
                 } for v in vs],
             })
-        nurses.append({"nurse_id": nid, "anchor": "".join(c if c.isalnum() else "_" for c in nid),
+        nurses.append({"nurse_id": nid, "anchor": anchors[nid],
                        "home": n.home_state, "days": days,
                        "visits": sum(len(d["visits"]) for d in days)})
     end = plan.horizon_start.toordinal() + plan.horizon_days - 1
