@@ -2,7 +2,7 @@
 
 Most urgent refill first; for it, the earliest feasible day and on that day the
 nearest eligible nurse with room, inserting the visit where it adds the least
-driving to her route. Produces the same :class:`~optimizer.plan.Plan` as the
+cost to her route (the one route cost, :mod:`optimizer.schedule`). Produces the same :class:`~optimizer.plan.Plan` as the
 optimizer, so both are validated and compared the same way.
 """
 
@@ -12,20 +12,12 @@ import time as _time
 
 from optimizer.plan import Plan, plan_from_routes
 from optimizer.problem import PlanningProblem
-from optimizer.schedule import RouteSchedule, schedule_route
+from optimizer.schedule import RouteSchedule, schedule_order
 
-__all__ = ["greedy_routes", "plan_greedy"]
+__all__ = ["Routes", "greedy_routes", "plan_greedy", "insert_with_ejection", "urgency_order"]
 
-
-def _schedule(problem: PlanningProblem, k: int, order: list[int]) -> RouteSchedule | None:
-    nd = problem.nurse_days[k]
-    return schedule_route(
-        nd.nurse,
-        [problem.refills[j].patient for j in order],
-        problem.travel,
-        home=problem.nurse_location[nd.nurse.nurse_id],
-        locations=[problem.patient_location[problem.refills[j].patient_id] for j in order],
-    )
+Routes = dict[int, tuple[list[int], RouteSchedule]]
+"""Scheduled routes by nurse-day index: (refill indices in order, schedule)."""
 
 
 def urgency_order(problem: PlanningProblem) -> list[int]:
@@ -40,8 +32,8 @@ def urgency_order(problem: PlanningProblem) -> list[int]:
 def greedy_routes(
     problem: PlanningProblem,
     *,
-    routes: dict[int, tuple[list[int], RouteSchedule]] | None = None,
-) -> dict[int, tuple[list[int], RouteSchedule]]:
+    routes: Routes | None = None,
+) -> Routes:
     """Routes by nurse-day index, built greedily (optionally on top of ``routes``)."""
     routes = dict(routes or {})
     served = {j for order, _ in routes.values() for j in order}
@@ -57,17 +49,9 @@ def greedy_routes(
                     nd.nurse.nurse_id)
 
         for k in sorted(cands[j], key=key):
-            order = routes.get(k, ([], None))[0]
-            best: tuple[float, list[int], RouteSchedule] | None = None
-            for pos in range(len(order) + 1):
-                trial = order[:pos] + [j] + order[pos:]
-                sched = _schedule(problem, k, trial)
-                if sched is None:
-                    continue
-                if best is None or sched.drive_minutes < best[0]:
-                    best = (sched.drive_minutes, trial, sched)
-            if best is not None:
-                routes[k] = (best[1], best[2])
+            fit = _best_insertion(problem, k, routes.get(k, ([], None))[0], j)
+            if fit is not None:
+                routes[k] = fit
                 served.add(j)
                 break
     return routes
@@ -83,20 +67,22 @@ def plan_greedy(problem: PlanningProblem) -> Plan:
 
 def _best_insertion(problem: PlanningProblem, k: int, order: list[int], j: int
                     ) -> tuple[list[int], RouteSchedule] | None:
-    best: tuple[float, list[int], RouteSchedule] | None = None
+    """Refill ``j`` inserted into nurse-day ``k``'s ``order`` where the route costs least
+    (first such position on ties), or ``None`` if no position is feasible."""
+    best: tuple[int, list[int], RouteSchedule] | None = None
     for pos in range(len(order) + 1):
         trial = order[:pos] + [j] + order[pos:]
-        sched = _schedule(problem, k, trial)
-        if sched is not None and (best is None or sched.cost < best[0]):
-            best = (sched.cost, trial, sched)
+        sched = schedule_order(problem, k, trial)
+        if sched is not None and (best is None or sched.objective_units < best[0]):
+            best = (sched.objective_units, trial, sched)
     return (best[1], best[2]) if best else None
 
 
 def insert_with_ejection(
     problem: PlanningProblem,
-    routes: dict[int, tuple[list[int], RouteSchedule]],
+    routes: Routes,
     refills: list[int],
-) -> dict[int, tuple[list[int], RouteSchedule]]:
+) -> Routes:
     """Place ``refills`` that plain insertion cannot: eject one visit from a candidate
     route to make room, and re-insert the ejected visit elsewhere (an ejection chain of
     depth one). Returns the updated routes; refills that still do not fit stay out."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from optimizer.eligibility import Reason
+from optimizer.objective import in_last_reserve_day
 from optimizer.problem import PlanningProblem
 from optimizer.schedule import RouteSchedule
 
@@ -128,7 +129,7 @@ class Plan:
             "overtime_minutes": int(sum(d.overtime_minutes for d in self.nurse_days)),
             "cost": round(sum(d.cost for d in self.nurse_days), 2),
             "cost_per_visit": round(sum(d.cost for d in self.nurse_days) / n_vis, 2) if n_vis else 0.0,
-            "visits_in_last_reserve_day": sum(1 for r in reserve if r <= 1),
+            "visits_in_last_reserve_day": sum(1 for r in reserve if in_last_reserve_day(r)),
             "min_reserve_days_left": min(reserve) if reserve else None,
             "alarms_planned": sum(1 for v in self.visits if v.alarm),
         }

@@ -2,8 +2,10 @@
 
 A vehicle per nurse × working day; a refill becomes a group of alternative
 visit copies, one per feasible day (split by preferred nurse where one is set),
-each allowed only on the eligible nurse-days of that day. Objective tiers per
-SPEC §5 come from :mod:`optimizer.settings`. Big instances are decomposed into
+each allowed only on the eligible nurse-days of that day. The objective (SPEC §5
+tiers) is stated once, in :mod:`optimizer.objective`, which builds the model and
+scores plans; routes are timed and priced by the one schedule
+(:mod:`optimizer.schedule`), so the solver's routes are taken as they are. Big instances are decomposed into
 independent parts (connected components of the refill–nurse eligibility graph)
 solved in parallel processes. The greedy baseline is both the warm start and a
 safety net: the planner never returns a plan that misses a refill the greedy
@@ -15,28 +17,24 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import time as _time
-from datetime import timedelta
 from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from collections.abc import Callable
 
 import numpy as np
 
-from optimizer import settings
-from optimizer.domain import minutes_of
 from optimizer._proc import die_with_parent
-from optimizer.greedy import greedy_routes, insert_with_ejection
+from optimizer.greedy import Routes, greedy_routes, insert_with_ejection
+from optimizer.objective import DAY, UNITS_PER_DOLLAR, Built, build_model, score
 from optimizer.plan import Plan, plan_from_routes
 from optimizer.problem import PlanningProblem
-from optimizer.routing import Model
-from optimizer.routing.model import UNREACHABLE
-from optimizer.schedule import RouteSchedule, schedule_route
+from optimizer.routing import Solution
+from optimizer.schedule import schedule_order
 
-__all__ = ["SolverOptions", "plan_problem", "build_model", "components"]
+__all__ = ["SolverOptions", "plan_problem", "build_model", "components", "routes_from_solution"]
 
 log = logging.getLogger(__name__)
-DAY = 24 * 60
 
 
 @dataclass(frozen=True)
@@ -52,13 +50,6 @@ class SolverOptions:
     greedy_part_max: int = 3  # parts with at most this many refills are placed greedily
     max_part_refills: int = 30  # bigger eligibility components are split by region
     rounds: int = 2  # decomposition rounds, each with other region borders
-
-
-@dataclass
-class _Built:
-    model: Model
-    vehicle_nd: list[int]  # model vehicle -> nurse-day index
-    visit_refill: list[int]  # model visit -> refill index
 
 
 def components(problem: PlanningProblem) -> list[list[int]]:
@@ -127,81 +118,7 @@ def split_by_region(problem: PlanningProblem, refills: list[int], *, max_refills
     return parts
 
 
-def build_model(problem: PlanningProblem, refills: list[int]) -> _Built:
-    """The generic routing model for a subset of refills (and their nurse-days)."""
-    cands = problem.candidates_by_refill()
-    nd_used = sorted({k for j in refills for k in cands.get(j, ())})
-    nurses = sorted({problem.nurse_days[k].nurse.nurse_id for k in nd_used})
-    locs = [problem.nurse_location[n] for n in nurses] + [
-        problem.patient_location[problem.refills[j].patient_id] for j in refills]
-    local = {g: i for i, g in enumerate(locs)}
-    sub_m = problem.minutes[np.ix_(locs, locs)]
-    sub_k = problem.km[np.ix_(locs, locs)]
-    dur = np.where(np.isnan(sub_m), UNREACHABLE, np.ceil(np.nan_to_num(sub_m) - 1e-6)).astype(np.int64)
-    dist = np.where(np.isnan(sub_k), UNREACHABLE, np.rint(np.nan_to_num(sub_k) * 1000)).astype(np.int64)
-    m = Model()
-    for g in locs:
-        m.add_location(name=str(g))
-    m.set_matrices(dur, dist)
-    cents_per_m = settings.IRS_MILEAGE_RATE_PER_MILE * 100 / (settings.KM_PER_MILE * 1000)
-    vehicle_of: dict[int, int] = {}
-    vehicle_nd: list[int] = []
-    for k in nd_used:
-        nd = problem.nurse_days[k]
-        n = nd.nurse
-        off = nd.index * DAY
-        home = local[problem.nurse_location[n.nurse_id]]
-        per_min = n.hourly_cost * 100 / 60
-        vehicle_of[k] = m.add_vehicle(
-            start=home, end=home, tw_early=off + minutes_of(n.shift_start),
-            tw_late=off + minutes_of(n.shift_end) + n.max_overtime_minutes,
-            soft_end=off + minutes_of(n.shift_end),
-            overtime_cost=int(round(per_min * (settings.OVERTIME_MULTIPLIER - 1))),
-            max_visits=n.max_visits_per_day, fixed_cost=settings.COST_NURSE_DAY_BALANCE,
-            cost_per_time=int(round(per_min)), cost_per_distance_unit=cents_per_m,
-            name=f"{n.nurse_id}@{nd.day}",
-        )
-        vehicle_nd.append(k)
-    visit_refill: list[int] = []
-    for j in refills:
-        r = problem.refills[j]
-        p = r.patient
-        ploc = local[problem.patient_location[p.patient_id]]
-        by_day: dict[int, list[int]] = defaultdict(list)
-        for k in cands.get(j, ()):
-            by_day[problem.nurse_days[k].index].append(k)
-        copies: list[int] = []
-        for day_idx in sorted(by_day):
-            day = problem.horizon.start + timedelta(days=day_idx)
-            off = day_idx * DAY
-            cost = 0
-            if r.window.reserve_days_left(day) <= settings.LAST_RESERVE_DAYS:
-                cost += settings.COST_LAST_RESERVE_DAY
-            if r.overdue:
-                cost += settings.COST_OVERDUE_PER_DAY * day_idx
-            kinds: list[tuple[list[int], int]]
-            pref = [k for k in by_day[day_idx] if problem.nurse_days[k].nurse.nurse_id == p.preferred_nurse_id]
-            others = [k for k in by_day[day_idx] if k not in pref]
-            if p.preferred_nurse_id:
-                kinds = [(pref, cost), (others, cost + settings.COST_NOT_PREFERRED_NURSE)]
-            else:
-                kinds = [(others, cost)]
-            for allowed, c in kinds:
-                if not allowed:
-                    continue
-                copies.append(m.add_visit(
-                    location=ploc, tw_early=off + minutes_of(p.earliest_arrival),
-                    tw_late=off + minutes_of(p.latest_arrival), service=p.visit_minutes,
-                    allowed_vehicles=[vehicle_of[k] for k in allowed], required=False,
-                    service_cost=c, name=f"{p.patient_id}@{day}"))
-                visit_refill.append(j)
-        penalty = (settings.PENALTY_MISSED_OVERDUE if r.overdue else settings.PENALTY_DEFERRED
-                   if r.deferrable else settings.PENALTY_MISSED_REFILL)
-        m.add_group(copies, required=False, penalty=penalty)
-    return _Built(m, vehicle_nd, visit_refill)
-
-
-def _initial(built: _Built, problem: PlanningProblem, routes: dict[int, tuple[list[int], RouteSchedule]]):
+def _initial(built: Built, problem: PlanningProblem, routes: Routes) -> Solution:
     """The greedy routes as a solution of ``built.model`` (a warm start)."""
     veh_of = {k: v for v, k in enumerate(built.vehicle_nd)}
     m = built.model
@@ -224,12 +141,25 @@ def _initial(built: _Built, problem: PlanningProblem, routes: dict[int, tuple[li
     return m.build_solution(raw, backend="greedy")
 
 
-def _schedule(problem: PlanningProblem, k: int, order: list[int]) -> RouteSchedule | None:
-    nd = problem.nurse_days[k]
-    return schedule_route(
-        nd.nurse, [problem.refills[j].patient for j in order], problem.travel,
-        home=problem.nurse_location[nd.nurse.nurse_id],
-        locations=[problem.patient_location[problem.refills[j].patient_id] for j in order])
+def routes_from_solution(problem: PlanningProblem, built: Built, sol: Solution) -> Routes:
+    """The solver's routes as domain routes, taken as they are.
+
+    Each route is scheduled by the one schedule (:func:`optimizer.schedule.schedule_order`),
+    which is what timed it in the model, so the times must agree to the minute; a
+    route that does not is a bug, raised, never a stop dropped.
+    """
+    out: Routes = {}
+    for r in sol.routes:
+        k = built.vehicle_nd[r.vehicle]
+        order = [built.visit_refill[c] for c in r.visits]
+        sched = schedule_order(problem, k, order)
+        off = problem.nurse_days[k].index * DAY
+        if sched is None or (sched.depart + off, tuple(leg.start + off for leg in sched.legs),
+                             sched.return_ + off) != (r.departure, r.starts, r.return_time):
+            raise RuntimeError(f"bug: the routing model and the domain schedule disagree on vehicle "
+                               f"{r.vehicle} ({len(order)} visits; model status {sol.status})")
+        out[k] = (order, sched)
+    return out
 
 
 def _solve_part(problem: PlanningProblem, part: Part, opts: SolverOptions,
@@ -237,7 +167,7 @@ def _solve_part(problem: PlanningProblem, part: Part, opts: SolverOptions,
     """Solve one part; returns orders by nurse-day index and solver info."""
     sub = _restrict(problem, part)
     if part.start:
-        start_routes = {k: (list(o), _schedule(problem, k, list(o))) for k, o in part.start}
+        start_routes = {k: (list(o), schedule_order(problem, k, list(o))) for k, o in part.start}
         start_routes = greedy_routes(sub, routes=start_routes)  # place what the start leaves out
     else:
         start_routes = greedy_routes(sub)
@@ -250,15 +180,16 @@ def _solve_part(problem: PlanningProblem, part: Part, opts: SolverOptions,
         opts.backend, time_limit=None if opts.max_iterations else time_limit,
         max_iterations=opts.max_iterations, seed=opts.seed, initial=init,
     )
-    orders = {built.vehicle_nd[r.vehicle]: [built.visit_refill[c] for c in r.visits] for r in sol.routes}
     info = {"status": sol.status, "backend": sol.backend, "objective": int(sol.objective),
             "lower_bound": sol.lower_bound, "message": sol.message,
             "greedy_objective": int(init.objective)}
-    if init.objective < sol.objective:  # never worse than the warm start
-        orders = {k: o for k, (o, _) in start_routes.items()}
-        info["note"] = "kept the greedy start: the solver did not improve on it"
+    if not sol.ok or init.objective < sol.objective:  # never worse than the warm start
+        info["note"] = ("kept the greedy start: the solver did not improve on it" if sol.ok else
+                        "kept the greedy start: the solver's solution fails the model's check")
         info["objective"] = int(init.objective)
-    return orders, info
+        info["status"] = init.status
+        return {k: o for k, (o, _) in start_routes.items()}, info
+    return {k: o for k, (o, _) in routes_from_solution(sub, built, sol).items()}, info
 
 
 def _restrict(problem: PlanningProblem, part: Part) -> PlanningProblem:
@@ -271,7 +202,7 @@ def _restrict(problem: PlanningProblem, part: Part) -> PlanningProblem:
         and (part.nurses is None or problem.nurse_days[c.nurse_day].nurse.nurse_id in part.nurses)])
 
 
-def _with_start(problem: PlanningProblem, part: Part, base: dict[int, tuple[list[int], RouteSchedule]]) -> Part:
+def _with_start(problem: PlanningProblem, part: Part, base: Routes) -> Part:
     """``part`` with the baseline's routes on its nurse-days as warm start."""
     from dataclasses import replace
 
@@ -282,7 +213,7 @@ def _with_start(problem: PlanningProblem, part: Part, base: dict[int, tuple[list
         if part.nurses is not None and nd.nurse.nurse_id not in part.nurses:
             continue
         order = tuple(j for j in base[k][0] if j in keep)  # a sub-route of a feasible route
-        if order and _schedule(problem, k, list(order)) is not None:
+        if order and schedule_order(problem, k, list(order)) is not None:
             start.append((k, order))
     return replace(part, start=tuple(start))
 
@@ -297,7 +228,7 @@ def _part_worker(args):
 
 
 def _partition(problem: PlanningProblem, opts: SolverOptions, seed: int, max_refills: int,
-               routes: dict[int, tuple[list[int], RouteSchedule]] | None = None,
+               routes: Routes | None = None,
                sticky: bool = True) -> list[Part]:
     routes = routes or {}
     served_by = {j: problem.nurse_days[k].nurse.nurse_id for k, (o, _) in routes.items() for j in o}
@@ -345,47 +276,20 @@ def _run_parts(problem: PlanningProblem, parts: list[Part], opts: SolverOptions,
     return results
 
 
-def _merge(problem: PlanningProblem, results) -> tuple[dict[int, tuple[list[int], RouteSchedule]], int]:
-    routes: dict[int, tuple[list[int], RouteSchedule]] = {}
-    repaired = 0
+def _merge(problem: PlanningProblem, results: list[tuple[dict[int, list[int]], dict]]) -> Routes:
+    """The parts' routes together, each scheduled by the one schedule as it is; the greedy
+    then fills any gap the parts left. A part's route that the schedule rejects is a bug."""
+    routes: Routes = {}
     for orders, _ in results:
         for k, order in orders.items():
-            sched = _schedule(problem, k, order)
-            while sched is None and order:  # rounding disagreement: drop the last stop, refill later
-                order = order[:-1]
-                repaired += 1
-                sched = _schedule(problem, k, order)
-            if order:
-                routes[k] = (order, sched)
-    return greedy_routes(problem, routes=routes), repaired  # fill any gap the solver left
-
-
-def _penalty(refill) -> int:
-    return (settings.PENALTY_MISSED_OVERDUE if refill.overdue else settings.PENALTY_DEFERRED
-            if refill.deferrable else settings.PENALTY_MISSED_REFILL)
-
-
-def _score(problem: PlanningProblem, routes) -> tuple[int, int]:
-    """The objective of SPEC §5 on domain routes, in cents, with the tiers of :func:`build_model`:
-    refills not placed (overdue ≫ due ≫ deferrable) ≫ overdue delay ≫ last reserve day ≫
-    driving, labour and overtime cost ≫ continuity ≫ a nurse-day tie-break.
-    Returns (objective, refills placed)."""
-    placed, cents = set(), 0.0
-    for k, (order, sched) in routes.items():
-        nd = problem.nurse_days[k]
-        cents += sched.cost * 100 + settings.COST_NURSE_DAY_BALANCE
-        for j in order:
-            r = problem.refills[j]
-            placed.add(j)
-            if r.window.reserve_days_left(nd.day) <= settings.LAST_RESERVE_DAYS:
-                cents += settings.COST_LAST_RESERVE_DAY
-            if r.overdue:
-                cents += settings.COST_OVERDUE_PER_DAY * nd.index
-            if r.patient.preferred_nurse_id and r.patient.preferred_nurse_id != nd.nurse.nurse_id:
-                cents += settings.COST_NOT_PREFERRED_NURSE
-    cands = problem.candidates_by_refill()
-    cents += sum(_penalty(problem.refills[j]) for j in cands if j not in placed)
-    return round(cents), len(placed)
+            if not order:
+                continue
+            sched = schedule_order(problem, k, order)
+            if sched is None:
+                raise RuntimeError(f"bug: a solved route on nurse-day {k} ({len(order)} visits) "
+                                   "is infeasible under the one schedule")
+            routes[k] = (order, sched)
+    return greedy_routes(problem, routes=routes)
 
 
 def plan_problem(
@@ -408,7 +312,6 @@ def plan_problem(
     say(f"{len(problem.refills)} refills due, {len(problem.candidates)} (refill, nurse-day) pairs; "
         f"greedy start places {sum(len(o) for o, _ in base.values())}")
     infos: list[dict] = []
-    repaired = 0
     n_parts = 0
     rounds = max(1, opts.rounds) if opts.backend != "greedy" else 1
     for r in range(rounds):
@@ -421,20 +324,19 @@ def plan_problem(
         n_parts = max(n_parts, len(parts))
         say(f"round {r + 1}/{rounds}: {len(parts)} independent part(s), backend {opts.backend}")
         results = _run_parts(problem, parts, opts, opts.time_limit / rounds, say, f"round {r + 1}")
-        merged, fixed = _merge(problem, results)
-        repaired += fixed
+        merged = _merge(problem, results)
         placed = {j for o, _ in merged.values() for j in o}
         missing = [j for o, _ in routes.values() for j in o if j not in placed]
         if missing:  # a region border cut a placement: make room by moving one visit
             merged = insert_with_ejection(problem, merged, missing)
         infos = [i for _, i in results]
-        new, old = _score(problem, merged), _score(problem, routes)
+        new, old = score(problem, merged), score(problem, routes)
         say(f"round {r + 1}: {new[1]} refills placed, objective {new[0]:,} "
             f"(was {old[1]}, {old[0]:,}){'' if new[0] <= old[0] else '; kept the previous plan'}")
         if new[0] <= old[0]:
             routes = merged
     note = ""
-    if _score(problem, base)[0] < _score(problem, routes)[0]:
+    if score(problem, base)[0] < score(problem, routes)[0]:
         routes, note = base, "the greedy baseline was better; kept it"
     statuses = {i.get("status") for i in infos}
     solver = {
@@ -442,14 +344,17 @@ def plan_problem(
         "status": "feasible" if statuses <= {"feasible", "optimal"} else ",".join(sorted(map(str, statuses))),
         "parts": n_parts,
         "rounds": rounds,
-        "objective": _score(problem, routes)[0],
-        "greedy_objective": _score(problem, base)[0],
+        "objective": score(problem, routes)[0],
+        "objective_units_per_dollar": UNITS_PER_DOLLAR,
+        "greedy_objective": score(problem, base)[0],
         "lower_bound": None,
         "time_limit_s": opts.time_limit if not opts.max_iterations else None,
         "max_iterations": opts.max_iterations,
         "seed": opts.seed,
-        "repaired_stops": repaired,
     }
+    notes = sorted({i["note"] for i in infos if i.get("note")})
+    if notes:
+        solver["notes"] = notes
     if note:
         solver["note"] = note
     if not opts.max_iterations:

@@ -1,25 +1,29 @@
-"""Times along one nurse-day route, from its order alone (SPEC §5 routes).
+"""Times and cost of one nurse-day route: the domain's thin adapter to the one schedule.
 
-Given a nurse-day and the ordered refills, compute when the nurse leaves, arrives,
-starts and ends each visit and returns, leaving home as late as possible so no
-time is paid for waiting. Travel legs are the provider's minutes rounded up to
-whole minutes. ``None`` means the order is infeasible.
+It turns a nurse, her patients in order and the travel provider's legs into the
+plain integers of :func:`optimizer.routing.timing.time_route` (whole minutes
+since midnight) and :func:`optimizer.routing.timing.route_cost` (objective units,
+:mod:`optimizer.objective`), and wraps the result in domain terms for the greedy,
+the planner and plan building. The routing model times and prices the same
+routes with the same two functions, so a solver's route is never re-timed
+differently. ``None`` means the order is infeasible.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from optimizer import settings
+from optimizer import objective
 from optimizer.domain import Nurse, Patient, minutes_of
+from optimizer.problem import PlanningProblem
+from optimizer.routing.timing import route_cost, time_route
 
-__all__ = ["Leg", "RouteSchedule", "schedule_route", "leg_minutes", "nurse_day_cost"]
+__all__ = ["Leg", "RouteSchedule", "schedule_route", "schedule_order", "leg_minutes"]
 
+leg_minutes = objective.leg_minutes
 
-def leg_minutes(minutes: float) -> int:
-    """A travel leg in whole minutes (rounded up; a tiny epsilon absorbs float noise)."""
-    return int(math.ceil(minutes - 1e-6))
+Travel = Callable[[int, int], tuple[float, float]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,15 +37,25 @@ class Leg:
     start: int
     end: int
 
+    @property
+    def wait_minutes(self) -> int:
+        """Waiting between arrival and the start of the visit."""
+        return self.start - self.arrival
+
 
 @dataclass(frozen=True, slots=True)
 class RouteSchedule:
+    """A feasible nurse-day route with its times and its cost (objective units)."""
+
     nurse: Nurse
     legs: tuple[Leg, ...]
     depart: int
     return_: int
     return_minutes: int
     return_km: float
+    overtime_minutes: int
+    cost_units: int  # labour, overtime and mileage: the nurse-day's cost (SPEC §5)
+    fixed_units: int  # the objective's tie-break per nurse-day used
 
     @property
     def drive_minutes(self) -> int:
@@ -56,29 +70,23 @@ class RouteSchedule:
         return self.return_ - self.depart
 
     @property
-    def overtime_minutes(self) -> int:
-        return max(0, self.return_ - minutes_of(self.nurse.shift_end))
+    def cost(self) -> float:
+        """Dollars: hourly cost from departure to return, overtime at 1.5×, mileage at the IRS rate."""
+        return self.cost_units / objective.UNITS_PER_DOLLAR
 
     @property
-    def cost(self) -> float:
-        return nurse_day_cost(self.nurse, self.work_minutes, self.overtime_minutes, self.drive_km)
-
-
-def nurse_day_cost(nurse: Nurse, work_minutes: float, overtime_minutes: float, drive_km: float) -> float:
-    """Dollars: hourly cost from departure to return, overtime at 1.5×, mileage at the IRS rate."""
-    regular = max(0.0, work_minutes - overtime_minutes)
-    labour = nurse.hourly_cost / 60.0 * (regular + settings.OVERTIME_MULTIPLIER * overtime_minutes)
-    mileage = drive_km / settings.KM_PER_MILE * settings.IRS_MILEAGE_RATE_PER_MILE
-    return labour + mileage
+    def objective_units(self) -> int:
+        """What the route adds to the objective before its visits' tier costs."""
+        return self.cost_units + self.fixed_units
 
 
 def schedule_route(
     nurse: Nurse,
-    patients: list[Patient],
-    travel,
+    patients: Sequence[Patient],
+    travel: Travel,
     *,
     home: int,
-    locations: list[int],
+    locations: Sequence[int],
 ) -> RouteSchedule | None:
     """Schedule ``patients`` in order for ``nurse``; ``None`` if any rule breaks.
 
@@ -91,62 +99,32 @@ def schedule_route(
     """
     if len(patients) > nurse.max_visits_per_day:
         return None
-    limit = minutes_of(nurse.shift_end) + nurse.max_overtime_minutes
-    legs_t: list[tuple[int, float]] = []
-    prev = home
-    for loc in locations:
-        m, k = travel(prev, loc)
-        if math.isnan(m):
-            return None
-        legs_t.append((leg_minutes(m), k))
-        prev = loc
-    m, k = travel(prev, home)
-    if math.isnan(m):
+    stops = [home, *locations, home]
+    raw = [travel(a, b) for a, b in zip(stops, stops[1:])]
+    minutes = [objective.leg_minutes(m) for m, _ in raw]
+    metres = [objective.leg_metres(k) for _, k in raw]
+    shift_end = minutes_of(nurse.shift_end)
+    t = time_route(minutes, [minutes_of(p.earliest_arrival) for p in patients],
+                   [minutes_of(p.latest_arrival) for p in patients], [p.visit_minutes for p in patients],
+                   earliest_departure=minutes_of(nurse.shift_start),
+                   latest_return=shift_end + nurse.max_overtime_minutes, soft_end=shift_end)
+    if not t.feasible:
         return None
-    back = (leg_minutes(m), k)
+    rates = objective.nurse_rates(nurse)
+    parts = route_cost(stops=len(patients), duration=t.duration, overtime=t.overtime,
+                       arc_costs=[objective.arc_cost(rates, d) for d in metres], fixed_cost=rates.fixed,
+                       cost_per_time=rates.per_minute, overtime_cost=rates.overtime_per_minute)
+    legs = tuple(Leg(p, minutes[i], float(raw[i][1]), t.arrivals[i], t.starts[i], t.starts[i] + p.visit_minutes)
+                 for i, p in enumerate(patients))
+    return RouteSchedule(nurse, legs, t.departure, t.return_time, minutes[-1], float(raw[-1][1]), t.overtime,
+                         parts["time"] + parts["overtime"] + parts["distance"], parts["fixed"])
 
-    def forward(first_start: int | None) -> tuple[list[int], list[int], int] | None:
-        t = minutes_of(nurse.shift_start)
-        starts, arrivals = [], []
-        for i, (p, (tm, _)) in enumerate(zip(patients, legs_t)):
-            arrive = t + tm
-            start = max(arrive, minutes_of(p.earliest_arrival))
-            if i == 0 and first_start is not None:
-                start = max(start, first_start)
-            if start > minutes_of(p.latest_arrival):
-                return None
-            arrivals.append(arrive if i else start)
-            starts.append(start)
-            t = start + p.visit_minutes
-        ret = t + back[0]
-        if ret > limit:
-            return None
-        return starts, arrivals, ret
 
-    first = forward(None)
-    if first is None:
-        return None
-    starts, arrivals, ret = first
-    if patients:
-        # push the whole route later by the waiting it can absorb (forward time slack)
-        waits, slack, acc = 0, math.inf, 0
-        for i in range(1, len(patients)):
-            w = starts[i] - (starts[i - 1] + patients[i - 1].visit_minutes + legs_t[i][0])
-            acc += w
-            slack = min(slack, acc + minutes_of(patients[i].latest_arrival) - starts[i])
-        waits = acc
-        slack = min(slack, minutes_of(patients[0].latest_arrival) - starts[0], acc + limit - ret)
-        delta = int(min(waits, slack))
-        if delta > 0:
-            again = forward(starts[0] + delta)
-            if again is not None:
-                starts, arrivals, ret = again
-        depart = starts[0] - legs_t[0][0]
-        arrivals[0] = depart + legs_t[0][0]
-    else:
-        depart = ret = minutes_of(nurse.shift_start)
-    legs = tuple(
-        Leg(p, tm, km, arrivals[i], starts[i], starts[i] + p.visit_minutes)
-        for i, (p, (tm, km)) in enumerate(zip(patients, legs_t))
-    )
-    return RouteSchedule(nurse, legs, depart, ret, back[0], back[1])
+def schedule_order(problem: PlanningProblem, nurse_day: int, order: Sequence[int]) -> RouteSchedule | None:
+    """:func:`schedule_route` of refills ``order`` (indices) on nurse-day ``nurse_day`` of ``problem``."""
+    nd = problem.nurse_days[nurse_day]
+    refills = [problem.refills[j] for j in order]
+    return schedule_route(
+        nd.nurse, [r.patient for r in refills], problem.travel,
+        home=problem.nurse_location[nd.nurse.nurse_id],
+        locations=[problem.patient_location[r.patient_id] for r in refills])

@@ -16,7 +16,8 @@ it ends ``service`` later; the vehicle is back at ``last end + duration[last,
 end] <= vehicle.tw_late``. Route duration is ``return - departure`` (waiting
 counts). Schedules leave as late as possible: the return is the earliest
 possible and the departure the latest that still makes that return, which gives
-the least duration a visit order allows.
+the least duration a visit order allows. The one implementation of this timing
+and of a route's cost is :mod:`optimizer.routing.timing`, shared with the domain.
 
 Objective
 ---------
@@ -39,9 +40,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .solution import RawRoutes, Route, Solution
-
-UNREACHABLE: int = 10**9
-"""A duration at or above this value marks an arc that may never be used."""
+from .timing import UNREACHABLE, route_cost, time_route
 
 _INT64_MAX = np.iinfo(np.int64).max
 
@@ -486,7 +485,7 @@ class Model:
     # ------------------------------------------------------------ schedule
 
     def schedule(self, vehicle: int, visits: Sequence[int]) -> Schedule:
-        """Time a visit order on a vehicle, leaving as late as possible.
+        """Time a visit order on a vehicle with :func:`~optimizer.routing.timing.time_route`.
 
         The return is the earliest the order allows; the departure is the
         latest that still makes that return, hence the least duration.
@@ -499,69 +498,26 @@ class Model:
         locs = [veh.start] + [v.location for v in vs] + [veh.end]
         travel = [int(dur[a, b]) for a, b in zip(locs, locs[1:])]
         distance = sum(int(dist[a, b]) for a, b in zip(locs, locs[1:]))
-        violations: list[str] = []
-        if any(t >= UNREACHABLE for t in travel):
-            violations.append("uses an unreachable arc")
-        # Forward pass from the earliest departure: earliest starts and return.
-        t = veh.tw_early
-        early_starts: list[int] = []
-        for k, v in enumerate(vs):
-            t = max(t + travel[k], v.tw_early)
-            if t > v.tw_late:
-                violations.append(f"visit {visits[k]} starts at {t} > tw_late {v.tw_late}")
-            early_starts.append(t)
-            t += v.service
-        ret = t + travel[-1]
-        if ret > veh.tw_late:
-            violations.append(f"returns at {ret} > vehicle tw_late {veh.tw_late}")
-        if violations:
-            return Schedule(False, veh.tw_early, tuple(early_starts), ret, ret - veh.tw_early,
-                            distance, tuple(violations))
-        # Backward pass from that return: latest starts that still make it.
-        latest = ret - travel[-1]
-        late_starts = [0] * len(vs)
-        for k in range(len(vs) - 1, -1, -1):
-            latest = min(vs[k].tw_late, latest - vs[k].service)
-            late_starts[k] = latest
-            latest -= travel[k]
-        departure = min(latest, veh.tw_late) if vs else veh.tw_early
-        if not vs:
-            ret = departure + travel[-1]
-        # Forward again from the latest departure: the least-duration schedule.
-        t = departure
-        starts: list[int] = []
-        for k, v in enumerate(vs):
-            t = max(t + travel[k], v.tw_early)
-            starts.append(t)
-            t += v.service
-        ret2 = t + travel[-1]
-        assert ret2 == ret, (ret2, ret)
-        duration = ret - departure
-        if veh.max_duration is not None and duration > veh.max_duration:
-            violations.append(f"duration {duration} > max_duration {veh.max_duration}")
-        return Schedule(not violations, departure, tuple(starts), ret, duration, distance, tuple(violations))
+        t = time_route(travel, [v.tw_early for v in vs], [v.tw_late for v in vs], [v.service for v in vs],
+                       earliest_departure=veh.tw_early, latest_return=veh.tw_late, soft_end=veh.soft_end,
+                       max_duration=veh.max_duration, labels=list(visits))
+        return Schedule(t.feasible, t.departure, t.starts, t.return_time, t.duration, distance, t.violations)
 
     def route_cost(self, vehicle: int, visits: Sequence[int], *, departure: int, return_time: int) -> dict[str, int]:
-        """Cost parts of one used route given its times (empty routes cost nothing)."""
-        if not visits:
-            return {"fixed": 0, "time": 0, "overtime": 0, "distance": 0, "service": 0}
+        """Cost parts of one used route given its times, by
+        :func:`~optimizer.routing.timing.route_cost` (empty routes cost nothing)."""
         veh = self._vehicles[vehicle]
         locs = [veh.start] + [self._visits[c].location for c in visits] + [veh.end]
-        if veh.cost_per_distance_unit == 0:
-            dcost = 0
+        if veh.cost_per_distance_unit == 0 or not visits:
+            arcs: list[int] = []
         else:
             costs = self.arc_costs(veh.cost_per_distance_unit)
-            dcost = int(sum(int(costs[a, b]) for a, b in zip(locs, locs[1:])))
-        over = 0
-        if veh.soft_end is not None:
-            over = veh.overtime_cost * max(0, return_time - veh.soft_end)
-        return {
-            "fixed": veh.fixed_cost,
-            "time": veh.cost_per_time * (return_time - departure),
-            "overtime": over,
-            "distance": dcost,
-            "service": sum(self._visits[c].service_cost for c in visits),
-        }
+            arcs = [int(costs[a, b]) for a, b in zip(locs, locs[1:])]
+        over = 0 if veh.soft_end is None else max(0, return_time - veh.soft_end)
+        return route_cost(stops=len(visits), duration=return_time - departure, overtime=over, arc_costs=arcs,
+                          service_costs=[self._visits[c].service_cost for c in visits],
+                          fixed_cost=veh.fixed_cost, cost_per_time=veh.cost_per_time,
+                          overtime_cost=veh.overtime_cost)
 
     # ------------------------------------------------ solutions: build/check
 
