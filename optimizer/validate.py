@@ -41,8 +41,10 @@ class Violation:
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
+    from optimizer.io.cells import restore_cell  # plan CSVs quote text a spreadsheet would evaluate
+
     with path.open(newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+        return [{k: restore_cell(v) for k, v in row.items()} for row in csv.DictReader(fh)]
 
 
 def _dt(text: str) -> datetime:

@@ -80,8 +80,10 @@ def write_expansion(result: ExpansionResult, out_dir: str | Path, *, prefix: str
         "map": out / f"{prefix}recommendations.geojson",
         "summary": out / f"{prefix}expansion_summary.json",
     }
-    result.recommendations.to_csv(paths["recommendations"], index=False)
-    result.by_state.to_csv(paths["by_state"], index=False)
+    from optimizer.io.cells import write_csv  # text that a spreadsheet would evaluate is quoted
+
+    write_csv(result.recommendations, paths["recommendations"])
+    write_csv(result.by_state, paths["by_state"])
     paths["map"].write_text(json.dumps(map_layer(result), indent=1), encoding="utf-8")
     paths["summary"].write_text(json.dumps(result.summary(), indent=1), encoding="utf-8")
     return paths
