@@ -44,6 +44,7 @@ import yaml
 
 from optimizer.domain import Roster
 from optimizer.errors import DataError, Problem
+from optimizer.io.cells import restore_cell, write_csv
 from optimizer.expansion import (Action, ActionKind, ExpansionResult, HireProfile, Site,
                                  build_expansion, evaluate, load_sites, optimize, write_expansion)
 from optimizer.scenario import ChangeSpec, PlanSpec, Scenario, load_scenario
@@ -498,10 +499,10 @@ def _write_scenario(p: PreparedScenario, weekly: pd.DataFrame, totals: pd.DataFr
     with atomic_dir(target) as tmp:
         (tmp / "scenario.yaml").write_text(
             yaml.safe_dump(p.scenario.model_dump(mode="json", exclude={"source"}), sort_keys=False), "utf-8")
-        pd.DataFrame([p.plan_info[x] for x in plans]).to_csv(tmp / "plans.csv", index=False)
-        w.to_csv(tmp / "weekly.csv", index=False)
-        t.to_csv(tmp / "totals.csv", index=False)
-        summ.to_csv(tmp / "summary.csv", index=False)
+        write_csv(pd.DataFrame([p.plan_info[x] for x in plans]), tmp / "plans.csv")
+        write_csv(w, tmp / "weekly.csv")
+        write_csv(t, tmp / "totals.csv")
+        write_csv(summ, tmp / "summary.csv")
         for name, res in p.expansions.items():
             write_expansion(res, tmp / "plans" / name)
         patients = sum(1 for _ in p.roster.active_patients())
@@ -581,7 +582,7 @@ def compare_table(dirs: Sequence[str | Path]) -> tuple[pd.DataFrame, list[dict[s
     rows = []
     verdicts = []
     for d in _result_dirs(dirs):
-        info = pd.read_csv(d / "plans.csv", keep_default_na=False).to_dict("records")
+        info = pd.read_csv(d / "plans.csv", keep_default_na=False).map(restore_cell).to_dict("records")
         info_by = {r["plan"]: r for r in info}
         totals = pd.read_csv(d / "totals.csv")
         summary = json.loads((d / "summary.json").read_text(encoding="utf-8"))
@@ -710,8 +711,8 @@ def compare_runs(dirs: Sequence[str | Path], *, out: str | Path) -> dict[str, Pa
     table, verdicts = compare_table(dirs)
     out = Path(out)
     with atomic_dir(out) as tmp:
-        table.to_csv(tmp / "compare.csv", index=False)
-        pd.DataFrame([{k: (";".join(v) if isinstance(v, list) else v) for k, v in x.items()}
-                      for x in verdicts]).to_csv(tmp / "verdicts.csv", index=False)
+        write_csv(table, tmp / "compare.csv")
+        write_csv(pd.DataFrame([{k: (";".join(v) if isinstance(v, list) else v) for k, v in x.items()}
+                                for x in verdicts]), tmp / "verdicts.csv")
         (tmp / "compare.html").write_text(_html(table, verdicts), encoding="utf-8")
     return {"csv": out / "compare.csv", "verdicts": out / "verdicts.csv", "html": out / "compare.html"}

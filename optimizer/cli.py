@@ -74,12 +74,13 @@ def validate(
         typer.echo(s.alarms.groupby("alarm").size().rename("patients").to_string())
     if out:
         from optimizer.io.atomic import atomic_dir
+        from optimizer.io.cells import write_csv
 
         with atomic_dir(out) as tmp:
-            s.by_state.to_csv(tmp / "by_state.csv", index=False)
-            s.no_eligible.to_csv(tmp / "no_eligible_nurse.csv", index=False)
-            s.windows_per_day.to_csv(tmp / "windows_per_day.csv", index=False)
-            s.alarms.to_csv(tmp / "alarms.csv", index=False)
+            write_csv(s.by_state, tmp / "by_state.csv")
+            write_csv(s.no_eligible, tmp / "no_eligible_nurse.csv")
+            write_csv(s.windows_per_day, tmp / "windows_per_day.csv")
+            write_csv(s.alarms, tmp / "alarms.csv")
         typer.echo(f"\nWrote {out}/")
 
 

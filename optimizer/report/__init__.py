@@ -108,18 +108,19 @@ def write_coverage(
     """
     from optimizer.coverage import analyze_coverage, capacity_vs_demand
     from optimizer.io.atomic import atomic_dir
+    from optimizer.io.cells import write_csv
 
     cov = analyze_coverage(roster, provider=provider, as_of=as_of, cutoffs=cutoffs, regions=regions)
     cap = capacity_vs_demand(roster, start=start, provider=provider, weeks=weeks, regions=regions, rules=rules)
     view = cov.leadership_view()
     with atomic_dir(out_dir) as tmp:
-        cov.by_state.to_csv(tmp / "coverage_by_state.csv", index=False)
-        cov.by_county.to_csv(tmp / "coverage_by_county.csv", index=False)
-        cov.patients.to_csv(tmp / "coverage_patients.csv", index=False)
-        cov.nurses.to_csv(tmp / "coverage_nurses.csv", index=False)
-        cap.by_state.to_csv(tmp / "capacity_by_state.csv", index=False)
-        cap.by_region.to_csv(tmp / "capacity_by_region.csv", index=False)
-        cap.nurses.to_csv(tmp / "capacity_nurses.csv", index=False)
+        write_csv(cov.by_state, tmp / "coverage_by_state.csv")
+        write_csv(cov.by_county, tmp / "coverage_by_county.csv")
+        write_csv(cov.patients, tmp / "coverage_patients.csv")
+        write_csv(cov.nurses, tmp / "coverage_nurses.csv")
+        write_csv(cap.by_state, tmp / "capacity_by_state.csv")
+        write_csv(cap.by_region, tmp / "capacity_by_region.csv")
+        write_csv(cap.nurses, tmp / "capacity_nurses.csv")
         leadership_map(view, provider=provider, cutoff=map_cutoff, tiles=tiles).save(tmp / "leadership_map.html")
         if plan_result is not None:
             operations_map(plan_result.plan, plan_result.problem, provider=provider,
