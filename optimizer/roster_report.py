@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from optimizer.candidates import assess
 from optimizer.domain import Horizon, Roster
-from optimizer.problem import build_problem
+from optimizer.problem import due_refills, nurse_days_of
 from optimizer.windows import WindowRules
 
 __all__ = ["RosterSummary", "summarize_roster"]
@@ -25,7 +26,13 @@ class RosterSummary:
 
 
 def summarize_roster(roster: Roster, horizon: Horizon, *, provider, rules: WindowRules | None = None) -> RosterSummary:
-    problem = build_problem(roster, horizon, provider=provider, rules=rules)
+    """The tables of `haiplan validate`: who is where, who has no eligible nurse, what is due.
+
+    Eligibility needs nurse → patient reach only, found as a sparse list of pairs
+    within the drive limits: no travel matrix between patients is built.
+    """
+    refills, later = due_refills(roster, horizon, rules=rules or WindowRules())
+    unplannable = assess(roster, horizon, refills, nurse_days_of(roster, horizon), provider=provider).unplannable
     pats = Counter(p.state for p in roster.patients)
     active = Counter(p.state for p in roster.active_patients())
     homes = Counter(n.home_state for n in roster.nurses)
@@ -41,10 +48,10 @@ def summarize_roster(roster: Roster, horizon: Horizon, *, provider, rules: Windo
         "nurses_may_practice": [may[s] for s in states],
     })
     no_elig = pd.DataFrame(
-        [(pid, roster.patient(pid).state, str(r), d) for pid, (r, d) in sorted(problem.unplannable.items())],
+        [(pid, roster.patient(pid).state, str(r), d) for pid, (r, d) in sorted(unplannable.items())],
         columns=["patient_id", "state", "reason", "detail"])
-    opening = Counter(max(r.window.start, horizon.start) for r in problem.refills if not r.overdue)
-    closing = Counter(r.window.end for r in problem.refills if not r.overdue and r.window.end in horizon)
+    opening = Counter(max(r.window.start, horizon.start) for r in refills if not r.overdue)
+    closing = Counter(r.window.end for r in refills if not r.overdue and r.window.end in horizon)
     windows = pd.DataFrame({
         "date": horizon.dates(),
         "weekday": [d.strftime("%a") for d in horizon.dates()],
@@ -52,7 +59,7 @@ def summarize_roster(roster: Roster, horizon: Horizon, *, provider, rules: Windo
         "windows_closing": [closing.get(d, 0) for d in horizon.dates()],
     })
     alarms = []
-    for r in problem.refills:
+    for r in refills:
         w = r.window
         if w.empty_before(horizon):
             alarms.append((r.patient_id, r.patient.state, w.end, w.empty, "pump_empty_before_horizon"))
@@ -61,4 +68,4 @@ def summarize_roster(roster: Roster, horizon: Horizon, *, provider, rules: Windo
         elif w.is_empty_window:
             alarms.append((r.patient_id, r.patient.state, w.end, w.empty, "pump_runs_dry_before_window_opens"))
     alarms_df = pd.DataFrame(alarms, columns=["patient_id", "state", "window_end", "empty_date", "alarm"])
-    return RosterSummary(by_state, no_elig, windows, alarms_df, len(problem.refills), len(problem.later))
+    return RosterSummary(by_state, no_elig, windows, alarms_df, len(refills), len(later))

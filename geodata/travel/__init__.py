@@ -13,6 +13,7 @@ from geodata.travel.base import (
     LatLon,
     NetworkDisabledError,
     TravelMatrix,
+    TravelPairs,
     TravelProvider,
     UnreachableError,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "RoadProvider",
     "RoadSettings",
     "TravelMatrix",
+    "TravelPairs",
     "TravelProvider",
     "UnreachableError",
     "default_cache_dir",

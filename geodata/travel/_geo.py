@@ -50,7 +50,7 @@ def as_points(points: Sequence[tuple[float, float]] | NDArray[np.floating], *, w
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise ValueError(
-            f"{what}: {int(bad.sum())} invalid coordinate(s), first at index {i}: {tuple(arr[i])}"
+            f"{what}: {int(bad.sum())} invalid coordinate(s), first at index {i}: ({arr[i, 0]:.2f}, {arr[i, 1]:.2f})"
             " (expected finite (lat, lon) degrees with |lat| <= 90 and |lon| <= 180)"
         )
     return arr
@@ -112,6 +112,17 @@ def origins_and_destinations(
     """The validated arrays of a matrix request; ``destinations=None`` means the origins."""
     orig = as_points(origins, what="origins")
     return orig, orig if destinations is None else as_points(destinations, what="destinations")
+
+
+#: Entries of one block of a blocked matrix computation (8 MiB per float64 temporary).
+BLOCK_ENTRIES: int = 1 << 20
+
+
+def row_blocks(n_rows: int, n_cols: int, *, entries: int | None = None) -> list[slice]:
+    """Slices of ``range(n_rows)`` with at most ``entries`` (default :data:`BLOCK_ENTRIES`)
+    matrix entries each, and at least one row."""
+    step = max(1, (BLOCK_ENTRIES if entries is None else entries) // max(1, n_cols))
+    return [slice(r, min(n_rows, r + step)) for r in range(0, n_rows, step)]
 
 
 def same_points(orig: FloatArray, dest: FloatArray) -> NDArray[np.bool_]:

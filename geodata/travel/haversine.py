@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from geodata.travel._geo import (as_points, destination, drop_beyond, origins_and_destinations, pairwise_km,
-                                 same_points)
-from geodata.travel.base import LatLon, TravelMatrix
+from geodata.travel._geo import (EARTH_RADIUS_KM, as_points, destination, drop_beyond, haversine_km,
+                                 origins_and_destinations, pairwise_km, point_keys, row_blocks, unit_vectors)
+from geodata.travel.base import LatLon, TravelMatrix, TravelPairs
 from geodata.travel.settings import HaversineSettings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -43,9 +43,23 @@ def band_overlaps(gc_km: np.ndarray, settings: HaversineSettings) -> np.ndarray:
     return np.clip(d - edges[:-1], 0.0, np.diff(edges))
 
 
+def _banded(gc_km: np.ndarray, settings: HaversineSettings, rates: np.ndarray) -> np.ndarray:
+    """``band_overlaps(gc_km) @ rates`` without the band axis: one pass per band over ``gc_km``'s shape."""
+    d = np.asarray(gc_km, dtype=np.float64)
+    edges = _edges(settings)
+    out = np.zeros(d.shape, dtype=np.float64)
+    tmp = np.empty(d.shape, dtype=np.float64)
+    for lo, width, rate in zip(edges[:-1], np.diff(edges), rates):
+        np.subtract(d, lo, out=tmp)
+        np.clip(tmp, 0.0, width, out=tmp)
+        tmp *= rate
+        out += tmp
+    return out
+
+
 def road_km_for_gc(gc_km: np.ndarray, settings: HaversineSettings) -> np.ndarray:
     """Modelled road km for great-circle distances (km)."""
-    return band_overlaps(gc_km, settings) @ np.array(settings.band_circuity)
+    return _banded(gc_km, settings, np.array(settings.band_circuity, dtype=np.float64))
 
 
 def _paces(settings: HaversineSettings) -> np.ndarray:
@@ -55,7 +69,7 @@ def _paces(settings: HaversineSettings) -> np.ndarray:
 
 def minutes_for_gc(gc_km: np.ndarray, settings: HaversineSettings) -> np.ndarray:
     """Modelled drive minutes for great-circle distances (km)."""
-    return band_overlaps(gc_km, settings) @ _paces(settings)
+    return _banded(gc_km, settings, _paces(settings))
 
 
 def gc_km_for_minutes(minutes: float, settings: HaversineSettings) -> float:
@@ -106,12 +120,66 @@ class HaversineProvider:
             Optional cutoff: pairs beyond it are reported unreachable (nan).
         """
         orig, dest = origins_and_destinations(origins, destinations)
-        gc = pairwise_km(orig, dest)
-        gc[same_points(orig, dest)] = 0.0
-        road_km = road_km_for_gc(gc, self.settings)
-        minutes = minutes_for_gc(gc, self.settings)
+        minutes = np.empty((orig.shape[0], dest.shape[0]), dtype=np.float64)
+        road_km = np.empty_like(minutes)
+        o_keys, d_keys = point_keys(orig), point_keys(dest)
+        for rows in row_blocks(orig.shape[0], dest.shape[0]):  # temporaries stay block-sized
+            gc = pairwise_km(orig[rows], dest)
+            gc[o_keys[rows, None] == d_keys[None, :]] = 0.0
+            minutes[rows] = minutes_for_gc(gc, self.settings)
+            road_km[rows] = road_km_for_gc(gc, self.settings)
         drop_beyond(minutes, road_km, max_minutes)
-        return TravelMatrix(minutes=minutes, km=road_km, snap_km=None)
+        return TravelMatrix(minutes=minutes, km=road_km, snap_km=None, owned=True)
+
+    def pairwise(
+        self, origins: Sequence[LatLon], destinations: Sequence[LatLon]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Minutes and road km from ``origins[k]`` to ``destinations[k]`` for every ``k`` (1-D arrays).
+
+        The same numbers as :meth:`matrix` gives for those pairs, without the matrix.
+        """
+        orig = as_points(origins, what="origins")
+        dest = as_points(destinations, what="destinations")
+        if orig.shape != dest.shape:
+            raise ValueError(f"pairwise: {orig.shape[0]} origins but {dest.shape[0]} destinations")
+        gc = haversine_km(orig[:, 0], orig[:, 1], dest[:, 0], dest[:, 1])
+        gc[point_keys(orig) == point_keys(dest)] = 0.0
+        return minutes_for_gc(gc, self.settings), road_km_for_gc(gc, self.settings)
+
+    def pairs_within(
+        self,
+        origins: Sequence[LatLon],
+        destinations: Sequence[LatLon],
+        *,
+        max_minutes: float,
+        block: int = 256,
+    ) -> TravelPairs:
+        """Every (origin, destination) pair within ``max_minutes``: the reachable part of
+        ``matrix(origins, destinations, max_minutes=max_minutes)`` as a sparse list.
+
+        A k-d tree on the unit sphere finds the destinations within the great-circle
+        radius that ``max_minutes`` covers, ``block`` origins at a time, so memory
+        grows with the pairs found, never with ``len(origins) × len(destinations)``.
+        """
+        from scipy.spatial import cKDTree
+
+        orig, dest = origins_and_destinations(origins, destinations)
+        radius_km = gc_km_for_minutes(float(max_minutes), self.settings)
+        if orig.shape[0] == 0 or dest.shape[0] == 0 or max_minutes < 0:
+            return TravelPairs.empty()
+        # chord of the radius, a hair wider: the exact filter on minutes follows
+        chord = 2.0 * np.sin(min(np.pi / 2, radius_km / (2.0 * EARTH_RADIUS_KM))) * (1 + 1e-9) + 1e-12
+        tree = cKDTree(unit_vectors(dest[:, 0], dest[:, 1]))
+        parts: list[TravelPairs] = []
+        for start in range(0, orig.shape[0], block):
+            sub = orig[start:start + block]
+            near = cKDTree(unit_vectors(sub[:, 0], sub[:, 1])).sparse_distance_matrix(
+                tree, chord, output_type="ndarray")
+            i, j = near["i"].astype(np.int64), near["j"].astype(np.int64)
+            minutes, km = self.pairwise(sub[i], dest[j])
+            keep = minutes <= max_minutes
+            parts.append(TravelPairs(i[keep] + start, j[keep], minutes[keep], km[keep]))
+        return TravelPairs.concat(parts)
 
     def route(self, a: LatLon, b: LatLon) -> list[LatLon]:
         """The straight segment ``[a, b]`` (the model knows no roads)."""
