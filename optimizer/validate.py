@@ -11,10 +11,12 @@ import csv
 import json
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from geodata.travel.base import pairwise
 from optimizer import settings
 from optimizer.domain import Horizon, Nurse, Patient, Roster, minutes_of
 from optimizer.eligibility import Reason, is_certified_for, may_practice, within_reach
@@ -56,30 +58,52 @@ def _minute(t: datetime, day: date) -> float:
 
 
 class _Travel:
-    """Provider times between (lat, lon) points: one matrix over the roster's points."""
+    """Provider times between ``(lat, lon)`` points, pair by pair.
 
-    def __init__(self, provider):
+    Only the pairs the checks read are computed (the plan's legs, and the nurse ↔
+    patient pairs behind an unassigned reason), in batches through the provider's
+    pairwise face: no matrix over all the roster's homes.
+    """
+
+    def __init__(self, provider) -> None:
         self.provider = provider
-        self.index: dict[tuple[float, float], int] = {}
-        self.minutes = self.km = None
-        self.extra: dict[tuple, tuple[float, float]] = {}
+        self.cache: dict[tuple[tuple[float, float], tuple[float, float]], tuple[float, float]] = {}
 
-    def prime(self, points: list[tuple[float, float]]) -> None:
-        pts = sorted(set(points))
-        if not pts:
+    def prime(self, pairs: Iterable[tuple[tuple[float, float], tuple[float, float]]]) -> None:
+        """Compute the ``(from, to)`` pairs not known yet, in one batch."""
+        todo = [ab for ab in dict.fromkeys(pairs) if ab not in self.cache]
+        if not todo:
             return
-        m = self.provider.matrix(pts, pts)
-        self.index = {p: i for i, p in enumerate(pts)}
-        self.minutes, self.km = m.minutes, m.km
+        minutes, km = pairwise(self.provider, [a for a, _ in todo], [b for _, b in todo])
+        self.cache.update(zip(todo, zip(minutes.tolist(), km.tolist())))
 
     def __call__(self, a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
-        i, j = self.index.get(a), self.index.get(b)
-        if i is not None and j is not None:
-            return float(self.minutes[i, j]), float(self.km[i, j])
-        if (a, b) not in self.extra:
-            m = self.provider.matrix([a], [b])
-            self.extra[(a, b)] = (float(m.minutes[0, 0]), float(m.km[0, 0]))
-        return self.extra[(a, b)]
+        hit = self.cache.get((a, b))
+        if hit is None:
+            self.prime([(a, b)])
+            hit = self.cache[(a, b)]
+        return hit
+
+
+def _plan_pairs(roster: Roster, visits: list[dict[str, str]]) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    """Every leg the checks read: home → patient for each visit, and each route's legs in seq order."""
+    routes: dict[tuple[str, str], list[tuple[int, tuple[float, float]]]] = defaultdict(list)
+    pairs = []
+    for v in visits:
+        nid, pid = v["nurse_id"], v["patient_id"]
+        if not (roster.has_nurse(nid) and roster.has_patient(pid)):
+            continue
+        n, p = roster.nurse(nid), roster.patient(pid)
+        pairs.append(((n.lat, n.lon), (p.lat, p.lon)))
+        try:
+            routes[(nid, v["date"])].append((int(v["seq"]), (p.lat, p.lon)))
+        except ValueError:
+            continue
+    for (nid, _), stops in routes.items():
+        home = (roster.nurse(nid).lat, roster.nurse(nid).lon)
+        pts = [home, *(pt for _, pt in sorted(stops)), home]
+        pairs += list(zip(pts[:-1], pts[1:]))
+    return pairs
 
 
 def _fits_alone(n: Nurse, p: Patient, out_m: float, back_m: float) -> bool:
@@ -121,7 +145,7 @@ def check_plan(
     deferred = _rows(plan_dir / "deferred.csv") if (plan_dir / "deferred.csv").exists() else []
 
     travel = _Travel(provider)
-    travel.prime([(n.lat, n.lon) for n in roster.nurses] + [(p.lat, p.lon) for p in roster.patients])
+    travel.prime(_plan_pairs(roster, visits))
     windows = {p.patient_id: refill_window(p, rules=rules) for p in roster.active_patients()}
 
     # ---- which refills are due in the horizon (recomputed) ----
@@ -303,6 +327,8 @@ def _check_reason(roster, horizon, w, p, u, travel, bad) -> None:
     licensed = [n for n in roster.nurses
                 if any(may_practice(n, p.state, on=d) for d in (days or [horizon.start]))]
     certified = [n for n in licensed if is_certified_for(n, p.next_infusate)]
+    home = (p.lat, p.lon)
+    travel.prime([((n.lat, n.lon), home) for n in certified] + [(home, (n.lat, n.lon)) for n in certified])
     reach = []
     for n in certified:
         out_m, _ = travel((n.lat, n.lon), (p.lat, p.lon))
