@@ -1,0 +1,58 @@
+"""Totals of a run (sums, then ratios from the sums) and their spread over runs (seeds)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["TOTAL_COLUMNS", "totals_of", "summarize_runs"]
+
+
+#: Totals reported per run (sums, then ratios recomputed from the sums).
+TOTAL_COLUMNS: tuple[str, ...] = (
+    "refills", "late_refills", "missed_refills", "last_reserve_day_visits",
+    "on_time_rate", "drive_hours", "drive_hours_per_refill", "overtime_hours", "visit_utilization",
+    "time_utilization", "cost", "cost_per_refill", "new_referrals", "left", "sick_days", "replans",
+    "active_patients_end", "nurses_end",
+)
+
+
+def totals_of(weekly: pd.DataFrame) -> dict[str, Any]:
+    s = weekly.sum(numeric_only=True)
+    refills = int(s["refills"])
+    out: dict[str, Any] = {
+        "refills": refills,
+        "late_refills": int(s["late_refills"]),
+        "missed_refills": int(s["missed_refills"]),
+        "last_reserve_day_visits": int(s["last_reserve_day_visits"]),
+        "on_time_rate": round((refills - int(s["late_refills"])) / (refills + int(s["missed_refills"])), 4)
+        if refills + int(s["missed_refills"]) else 1.0,
+        "drive_hours": round(float(s["drive_hours"]), 2),
+        "drive_hours_per_refill": round(float(s["drive_hours"]) / refills, 4) if refills else 0.0,
+        "overtime_hours": round(float(s["overtime_hours"]), 2),
+        "visit_utilization": round(refills / float(s["_slots"]), 4) if s["_slots"] else 0.0,
+        "time_utilization": round(float(s["work_hours"]) * 60 / float(s["_shift_min"]), 4)
+        if s["_shift_min"] else 0.0,
+        "cost": round(float(s["cost"]), 2),
+        "cost_per_refill": round(float(s["cost"]) / refills, 2) if refills else 0.0,
+        "new_referrals": int(s["new_referrals"]),
+        "left": int(s["left"]),
+        "sick_days": int(s["sick_days"]),
+        "replans": int(s["replans"]),
+        "active_patients_end": int(weekly["active_patients"].iloc[-1]),
+        "nurses_end": int(weekly["nurses"].iloc[-1]),
+    }
+    return out
+
+
+def summarize_runs(totals: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Mean, standard deviation, min and max of each total over runs (seeds)."""
+    df = pd.DataFrame(list(totals))
+    cols = [c for c in TOTAL_COLUMNS if c in df.columns]
+    if df.empty:
+        return pd.DataFrame(columns=["metric", "mean", "std", "min", "max", "runs"])
+    rows = [{"metric": c, "mean": float(df[c].mean()), "std": float(df[c].std(ddof=1)) if len(df) > 1 else 0.0,
+             "min": float(df[c].min()), "max": float(df[c].max()), "runs": int(len(df))} for c in cols]
+    return pd.DataFrame(rows)
