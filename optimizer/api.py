@@ -14,12 +14,15 @@ import hashlib
 import json
 import logging
 import os
+import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from optimizer.domain import Horizon, Roster
 from optimizer.io import load_roster
 from optimizer.io.atomic import atomic_dir
+from optimizer.io.outdir import ROSTER, check_out_dir
 from optimizer.io.plan_writer import write_plan
 from optimizer.plan import Plan
 from optimizer.planner import SolverOptions, plan_problem
@@ -31,6 +34,7 @@ from optimizer.windows import WindowRules
 __all__ = [
     "cache_dir", "load_data", "materialize", "travel_provider", "next_monday", "horizon_for",
     "make_problem", "plan", "PlanResult", "write_plan_folder", "check", "SolverOptions",
+    "input_paths", "inputs_of", "check_out",
 ]
 
 log = logging.getLogger(__name__)
@@ -45,8 +49,8 @@ def next_monday(day: dt.date) -> dt.date:
     return day + dt.timedelta(days=(7 - day.weekday()) % 7 or 7)
 
 
-def materialize(scenario: Scenario) -> Path:
-    """The data folder of ``scenario``: its ``dir``, or its synthetic roster written to the cache."""
+def _data_dir(scenario: Scenario) -> Path:
+    """The data folder of ``scenario``: its ``dir``, or where its synthetic roster is cached."""
     if scenario.data.dir is not None:
         return Path(scenario.data.dir)
     from optimizer import synth
@@ -57,13 +61,111 @@ def materialize(scenario: Scenario) -> Path:
     key = hashlib.sha256(json.dumps(
         [spec.model_dump(mode="json"), as_of.isoformat(), plan_start.isoformat(),
          synth.GENERATOR_VERSION], sort_keys=True).encode()).hexdigest()[:16]
-    out = cache_dir() / "synthetic" / key
-    if not (out / "patients.csv").exists():
+    return cache_dir() / "synthetic" / key
+
+
+def materialize(scenario: Scenario) -> Path:
+    """The data folder of ``scenario``: its ``dir``, or its synthetic roster written to the cache."""
+    out = _data_dir(scenario)
+    if scenario.data.dir is None and not (out / "patients.csv").exists():
+        from optimizer import synth
+
+        spec = scenario.data.synthetic
+        as_of = scenario.as_of or dt.date.today()
         data = synth.generate(spec.patients, spec.nurses, seed=spec.seed, states=spec.states,
-                              as_of=as_of, plan_start=plan_start, chemo_share=spec.chemo_share)
-        with atomic_dir(out) as tmp:
+                              as_of=as_of, plan_start=scenario.horizon.start or next_monday(as_of),
+                              chemo_share=spec.chemo_share)
+        with atomic_dir(out, kind=ROSTER, force=True) as tmp:
             synth.write(data, tmp)
     return out
+
+
+_ROSTER_TABLES = ("patients", "nurses", "time_off")
+_INPUTS: dict[int, tuple[Path, ...]] = {}
+
+
+def _folder_inputs(folder: Path) -> list[Path]:
+    files = sorted(folder.glob("*")) if folder.is_dir() else []
+    return [folder] + [f for f in files if f.stem.lower() in _ROSTER_TABLES]
+
+
+def input_paths(data: str | Path | Scenario | None = None) -> tuple[Path, ...]:
+    """The files and folders a run on ``data`` reads (what ``--out`` must never replace).
+
+    Parameters
+    ----------
+    data
+        A data folder, a scenario file or object, or ``None`` (the built-in demo).
+
+    Returns
+    -------
+    tuple of pathlib.Path
+        The scenario file, the data folder and its tables, and the files the scenario names.
+    """
+    if data is None:
+        data = DEMO_SCENARIO
+    if isinstance(data, (str, Path)) and Path(data).suffix in (".yaml", ".yml"):
+        data = load_scenario(data)
+    if not isinstance(data, Scenario):
+        return tuple(_folder_inputs(Path(data)))
+    paths = [data.source] if data.source else []
+    paths += _folder_inputs(_data_dir(data))
+    exp = data.expansion
+    paths += [p for p in (data.travel.osm_file, exp.sites.file, exp.costs.license_file) if p is not None]
+    return tuple(Path(p) for p in paths)
+
+
+def _remember_inputs(roster: Roster, paths: Iterable[Path]) -> None:
+    key = id(roster)
+    _INPUTS[key] = tuple(paths)
+    weakref.finalize(roster, _INPUTS.pop, key, None)
+
+
+def inputs_of(roster: Roster) -> tuple[Path, ...]:
+    """The input paths ``roster`` was loaded from by :func:`load_data` (empty if built in code)."""
+    return _INPUTS.get(id(roster), ())
+
+
+def check_out(
+    out: str | Path,
+    *,
+    data: str | Path | Scenario | None = None,
+    roster: Roster | None = None,
+    extra: Iterable[str | Path | None] = (),
+    kind: str = "output",
+    force: bool = False,
+) -> Path:
+    """Refuse ``out`` before any work when writing it could damage the user's files.
+
+    Parameters
+    ----------
+    out
+        The output folder.
+    data
+        The run's data (folder, scenario file or object; ``None``: the demo); ignored when
+        ``roster`` is given.
+    roster
+        A roster from :func:`load_data`: its inputs are the ones remembered then.
+    extra
+        More input files or folders (an OSM file, a sites file, a previous plan).
+    kind
+        Kind of output (the marker written last into the folder).
+    force
+        Allow a roster to replace a roster.
+
+    Returns
+    -------
+    pathlib.Path
+        The absolute output path.
+
+    Raises
+    ------
+    optimizer.io.outdir.OutputFolderError
+        See :func:`optimizer.io.outdir.check_out_dir`.
+    """
+    inputs = list(inputs_of(roster) if roster is not None else input_paths(data))
+    inputs += [Path(p) for p in extra if p is not None]
+    return check_out_dir(out, inputs=inputs, kind=kind, force=force)
 
 
 def load_data(
@@ -83,6 +185,7 @@ def load_data(
         sc = Scenario(name=Path(data).name, data={"dir": Path(data)}, as_of=as_of)
     as_of = as_of or sc.as_of or dt.date.today()
     roster = load_roster(materialize(sc), as_of=as_of)
+    _remember_inputs(roster, input_paths(sc))
     return roster, sc
 
 
@@ -124,8 +227,15 @@ def plan(
     rules: WindowRules | None = None,
     options: SolverOptions | None = None,
     progress=None,
+    out: str | Path | None = None,
 ) -> PlanResult:
-    """Plan the refills of ``roster`` over ``days`` from ``start``."""
+    """Plan the refills of ``roster`` over ``days`` from ``start``.
+
+    With ``out``, the plan folder to be written is checked first (:func:`check_out`), so a
+    refused folder fails before any solving.
+    """
+    if out is not None:
+        check_out(out, roster=roster, kind="plan")
     provider = provider or travel_provider()
     problem = make_problem(roster, Horizon(start, days), provider=provider, rules=rules)
     opts = options or SolverOptions()
@@ -141,7 +251,12 @@ def plan(
 
 
 def write_plan_folder(result: PlanResult, out: str | Path, *, with_map: bool = True) -> Path:
-    """Write the plan folder of SPEC §6 atomically (``map.html`` included)."""
+    """Write the plan folder of SPEC §6 atomically (``map.html`` included).
+
+    ``out`` is checked first (:func:`check_out`): a file, an input of the roster, or a
+    non-empty folder haiplan did not write is refused and left untouched.
+    """
+    check_out(out, roster=result.problem.roster, kind="plan")
     extras = {}
     if with_map:
         from optimizer.report import operations_map

@@ -44,6 +44,7 @@ import yaml
 
 from optimizer.domain import Roster
 from optimizer.errors import DataError, Problem
+from optimizer.io.outdir import check_out_dir
 from optimizer.io.cells import restore_cell, write_csv
 from optimizer.expansion import (Action, ActionKind, ExpansionResult, HireProfile, Site,
                                  build_expansion, evaluate, load_sites, optimize, write_expansion)
@@ -496,7 +497,7 @@ def _write_scenario(p: PreparedScenario, weekly: pd.DataFrame, totals: pd.DataFr
     summ = summarize_scenario(t, plans)
     v = verdict(t, p.plan_info, plans, p.name)
     target = out / p.name
-    with atomic_dir(target) as tmp:
+    with atomic_dir(target, kind="scenario") as tmp:
         (tmp / "scenario.yaml").write_text(
             yaml.safe_dump(p.scenario.model_dump(mode="json", exclude={"source"}), sort_keys=False), "utf-8")
         write_csv(pd.DataFrame([p.plan_info[x] for x in plans]), tmp / "plans.csv")
@@ -549,6 +550,9 @@ def run_scenarios(
         raise DataError([Problem(str(p.scenario.source or p.name), None, "name",
                                  f"scenario name {p.name!r} used by more than one file") for p in prepared
                          if p.name in dup])
+    for p in prepared:  # refuse a result folder before simulating, not after
+        check_out_dir(Path(out) / p.name, kind="scenario",
+                      inputs=[x for x in (p.scenario.source, p.scenario.data.dir) if x is not None])
     n_tasks = sum(len(p.plans) * len(p.seeds) for p in prepared)
     where = f"Ray ({ray_address})" if ray_address else f"{workers} local process(es)"
     say(f"simulating {n_tasks} run(s) on {where}")
@@ -708,9 +712,10 @@ def compare_runs(dirs: Sequence[str | Path], *, out: str | Path) -> dict[str, Pa
     """Write ``compare.csv``, ``verdicts.csv`` and ``compare.html`` (inline SVG charts) to ``out``."""
     from optimizer.io.atomic import atomic_dir
 
+    check_out_dir(out, inputs=dirs, kind="compare")
     table, verdicts = compare_table(dirs)
     out = Path(out)
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, kind="compare") as tmp:
         write_csv(table, tmp / "compare.csv")
         write_csv(pd.DataFrame([{k: (";".join(v) if isinstance(v, list) else v) for k, v in x.items()}
                                 for x in verdicts]), tmp / "verdicts.csv")

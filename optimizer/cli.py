@@ -1,6 +1,7 @@
 """`haiplan`: a thin command line over :mod:`optimizer.api`.
 
-Exit codes: 0 ok, 1 the plan check found violations, 2 bad input (nothing written).
+Exit codes: 0 ok, 1 the plan check found violations, 2 bad input or a refused ``--out``
+(nothing written).
 """
 
 from __future__ import annotations
@@ -8,12 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
 import typer
 
 from optimizer.errors import DataError
+from optimizer.io.outdir import OutputFolderError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Plan home refills of HAI pumps: validate data, plan, check, map coverage.")
@@ -28,6 +32,33 @@ def _fail(exc: DataError) -> None:
     typer.echo(exc.render(limit=200), err=True)
     typer.echo("Nothing was written.", err=True)
     raise typer.Exit(2)
+
+
+def _refuse(exc: OutputFolderError) -> None:
+    typer.echo(f"Error: {exc}. Nothing was written.", err=True)
+    raise typer.Exit(2)
+
+
+@contextmanager
+def _guarded() -> Iterator[None]:
+    """Bad input or a refused output folder: a located message, exit 2, no traceback."""
+    try:
+        yield
+    except DataError as exc:
+        _fail(exc)
+    except OutputFolderError as exc:
+        _refuse(exc)
+
+
+def _check_out(out: Path | None, *, data: object = None, extra: Iterable[Path | None] = (),
+               kind: str = "output", force: bool = False) -> None:
+    """Refuse ``--out`` before any work (see :func:`optimizer.api.check_out`)."""
+    if out is None:
+        return
+    from optimizer import api
+
+    with _guarded():
+        api.check_out(out, data=data, extra=extra, kind=kind, force=force)
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -53,6 +84,7 @@ def validate(
     from optimizer import api
     from optimizer.roster_report import summarize_roster
 
+    _check_out(out, data=data, kind="validate")
     try:
         roster, sc = api.load_data(data, as_of=as_of.date() if as_of else None)
     except DataError as exc:
@@ -76,7 +108,7 @@ def validate(
         from optimizer.io.atomic import atomic_dir
         from optimizer.io.cells import write_csv
 
-        with atomic_dir(out) as tmp:
+        with _guarded(), atomic_dir(out, kind="validate") as tmp:
             write_csv(s.by_state, tmp / "by_state.csv")
             write_csv(s.no_eligible, tmp / "no_eligible_nurse.csv")
             write_csv(s.windows_per_day, tmp / "windows_per_day.csv")
@@ -97,10 +129,15 @@ def synth(
         None, formats=["%Y-%m-%d"], help="First planning day: no refill is overdue then (default as_of)"),
     bbox: Optional[str] = typer.Option(
         None, help="Place everyone inside WEST,SOUTH,EAST,NORTH (e.g. an OSM extract's area)"),
+    force: bool = typer.Option(False, "--force", help="Replace an existing roster in OUT"),
 ) -> None:
     """Generate a synthetic, contract-valid national roster (deterministic by seed)."""
     from optimizer import synth as gen
     from optimizer.io.atomic import atomic_dir
+    from optimizer.io.outdir import ROSTER, check_out_dir
+
+    with _guarded():
+        check_out_dir(out, kind=ROSTER, force=force)
 
     footprint = [s.strip().upper() for s in states.replace(",", ";").split(";")] if states else None
     data = gen.generate(patients, nurses, seed=seed, states=footprint,
@@ -111,7 +148,7 @@ def synth(
         if len(box) != 4:
             raise typer.BadParameter("--bbox needs WEST,SOUTH,EAST,NORTH")
         data = gen.localize(data, bbox=box, seed=seed)
-    with atomic_dir(out) as tmp:
+    with _guarded(), atomic_dir(out, kind=ROSTER, force=force) as tmp:
         gen.write(data, tmp)
     typer.echo(f"Wrote {patients} patients, {nurses} nurses to {out}/")
 
@@ -171,6 +208,7 @@ def plan(
     _setup_logging(verbose)
     from optimizer import api
 
+    _check_out(out, data=data, extra=(osm,), kind="plan")
     try:
         roster, sc = api.load_data(data, as_of=as_of.date() if as_of else None)
         provider = _provider(sc, travel, osm)
@@ -182,7 +220,8 @@ def plan(
          f"({'%d iterations' % opts.max_iterations if opts.max_iterations else '%g s' % opts.time_limit})")
     result = api.plan(roster, start=horizon.start, days=horizon.days, provider=provider,
                       rules=sc.window_rules(), options=opts, progress=_say)
-    api.write_plan_folder(result, out)
+    with _guarded():
+        api.write_plan_folder(result, out)
     _print_kpis(result.plan, out)
 
 
@@ -195,6 +234,7 @@ def demo(
     """Plan the built-in demo (scenarios/demo.yaml), check it, and print the KPIs."""
     from optimizer import api
 
+    _check_out(out, data=None, kind="plan")
     roster, sc = api.load_data(None)
     provider = _provider(sc, None, None)
     horizon = api.horizon_for(sc)
@@ -203,7 +243,8 @@ def demo(
          f"planning {horizon.start}..{horizon.end} with {opts.backend} ({opts.time_limit:g} s)")
     result = api.plan(roster, start=horizon.start, days=horizon.days, provider=provider,
                       rules=sc.window_rules(), options=opts, progress=_say)
-    api.write_plan_folder(result, out)
+    with _guarded():
+        api.write_plan_folder(result, out)
     _print_kpis(result.plan, out)
     violations = api.check(roster, out, provider=provider, rules=sc.window_rules())
     typer.echo(f"Independent check: {len(violations)} violation(s)")
@@ -260,6 +301,7 @@ def coverage(
     from optimizer.coverage import load_regions
     from optimizer.report import write_coverage
 
+    _check_out(out, data=data, extra=(osm, regions), kind="coverage")
     try:
         roster, sc = api.load_data(data, as_of=as_of.date() if as_of else None)
         provider = _provider(sc, travel, osm)
@@ -276,24 +318,27 @@ def coverage(
         _say(f"planning {horizon.start}..{horizon.end} with {opts.backend} for the operations map")
         result = api.plan(roster, start=horizon.start, days=horizon.days, provider=provider,
                           rules=sc.window_rules(), options=opts)
-    write_coverage(roster, out, provider=provider, as_of=data_date, start=horizon.start, weeks=weeks,
-                   cutoffs=cuts, map_cutoff=map_cutoff, regions=load_regions(str(regions)) if regions else None,
-                   plan_result=result, tiles=tiles, rules=sc.window_rules())
+    with _guarded():
+        write_coverage(roster, out, provider=provider, as_of=data_date, start=horizon.start, weeks=weeks,
+                       cutoffs=cuts, map_cutoff=map_cutoff,
+                       regions=load_regions(str(regions)) if regions else None,
+                       plan_result=result, tiles=tiles, rules=sc.window_rules())
     import pandas as pd
 
-    st = pd.read_csv(out / "coverage_by_state.csv")
+    st = pd.read_csv(out / "leadership" / "coverage_by_state.csv")
     st = st[st["patients"] > 0]
     typer.echo(f"Coverage as of {data_date}: {int(st['patients'].sum())} patients in {len(st)} states")
     typer.echo(st[["state", "patients"] + [f"covered_{c}min" for c in cuts]
                   + ["licensed_nurses", "single_nurse_patients", "no_nurse_patients"]].to_string(index=False))
-    reg = pd.read_csv(out / "capacity_by_region.csv")
+    reg = pd.read_csv(out / "leadership" / "capacity_by_region.csv")
     flagged = reg[reg["status"].isin(["short", "no_nurse", "tight"])]
     typer.echo(f"\nCapacity vs demand, {weeks} weeks from {horizon.start}: "
                f"{len(flagged)} region-week(s) flagged")
     if len(flagged):
         typer.echo(flagged[["week", "region", "demand_visits", "capacity_visits", "short_visits",
                             "no_nurse_visits", "utilization", "status"]].to_string(index=False))
-    typer.echo(f"\nWrote {out}/ (leadership_map.html is de-identified; coverage_patients.csv is not)")
+    typer.echo(f"\nWrote {out}/: leadership/ is de-identified (maps and tables to share); "
+               "operations/ is not (patient list, routes)")
 
 
 # --------------------------------------------------------------------------- expansion studies (issue 6)
@@ -318,10 +363,8 @@ def scenario_run(
 
     from optimizer.batch import run_scenarios
 
-    try:
+    with _guarded():
         dirs = run_scenarios(files, out=out, seeds=seeds, workers=workers, ray_address=ray, progress=_say)
-    except DataError as exc:
-        _fail(exc)
     for d in dirs:
         v = json.loads((d / "summary.json").read_text(encoding="utf-8"))["verdict"]
         typer.echo(f"{d.name}: winner {v['winner']}. {v['text']}")
@@ -337,10 +380,8 @@ def scenario_compare(
     """Side-by-side table (CSV) and charts (HTML) of scenario results, with a verdict per scenario."""
     from optimizer.batch import compare_runs
 
-    try:
+    with _guarded():
         paths = compare_runs(dirs, out=out)
-    except DataError as exc:
-        _fail(exc)
     import pandas as pd
 
     table = pd.read_csv(paths["csv"])
@@ -373,13 +414,14 @@ def expand(
     from optimizer.io.atomic import atomic_dir
 
     kinds = [a.strip() for a in actions.replace(",", ";").split(";") if a.strip()] if actions else None
+    _check_out(out, data=data, extra=(sites,), kind="expansion")
     try:
         result = expand_scenario(data, budget=budget, target_share=target, cutoff_minutes=cutoff, actions=kinds,
                                  sites_file=sites, backend=backend, time_limit=time_limit,
                                  as_of=as_of.date() if as_of else None, progress=_say)
     except DataError as exc:
         _fail(exc)
-    with atomic_dir(out) as tmp:
+    with _guarded(), atomic_dir(out, kind="expansion") as tmp:
         write_expansion(result, tmp)
         _recommendations_map(result, tmp / "recommendations_map.html")
     s = result.summary()

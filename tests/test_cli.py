@@ -1,4 +1,5 @@
-"""The command line: exit codes, nothing written on bad input, determinism, interrupted runs."""
+"""The command line: exit codes, nothing written on bad input, refused --out folders, determinism,
+interrupted runs."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ import pytest
 from typer.testing import CliRunner
 
 from optimizer.cli import app
+from optimizer.io.atomic import atomic_dir
+from optimizer.io.outdir import MARKER, output_kind
 
 TESTS = Path(__file__).resolve().parent
 DATA = TESTS / "data"
@@ -25,8 +28,12 @@ runner = CliRunner()
 
 
 def digest(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    """Hash of every file under ``folder``; the folder must exist and hold files (a test can fail)."""
+    assert folder.is_dir(), f"{folder} is not a folder"
+    out = {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+           for p in sorted(folder.rglob("*")) if p.is_file()}
+    assert out, f"{folder} holds no files"
+    return out
 
 
 def bad_dir(tmp_path: Path, name: str) -> Path:
@@ -42,8 +49,8 @@ def bad_dir(tmp_path: Path, name: str) -> Path:
 def test_bad_file_exits_nonzero_names_location_writes_nothing(tmp_path, name):
     d = bad_dir(tmp_path, name)
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "previous.csv").write_text("kept\n")
+    with atomic_dir(out, kind="validate") as tmp:  # a previous run's folder: replaceable, must be kept
+        (tmp / "previous.csv").write_text("kept\n")
     before = digest(out)
     res = runner.invoke(app, ["validate", str(d), "--as-of", "2026-11-20", "--out", str(out)])
     assert res.exit_code == 2, res.output
@@ -65,7 +72,8 @@ def test_validate_good_data_writes_tables(tmp_path):
                               "--start", "2026-11-23", "--days", "14", "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert "OK: 5 patients" in res.output
-    assert {p.name for p in out.iterdir()} >= {"by_state.csv", "windows_per_day.csv", "alarms.csv"}
+    assert {p.name for p in out.iterdir()} >= {"by_state.csv", "windows_per_day.csv", "alarms.csv", MARKER}
+    assert output_kind(out) == "validate"
 
 
 def test_synth_then_validate_and_same_seed_same_bytes(tmp_path):
@@ -79,8 +87,9 @@ def test_synth_then_validate_and_same_seed_same_bytes(tmp_path):
     assert res.exit_code == 0, res.output
     assert "OK: 1000 patients" in res.output
     c = tmp_path / "c"
-    runner.invoke(app, args[:-6] + ["--seed", "8", "--as-of", "2026-11-20", str(c)])
-    assert digest(c) != digest(a)
+    res = runner.invoke(app, args[:-6] + ["--seed", "8", "--as-of", "2026-11-20", str(c)])
+    assert res.exit_code == 0, res.output
+    assert set(digest(c)) == set(digest(a)) and digest(c) != digest(a)
 
 
 def _plan_args(data: Path, out: Path, *extra: str) -> list[str]:
@@ -112,7 +121,7 @@ def test_check_command_passes_on_plan_and_fails_on_corrupted(tmp_path):
     assert res.exit_code == 1 and "[coverage]" in res.output
 
 
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT, signal.SIGTERM])
 def test_killed_mid_solve_leaves_previous_plan_intact(tmp_path, sig):
     data = tmp_path / "data"
     assert runner.invoke(app, ["synth", "--patients", "150", "--nurses", "20", "--seed", "1",
@@ -137,6 +146,7 @@ def test_killed_mid_solve_leaves_previous_plan_intact(tmp_path, sig):
     proc.wait(timeout=60)
     assert proc.returncode != 0
     assert digest(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "plan"]  # no temp folder or lock left
 
 
 def _descendants(pid: int) -> set[int]:
@@ -177,3 +187,100 @@ def test_workers_do_not_outlive_a_killed_planner(tmp_path):
     alive = {k for k in kids if Path(f"/proc/{k}").exists()
              and "zombie" not in Path(f"/proc/{k}/status").read_text().lower()}
     assert not alive, f"{len(alive)} worker(s) outlived the planner"
+
+
+# --------------------------------------------------------------------------- --out never destroys user files
+
+
+def _tree(root: Path) -> dict[str, str]:
+    """Every file and folder under ``root`` (folders too, so a new empty folder is seen)."""
+    return {p.relative_to(root).as_posix(): (hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir")
+            for p in sorted(root.rglob("*"))}
+
+
+@pytest.fixture()
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A user's folder: data/ (a roster), notes/notes.txt and some/file.txt; the current folder."""
+    shutil.copytree(DATA / "good", tmp_path / "data")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "notes.txt").write_text("call the pharmacy\n")
+    (tmp_path / "some").mkdir()
+    (tmp_path / "some" / "file.txt").write_text("mine\n")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+PLAN = ["plan", "--as-of", "2026-11-20", "--start", "2026-11-23", "--days", "7", "--backend", "greedy"]
+REFUSED = {
+    "plan DATA --out DATA": (".", PLAN + ["data", "--out", "data"]),
+    "plan --out . in the data folder": ("data", PLAN + [".", "--out", "."]),
+    "plan data --out . beside it": (".", PLAN + ["data", "--out", "."]),
+    "plan --out notes/": (".", PLAN + ["data", "--out", "notes/"]),
+    "plan --out some/file.txt": (".", PLAN + ["data", "--out", "some/file.txt"]),
+    "plan --out DATA/patients.csv": (".", PLAN + ["data", "--out", "data/patients.csv"]),
+    "plan --out under a file": (".", PLAN + ["data", "--out", "some/file.txt/plan"]),
+    "validate --out DATA": (".", ["validate", "data", "--as-of", "2026-11-20", "--out", "data"]),
+    "validate --out notes": (".", ["validate", "data", "--as-of", "2026-11-20", "--out", "notes"]),
+    "coverage --out DATA": (".", ["coverage", "data", "--as-of", "2026-11-20", "--out", "data"]),
+    "expand --out notes": (".", ["expand", "data", "--as-of", "2026-11-20", "--out", "notes"]),
+    "demo --out notes": (".", ["demo", "--out", "notes"]),
+    "synth over notes": (".", ["synth", "notes", "--patients", "5", "--nurses", "2"]),
+    "synth --force over notes": (".", ["synth", "notes", "--patients", "5", "--nurses", "2", "--force"]),
+    "synth over a roster": (".", ["synth", "data", "--patients", "5", "--nurses", "2"]),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSED))
+def test_out_that_would_destroy_user_files_is_refused(workspace: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       case: str) -> None:
+    cwd, args = REFUSED[case]
+    monkeypatch.chdir(workspace / cwd)
+    before = _tree(workspace)
+    started = time.monotonic()
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2, res.output
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: output folder"), res.output
+    assert "Nothing was written" in lines[0]
+    assert _tree(workspace) == before  # byte-identical, nothing added or removed
+    assert time.monotonic() - started < 30  # refused before any planning
+
+
+def test_plan_replaces_its_own_folder_and_synth_force_replaces_a_roster(workspace: Path) -> None:
+    for _ in range(2):
+        res = runner.invoke(app, PLAN + ["data", "--out", "out/plan"])
+        assert res.exit_code == 0, res.output
+    assert output_kind(workspace / "out" / "plan") == "plan"
+    assert sorted(p.name for p in (workspace / "out").iterdir()) == ["plan"]  # no temp or lock left
+    args = ["synth", "roster", "--patients", "5", "--nurses", "2", "--as-of", "2026-11-20"]
+    assert runner.invoke(app, args).exit_code == 0
+    first = digest(workspace / "roster")
+    res = runner.invoke(app, args + ["--seed", "1"])
+    assert res.exit_code == 2 and "--force" in res.output
+    assert digest(workspace / "roster") == first
+    res = runner.invoke(app, args + ["--seed", "1", "--force"])
+    assert res.exit_code == 0, res.output
+    assert digest(workspace / "roster") != first and output_kind(workspace / "roster") == "roster"
+    res = runner.invoke(app, PLAN + ["data", "--out", "roster"])  # a roster is input data: never a plan's
+    assert res.exit_code == 2 and "roster" in res.output
+
+
+def test_python_api_refuses_before_solving_and_before_writing(workspace: Path) -> None:
+    import datetime as dt
+
+    from optimizer import api
+    from optimizer.io.outdir import OutputFolderError
+
+    roster, _ = api.load_data("data", as_of=dt.date(2026, 11, 20))
+    before = _tree(workspace)
+    opts = api.SolverOptions(backend="greedy")
+    for out in ("data", "data/nurses.csv", ".", "notes"):
+        with pytest.raises(OutputFolderError):
+            api.plan(roster, start=dt.date(2026, 11, 23), days=7, options=opts, out=out)
+    result = api.plan(roster, start=dt.date(2026, 11, 23), days=7, options=opts, out="out/plan")
+    for out in ("data", "notes", "some/file.txt"):
+        with pytest.raises(OutputFolderError):
+            api.write_plan_folder(result, out)
+    assert _tree(workspace) == before
+    api.write_plan_folder(result, "out/plan")
+    assert output_kind(workspace / "out" / "plan") == "plan"

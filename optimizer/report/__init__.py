@@ -76,11 +76,13 @@ def write_coverage(
 ) -> Path:
     """Coverage tables, capacity vs demand and the maps, written atomically to ``out_dir``.
 
-    Files: ``coverage_by_state.csv``, ``coverage_by_county.csv``,
-    ``coverage_patients.csv`` (identified: internal), ``coverage_nurses.csv``,
-    ``capacity_by_state.csv``, ``capacity_by_region.csv``, ``capacity_nurses.csv``,
-    ``leadership_map.html`` (de-identified), ``operations_map.html`` (when a
-    ``plan_result`` is given) and ``summary.json``.
+    ``leadership/`` holds only what leadership may receive (de-identified):
+    ``coverage_by_state.csv``, ``coverage_by_county.csv`` (small counties banded),
+    ``capacity_by_state.csv``, ``capacity_by_region.csv``, ``leadership_map.html`` and
+    ``summary.json``. ``operations/`` holds the identified, internal files:
+    ``coverage_patients.csv``, ``coverage_by_county.csv`` (exact counts),
+    ``coverage_nurses.csv``, ``capacity_nurses.csv`` and ``operations_map.html`` (when a
+    ``plan_result`` is given).
 
     Parameters
     ----------
@@ -113,18 +115,24 @@ def write_coverage(
     cov = analyze_coverage(roster, provider=provider, as_of=as_of, cutoffs=cutoffs, regions=regions)
     cap = capacity_vs_demand(roster, start=start, provider=provider, weeks=weeks, regions=regions, rules=rules)
     view = cov.leadership_view()
-    with atomic_dir(out_dir) as tmp:
-        write_csv(cov.by_state, tmp / "coverage_by_state.csv")
-        write_csv(cov.by_county, tmp / "coverage_by_county.csv")
-        write_csv(cov.patients, tmp / "coverage_patients.csv")
-        write_csv(cov.nurses, tmp / "coverage_nurses.csv")
-        write_csv(cap.by_state, tmp / "capacity_by_state.csv")
-        write_csv(cap.by_region, tmp / "capacity_by_region.csv")
-        write_csv(cap.nurses, tmp / "capacity_nurses.csv")
-        leadership_map(view, provider=provider, cutoff=map_cutoff, tiles=tiles).save(tmp / "leadership_map.html")
+    with atomic_dir(out_dir, kind="coverage") as tmp:
+        lead, ops = tmp / "leadership", tmp / "operations"
+        lead.mkdir()
+        ops.mkdir()
+        # leadership/: aggregates only (counties under the small-cell threshold banded)
+        write_csv(view.by_state, lead / "coverage_by_state.csv")
+        write_csv(view.by_county, lead / "coverage_by_county.csv")
+        write_csv(cap.by_state, lead / "capacity_by_state.csv")
+        write_csv(cap.by_region, lead / "capacity_by_region.csv")
+        leadership_map(view, provider=provider, cutoff=map_cutoff, tiles=tiles).save(lead / "leadership_map.html")
+        # operations/: per-patient and per-nurse rows, exact county counts, routes
+        write_csv(cov.patients, ops / "coverage_patients.csv")
+        write_csv(cov.by_county, ops / "coverage_by_county.csv")
+        write_csv(cov.nurses, ops / "coverage_nurses.csv")
+        write_csv(cap.nurses, ops / "capacity_nurses.csv")
         if plan_result is not None:
             operations_map(plan_result.plan, plan_result.problem, provider=provider,
-                           tiles=tiles).save(tmp / "operations_map.html")
+                           tiles=tiles).save(ops / "operations_map.html")
         short = cap.short("region")
         summary = {
             "as_of": as_of.isoformat(), "capacity_start": start.isoformat(), "weeks": weeks,
@@ -133,5 +141,5 @@ def write_coverage(
             "totals": {k: (None if v != v else v) for k, v in view.totals.items()},
             "short_region_weeks": [f"{w} {r}" for w, r in zip(short["week"], short["region"])],
         }
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        (lead / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return Path(out_dir)
