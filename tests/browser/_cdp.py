@@ -118,11 +118,43 @@ class Page:
         self.ws = ws
         self._id = 0
         self.events: list[dict[str, Any]] = []
+        #: DevTools sessions of child frames in other processes (e.g. a sandboxed iframe), by url
+        self.frames: dict[str, str] = {}
+        self._attach = False
 
-    def call(self, method: str, timeout: float = 60.0, **params: Any) -> dict[str, Any]:
+    def _send(self, method: str, session: str | None = None, **params: Any) -> int:
         self._id += 1
-        mid = self._id
-        self.ws.send(json.dumps({"id": mid, "method": method, "params": params}))
+        msg: dict[str, Any] = {"id": self._id, "method": method, "params": params}
+        if session:
+            msg["sessionId"] = session
+        self.ws.send(json.dumps(msg))
+        return self._id
+
+    def _event(self, msg: dict[str, Any]) -> None:
+        """Keep an event; a child frame that attached gets its console and log on, then runs."""
+        self.events.append(msg)
+        if msg["method"] == "Target.attachedToTarget" and self._attach:
+            p = msg["params"]
+            sid = p["sessionId"]
+            self.frames[p["targetInfo"].get("url", "")] = sid
+            for method in ("Runtime.enable", "Log.enable"):
+                self._send(method, sid)
+            self._send("Target.setAutoAttach", sid, autoAttach=True, waitForDebuggerOnStart=True, flatten=True)
+            if p.get("waitingForDebugger"):
+                self._send("Runtime.runIfWaitingForDebugger", sid)
+
+    def attach_frames(self) -> None:
+        """Also watch child frames that run in another process (sandboxed iframes are isolated).
+
+        Each is paused when it starts until its console and log are on, so nothing it
+        logs or throws is missed; their events land in :attr:`events` like the page's.
+        """
+        self._attach = True
+        self.call("Target.setAutoAttach", autoAttach=True, waitForDebuggerOnStart=True, flatten=True)
+
+    def call(self, method: str, timeout: float = 60.0, *, session: str | None = None,
+             **params: Any) -> dict[str, Any]:
+        mid = self._send(method, session, **params)
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             msg = json.loads(self.ws.recv())
@@ -131,7 +163,7 @@ class Page:
                     raise RuntimeError(f"{method}: {msg['error']}")
                 return msg.get("result", {})
             if "method" in msg:
-                self.events.append(msg)
+                self._event(msg)
         raise TimeoutError(method)
 
     def wait_event(self, method: str, timeout: float = 60.0) -> dict[str, Any]:
@@ -142,7 +174,7 @@ class Page:
         while time.monotonic() < end:
             msg = json.loads(self.ws.recv())
             if "method" in msg:
-                self.events.append(msg)
+                self._event(msg)
                 if msg["method"] == method:
                     return msg
         raise TimeoutError(method)
@@ -158,12 +190,14 @@ class Page:
                 except (socket.timeout, TimeoutError):
                     continue
                 if "method" in msg:
-                    self.events.append(msg)
+                    self._event(msg)
         finally:
             self.ws.sock.settimeout(60)
 
-    def evaluate(self, expression: str) -> Any:
-        res = self.call("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
+    def evaluate(self, expression: str, *, session: str | None = None) -> Any:
+        """Evaluate in the page (or in the child frame of ``session``); the value, by value."""
+        res = self.call("Runtime.evaluate", session=session, expression=expression, returnByValue=True,
+                        awaitPromise=True)
         if "exceptionDetails" in res:
             raise RuntimeError(f"JS error: {res['exceptionDetails']}")
         return res["result"].get("value")

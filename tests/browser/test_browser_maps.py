@@ -117,6 +117,7 @@ def test_operations_map_in_browser(page: Page, pages: dict[str, Path]) -> None:
 def test_plan_report_in_browser(pages: dict[str, Path]) -> None:
     plan = demo().result.plan
     with browser(1300, 2400) as page:
+        page.attach_frames()  # the map frame is sandboxed: its own origin and process
         open_file(page, pages["report"], settle=2.0)
         _check_clean(page)
         assert _count(page, ".kpi") >= 10
@@ -124,8 +125,9 @@ def test_plan_report_in_browser(pages: dict[str, Path]) -> None:
         # one row per visit, plus a "back home" row per nurse-day
         assert _count(page, "table.itinerary tbody tr") == len(plan.visits) + len(plan.nurse_days)
         assert _count(page, "#unassigned-table tbody tr") == len(plan.unassigned)
-        frame = "document.getElementById('ops-map').contentDocument"
-        assert _count(page, ".leaflet-container", frame) == 1
-        assert _count(page, ".hai-unassigned", frame) == len(plan.unassigned)
+        frame = page.frames["about:srcdoc"]
+        count = "document.querySelectorAll({!r}).length"
+        assert page.evaluate(count.format(".leaflet-container"), session=frame) == 1
+        assert page.evaluate(count.format(".hai-unassigned"), session=frame) == len(plan.unassigned)
         page.screenshot(SHOTS / "plan_report.png")
         _check_clean(page)
