@@ -22,6 +22,11 @@ MAX_DRIVE_MINUTES_ONE_WAY: int = 240
 MAX_OVERTIME_MINUTES: int = 60
 HOURLY_COST: float = 55.0
 OVERTIME_MULTIPLIER: float = 1.5  # SPEC §4
+BREAK_MINUTES: int = 30  # a break planned in every nurse-day of more than 6 hours of work (SPEC §4, §5)
+BREAK_AFTER_WORK_MINUTES: int = 360  # "more than 6 hours of work" (SPEC §4 break_minutes, §5 routes)
+HAI_CERTIFIED: bool = True  # SPEC §4 nurses.csv
+CHEMO_CERTIFIED: bool = False  # SPEC §4 nurses.csv: required for floxuridine fills
+MULTISTATE_LICENSE: bool = False  # SPEC §4 nurses.csv
 
 # --- refill windows (SPEC §5) ----------------------------------------------
 PRESCRIBED_INTERVAL_DAYS: dict[str, int] = {
@@ -63,6 +68,7 @@ MAX_FLOW_ML_PER_DAY: float = 10.0  # HAI pumps run at 0.5–3 mL/day; above 10 i
 ALLOW_NETWORK: bool = False  # no network calls unless the user configures them (SPEC §7)
 
 # --- planner objective tiers, in cents (SPEC §5 objective, in this order) ----
+# optimizer/objective.py prices the routing model and scores plans with these weights
 PENALTY_MISSED_REFILL: int = 1_000_000_000  # $10M: no refill missed that can be made
 PENALTY_MISSED_OVERDUE: int = 2_000_000_000  # an overdue refill is the most urgent of all
 PENALTY_DEFERRED: int = 100_000_000  # window runs past the horizon: next week's plan can make it
