@@ -256,104 +256,191 @@ def solve_coverage(
     w = np.asarray(inst.weights, dtype=np.float64)
     model = linear_solver_pb2.MPModelProto()
     model.maximize = mode == "budget"
-    fixed = fixed or {}
-    # option variables y_o
+    y = _option_vars(model, inst, mode=mode, fixed=fixed or {})
+    reqs = [inst.pair_requirements(p) for p in range(inst.n_pairs)]
+    if capacitated:
+        form = _assignment_rows(model, inst, y, reqs, w, mode=mode, linking=linking)
+    else:
+        form = _covering_rows(model, inst, y, reqs, w, mode=mode)
+    if mode == "budget":
+        costed = [o for o in range(inst.n_options) if inst.option_cost[o] > 0]
+        _add_row(model, [y[o] for o in costed], [float(inst.option_cost[o]) for o in costed],
+                 -math.inf, float(budget))  # type: ignore[arg-type]
+    else:
+        need = float(target) - form.const_cover  # type: ignore[arg-type]
+        _add_row(model, form.cover_idx, form.cover_w, need, math.inf)
+    build_s = time.perf_counter() - t0
+    run = _run_solver(model, solver_id, time_limit=time_limit, relative_gap=relative_gap, threads=threads)
+    n_vars, n_cons = len(model.variable), len(model.constraint)
+    if run.status not in ("optimal", "feasible"):
+        return CoverageSolution(
+            status=run.status, mode=mode, objective=math.nan, bound=math.nan, gap=math.inf,
+            covered_weight=math.nan, cost=math.nan, chosen=np.zeros(inst.n_options, bool),
+            demand_covered=np.zeros(inst.n_demand), pair_flow=None, runtime_s=run.runtime, build_s=build_s,
+            n_variables=n_vars, n_constraints=n_cons, backend=backend.lower(), formulation=form.name)
+    values = run.values
+    chosen = values[np.asarray(y, dtype=np.int64)] > 0.5 if y else np.zeros(0, bool)
+    objective, bound, status = run.objective, run.bound, run.status
+    if mode == "budget":
+        objective += form.const_cover
+        bound += form.const_cover
+    if status == "optimal":
+        bound = objective if not math.isfinite(bound) else bound
+    gap = abs(objective - bound) / max(abs(objective), 1e-9) if math.isfinite(bound) else math.inf
+    if status == "optimal" and gap > 1e-6:
+        status = "feasible"  # stopped at the relative-gap tolerance: not proven optimal
+    flow, covered = form.coverage(inst, values)
+    cost = float(inst.option_cost[chosen].sum()) if len(chosen) else 0.0
+    return CoverageSolution(
+        status=status, mode=mode, objective=objective, bound=bound, gap=gap,
+        covered_weight=float((covered * w).sum()), cost=cost, chosen=chosen,
+        demand_covered=covered, pair_flow=flow, runtime_s=run.runtime, build_s=build_s,
+        n_variables=n_vars, n_constraints=n_cons, backend=backend.lower(), formulation=form.name,
+    )
+
+
+def _option_vars(model: linear_solver_pb2.MPModelProto, inst: CoverageInstance, *,
+                 mode: Literal["budget", "target"], fixed: dict[int, bool]) -> list[int]:
+    """One binary ``y_o`` per option (priced in target mode; fixed ones have equal bounds)."""
     y = []
     for o in range(inst.n_options):
         lb, ub = 0.0, 1.0
         if o in fixed:
             lb = ub = 1.0 if fixed[o] else 0.0
         y.append(_add_var(model, lb, ub, float(inst.option_cost[o]) if mode == "target" else 0.0, True))
-    reqs = [inst.pair_requirements(p) for p in range(inst.n_pairs)]
-    cover_terms: tuple[list[int], list[float]]  # covered-weight expression
-    n_demand = inst.n_demand
-    if not capacitated:
-        formulation = "uncapacitated covering"
-        free = np.zeros(n_demand, dtype=bool)
-        activators: list[set[tuple[int, ...]]] = [set() for _ in range(n_demand)]
-        for p, req in enumerate(reqs):
-            i = int(inst.pair_demand[p])
-            if not req:
-                free[i] = True
-            else:
-                activators[i].add(req)
-        aux: dict[tuple[int, ...], int] = {}
-        cov_idx: list[int] = []
-        cov_w: list[float] = []
-        const_cover = float(w[free].sum())
-        for i in range(n_demand):
-            if free[i] or not activators[i] or w[i] == 0:
-                continue
-            terms = []
-            for req in sorted(activators[i]):
-                if len(req) == 1:
-                    terms.append(y[req[0]])
-                else:
-                    if req not in aux:
-                        u = _add_var(model, 0.0, 1.0, 0.0, False)
-                        for o in req:
-                            _add_row(model, [u, y[o]], [1.0, -1.0], -math.inf, 0.0)
-                        aux[req] = u
-                    terms.append(aux[req])
-            c = _add_var(model, 0.0, 1.0, float(w[i]) if mode == "budget" else 0.0, False)
-            _add_row(model, [c] + terms, [1.0] + [-1.0] * len(terms), -math.inf, 0.0)
-            cov_idx.append(c)
-            cov_w.append(float(w[i]))
-        cover_terms = (cov_idx, cov_w)
-        pair_var: list[int] = []
-    else:
-        formulation = f"capacitated assignment ({linking} linking)"
-        const_cover = 0.0
-        pair_var = [
-            _add_var(model, 0.0, 1.0, float(w[inst.pair_demand[p]]) if mode == "budget" else 0.0, False)
-            for p in range(inst.n_pairs)
-        ]
-        order = np.argsort(inst.pair_demand, kind="stable")
-        bounds = np.searchsorted(inst.pair_demand[order], np.arange(n_demand + 1))
-        for i in range(n_demand):
-            ps = order[bounds[i]:bounds[i + 1]]
-            if len(ps) > 1:
-                _add_row(model, [pair_var[p] for p in ps], [1.0] * len(ps), -math.inf, 1.0)
-        by_server = np.argsort(inst.pair_server, kind="stable")
-        sb = np.searchsorted(inst.pair_server[by_server], np.arange(inst.n_servers + 1))
-        for k in range(inst.n_servers):
-            ps = by_server[sb[k]:sb[k + 1]]
-            if not len(ps):
-                continue
-            cap = float(inst.server_capacity[k])
-            load = float(w[inst.pair_demand[ps]].sum())
-            opener = int(inst.server_open[k])
-            if math.isfinite(cap) and cap < load:
-                idx = [pair_var[p] for p in ps]
-                coef = [float(w[inst.pair_demand[p]]) for p in ps]
-                if opener >= 0:
-                    _add_row(model, idx + [y[opener]], coef + [-cap], -math.inf, 0.0)
-                else:
-                    _add_row(model, idx, coef, -math.inf, cap)
-            if linking == "aggregated":
-                groups: dict[int, list[int]] = {}
-                for p in ps:
-                    for o in reqs[p]:
-                        groups.setdefault(o, []).append(int(p))
-                for o, gp in sorted(groups.items()):
-                    coef = [float(w[inst.pair_demand[p]]) for p in gp]
-                    big = min(sum(coef), cap if math.isfinite(cap) else math.inf)
-                    _add_row(model, [pair_var[p] for p in gp] + [y[o]], coef + [-big], -math.inf, 0.0)
-        if linking == "strong":
-            for p, req in enumerate(reqs):
-                for o in req:
-                    _add_row(model, [pair_var[p], y[o]], [1.0, -1.0], -math.inf, 0.0)
-        cover_terms = (pair_var, [float(w[inst.pair_demand[p]]) for p in range(inst.n_pairs)])
-    # budget or target row
-    if mode == "budget":
-        costed = [o for o in range(inst.n_options) if inst.option_cost[o] > 0]
-        _add_row(model, [y[o] for o in costed], [float(inst.option_cost[o]) for o in costed],
-                 -math.inf, float(budget))  # type: ignore[arg-type]
-    else:
-        need = float(target) - const_cover  # type: ignore[arg-type]
-        _add_row(model, cover_terms[0], cover_terms[1], need, math.inf)
-    build_s = time.perf_counter() - t0
+    return y
 
+
+@dataclass
+class _Formulation:
+    """What a formulation built: the covered-weight expression and how to read coverage back."""
+
+    name: str
+    const_cover: float  # weight covered whatever is chosen (uncapacitated, pairs needing nothing)
+    cover_idx: list[int]
+    cover_w: list[float]
+    pair_var: list[int] = field(default_factory=list)  # capacitated: x_p per pair
+    free: NDArray[np.bool_] | None = None  # uncapacitated: demand covered for free
+    cov_demands: list[int] = field(default_factory=list)  # uncapacitated: demand of each cover_idx
+
+    def coverage(self, inst: CoverageInstance,
+                 values: NDArray[np.float64]) -> tuple[NDArray[np.float64] | None, NDArray[np.float64]]:
+        """Pair flows (capacitated, else ``None``) and covered fraction per demand point."""
+        covered = np.zeros(inst.n_demand)
+        if self.free is None:
+            flow = np.clip(values[np.asarray(self.pair_var, dtype=np.int64)], 0.0, 1.0) if self.pair_var \
+                else np.zeros(0)
+            np.add.at(covered, inst.pair_demand, flow)
+            return flow, np.minimum(covered, 1.0)
+        covered[self.free] = 1.0
+        covered[self.cov_demands] = np.clip(values[np.asarray(self.cover_idx, dtype=np.int64)], 0, 1)
+        return None, covered
+
+
+def _covering_rows(model: linear_solver_pb2.MPModelProto, inst: CoverageInstance, y: list[int],
+                   reqs: list[tuple[int, ...]], w: NDArray[np.float64], *,
+                   mode: Literal["budget", "target"]) -> _Formulation:
+    """Uncapacitated: ``cov_i <= sum of activators``, one auxiliary per shared multi-option requirement."""
+    n_demand = inst.n_demand
+    free = np.zeros(n_demand, dtype=bool)
+    activators: list[set[tuple[int, ...]]] = [set() for _ in range(n_demand)]
+    for p, req in enumerate(reqs):
+        i = int(inst.pair_demand[p])
+        if not req:
+            free[i] = True
+        else:
+            activators[i].add(req)
+    aux: dict[tuple[int, ...], int] = {}
+    form = _Formulation(name="uncapacitated covering", const_cover=float(w[free].sum()), cover_idx=[], cover_w=[],
+                        free=free)
+    for i in range(n_demand):
+        if free[i] or not activators[i] or w[i] == 0:
+            continue
+        terms = []
+        for req in sorted(activators[i]):
+            if len(req) == 1:
+                terms.append(y[req[0]])
+            else:
+                if req not in aux:
+                    u = _add_var(model, 0.0, 1.0, 0.0, False)
+                    for o in req:
+                        _add_row(model, [u, y[o]], [1.0, -1.0], -math.inf, 0.0)
+                    aux[req] = u
+                terms.append(aux[req])
+        c = _add_var(model, 0.0, 1.0, float(w[i]) if mode == "budget" else 0.0, False)
+        _add_row(model, [c] + terms, [1.0] + [-1.0] * len(terms), -math.inf, 0.0)
+        form.cover_idx.append(c)
+        form.cover_w.append(float(w[i]))
+        form.cov_demands.append(i)
+    return form
+
+
+def _assignment_rows(model: linear_solver_pb2.MPModelProto, inst: CoverageInstance, y: list[int],
+                     reqs: list[tuple[int, ...]], w: NDArray[np.float64], *,
+                     mode: Literal["budget", "target"], linking: Literal["strong", "aggregated"]) -> _Formulation:
+    """Capacitated: assignment fractions, one row per demand and per loaded server, and the linking rows."""
+    n_demand = inst.n_demand
+    pair_var = [
+        _add_var(model, 0.0, 1.0, float(w[inst.pair_demand[p]]) if mode == "budget" else 0.0, False)
+        for p in range(inst.n_pairs)
+    ]
+    order = np.argsort(inst.pair_demand, kind="stable")
+    bounds = np.searchsorted(inst.pair_demand[order], np.arange(n_demand + 1))
+    for i in range(n_demand):
+        ps = order[bounds[i]:bounds[i + 1]]
+        if len(ps) > 1:
+            _add_row(model, [pair_var[p] for p in ps], [1.0] * len(ps), -math.inf, 1.0)
+    by_server = np.argsort(inst.pair_server, kind="stable")
+    sb = np.searchsorted(inst.pair_server[by_server], np.arange(inst.n_servers + 1))
+    for k in range(inst.n_servers):
+        ps = by_server[sb[k]:sb[k + 1]]
+        if len(ps):
+            _server_rows(model, inst, y, reqs, w, pair_var, k, ps, linking=linking)
+    if linking == "strong":
+        for p, req in enumerate(reqs):
+            for o in req:
+                _add_row(model, [pair_var[p], y[o]], [1.0, -1.0], -math.inf, 0.0)
+    return _Formulation(name=f"capacitated assignment ({linking} linking)", const_cover=0.0, cover_idx=pair_var,
+                        cover_w=[float(w[inst.pair_demand[p]]) for p in range(inst.n_pairs)], pair_var=pair_var)
+
+
+def _server_rows(model: linear_solver_pb2.MPModelProto, inst: CoverageInstance, y: list[int],
+                 reqs: list[tuple[int, ...]], w: NDArray[np.float64], pair_var: list[int], k: int,
+                 ps: NDArray[np.int64], *, linking: Literal["strong", "aggregated"]) -> None:
+    """Server ``k``'s capacity row (only when it binds) and, aggregated, its per-option linking rows."""
+    cap = float(inst.server_capacity[k])
+    load = float(w[inst.pair_demand[ps]].sum())
+    opener = int(inst.server_open[k])
+    if math.isfinite(cap) and cap < load:
+        idx = [pair_var[p] for p in ps]
+        coef = [float(w[inst.pair_demand[p]]) for p in ps]
+        if opener >= 0:
+            _add_row(model, idx + [y[opener]], coef + [-cap], -math.inf, 0.0)
+        else:
+            _add_row(model, idx, coef, -math.inf, cap)
+    if linking == "aggregated":
+        groups: dict[int, list[int]] = {}
+        for p in ps:
+            for o in reqs[p]:
+                groups.setdefault(o, []).append(int(p))
+        for o, gp in sorted(groups.items()):
+            coef = [float(w[inst.pair_demand[p]]) for p in gp]
+            big = min(sum(coef), cap if math.isfinite(cap) else math.inf)
+            _add_row(model, [pair_var[p] for p in gp] + [y[o]], coef + [-big], -math.inf, 0.0)
+
+
+@dataclass
+class _Run:
+    status: str
+    runtime: float
+    values: NDArray[np.float64]
+    objective: float
+    bound: float
+
+
+def _run_solver(model: linear_solver_pb2.MPModelProto, solver_id: str, *, time_limit: float,
+                relative_gap: float, threads: int) -> _Run:
+    """Load ``model`` into OR-Tools' ``pywraplp`` and solve it; values only when a solution exists."""
     solver = pywraplp.Solver.CreateSolver(solver_id)
     if solver is None:  # pragma: no cover - depends on the OR-Tools build
         raise RuntimeError(f"OR-Tools was built without the {solver_id} backend")
@@ -370,43 +457,9 @@ def solve_coverage(
     status_code = solver.Solve(params)
     runtime = time.perf_counter() - t1
     status = _STATUS.get(status_code, str(status_code))
-    n_vars, n_cons = len(model.variable), len(model.constraint)
     if status not in ("optimal", "feasible"):
-        return CoverageSolution(
-            status=status, mode=mode, objective=math.nan, bound=math.nan, gap=math.inf,
-            covered_weight=math.nan, cost=math.nan, chosen=np.zeros(inst.n_options, bool),
-            demand_covered=np.zeros(n_demand), pair_flow=None, runtime_s=runtime, build_s=build_s,
-            n_variables=n_vars, n_constraints=n_cons, backend=backend.lower(), formulation=formulation)
+        return _Run(status=status, runtime=runtime, values=np.zeros(0), objective=math.nan, bound=math.nan)
     response = linear_solver_pb2.MPSolutionResponse()
     solver.FillSolutionResponseProto(response)
-    values = np.asarray(response.variable_value, dtype=np.float64)
-    chosen = values[np.asarray(y, dtype=np.int64)] > 0.5 if y else np.zeros(0, bool)
-    objective = float(solver.Objective().Value())
-    bound = float(solver.Objective().BestBound())
-    if mode == "budget":
-        objective += const_cover
-        bound += const_cover
-    if status == "optimal":
-        bound = objective if not math.isfinite(bound) else bound
-    gap = abs(objective - bound) / max(abs(objective), 1e-9) if math.isfinite(bound) else math.inf
-    if status == "optimal" and gap > 1e-6:
-        status = "feasible"  # stopped at the relative-gap tolerance: not proven optimal
-    if capacitated:
-        flow = np.clip(values[np.asarray(pair_var, dtype=np.int64)], 0.0, 1.0) if pair_var else np.zeros(0)
-        covered = np.zeros(n_demand)
-        np.add.at(covered, inst.pair_demand, flow)
-        covered = np.minimum(covered, 1.0)
-    else:
-        flow = None
-        covered = np.zeros(n_demand)
-        covered[free] = 1.0
-        cov_demands = [i for i in range(n_demand)
-                       if not free[i] and activators[i] and w[i] != 0]
-        covered[cov_demands] = np.clip(values[np.asarray(cover_terms[0], dtype=np.int64)], 0, 1)
-    cost = float(inst.option_cost[chosen].sum()) if len(chosen) else 0.0
-    return CoverageSolution(
-        status=status, mode=mode, objective=objective, bound=bound, gap=gap,
-        covered_weight=float((covered * w).sum()), cost=cost, chosen=chosen,
-        demand_covered=covered, pair_flow=flow, runtime_s=runtime, build_s=build_s,
-        n_variables=n_vars, n_constraints=n_cons, backend=backend.lower(), formulation=formulation,
-    )
+    return _Run(status=status, runtime=runtime, values=np.asarray(response.variable_value, dtype=np.float64),
+                objective=float(solver.Objective().Value()), bound=float(solver.Objective().BestBound()))
