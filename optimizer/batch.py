@@ -46,6 +46,7 @@ from optimizer.domain import Roster
 from optimizer.errors import DataError, Problem
 from optimizer.io.outdir import check_out_dir
 from optimizer.io.cells import restore_cell, write_csv
+from optimizer.report._escape import file_stem
 from optimizer.expansion import (Action, ActionKind, ExpansionResult, HireProfile, Site,
                                  build_expansion, evaluate, load_sites, optimize, write_expansion)
 from optimizer.scenario import ChangeSpec, PlanSpec, Scenario, load_scenario
@@ -496,7 +497,7 @@ def _write_scenario(p: PreparedScenario, weekly: pd.DataFrame, totals: pd.DataFr
     t = totals[totals.scenario == p.name]
     summ = summarize_scenario(t, plans)
     v = verdict(t, p.plan_info, plans, p.name)
-    target = out / p.name
+    target = out / file_stem(p.name, fallback="scenario")  # a safe, bounded folder name
     with atomic_dir(target, kind="scenario") as tmp:
         (tmp / "scenario.yaml").write_text(
             yaml.safe_dump(p.scenario.model_dump(mode="json", exclude={"source"}), sort_keys=False), "utf-8")
@@ -551,7 +552,7 @@ def run_scenarios(
                                  f"scenario name {p.name!r} used by more than one file") for p in prepared
                          if p.name in dup])
     for p in prepared:  # refuse a result folder before simulating, not after
-        check_out_dir(Path(out) / p.name, kind="scenario",
+        check_out_dir(Path(out) / file_stem(p.name, fallback="scenario"), kind="scenario",
                       inputs=[x for x in (p.scenario.source, p.scenario.data.dir) if x is not None])
     n_tasks = sum(len(p.plans) * len(p.seeds) for p in prepared)
     where = f"Ray ({ray_address})" if ray_address else f"{workers} local process(es)"
