@@ -85,22 +85,38 @@ def _layer_counts(lic: np.ndarray, s_idx: np.ndarray, lic_days: np.ndarray, chem
     return n_lic_g[inverse], n_cert_g[inverse]
 
 
-def _reach(roster: Roster, refills: list[Refill], lic: np.ndarray, s_idx: np.ndarray, lic_days: np.ndarray,
-           chemo: np.ndarray, hai: np.ndarray, chemo_ok: np.ndarray, provider) -> tuple[np.ndarray, np.ndarray]:
-    """(nurse, refill) index arrays of pairs licensed, certified and within reach."""
-    nurses = roster.nurses
-    max_drive = np.array([n.max_drive_minutes_one_way for n in nurses], float)
-    n_pts = [(n.lat, n.lon) for n in nurses]
-    p_pts = np.array([(r.patient.lat, r.patient.lon) for r in refills], float)
+@dataclass(frozen=True)
+class _Arrays:
+    """Per-nurse and per-refill arrays of the eligibility layers."""
+
+    lic: np.ndarray  # (N, S, D) nurse may practice in state s on day d
+    s_idx: np.ndarray  # (J,) state of each refill
+    daymask: np.ndarray  # (J, D) the refill's days
+    lic_days: np.ndarray  # (J, D) days on which the license is looked at
+    chemo: np.ndarray  # (J,) floxuridine fill
+    hai: np.ndarray  # (N,)
+    chemo_ok: np.ndarray  # (N,)
+    nd_of: np.ndarray  # (N, D) nurse-day index, -1 where the nurse does not work
+
+
+def _reach(roster: Roster, refills: list[Refill], a: _Arrays, nurses: slice, p_pts: np.ndarray,
+           provider) -> tuple[np.ndarray, np.ndarray]:
+    """(nurse, refill) index arrays, for the nurses of ``nurses``, of pairs licensed, certified
+    and within reach (drive limit, and a visit alone fitting shift and arrival window)."""
+    block = roster.nurses[nurses]
+    max_drive = np.array([n.max_drive_minutes_one_way for n in block], float)
+    n_pts = np.array([(n.lat, n.lon) for n in block], float).reshape(-1, 2)
     fwd = pairs_within(provider, n_pts, p_pts, max_minutes=float(max_drive.max()))
     n, j, out_m = fwd.origin, fwd.destination, fwd.minutes
-    ok = out_m <= max_drive[n]
-    ok &= hai[n] & (chemo_ok[n] | ~chemo[j])
-    ok &= (lic[n, s_idx[j], :] & lic_days[j]).any(axis=1)
+    g = n + nurses.start
+    ok = (out_m <= max_drive[n]) & a.hai[g] & (a.chemo_ok[g] | ~a.chemo[j])
     n, j, out_m = n[ok], j[ok], out_m[ok]
-    back_m, _ = pairwise(provider, p_pts[j], np.asarray(n_pts, float).reshape(-1, 2)[n])
-    shift_s = np.array([minutes_of(x.shift_start) for x in nurses], float)
-    limit = np.array([minutes_of(x.shift_end) + x.max_overtime_minutes for x in nurses], float)
+    g = n + nurses.start
+    ok = (a.lic[g, a.s_idx[j], :] & a.lic_days[j]).any(axis=1)
+    n, j, out_m = n[ok], j[ok], out_m[ok]
+    back_m, _ = pairwise(provider, p_pts[j], n_pts[n])
+    shift_s = np.array([minutes_of(x.shift_start) for x in block], float)
+    limit = np.array([minutes_of(x.shift_end) + x.max_overtime_minutes for x in block], float)
     ea = np.array([minutes_of(r.patient.earliest_arrival) for r in refills], float)
     la = np.array([minutes_of(r.patient.latest_arrival) for r in refills], float)
     vm = np.array([r.patient.visit_minutes for r in refills], float)
@@ -108,54 +124,70 @@ def _reach(roster: Roster, refills: list[Refill], lic: np.ndarray, s_idx: np.nda
         out_c, back_c = np.ceil(out_m - 1e-6), np.ceil(back_m - 1e-6)  # whole-minute legs
         start = np.maximum(shift_s[n] + out_c, ea[j])
         fits = (start <= la[j]) & (start + vm[j] + back_c <= limit[n]) & ~np.isnan(back_m)
-    return n[fits], j[fits]
+    return n[fits] + nurses.start, j[fits]
 
 
-def assess(roster: Roster, horizon: Horizon, refills: list[Refill], nurse_days: list[NurseDay], *,
-           provider) -> Eligibility:
-    """Candidates and reasons for ``refills`` on ``nurse_days`` (see the module docstring).
-
-    Parameters
-    ----------
-    provider
-        A travel provider; its sparse face (``pairs_within``) is used when it has one.
-    """
+def _arrays(roster: Roster, horizon: Horizon, refills: list[Refill], nurse_days: list[NurseDay]) -> _Arrays:
     N, J, D = len(roster.nurses), len(refills), horizon.days
-    empty = np.empty(0, dtype=np.int64)
-    if J == 0:
-        return Eligibility(empty, empty, {})
     states = sorted({r.patient.state for r in refills})
     s_idx = np.array([states.index(r.patient.state) for r in refills], dtype=np.int64)
-    lic = license_matrix(roster, states, horizon)
     daymask = np.zeros((J, D), dtype=bool)
     for j, r in enumerate(refills):
         for d in r.days:
             daymask[j, horizon.index(d)] = True
     lic_days = daymask.copy()  # licensed on some day of the refill's days (the horizon start when none)
     lic_days[~daymask.any(axis=1), 0] = True
-    chemo = np.array([r.patient.next_infusate.is_chemo for r in refills], dtype=bool)
-    hai = np.array([n.hai_certified for n in roster.nurses], dtype=bool)
-    chemo_ok = np.array([n.chemo_certified for n in roster.nurses], dtype=bool)
-    n_lic, n_cert = _layer_counts(lic, s_idx, lic_days, chemo, hai, chemo_ok)
-    if N:
-        pn, pj = _reach(roster, refills, lic, s_idx, lic_days, chemo, hai, chemo_ok, provider)
-    else:
-        pn, pj = empty, empty
-    n_reach = np.bincount(pj, minlength=J)
-    # nurse-days: the (nurse, day) vehicle index, -1 where the nurse does not work
     nd_of = np.full((N, D), -1, dtype=np.int64)
     nurse_index = {n.nurse_id: i for i, n in enumerate(roster.nurses)}
     for k, nd in enumerate(nurse_days):
         nd_of[nurse_index[nd.nurse.nurse_id], nd.index] = k
-    ok = daymask[pj] & lic[pn, s_idx[pj], :] & (nd_of[pn] >= 0)
-    p, d = np.nonzero(ok)
-    cand_j, cand_k = pj[p], nd_of[pn[p], d]
+    return _Arrays(
+        lic=license_matrix(roster, states, horizon), s_idx=s_idx, daymask=daymask, lic_days=lic_days,
+        chemo=np.array([r.patient.next_infusate.is_chemo for r in refills], dtype=bool),
+        hai=np.array([n.hai_certified for n in roster.nurses], dtype=bool),
+        chemo_ok=np.array([n.chemo_certified for n in roster.nurses], dtype=bool), nd_of=nd_of)
+
+
+def assess(roster: Roster, horizon: Horizon, refills: list[Refill], nurse_days: list[NurseDay], *,
+           provider, with_candidates: bool = True, nurse_block: int = 256) -> Eligibility:
+    """Candidates and reasons for ``refills`` on ``nurse_days`` (see the module docstring).
+
+    Parameters
+    ----------
+    provider
+        A travel provider; its sparse face (``pairs_within``) is used when it has one.
+    with_candidates
+        Keep the candidate pairs (the planner's); without, only the reasons are
+        computed (``haiplan validate``), and memory stays that of one block.
+    nurse_block
+        Nurses whose reach is computed together.
+    """
+    N, J = len(roster.nurses), len(refills)
+    empty = np.empty(0, dtype=np.int64)
+    if J == 0:
+        return Eligibility(empty, empty, {})
+    a = _arrays(roster, horizon, refills, nurse_days)
+    n_lic, n_cert = _layer_counts(a.lic, a.s_idx, a.lic_days, a.chemo, a.hai, a.chemo_ok)
+    p_pts = np.array([(r.patient.lat, r.patient.lon) for r in refills], float)
+    n_reach = np.zeros(J, dtype=np.int64)
+    has = np.zeros(J, dtype=bool)
+    found_j: list[np.ndarray] = []
+    found_k: list[np.ndarray] = []
+    for b0 in range(0, N, nurse_block):
+        pn, pj = _reach(roster, refills, a, slice(b0, min(N, b0 + nurse_block)), p_pts, provider)
+        n_reach += np.bincount(pj, minlength=J)
+        ok = a.daymask[pj] & a.lic[pn, a.s_idx[pj], :] & (a.nd_of[pn] >= 0)
+        p, d = np.nonzero(ok)
+        has[pj[p]] = True
+        if with_candidates:
+            found_j.append(pj[p])
+            found_k.append(a.nd_of[pn[p], d])
+    cand_j = np.concatenate(found_j) if found_j else empty
+    cand_k = np.concatenate(found_k) if found_k else empty
     order = np.lexsort((cand_k, cand_j))
-    cand_j, cand_k = cand_j[order], cand_k[order]
-    has = np.bincount(cand_j, minlength=J) > 0
     unplannable = {refills[j].patient_id: _reason(refills[j], int(n_lic[j]), int(n_cert[j]), int(n_reach[j]))
                    for j in np.flatnonzero(~has)}
-    return Eligibility(cand_j, cand_k, unplannable, reach_pairs=int(pn.size))
+    return Eligibility(cand_j[order], cand_k[order], unplannable, reach_pairs=int(n_reach.sum()))
 
 
 def _reason(r: Refill, n_lic: int, n_cert: int, n_reach: int) -> tuple[Reason, str]:

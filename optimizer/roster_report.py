@@ -32,7 +32,8 @@ def summarize_roster(roster: Roster, horizon: Horizon, *, provider, rules: Windo
     within the drive limits: no travel matrix between patients is built.
     """
     refills, later = due_refills(roster, horizon, rules=rules or WindowRules())
-    unplannable = assess(roster, horizon, refills, nurse_days_of(roster, horizon), provider=provider).unplannable
+    unplannable = assess(roster, horizon, refills, nurse_days_of(roster, horizon), provider=provider,
+                         with_candidates=False).unplannable
     pats = Counter(p.state for p in roster.patients)
     active = Counter(p.state for p in roster.active_patients())
     homes = Counter(n.home_state for n in roster.nurses)

@@ -88,10 +88,11 @@ def roster(tmp_path_factory) -> Roster:
     return Roster(r.patients, tuple(nurses), r.time_off)
 
 
-def test_sparse_candidates_equal_the_dense_eligibility(roster):
+@pytest.mark.parametrize("nurse_block", [7, 256])
+def test_sparse_candidates_equal_the_dense_eligibility(roster, nurse_block):
     refills, _ = due_refills(roster, HORIZON, rules=WindowRules())
     nurse_days = nurse_days_of(roster, HORIZON)
-    elig = assess(roster, HORIZON, refills, nurse_days, provider=PROVIDER)
+    elig = assess(roster, HORIZON, refills, nurse_days, provider=PROVIDER, nurse_block=nurse_block)
     cands, layers = _dense_reference(roster, HORIZON, refills, nurse_days)
     got = list(zip(elig.refill.tolist(), elig.nurse_day.tolist()))
     assert got == sorted(got) and len(got) == len(set(got))
@@ -100,6 +101,9 @@ def test_sparse_candidates_equal_the_dense_eligibility(roster):
     # the rules bind on this roster: several reasons, and the 45-minute limits cut pairs
     assert {Reason.OUT_OF_REACH, Reason.NO_CAPACITY_IN_WINDOW} & set(layers.values())
     assert elig.reach_pairs < len(roster.nurses) * len(refills) / 2
+    reasons_only = assess(roster, HORIZON, refills, nurse_days, provider=PROVIDER, with_candidates=False,
+                          nurse_block=nurse_block)
+    assert reasons_only.unplannable == elig.unplannable and reasons_only.refill.size == 0
 
 
 def test_problem_and_validate_summary_agree_without_patient_matrices(roster):
