@@ -50,6 +50,7 @@ from optimizer.report._escape import file_stem
 from optimizer.expansion import (Action, ActionKind, ExpansionResult, HireProfile, Site,
                                  build_expansion, evaluate, load_sites, optimize, write_expansion)
 from optimizer.scenario import ChangeSpec, PlanSpec, Scenario, load_scenario
+from optimizer.settings import DEFAULT_EXPANSION_BUDGET_USD
 from optimizer.simulate import (TOTAL_COLUMNS, WEEKLY_COLUMNS, SimulationSettings, grow_demand, simulate,
                                 summarize_runs)
 from optimizer.windows import WindowRules
@@ -275,7 +276,8 @@ def expand_scenario(
     """One expansion study on a scenario (or data folder; ``None``: the demo), demand changes applied.
 
     Options left ``None`` come from the scenario's ``expansion`` section; with
-    neither ``budget`` nor ``target_share`` the budget is $150,000.
+    neither ``budget`` nor ``target_share`` the budget is
+    :data:`optimizer.settings.DEFAULT_EXPANSION_BUDGET_USD`.
     """
     import dataclasses
 
@@ -305,7 +307,7 @@ def expand_scenario(
     problem = build_expansion(roster, provider=_provider(sc.travel.model_dump(mode="json")), settings=settings,
                               sites=sites, on=start, rules=rules)
     if budget is None and target_share is None:
-        budget = 150_000.0
+        budget = DEFAULT_EXPANSION_BUDGET_USD
     say(f"{len(problem.sites)} candidate sites, {problem.instance.n_options} options, "
         f"{problem.instance.n_pairs} (demand, nurse) pairs; solving with {settings.backend}")
     return optimize(problem, budget=budget, target_share=target_share)

@@ -18,6 +18,7 @@ import typer
 
 from optimizer.errors import DataError
 from optimizer.io.outdir import OutputFolderError
+from optimizer.settings import DEFAULT_EXPANSION_BUDGET_USD
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Plan home refills of HAI pumps: validate data, plan, check, map coverage.")
@@ -396,7 +397,8 @@ def scenario_compare(
 @app.command()
 def expand(
     data: Optional[Path] = DataArg,
-    budget: Optional[float] = typer.Option(None, min=0, help="Budget in USD (default 150,000)"),
+    budget: Optional[float] = typer.Option(
+        None, min=0, help=f"Budget in USD (default {DEFAULT_EXPANSION_BUDGET_USD:,.0f})"),
     target: Optional[float] = typer.Option(None, min=0, max=1, help="Reach this covered share at least cost"),
     actions: Optional[str] = typer.Option(None, help="Allowed kinds, e.g. 'hire;license;hai_cert;chemo_cert'"),
     cutoff: Optional[float] = typer.Option(None, help="Drive-time cutoff, minutes one way"),
