@@ -20,7 +20,7 @@ import time as _time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -194,8 +194,6 @@ def _solve_part(problem: PlanningProblem, part: Part, opts: SolverOptions,
 
 def _restrict(problem: PlanningProblem, part: Part) -> PlanningProblem:
     """A view of ``problem`` with only the candidates of ``part`` (indices unchanged)."""
-    from dataclasses import replace
-
     keep = set(part.refills)
     return replace(problem, candidates=[
         c for c in problem.candidates if c.refill in keep
@@ -204,8 +202,6 @@ def _restrict(problem: PlanningProblem, part: Part) -> PlanningProblem:
 
 def _with_start(problem: PlanningProblem, part: Part, base: Routes) -> Part:
     """``part`` with the baseline's routes on its nurse-days as warm start."""
-    from dataclasses import replace
-
     keep = set(part.refills)
     start = []
     for k in sorted(base):
