@@ -546,16 +546,17 @@ def run_scenarios(
         Called with a line per step.
     """
     say = progress or (lambda msg: log.info(msg))
-    prepared = [prepare_scenario(x, seeds=seeds, progress=say) for x in paths]
+    scenarios = [x if isinstance(x, Scenario) else load_scenario(x) for x in paths]
+    for sc in scenarios:  # refuse a result folder before any expansion MIP or simulation
+        check_out_dir(Path(out) / file_stem(sc.name, fallback="scenario"), kind="scenario",
+                      inputs=[x for x in (sc.source, sc.data.dir) if x is not None])
+    prepared = [prepare_scenario(x, seeds=seeds, progress=say) for x in scenarios]
     names = [p.name for p in prepared]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         raise DataError([Problem(str(p.scenario.source or p.name), None, "name",
                                  f"scenario name {p.name!r} used by more than one file") for p in prepared
                          if p.name in dup])
-    for p in prepared:  # refuse a result folder before simulating, not after
-        check_out_dir(Path(out) / file_stem(p.name, fallback="scenario"), kind="scenario",
-                      inputs=[x for x in (p.scenario.source, p.scenario.data.dir) if x is not None])
     n_tasks = sum(len(p.plans) * len(p.seeds) for p in prepared)
     where = f"Ray ({ray_address})" if ray_address else f"{workers} local process(es)"
     say(f"simulating {n_tasks} run(s) on {where}")

@@ -206,6 +206,9 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "notes" / "notes.txt").write_text("call the pharmacy\n")
     (tmp_path / "some").mkdir()
     (tmp_path / "some" / "file.txt").write_text("mine\n")
+    (tmp_path / "tiny.yaml").write_text("name: tiny\ndata:\n  dir: data\nas_of: 2026-11-20\n")
+    (tmp_path / "runs" / "tiny").mkdir(parents=True)
+    (tmp_path / "runs" / "tiny" / "draft.md").write_text("my notes on the tiny study\n")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -227,6 +230,8 @@ REFUSED = {
     "synth over notes": (".", ["synth", "notes", "--patients", "5", "--nurses", "2"]),
     "synth --force over notes": (".", ["synth", "notes", "--patients", "5", "--nurses", "2", "--force"]),
     "synth over a roster": (".", ["synth", "data", "--patients", "5", "--nurses", "2"]),
+    "scenario run over a folder of notes": (".", ["scenario", "run", "tiny.yaml", "--out", "runs"]),
+    "scenario compare --out its input": (".", ["scenario", "compare", "runs", "--out", "runs"]),
 }
 
 
