@@ -16,16 +16,14 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
 from typing import Any
 
 import folium
-import numpy as np
-from branca.element import Element, MacroElement
-from jinja2 import Template
 
 from optimizer.report._assets import OfflineMap
-from optimizer.report._escape import html_text, js_value, tooltip
+from optimizer.report._escape import html_text, tooltip
+from optimizer.report._mapkit import (NO_DATA, Legend, NurseFilter, Popup, base_layers, bin_color, collection,
+                                      feature, pct, popup_table, round_geom, swatches, title_box)
 
 __all__ = ["leadership_map", "operations_map", "PALETTE"]
 
@@ -39,137 +37,9 @@ _SHARE_BINS = ((0.25, "#d7191c", "< 25 %"), (0.50, "#fdae61", "25–50 %"), (0.7
                (0.90, "#abd9e9", "75–90 %"), (1.01, "#2c7bb6", "≥ 90 %"))
 _NURSE_BINS = ((1, "#f2f0f7", "0"), (3, "#cbc9e2", "1–2"), (6, "#9e9ac8", "3–5"),
                (11, "#756bb1", "6–10"), (10**9, "#54278f", "11 +"))
-_NO_DATA = "#e6e6e6"
 _SERVICE = "#1b9e77"
 _DEMAND = "#5e3c99"
 _DIGITS = 2  # decimals of every coordinate on the leadership map (≈ 1 km)
-
-_CSS = """
-<style>
-.hai-title{position:absolute;top:10px;left:54px;z-index:1000;background:#fff;
-  padding:6px 14px;border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.35);font:14px/1.35 system-ui,
-  -apple-system,"Segoe UI",Roboto,sans-serif;max-width:calc(100% - 520px)}
-.leaflet-control-layers{font:12px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-height:55vh;
-  overflow:auto}
-.hai-title b{font-size:16px}.hai-title small{color:#444}
-.hai-legend{background:#fff;padding:8px 10px;border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.35);
-  font:12px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-height:60vh;overflow:auto}
-.hai-legend h4{margin:6px 0 3px;font-size:12px}.hai-legend h4:first-child{margin-top:0}
-.hai-legend i{display:inline-block;width:14px;height:11px;margin-right:6px;vertical-align:middle;
-  border:1px solid #777}
-.hai-legend i.c{border-radius:50%}
-.hai-stop{width:22px;height:22px;border-radius:50%;color:#fff;font:bold 12px/20px system-ui,sans-serif;
-  text-align:center;border:2px solid #fff;box-shadow:0 0 3px rgba(0,0,0,.6)}
-.hai-home{width:20px;height:20px;border-radius:3px;background:#222;color:#fff;
-  font:bold 11px/20px system-ui,sans-serif;text-align:center;box-shadow:0 0 3px rgba(0,0,0,.6)}
-.hai-unassigned{width:22px;height:22px;border-radius:50%;background:#fff;color:#c00;border:3px solid #c00;
-  font:bold 14px/16px system-ui,sans-serif;text-align:center;box-shadow:0 0 4px rgba(200,0,0,.8)}
-.hai-filter{background:#fff;padding:6px 8px;font:12px system-ui,sans-serif}
-.hai-popup td{padding:1px 6px 1px 0;vertical-align:top}.hai-popup th{text-align:left;padding-right:6px}
-</style>
-"""
-
-
-# --------------------------------------------------------------------------- geometry
-
-
-def _round_geom(geom: Any, digits: int, simplify: float | None = None) -> Any:
-    import shapely
-
-    if simplify:
-        geom = shapely.simplify(geom, simplify, preserve_topology=True)
-    return shapely.transform(geom, lambda xy: np.round(xy, digits))
-
-
-def _feature(geom: Any, props: dict[str, Any]) -> dict[str, Any]:
-    from shapely.geometry import mapping
-
-    return {"type": "Feature", "geometry": mapping(geom), "properties": props}
-
-
-def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"type": "FeatureCollection", "features": features}
-
-
-def _base_layers(m: folium.Map, states_shown: Iterable[str], *, tiles: str | None,
-                 digits: int) -> None:
-    """The offline base map (state fills and outlines, county lines) and optional tiles."""
-    import geodata
-
-    shown = set(states_shown)
-    st = geodata.states_gdf(simplified=True)
-    base = folium.FeatureGroup(name="Offline base map: states and counties", overlay=False, control=True)
-    feats = [_feature(_round_geom(g, digits, 0.005), {"name": html_text(n), "state": s})
-             for s, n, g in zip(st["state"], st["name"], st["geometry"])]
-    folium.GeoJson(_collection(feats), name="States", control=False,
-                   style_function=lambda f: {"fillColor": "#f7f7f4", "color": "#666", "weight": 1,
-                                             "fillOpacity": 1.0, "className": "hai-base-state"},
-                   tooltip=folium.GeoJsonTooltip(["name"], labels=False)).add_to(base)
-    co = geodata.counties_gdf()
-    co = co[co["state"].isin(shown)]
-    if len(co):
-        cfeats = [_feature(_round_geom(g, digits, 0.01), {"county": c, "state": s})
-                  for c, s, g in zip(co["county"], co["state"], co["geometry"])]
-        folium.GeoJson(_collection(cfeats), name="Counties", control=False, interactive=False,
-                       style_function=lambda f: {"fill": False, "color": "#bbb", "weight": 0.5,
-                                                 "className": "hai-base-county"}).add_to(base)
-    base.add_to(m)
-    if tiles:
-        folium.TileLayer(tiles, name=f"Web map ({tiles}, online)", overlay=False, control=True).add_to(m)
-
-
-def _title(m: folium.Map, title: str, subtitle: str) -> None:
-    m.get_root().header.add_child(Element(_CSS), name="hai_css")
-    m.get_root().html.add_child(Element(
-        f'<div class="hai-title"><b>{html_text(title)}</b><br><small>{html_text(subtitle)}</small></div>'))
-
-
-class _Legend(MacroElement):
-    """A legend box as a Leaflet control (prints with the map, moves with its corner)."""
-
-    _template = Template("""
-{% macro script(this, kwargs) %}
-(function(){
-  var legend = L.control({position: {{ this.position_js }}});
-  legend.onAdd = function(){
-    var div = L.DomUtil.create('div', 'hai-legend');
-    div.innerHTML = {{ this.body_js }};
-    L.DomEvent.disableScrollPropagation(div);
-    return div;
-  };
-  legend.addTo({{ this._parent.get_name() }});
-})();
-{% endmacro %}
-""")
-
-    def __init__(self, body: str, position: str = "bottomleft") -> None:
-        super().__init__()
-        self._name = "Legend"
-        self.body_js = js_value(body)
-        self.position_js = js_value(position)
-
-
-def _swatches(title: str, rows: Sequence[tuple[str, str]], *, circle: bool = False,
-              outline: bool = False) -> str:
-    out = [f"<h4>{html_text(title)}</h4>"]
-    for color, label in rows:
-        style = (f"background:transparent;border:2px solid {color}" if outline else f"background:{color}")
-        out.append(f'<div><i class="{"c" if circle else ""}" style="{html_text(style)}"></i>{html_text(label)}</div>')
-    return "".join(out)
-
-
-def _bin(value: float, bins: Sequence[tuple[float, str, str]]) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return _NO_DATA
-    for hi, color, _ in bins:
-        if value < hi:
-            return color
-    return bins[-1][1]
-
-
-def _pct(x: Any) -> str:
-    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * float(x):.0f} %"
-
 
 # --------------------------------------------------------------------------- leadership
 
@@ -242,11 +112,11 @@ def leadership_map(
     with_patients = [s for s in by_state.index if by_state.loc[s, "patients"] > 0]
 
     m = OfflineMap(location=[39.0, -96.0], zoom_start=4, control_scale=True, prefer_canvas=False)
-    _base_layers(m, with_patients, tiles=tiles, digits=_DIGITS)
+    base_layers(m, with_patients, tiles=tiles, digits=_DIGITS)
 
     # ---- state choropleths
     st = states_gdf(simplified=True)
-    geoms = {s: _round_geom(g, _DIGITS, 0.005) for s, g in zip(st["state"], st["geometry"])}
+    geoms = {s: round_geom(g, _DIGITS, 0.005) for s, g in zip(st["state"], st["geometry"])}
     cov_feats, nurse_feats = [], []
     for s in by_state.index:
         if s not in geoms:
@@ -254,29 +124,29 @@ def leadership_map(
         r = by_state.loc[s]
         props = {
             "state": html_text(STATE_NAMES.get(s, s)), "patients": int(r["patients"]),
-            **{f"c{c}": _pct(r[f"covered_{c}min"]) for c in view.cutoffs},
+            **{f"c{c}": pct(r[f"covered_{c}min"]) for c in view.cutoffs},
             "licensed": int(r["licensed_nurses"]), "chemo": int(r["chemo_licensed_nurses"]),
             "based": int(r["nurses_based"]), "single": int(r["single_nurse_patients"]),
             "none": int(r["no_nurse_patients"]),
-            "fill": _bin(float(r[share]) if r["patients"] else math.nan, _SHARE_BINS),
-            "nfill": _bin(float(r["licensed_nurses"]), _NURSE_BINS),
+            "fill": bin_color(float(r[share]) if r["patients"] else math.nan, _SHARE_BINS),
+            "nfill": bin_color(float(r["licensed_nurses"]), _NURSE_BINS),
         }
-        cov_feats.append(_feature(geoms[s], props))
-        nurse_feats.append(_feature(geoms[s], props))
+        cov_feats.append(feature(geoms[s], props))
+        nurse_feats.append(feature(geoms[s], props))
     fields = ["state", "patients"] + [f"c{c}" for c in view.cutoffs] + ["licensed", "chemo", "based",
                                                                          "single", "none"]
     aliases = (["State", "Patients"] + [f"Covered ≤ {c} min" for c in view.cutoffs]
                + ["Licensed HAI nurses", "… chemo-certified", "Nurses based here",
                   "Patients with a single nurse", "Patients with no nurse"])
     fg = folium.FeatureGroup(name=f"States: share of patients covered within {cutoff} min", show=True)
-    folium.GeoJson(_collection(cov_feats),
+    folium.GeoJson(collection(cov_feats),
                    style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#555",
                                              "weight": 1, "fillOpacity": 0.75, "className": "hai-state-cov"},
                    highlight_function=lambda f: {"weight": 3, "color": "#000"},
                    tooltip=folium.GeoJsonTooltip(fields, aliases=aliases, sticky=True)).add_to(fg)
     fg.add_to(m)
     fg2 = folium.FeatureGroup(name="States: licensed HAI nurses", show=False)
-    folium.GeoJson(_collection(nurse_feats),
+    folium.GeoJson(collection(nurse_feats),
                    style_function=lambda f: {"fillColor": f["properties"]["nfill"], "color": "#555",
                                              "weight": 1, "fillOpacity": 0.8, "className": "hai-state-nurses"},
                    tooltip=folium.GeoJsonTooltip(fields, aliases=aliases, sticky=True)).add_to(fg2)
@@ -300,7 +170,7 @@ def leadership_map(
         lines = [f"<b>{html_text(r['county'])} County, {html_text(r['state'])}</b>",
                  f"Patients: {html_text(r['patients_band'])}"]
         if not (isinstance(r[share], float) and math.isnan(r[share])):
-            lines.append(f"Covered ≤ {cutoff} min: {_pct(r[share])}")
+            lines.append(f"Covered ≤ {cutoff} min: {pct(r[share])}")
             lines.append(f"Single-nurse patients: {int(r['single_nurse_patients'])}; "
                          f"no nurse: {int(r['no_nurse_patients'])}")
         else:
@@ -311,12 +181,12 @@ def leadership_map(
                             tooltip=tooltip("<br>".join(lines))).add_to(fg3)
         if r["any_no_nurse"] or r["any_single_nurse"]:
             kind = "no nurse" if r["any_no_nurse"] else "single nurse"
-            risk_feats.append(_feature(_round_geom(g, _DIGITS, 0.01), {
+            risk_feats.append(feature(round_geom(g, _DIGITS, 0.01), {
                 "county": html_text(f"{r['county']} County, {r['state']}"), "risk": kind,
                 "color": "#d7191c" if r["any_no_nurse"] else "#ff7f00"}))
     fg3.add_to(m)
     if risk_feats:
-        folium.GeoJson(_collection(risk_feats),
+        folium.GeoJson(collection(risk_feats),
                        style_function=lambda f: {"fill": False, "color": f["properties"]["color"],
                                                  "weight": 2.5, "className": "hai-county-risk"},
                        tooltip=folium.GeoJsonTooltip(["county", "risk"], aliases=["County", "At risk"])
@@ -330,7 +200,7 @@ def leadership_map(
         lat, lon = float(r["lat"]), float(r["lon"])
         poly = provider.service_area((lat, lon), cutoff)
         if poly is not None and not poly.is_empty:
-            folium.GeoJson(_feature(_round_geom(poly, _DIGITS, 0.01), {}),
+            folium.GeoJson(feature(round_geom(poly, _DIGITS, 0.01), {}),
                            style_function=lambda f: {"color": _SERVICE, "weight": 1, "fillColor": _SERVICE,
                                                      "fillOpacity": 0.10, "className": "hai-service-area"},
                            interactive=False).add_to(areas)
@@ -348,26 +218,26 @@ def leadership_map(
 
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     legend = (
-        _swatches(f"Covered within {cutoff} min (share of patients)",
-                  [(c, lab) for _, c, lab in _SHARE_BINS] + [(_NO_DATA, "no patients")])
-        + _swatches("Licensed HAI nurses (layer off by default)", [(c, lab) for _, c, lab in _NURSE_BINS])
-        + _swatches("Patients per county", [(_DEMAND, f"circle size: 1–{view.small_cell - 1}, "
+        swatches(f"Covered within {cutoff} min (share of patients)",
+                  [(c, lab) for _, c, lab in _SHARE_BINS] + [(NO_DATA, "no patients")])
+        + swatches("Licensed HAI nurses (layer off by default)", [(c, lab) for _, c, lab in _NURSE_BINS])
+        + swatches("Patients per county", [(_DEMAND, f"circle size: 1–{view.small_cell - 1}, "
                                                       f"{view.small_cell}–9, 10–19, 20 +")], circle=True)
-        + _swatches("Counties at risk", [("#d7191c", "a patient no nurse can serve"),
+        + swatches("Counties at risk", [("#d7191c", "a patient no nurse can serve"),
                                          ("#ff7f00", "a patient only one nurse can serve")], outline=True)
-        + _swatches("Nurses", [(_SERVICE, f"service area, {cutoff} min drive"),
+        + swatches("Nurses", [(_SERVICE, f"service area, {cutoff} min drive"),
                                ("#000", "home base (filled = chemo-certified)")])
         + "<div style='margin-top:6px;color:#555'>Aggregates only: no patient identifiers or "
           "locations.<br>Drive times: " + html_text(getattr(provider, "name", "model")) + "</div>"
     )
-    _Legend(legend, "bottomleft").add_to(m)
+    Legend(legend, "bottomleft").add_to(m)
     t = view.totals
     sub = (f"Data as of {view.as_of.isoformat()} · {int(t['patients'])} patients in {int(t['states'])} states, "
            f"{int(t['nurses'])} nurses · covered within "
            + " / ".join(f"{c}" for c in view.cutoffs) + " min: "
-           + " / ".join(_pct(t[f'covered_{c}min']) for c in view.cutoffs)
+           + " / ".join(pct(t[f'covered_{c}min']) for c in view.cutoffs)
            + f" · single-nurse patients {int(t['single_nurse_patients'])}, no nurse {int(t['no_nurse_patients'])}")
-    _title(m, title, sub)
+    title_box(m, title, sub)
     if with_patients:
         b = [geoms[s].bounds for s in with_patients if s in geoms and s not in ("AK", "HI")]
         if b:
@@ -377,64 +247,6 @@ def leadership_map(
 
 
 # --------------------------------------------------------------------------- operations
-
-
-class _NurseFilter(MacroElement):
-    """A "Nurse" drop-down that shows one nurse's routes (or all) across the day layers."""
-
-    _template = Template("""
-{% macro script(this, kwargs) %}
-(function(){
-  var routes = [{% for nurse, layer, parent in this.routes %}{nurse: {{ nurse }}, layer: {{ layer }}, parent: {{ parent }}}{% if not loop.last %},{% endif %}{% endfor %}];
-  var nurses = {{ this.nurses }};
-  var ctl = L.control({position: 'topleft'});
-  ctl.onAdd = function(){
-    var div = L.DomUtil.create('div', 'hai-filter leaflet-bar');
-    div.innerHTML = '<label>Nurse <select id="hai-nurse-filter"><option value="">all nurses</option></select></label>';
-    var select = div.querySelector('select');
-    nurses.forEach(function(n){
-      var o = document.createElement('option'); o.value = n; o.textContent = n; select.appendChild(o);
-    });
-    L.DomEvent.disableClickPropagation(div);
-    div.querySelector('select').addEventListener('change', function(e){
-      var v = e.target.value;
-      routes.forEach(function(r){
-        if (v === '' || v === r.nurse) { r.parent.addLayer(r.layer); } else { r.parent.removeLayer(r.layer); }
-      });
-    });
-    return div;
-  };
-  ctl.addTo({{ this._parent.get_name() }});
-})();
-{% endmacro %}
-""")
-
-    def __init__(self, routes: list[tuple[str, str, str]], nurses: list[str]) -> None:
-        super().__init__()
-        self._name = "NurseFilter"
-        self.routes = [(js_value(n), layer, parent) for n, layer, parent in routes]
-        self.nurses = js_value(list(nurses))
-
-
-class _Popup(MacroElement):
-    """``bindPopup`` with an HTML string (folium's Popup needs jQuery, which we do not ship)."""
-
-    _template = Template("""
-{% macro script(this, kwargs) %}
-{{ this._parent.get_name() }}.bindPopup({{ this.content_js }}, {maxWidth: {{ this.max_width }}});
-{% endmacro %}
-""")
-
-    def __init__(self, content: str, max_width: int = 360) -> None:
-        super().__init__()
-        self._name = "Popup"
-        self.content_js = js_value(content)
-        self.max_width = int(max_width)
-
-
-def _popup_table(rows: Sequence[tuple[str, Any]], head: str) -> str:
-    body = "".join(f"<tr><th>{html_text(k)}</th><td>{html_text(v)}</td></tr>" for k, v in rows)
-    return f'<div class="hai-popup"><b>{html_text(head)}</b><table>{body}</table></div>'
 
 
 def operations_map(
@@ -476,7 +288,7 @@ def operations_map(
     states |= {roster.nurse(n).home_state for n in nurse_ids}
 
     m = OfflineMap(location=[39.0, -96.0], zoom_start=4, control_scale=True)
-    _base_layers(m, states, tiles=tiles, digits=4)
+    base_layers(m, states, tiles=tiles, digits=4)
 
     pids = sorted({v.patient_id for v in plan.visits} | {u.patient_id for u in plan.unassigned})
     pts = {pid: (roster.patient(pid).lat, roster.patient(pid).lon) for pid in pids}
@@ -534,7 +346,7 @@ def operations_map(
                         icon_size=(22, 22), icon_anchor=(11, 11), class_name="hai-stop-icon"),
                     tooltip=tooltip(html_text(f"{nid} stop {v.seq}: {v.patient_id}")),
                 ).add_to(sub)
-                _Popup(_popup_table(rows, f"Patient {v.patient_id}"), 360).add_to(marker)
+                Popup(popup_table(rows, f"Patient {v.patient_id}"), 360).add_to(marker)
                 all_points.append(pts[v.patient_id])
             sub.add_to(day_fg)
             routes_js.append((nid, sub.get_name(), day_fg.get_name()))
@@ -564,28 +376,28 @@ def operations_map(
                                 icon_anchor=(11, 11), class_name="hai-unassigned-icon"),
             tooltip=tooltip(html_text(f"UNASSIGNED {u.patient_id}: {str(u.reason).replace('_', ' ')}")),
         ).add_to(un)
-        _Popup(_popup_table(rows, f"Unassigned: patient {u.patient_id}"), 380).add_to(marker)
+        Popup(popup_table(rows, f"Unassigned: patient {u.patient_id}"), 380).add_to(marker)
         all_points.append(pts[u.patient_id])
     un.add_to(m)
 
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
-    _NurseFilter(routes_js, nurse_ids).add_to(m)
+    NurseFilter(routes_js, nurse_ids).add_to(m)
     reasons: dict[str, int] = defaultdict(int)
     for u in plan.unassigned:
         reasons[str(u.reason).replace("_", " ")] += 1
     legend = (
-        _swatches("Routes (one colour per nurse)", [(color[n], n) for n in nurse_ids[:12]]
+        swatches("Routes (one colour per nurse)", [(color[n], n) for n in nurse_ids[:12]]
                   + ([("#fff", f"… {len(nurse_ids) - 12} more")] if len(nurse_ids) > 12 else []))
         + "<h4>Stops</h4><div>numbered in visit order; H = nurse home</div>"
-        + _swatches("Unassigned refills", [("#c00", f"{k}: {v}") for k, v in sorted(reasons.items())]
+        + swatches("Unassigned refills", [("#c00", f"{k}: {v}") for k, v in sorted(reasons.items())]
                     or [("#c00", "none")], circle=True, outline=True)
     )
-    _Legend(legend, "bottomleft").add_to(m)
+    Legend(legend, "bottomleft").add_to(m)
     end = plan.horizon_start.toordinal() + plan.horizon_days - 1
     from datetime import date as _date
 
     k = plan.kpis()
-    _title(m, title, f"{plan.horizon_start} – {_date.fromordinal(end)} · {k['visits']} visits of "
+    title_box(m, title, f"{plan.horizon_start} – {_date.fromordinal(end)} · {k['visits']} visits of "
                      f"{k['refills_due']} refills due · {k['nurses_used']} nurses · "
                      f"{k['unassigned']} unassigned")
     if all_points:

@@ -75,7 +75,8 @@ solver: {{ solver }}</p></header>
 {% endfor %}</div>
 
 <h2 class="noprint">Operations map</h2>
-<iframe class="map" id="ops-map" title="Operations map" sandbox="allow-scripts" srcdoc="{{ map_srcdoc }}"></iframe>
+<iframe class="map" id="ops-map" title="Operations map" sandbox="allow-scripts"
+ srcdoc="{{ map_srcdoc }}"></iframe>
 
 <h2 id="unassigned">Unassigned refills ({{ unassigned|length }})</h2>
 {% if unassigned %}

@@ -199,13 +199,14 @@ def test_report_runs_no_probe_and_its_map_is_sandboxed(page: Page, h: Hostile, w
     assert page.evaluate("document.querySelectorAll('#unassigned-table tbody tr').length") == len(plan.unassigned)
     cells = set(page.evaluate("Array.from(document.querySelectorAll('td')).map(t => t.textContent)"))
     assert {v.patient_id for v in plan.visits} | {u.patient_id for u in plan.unassigned} <= cells
-    heads = page.evaluate("Array.from(document.querySelectorAll('section.nurse h3')).map(h => h.firstChild.textContent)")
+    heads = page.evaluate("Array.from(document.querySelectorAll('section.nurse h3'))"
+                          ".map(h => h.firstChild.textContent)")
     assert sorted(x.strip() for x in heads) == sorted({v.nurse_id for v in plan.visits})
     anchors = page.evaluate("Array.from(document.querySelectorAll('section.nurse')).map(s => s.id)")
     assert len(set(anchors)) == len(anchors)
     # the embedded map: every marker drawn, nothing ran, nothing logged
-    assert page.evaluate("document.querySelectorAll('.hai-unassigned').length", session=frame) == len(plan.unassigned)
-    assert page.evaluate("document.querySelectorAll('.hai-home').length", session=frame) == len(
-        {d.nurse_id for d in plan.nurse_days})
+    count = "document.querySelectorAll({!r}).length"
+    assert page.evaluate(count.format(".hai-unassigned"), session=frame) == len(plan.unassigned)
+    assert page.evaluate(count.format(".hai-home"), session=frame) == len({d.nurse_id for d in plan.nurse_days})
     assert page.evaluate(PWNED, session=frame) is None and page.evaluate(PWNED) is None
     assert page.errors() == []
