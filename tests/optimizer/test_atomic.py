@@ -57,23 +57,26 @@ for i in range(n):
 def snapshot(out: Path) -> str | None:
     """Read a whole folder through one directory handle (what a careful reader does).
 
-    Returns its version, or ``None`` when a newer folder replaced it and the old one
-    was deleted during the read; never tolerates a missing path or a mix.
+    Returns its version, or ``None`` when a newer folder replaced it during the read
+    (the handle then points at the swapped-out folder being deleted, so what was read
+    is discarded). The path must always exist, and a read of the folder that is still
+    at the path must be whole: all files, one version.
     """
     fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)  # the path must always exist
     try:
         names = set(os.listdir(fd))
-        if not names:
-            return None  # deleted while listing
-        assert names == set(FILES) | {MARKER}, names
         versions = set()
-        for name in FILES:
+        for name in sorted(names - {MARKER}):
             try:
                 f = os.open(name, os.O_RDONLY, dir_fd=fd)
             except FileNotFoundError:
-                return None
+                continue
             with os.fdopen(f) as fh:
                 versions.add(fh.read())
+        mine, now = os.fstat(fd), os.stat(out)
+        if mine.st_nlink == 0 or (mine.st_ino, mine.st_dev) != (now.st_ino, now.st_dev):
+            return None  # superseded while reading
+        assert names == set(FILES) | {MARKER}, f"incomplete folder: {sorted(names)}"
         assert len(versions) == 1, f"mixed folder: {versions}"
         return versions.pop()
     finally:
