@@ -140,3 +140,18 @@ def test_ics_100k_character_nurse_id_does_not_crash(tmp_path: Path) -> None:
 
 def test_nurse_probe_ids_are_accepted_by_the_loader(h: Hostile) -> None:
     assert {n.nurse_id for n in h.roster.nurses} == set(NURSE_PROBES)
+
+
+def test_coverage_csvs_neutralise_formula_ids(h: Hostile, tmp_path: Path) -> None:
+    from optimizer.report import write_coverage
+
+    start = h.result.plan.horizon_start
+    out = write_coverage(h.roster, tmp_path / "coverage", provider=h.provider, as_of=start, start=start, weeks=2)
+    files = sorted(Path(out).rglob("*.csv"))
+    cells = [c for f in files for row in _csv(f) for c in row.values()]
+    assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")]
+    patients = next(f for f in files if f.name == "coverage_patients.csv")
+    ids = {r["patient_id"] for r in _csv(patients)}
+    assert {"'" + p for p in FORMULA_PROBES if p in PATIENT_PROBES} <= ids
+    nurse_ids = {c for f in files if "nurse" in f.name for r in _csv(f) for c in [r.get("nurse_id", "")]}
+    assert "'=N+1" in nurse_ids and "=N+1" not in nurse_ids
