@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from optimizer.domain import WEEKDAY_NAMES
 
 __all__ = [
-    "Range", "DateRange", "RANGES", "DATE_RANGES", "MAX_ID_LENGTH", "MAX_SHIFT_HOURS",
-    "shown", "ranged", "check_date", "parse_id", "parse_float", "parse_int", "parse_bool",
-    "parse_date", "parse_hhmm", "parse_zip", "parse_weekdays",
+    "Range", "DateRange", "RANGES", "DATE_RANGES", "MAX_ID_LENGTH", "MAX_SHIFT_HOURS", "MAX_TEXT_LENGTH",
+    "DATE_FORMAT", "shown", "ranged", "check_date", "parse_id", "parse_float", "parse_int", "parse_bool",
+    "parse_date", "parse_text", "parse_hhmm", "parse_zip", "parse_weekdays",
 ]
 
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
@@ -106,7 +106,17 @@ DATE_RANGES: dict[tuple[str, str], DateRange] = {
     ("patients", "last_fill_date"): DateRange(
         730, 0, "a pump is refilled at least every 8 weeks; an older fill is stale data"),
     ("time_off", "date"): DateRange(730, 730, "time off is booked within two years of the data date"),
+    ("patient_away", "start_date"): DateRange(
+        730, 730, "an absence is recorded within two years of the data date"),
+    ("patient_away", "end_date"): DateRange(
+        730, 730, "an absence is recorded within two years of the data date"),
+    ("confirmed_visits", "date"): DateRange(
+        90, 365, "a confirmed visit is promised for the coming weeks; older ones are history"),
+    ("holidays", "date"): DateRange(730, 1095, "a company calendar covers the years around the data date"),
 }
+
+#: Longest free text (names, addresses, notes): text reaches pages and spreadsheets.
+MAX_TEXT_LENGTH: int = 500
 
 
 def shown(text: str, *, limit: int = 40) -> str:
@@ -190,20 +200,42 @@ def parse_bool(text: str) -> bool:
     raise ValueError(f"not a boolean (true/false): {shown(text)}")
 
 
+#: The one date format of the input (SPEC §4 dates): ISO, so day and month are never guessed.
+DATE_FORMAT: str = "YYYY-MM-DD"
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def parse_date(text: str) -> dt.date:
+    """An ISO date ``YYYY-MM-DD`` (a spreadsheet datetime keeps its date).
+
+    Day-first and month-first forms (``11/23/2026``, ``03/04/2026``) are refused, never
+    guessed: ``03/04/2026`` is March 4 in the US and April 3 elsewhere.
+    """
     t = text.strip()
     if " " in t or "T" in t:  # a datetime from a spreadsheet: keep the date
         t = t.replace("T", " ").split(" ")[0]
-    try:
-        return dt.date.fromisoformat(t)
-    except ValueError:
-        pass
-    for fmt in ("%m/%d/%Y", "%m/%d/%y"):  # US spreadsheet style
+    if _ISO_DATE.match(t):
         try:
-            return dt.datetime.strptime(t, fmt).date()
+            return dt.date.fromisoformat(t)
         except ValueError:
-            continue
-    raise ValueError(f"not a date (use YYYY-MM-DD): {shown(text)}")
+            raise ValueError(f"not a date on the calendar: {shown(text)} ({DATE_FORMAT})") from None
+    if re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}", t):
+        raise ValueError(f"not a date in {DATE_FORMAT} form: {shown(text)}; day and month order is not "
+                         f"guessed, write it as {DATE_FORMAT}")
+    raise ValueError(f"not a date (use {DATE_FORMAT}): {shown(text)}")
+
+
+def parse_text(text: str) -> str:
+    """Free text (names, addresses, notes): at most :data:`MAX_TEXT_LENGTH` characters, no controls.
+
+    Kept as written otherwise; every output escapes it for its medium (SPEC §7).
+    """
+    if len(text) > MAX_TEXT_LENGTH:
+        raise ValueError(f"is {len(text)} characters long; text has at most {MAX_TEXT_LENGTH}")
+    bad = next((c for c in text if unicodedata.category(c) in _BAD_ID_CATEGORIES and c not in "\t\n"), None)
+    if bad is not None:
+        raise ValueError(f"contains a control or invisible character (U+{ord(bad):04X})")
+    return text
 
 
 def parse_hhmm(text: str) -> dt.time:

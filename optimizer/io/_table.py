@@ -145,6 +145,20 @@ def _read_csv(path: Path, expected: set[str]) -> RawTable:
     return RawTable(path, names, rows)
 
 
+def sheet_names(path: Path) -> list[str]:
+    """The sheet names of workbook ``path``; :class:`DataError` when it cannot be read."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise _problem(path, f"cannot read Excel workbook: {exc}") from None
+    try:
+        return [ws.title for ws in book.worksheets]
+    finally:
+        book.close()
+
+
 def _read_excel(path: Path, sheet: str) -> RawTable:
     import openpyxl
 

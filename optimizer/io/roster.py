@@ -1,125 +1,124 @@
-"""Load patients, nurses and time off (SPEC §4) into a validated :class:`Roster`.
+"""Load the input tables (SPEC §4) into a validated :class:`Roster`, with a :class:`LoadReport`.
 
-Every problem of every file is collected and raised together as one
-:class:`~optimizer.errors.DataError`; nothing is returned half-valid.
+``DATA`` is a folder of tables (``patients.csv`` or ``Patients.xlsx``…, file names
+case-insensitive) or one Excel workbook with a sheet per table (a ``.xlsx`` path, or a
+folder holding a single workbook). Every problem of every table is collected and raised
+together as one :class:`~optimizer.errors.DataError`; nothing is returned half-valid.
+Unknown columns and assumed values do not fail the load; they go to the report.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
+import geodata
 from optimizer import settings
 from optimizer.domain import Infusate, Nurse, Patient, Roster, TimeOff, minutes_of
 from optimizer.errors import DataError, Problem, ProblemCollector
 from optimizer.io import _fields as F
-from optimizer.io._table import SUFFIXES, RawTable, read_table
+from optimizer.io._rows import Row, dated, rows_of, unique_id
+from optimizer.io._table import SUFFIXES, RawTable, read_table, sheet_names
+from optimizer.io.load_report import LoadReport
+from optimizer.io.schema import TABLES, columns_of
+from optimizer.io.week import load_confirmed_visits, load_holidays, load_patient_away, load_time_off
 
-__all__ = ["load_roster", "find_table", "PATIENT_COLUMNS", "NURSE_COLUMNS", "TIME_OFF_COLUMNS"]
+__all__ = ["load_roster", "load_roster_with_report", "find_table", "find_sources", "Source",
+           "PATIENT_COLUMNS", "NURSE_COLUMNS", "TIME_OFF_COLUMNS"]
 
-PATIENT_COLUMNS = (
-    "patient_id", "lat", "lon", "zip", "state", "reservoir_ml", "flow_ml_per_day",
-    "last_fill_date", "last_fill_infusate", "last_fill_volume_ml", "next_infusate",
-    "prescribed_interval_days", "visit_minutes", "earliest_arrival", "latest_arrival",
-    "preferred_nurse_id", "active",
-)
-NURSE_COLUMNS = (
-    "nurse_id", "lat", "lon", "zip", "home_state", "multistate_license", "state_licenses",
-    "hai_certified", "chemo_certified", "workdays", "shift_start", "shift_end",
-    "max_visits_per_day", "max_drive_minutes_one_way", "max_overtime_minutes", "hourly_cost",
-    "break_minutes",
-)
-TIME_OFF_COLUMNS = ("nurse_id", "date")
-_REQUIRED = {
-    "patients": ("patient_id", "flow_ml_per_day", "last_fill_date", "last_fill_infusate"),
-    "nurses": ("nurse_id",),
-    "time_off": ("nurse_id", "date"),
-}
+PATIENT_COLUMNS = columns_of("patients")
+NURSE_COLUMNS = columns_of("nurses")
+TIME_OFF_COLUMNS = columns_of("time_off")
 _INFUSATES = ", ".join(i.value for i in Infusate)
+_WORKBOOKS = (".xlsx", ".xls")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where one table is read from: a file, or a sheet of a workbook."""
+
+    path: Path
+    sheet: str
+    label: str  # how problems name it: the file name, or "book.xlsx, sheet 'patients'"
+
+
+def _table_files(folder: Path, name: str) -> list[Path]:
+    """Files of table ``name`` in ``folder``: any case of ``name`` with a known suffix."""
+    return sorted(p for p in folder.iterdir()
+                  if p.is_file() and p.stem.lower() == name and p.suffix.lower() in SUFFIXES)
 
 
 def find_table(data_dir: Path, name: str, *, required: bool = True) -> Path | None:
-    """The file for table ``name`` in ``data_dir`` (``name.csv``, ``.parquet``, ``.xlsx``)."""
-    found = [data_dir / f"{name}{s}" for s in SUFFIXES if (data_dir / f"{name}{s}").exists()]
+    """The file for table ``name`` in ``data_dir`` (``name.csv``, ``.parquet``, ``.xlsx``; any case)."""
+    found = _table_files(Path(data_dir), name)
     if len(found) > 1:
         raise DataError([Problem(str(data_dir), None, None,
                                  f"several files for {name}: {', '.join(p.name for p in found)}; keep one")])
     if not found:
         if required:
             raise DataError([Problem(str(data_dir), None, None,
-                                     f"no {name}.csv (or .parquet/.xlsx) in this folder")])
+                                     f"no {name}.csv (or .parquet/.xlsx, or one workbook with a "
+                                     f"sheet {name!r}) in this folder")])
         return None
     return found[0]
 
 
-class _Row:
-    """Parses the cells of one row, recording located problems instead of raising."""
+def _workbook_in(folder: Path) -> Path | None:
+    """The one workbook of a folder that holds no per-table files, else None."""
+    if any(_table_files(folder, name) for name in TABLES):
+        return None
+    books = sorted(p for p in folder.iterdir()
+                   if p.is_file() and p.suffix.lower() in _WORKBOOKS and not p.name.startswith("~$"))
+    return books[0] if len(books) == 1 else None
 
-    def __init__(self, table: RawTable, index: int, errors: ProblemCollector):
-        self.values = table.rows[index]
-        self.number = RawTable.row_number(index)
-        self.errors = errors
-        self.ok = True
 
-    def text(self, column: str) -> str:
-        return self.values.get(column, "").strip()
+def find_sources(data: str | Path) -> dict[str, Source | None]:
+    """Where every table of ``data`` is (None for an absent optional table).
 
-    def get(self, column: str, parse: Callable[[str], object], default: object = None,
-            *, required: bool = False) -> object:
-        text = self.text(column)
-        if not text:
-            if required:
-                self.fail(column, "required value is empty")
-            return default
+    Raises
+    ------
+    DataError
+        A required table is missing, a table has several files, or ``data`` does not exist.
+    """
+    data = Path(data)
+    if not data.exists():
+        raise DataError([Problem(str(data), None, None, "no such file or folder")])
+    book = data if data.is_file() else _workbook_in(data)
+    if data.is_file() and data.suffix.lower() not in _WORKBOOKS:
+        raise DataError([Problem(data.name, None, None,
+                                 "DATA is a folder of tables or one Excel workbook (.xlsx)")])
+    if book is not None:
+        return _workbook_sources(book)
+    problems: list[Problem] = []
+    out: dict[str, Source | None] = {}
+    for name, table in TABLES.items():
         try:
-            return parse(text)
-        except ValueError as exc:
-            self.fail(column, str(exc))
-            return default
-
-    def fail(self, column: str | None, message: str) -> None:
-        self.errors.add(self.number, column, message)
-        self.ok = False
-
-
-def _check_columns(table: RawTable, kind: str, errors: ProblemCollector) -> None:
-    for col in _REQUIRED[kind]:
-        if col not in table.columns:
-            errors.add(1, col, "required column is missing")
-    dupes = [c for c, n in Counter(table.columns).items() if n > 1 and c]
-    for col in dupes:
-        errors.add(1, col, "column appears more than once")
-    if kind in ("patients", "nurses"):
-        has_ll = "lat" in table.columns and "lon" in table.columns
-        if not has_ll and "zip" not in table.columns:
-            errors.add(1, "lat", "need lat and lon columns, or a zip column")
-    if not any(table.rows) and kind != "time_off":
-        errors.add(2, None, "no data rows (the file has only a header)")
+            path = find_table(data, name, required=table.required)
+        except DataError as exc:
+            problems.extend(exc.problems)
+            path = None
+        out[name] = Source(path, name, path.name) if path else None
+    if problems:
+        raise DataError(problems)
+    return out
 
 
-def _rows(table: RawTable, kind: str, errors: ProblemCollector) -> list[_Row]:
-    """The non-empty rows of ``table``; none when its columns already have problems."""
-    _check_columns(table, kind, errors)
-    if errors.problems:
-        return []
-    return [_Row(table, i, errors) for i, values in enumerate(table.rows) if values]
+def _workbook_sources(book: Path) -> dict[str, Source | None]:
+    sheets = {s.strip().lower() for s in sheet_names(book)}
+    missing = [n for n, t in TABLES.items() if t.required and n not in sheets]
+    if missing:
+        present = ", ".join(repr(s) for s in sheet_names(book))
+        raise DataError([Problem(book.name, None, None,
+                                 f"the workbook has no sheet named {m!r} (sheets: {present})") for m in missing])
+    return {n: Source(book, n, f"{book.name}, sheet {n!r}") if n in sheets else None for n in TABLES}
 
 
-def _unique_id(row: _Row, column: str, seen: dict[str, int]) -> str | None:
-    """The row's required ``column`` id; a repeat of an id in ``seen`` fails the row."""
-    value = row.get(column, F.parse_id, required=True)
-    if value is not None:
-        if value in seen:
-            row.fail(column, f"duplicate {column} {value!r} (first on row {seen[value]})")
-        else:
-            seen[value] = row.number
-    return value
-
-
-def _location(row: _Row, table: str, *, zip_lookup, what: str) -> tuple[float, float, str | None, str | None] | None:
-    """(lat, lon, zip, zip_state) from lat/lon or a ZIP centroid; records problems."""
+def _location(row: Row, table: str, *, zip_lookup, what: str) -> tuple[float, float, str | None, bool] | None:
+    """(lat, lon, zip, from_zip) from lat/lon or a ZIP centroid; records problems."""
     lat_t, lon_t = row.text("lat"), row.text("lon")
     zip5 = row.get("zip", F.parse_zip)
     if lat_t or lon_t:
@@ -127,7 +126,7 @@ def _location(row: _Row, table: str, *, zip_lookup, what: str) -> tuple[float, f
         lon = row.get("lon", F.ranged(table, "lon"), required=True)
         if lat is None or lon is None:
             return None
-        return float(lat), float(lon), zip5, None
+        return float(lat), float(lon), zip5, False  # type: ignore[arg-type,return-value]
     if zip5 is None:
         if not row.text("zip"):
             row.fail("lat", f"{what} location missing: give lat and lon, or zip")
@@ -136,18 +135,16 @@ def _location(row: _Row, table: str, *, zip_lookup, what: str) -> tuple[float, f
     if hit is None:
         row.fail("zip", f"unknown ZIP code {zip5}")
         return None
-    return hit[0], hit[1], zip5, hit[2]
+    return hit[0], hit[1], zip5, True  # type: ignore[return-value]
 
 
 def _resolve_states(
-    rows: list[tuple[_Row, tuple[float, float, str | None, str | None]]],
+    rows: list[tuple[Row, tuple]],
     given_column: str,
     states_of,
     state_codes: frozenset[str],
 ) -> list[str | None]:
     """State of every located row: derived by point-in-polygon, checked against the given one."""
-    import numpy as np
-
     if not rows:
         return []
     lats = np.array([loc[0] for _, loc in rows])
@@ -173,59 +170,90 @@ def _resolve_states(
     return out
 
 
-def _with_states(parsed: list[tuple[_Row, dict]], located: list[tuple[_Row, tuple]], given_column: str,
-                 geo) -> list[tuple[str, dict]]:
-    """(state, fields) of every parsed row still valid once the states of ``located`` are resolved."""
+def _with_states(parsed: list[tuple[Row, dict]], located: list[tuple[Row, tuple]], given_column: str,
+                 geo, *, table: str, report: LoadReport) -> list[tuple[str, dict]]:
+    """(state, fields) of every parsed row still valid once the states of ``located`` are resolved.
+
+    Counts in ``report`` the states derived from the location and the ZIP centroids used.
+    """
     states = _resolve_states(located, given_column, geo.states_of, geo.STATE_CODES)
     state_by_row = {row.number: s for (row, _), s in zip(located, states)}
-    return [(state_by_row[row.number], fields) for row, fields in parsed
-            if row.ok and state_by_row.get(row.number)]
+    from_zip = {row.number for row, loc in located if loc[3]}
+    out = [(state_by_row[row.number], fields) for row, fields in parsed
+           if row.ok and state_by_row.get(row.number)]
+    kept = [row for row, _ in parsed if row.ok and state_by_row.get(row.number)]
+    report.assume(f"{table}.{given_column}", sum(1 for r in kept if not r.text(given_column)))
+    report.assume(f"{table}.location_from_zip", sum(1 for r in kept if r.number in from_zip))
+    return out
+
+
+def _operational(row: Row, table: str) -> dict[str, str | None]:
+    """The operational-only text columns of ``table`` (names, addresses…): kept, never logged."""
+    names = [c for c in ("name", "address", "phone", "notes", "email") if c in columns_of(table)]
+    return {c: row.get(c, F.parse_text) for c in names}  # type: ignore[misc]
+
+
+def _patient_fields(row: Row, *, as_of: dt.date, nurse_ids: set[str] | None,
+                    seen: dict[str, int], report: LoadReport) -> dict:
+    """The fields of one patient row (defaults applied, assumptions counted); problems recorded."""
+    pid = unique_id(row, "patient_id", seen)
+    reservoir = row.get("reservoir_ml", F.ranged("patients", "reservoir_ml"), settings.RESERVOIR_ML)
+    flow = row.get("flow_ml_per_day", F.ranged("patients", "flow_ml_per_day"), required=True)
+    last = row.get("last_fill_date", dated("patients", "last_fill_date", as_of), required=True)
+    infusate = row.get("last_fill_infusate", _infusate, required=True)
+    volume = row.get("last_fill_volume_ml", F.ranged("patients", "last_fill_volume_ml"))
+    if volume is not None and reservoir is not None and volume > reservoir:
+        row.fail("last_fill_volume_ml", f"{volume:g} mL exceeds the reservoir ({reservoir:g} mL)")
+    nxt = row.get("next_infusate", _infusate)
+    interval = row.get("prescribed_interval_days", F.ranged("patients", "prescribed_interval_days"))
+    visit = row.get("visit_minutes", F.ranged("patients", "visit_minutes"))
+    early = row.get("earliest_arrival", F.parse_hhmm, F.parse_hhmm(settings.EARLIEST_ARRIVAL))
+    late = row.get("latest_arrival", F.parse_hhmm, F.parse_hhmm(settings.LATEST_ARRIVAL))
+    if early is not None and late is not None and late < early:
+        row.fail("latest_arrival", f"latest_arrival {late:%H:%M} is before earliest_arrival {early:%H:%M}")
+    preferred = row.get("preferred_nurse_id", F.parse_id)
+    if preferred is not None and nurse_ids is not None and preferred not in nurse_ids:
+        row.fail("preferred_nurse_id", f"no nurse with nurse_id {preferred!r} in nurses")
+    active = row.get("active", F.parse_bool, True)
+    text = _operational(row, "patients")
+    if not row.ok:
+        return {}
+    assumed = {"next_infusate": nxt is None, "prescribed_interval_days": interval is None,
+               "visit_minutes": visit is None, "last_fill_volume_ml": volume is None,
+               "reservoir_ml": not row.text("reservoir_ml")}
+    nxt = nxt if nxt is not None else infusate.next_by_protocol()
+    return dict(
+        patient_id=pid, reservoir_ml=reservoir, flow_ml_per_day=flow, last_fill_date=last,
+        last_fill_infusate=infusate, last_fill_volume_ml=volume if volume is not None else reservoir,
+        next_infusate=nxt,
+        prescribed_interval_days=interval if interval is not None
+        else settings.PRESCRIBED_INTERVAL_DAYS[infusate.value],
+        visit_minutes=visit if visit is not None else settings.VISIT_MINUTES
+        + (settings.FLOXURIDINE_EXTRA_MINUTES if nxt is Infusate.FLOXURIDINE else 0),
+        earliest_arrival=early, latest_arrival=late, preferred_nurse_id=preferred, active=active,
+        _assumed=assumed, **text,
+    )
 
 
 def _load_patients(table: RawTable, *, as_of: dt.date, nurse_ids: set[str] | None,
-                   geo, errors: ProblemCollector) -> list[Patient]:
+                   geo, errors: ProblemCollector, report: LoadReport) -> list[Patient]:
     seen: dict[str, int] = {}
-    parsed: list[tuple[_Row, dict]] = []
-    located: list[tuple[_Row, tuple]] = []
-    for row in _rows(table, "patients", errors):
-        pid = _unique_id(row, "patient_id", seen)
+    parsed: list[tuple[Row, dict]] = []
+    located: list[tuple[Row, tuple]] = []
+    for row in rows_of(table, "patients", errors, report):
         loc = _location(row, "patients", zip_lookup=geo.zip_centroid, what="home")
-        reservoir = row.get("reservoir_ml", F.ranged("patients", "reservoir_ml"), settings.RESERVOIR_ML)
-        flow = row.get("flow_ml_per_day", F.ranged("patients", "flow_ml_per_day"), required=True)
-        last = row.get("last_fill_date", _dated("patients", "last_fill_date", as_of), required=True)
-        infusate = row.get("last_fill_infusate", _infusate, required=True)
-        volume = row.get("last_fill_volume_ml", F.ranged("patients", "last_fill_volume_ml"))
-        if volume is not None and reservoir is not None and volume > reservoir:
-            row.fail("last_fill_volume_ml", f"{volume:g} mL exceeds the reservoir ({reservoir:g} mL)")
-        nxt = row.get("next_infusate", _infusate)
-        interval = row.get("prescribed_interval_days", F.ranged("patients", "prescribed_interval_days"))
-        visit = row.get("visit_minutes", F.ranged("patients", "visit_minutes"))
-        early = row.get("earliest_arrival", F.parse_hhmm, F.parse_hhmm(settings.EARLIEST_ARRIVAL))
-        late = row.get("latest_arrival", F.parse_hhmm, F.parse_hhmm(settings.LATEST_ARRIVAL))
-        if early is not None and late is not None and late < early:
-            row.fail("latest_arrival", f"latest_arrival {late:%H:%M} is before earliest_arrival {early:%H:%M}")
-        preferred = row.get("preferred_nurse_id", F.parse_id)
-        if preferred is not None and nurse_ids is not None and preferred not in nurse_ids:
-            row.fail("preferred_nurse_id", f"no nurse with nurse_id {preferred!r} in nurses")
-        active = row.get("active", F.parse_bool, True)
+        fields = _patient_fields(row, as_of=as_of, nurse_ids=nurse_ids, seen=seen, report=report)
         if loc is not None:
             located.append((row, loc))
-        if not row.ok:
-            continue
-        nxt = nxt if nxt is not None else infusate.next_by_protocol()
-        parsed.append((row, dict(
-            patient_id=pid, lat=loc[0], lon=loc[1], zip=loc[2],
-            reservoir_ml=reservoir, flow_ml_per_day=flow, last_fill_date=last,
-            last_fill_infusate=infusate, last_fill_volume_ml=volume if volume is not None else reservoir,
-            next_infusate=nxt,
-            prescribed_interval_days=interval if interval is not None
-            else settings.PRESCRIBED_INTERVAL_DAYS[infusate.value],
-            visit_minutes=visit if visit is not None else settings.VISIT_MINUTES
-            + (settings.FLOXURIDINE_EXTRA_MINUTES if nxt is Infusate.FLOXURIDINE else 0),
-            earliest_arrival=early, latest_arrival=late, preferred_nurse_id=preferred,
-            active=active,
-        )))
-    return [Patient(state=state, **fields) for state, fields in _with_states(parsed, located, "state", geo)]
+        if row.ok and loc is not None:
+            fields.update(lat=loc[0], lon=loc[1], zip=loc[2])
+            parsed.append((row, fields))
+    out = []
+    for state, fields in _with_states(parsed, located, "state", geo, table="patients", report=report):
+        for column, was in fields.pop("_assumed").items():
+            report.assume(f"patients.{column}", int(was))
+        out.append(Patient(state=state, **fields))
+    return out
 
 
 def _infusate(text: str) -> Infusate:
@@ -233,11 +261,6 @@ def _infusate(text: str) -> Infusate:
         return Infusate(text.strip().lower())
     except ValueError:
         raise ValueError(f"unknown infusate {F.shown(text)} (use one of: {_INFUSATES})") from None
-
-
-def _dated(table: str, column: str, as_of: dt.date) -> Callable[[str], dt.date]:
-    """Parser of a date column that enforces its range around ``as_of``."""
-    return lambda text: F.check_date(F.parse_date(text), table=table, column=column, as_of=as_of)
 
 
 def _licenses(codes: frozenset[str]) -> Callable[[str], frozenset[str]]:
@@ -250,116 +273,119 @@ def _licenses(codes: frozenset[str]) -> Callable[[str], frozenset[str]]:
     return parse
 
 
-def _load_nurses(table: RawTable, *, geo, errors: ProblemCollector) -> list[Nurse]:
+def _nurse_fields(row: Row, *, geo, seen: dict[str, int]) -> dict:
+    """The fields of one nurse row (defaults applied); problems recorded."""
+    fields = dict(
+        nurse_id=unique_id(row, "nurse_id", seen),
+        multistate_license=row.get("multistate_license", F.parse_bool, settings.MULTISTATE_LICENSE),
+        state_licenses=row.get("state_licenses", _licenses(geo.STATE_CODES), frozenset()),
+        hai_certified=row.get("hai_certified", F.parse_bool, settings.HAI_CERTIFIED),
+        chemo_certified=row.get("chemo_certified", F.parse_bool, settings.CHEMO_CERTIFIED),
+        workdays=row.get("workdays", F.parse_weekdays, F.parse_weekdays(settings.WORKDAYS)),
+        shift_start=row.get("shift_start", F.parse_hhmm, F.parse_hhmm(settings.SHIFT_START)),
+        shift_end=row.get("shift_end", F.parse_hhmm, F.parse_hhmm(settings.SHIFT_END)),
+        max_visits_per_day=row.get("max_visits_per_day", F.ranged("nurses", "max_visits_per_day"),
+                                   settings.MAX_VISITS_PER_DAY),
+        max_drive_minutes_one_way=row.get("max_drive_minutes_one_way",
+                                          F.ranged("nurses", "max_drive_minutes_one_way"),
+                                          settings.MAX_DRIVE_MINUTES_ONE_WAY),
+        max_overtime_minutes=row.get("max_overtime_minutes", F.ranged("nurses", "max_overtime_minutes"),
+                                     settings.MAX_OVERTIME_MINUTES),
+        hourly_cost=row.get("hourly_cost", F.ranged("nurses", "hourly_cost"), settings.HOURLY_COST),
+        break_minutes=row.get("break_minutes", F.ranged("nurses", "break_minutes"), settings.BREAK_MINUTES),
+        **_operational(row, "nurses"),
+    )
+    start, end = fields["shift_start"], fields["shift_end"]
+    if start is not None and end is not None and end <= start:
+        row.fail("shift_end", f"shift_end {end:%H:%M} is not after shift_start {start:%H:%M}")
+    elif start is not None and end is not None and minutes_of(end) - minutes_of(start) > F.MAX_SHIFT_HOURS * 60:
+        row.fail("shift_end", f"shift {start:%H:%M}-{end:%H:%M} is longer than {F.MAX_SHIFT_HOURS} hours")
+    return fields
+
+
+def _load_nurses(table: RawTable, *, geo, errors: ProblemCollector, report: LoadReport) -> list[Nurse]:
     seen: dict[str, int] = {}
-    parsed: list[tuple[_Row, dict]] = []
-    located: list[tuple[_Row, tuple]] = []
-    for row in _rows(table, "nurses", errors):
-        nid = _unique_id(row, "nurse_id", seen)
+    parsed: list[tuple[Row, dict]] = []
+    located: list[tuple[Row, tuple]] = []
+    for row in rows_of(table, "nurses", errors, report):
+        fields = _nurse_fields(row, geo=geo, seen=seen)
         loc = _location(row, "nurses", zip_lookup=geo.zip_centroid, what="home base")
-        fields = dict(
-            nurse_id=nid,
-            multistate_license=row.get("multistate_license", F.parse_bool, False),
-            state_licenses=row.get("state_licenses", _licenses(geo.STATE_CODES), frozenset()),
-            hai_certified=row.get("hai_certified", F.parse_bool, True),
-            chemo_certified=row.get("chemo_certified", F.parse_bool, False),
-            workdays=row.get("workdays", F.parse_weekdays, F.parse_weekdays(settings.WORKDAYS)),
-            shift_start=row.get("shift_start", F.parse_hhmm, F.parse_hhmm(settings.SHIFT_START)),
-            shift_end=row.get("shift_end", F.parse_hhmm, F.parse_hhmm(settings.SHIFT_END)),
-            max_visits_per_day=row.get("max_visits_per_day", F.ranged("nurses", "max_visits_per_day"),
-                                       settings.MAX_VISITS_PER_DAY),
-            max_drive_minutes_one_way=row.get("max_drive_minutes_one_way",
-                                              F.ranged("nurses", "max_drive_minutes_one_way"),
-                                              settings.MAX_DRIVE_MINUTES_ONE_WAY),
-            max_overtime_minutes=row.get("max_overtime_minutes", F.ranged("nurses", "max_overtime_minutes"),
-                                         settings.MAX_OVERTIME_MINUTES),
-            hourly_cost=row.get("hourly_cost", F.ranged("nurses", "hourly_cost"), settings.HOURLY_COST),
-        )
-        row.get("break_minutes", F.ranged("nurses", "break_minutes"))  # checked; not yet planned
-        start, end = fields["shift_start"], fields["shift_end"]
-        if start is not None and end is not None and end <= start:
-            row.fail("shift_end", f"shift_end {end:%H:%M} is not after shift_start {start:%H:%M}")
-        elif start is not None and end is not None and minutes_of(end) - minutes_of(start) > F.MAX_SHIFT_HOURS * 60:
-            row.fail("shift_end", f"shift {start:%H:%M}-{end:%H:%M} is longer than {F.MAX_SHIFT_HOURS} hours")
         if loc is not None:
             located.append((row, loc))
         if row.ok and loc is not None:
             fields.update(lat=loc[0], lon=loc[1], zip=loc[2])
             parsed.append((row, fields))
-    return [Nurse(home_state=state, **fields) for state, fields in _with_states(parsed, located, "home_state", geo)]
+            report.assume("nurses.break_minutes", int(not row.text("break_minutes")))
+    located_ok = _with_states(parsed, located, "home_state", geo, table="nurses", report=report)
+    return [Nurse(home_state=state, **fields) for state, fields in located_ok]
 
 
-def _load_time_off(table: RawTable, *, as_of: dt.date, nurse_ids: set[str] | None,
-                   errors: ProblemCollector) -> list[TimeOff]:
-    out = []
-    for row in _rows(table, "time_off", errors):
-        nid = row.get("nurse_id", F.parse_id, required=True)
-        if nid is not None and nurse_ids is not None and nid not in nurse_ids:
-            row.fail("nurse_id", f"no nurse with nurse_id {nid!r} in nurses")
-        day = row.get("date", _dated("time_off", "date", as_of), required=True)
-        if row.ok:
-            out.append(TimeOff(nid, day))
-    return out
-
-
-def _read(path: Path, kind: str, errors: ProblemCollector, expected: tuple[str, ...]) -> RawTable | None:
+def _read(source: Source, errors: ProblemCollector) -> RawTable | None:
     try:
-        return read_table(path, sheet=kind, expected=set(expected))
+        return read_table(source.path, sheet=source.sheet, expected=set(columns_of(source.sheet)))
     except DataError as exc:
         errors.extend(exc.problems)
         return None
 
 
+def _ids(table: RawTable | None, column: str) -> set[str] | None:
+    """Every id of ``table`` (rows with other problems included), or None when unknown."""
+    if table is None or column not in table.columns:
+        return None
+    return {r.get(column, "").strip() for r in table.rows if r}
+
+
 def load_roster(data_dir: str | Path, *, as_of: dt.date | None = None) -> Roster:
-    """Load ``patients``, ``nurses`` and optional ``time_off`` tables from ``data_dir``.
+    """Load the input tables of ``data_dir`` into a :class:`Roster` (see :func:`load_roster_with_report`)."""
+    return load_roster_with_report(data_dir, as_of=as_of)[0]
+
+
+def load_roster_with_report(data: str | Path, *, as_of: dt.date | None = None) -> tuple[Roster, LoadReport]:
+    """Load every input table of ``data``, with the report of what was ignored or assumed.
 
     Parameters
     ----------
-    data_dir
-        Folder with ``patients.csv``, ``nurses.csv`` and optionally ``time_off.csv``
-        (or ``.parquet`` / ``.xlsx`` with a sheet named like the table).
+    data
+        A folder with ``patients``, ``nurses`` and the optional ``time_off``, ``patient_away``,
+        ``confirmed_visits`` and ``holidays`` tables (CSV, Parquet or Excel; file names in any
+        case), or one Excel workbook (a ``.xlsx`` path, or a folder holding one) with a sheet
+        per table.
     as_of
-        The data date: a ``last_fill_date`` after it is an error, and every date must lie
-        within its range around it (``_fields.DATE_RANGES``). Defaults to today.
+        The data date: every date must lie within its range around it
+        (``_fields.DATE_RANGES``; a ``last_fill_date`` after it is an error). Defaults to today.
+
+    Returns
+    -------
+    roster, report
+        The validated roster; unknown columns (with a did-you-mean) and counts of assumed values.
 
     Raises
     ------
     DataError
-        With every problem of every file, each naming file, row and column.
+        With every problem of every table, each naming file, row and column.
     """
-    import geodata
-
-    data_dir = Path(data_dir)
     as_of = as_of or dt.date.today()
-    problems: list[Problem] = []
-    paths = {}
-    for kind in ("patients", "nurses", "time_off"):
-        try:
-            paths[kind] = find_table(data_dir, kind, required=kind != "time_off")
-        except DataError as exc:
-            problems.extend(exc.problems)
-    n_err = ProblemCollector(paths["nurses"].name if paths.get("nurses") else "nurses")
-    nurses: list[Nurse] = []
-    nurse_ids: set[str] | None = None
-    if paths.get("nurses"):
-        table = _read(paths["nurses"], "nurses", n_err, NURSE_COLUMNS)
-        if table is not None:
-            nurses = _load_nurses(table, geo=geodata, errors=n_err)
-            if "nurse_id" in table.columns:  # checks cross-references even when rows are bad
-                nurse_ids = {r.get("nurse_id", "").strip() for r in table.rows if r}
-    p_err = ProblemCollector(paths["patients"].name if paths.get("patients") else "patients")
-    patients: list[Patient] = []
-    if paths.get("patients"):
-        table = _read(paths["patients"], "patients", p_err, PATIENT_COLUMNS)
-        if table is not None:
-            patients = _load_patients(table, as_of=as_of, nurse_ids=nurse_ids, geo=geodata, errors=p_err)
-    t_err = ProblemCollector(paths["time_off"].name if paths.get("time_off") else "time_off")
-    time_off: list[TimeOff] = []
-    if paths.get("time_off"):
-        table = _read(paths["time_off"], "time_off", t_err, TIME_OFF_COLUMNS)
-        if table is not None:
-            time_off = _load_time_off(table, as_of=as_of, nurse_ids=nurse_ids, errors=t_err)
-    problems += p_err.problems + n_err.problems + t_err.problems
+    sources = find_sources(data)
+    report = LoadReport()
+    errs = {k: ProblemCollector(s.label if s else k) for k, s in sources.items()}
+    raw = {k: (_read(s, errs[k]) if s else None) for k, s in sources.items()}
+    nurse_ids, patient_ids = _ids(raw["nurses"], "nurse_id"), _ids(raw["patients"], "patient_id")
+    nurses = _load_nurses(raw["nurses"], geo=geodata, errors=errs["nurses"], report=report) \
+        if raw["nurses"] else []
+    patients = _load_patients(raw["patients"], as_of=as_of, nurse_ids=nurse_ids, geo=geodata,
+                              errors=errs["patients"], report=report) if raw["patients"] else []
+    common = dict(as_of=as_of, report=report)
+    time_off = load_time_off(raw["time_off"], nurse_ids=nurse_ids, errors=errs["time_off"], **common) \
+        if raw["time_off"] else []
+    away = load_patient_away(raw["patient_away"], patient_ids=patient_ids, errors=errs["patient_away"],
+                             **common) if raw["patient_away"] else []
+    confirmed = load_confirmed_visits(raw["confirmed_visits"], patient_ids=patient_ids, nurse_ids=nurse_ids,
+                                      errors=errs["confirmed_visits"], **common) if raw["confirmed_visits"] else []
+    holidays = load_holidays(raw["holidays"], errors=errs["holidays"], **common) if raw["holidays"] else None
+    order = ("patients", "nurses", "time_off", "patient_away", "confirmed_visits", "holidays")
+    problems = [p for k in order for p in errs[k].problems]
     if problems:
         raise DataError(problems)
-    return Roster(tuple(patients), tuple(nurses), frozenset(time_off))
+    roster = Roster(tuple(patients), tuple(nurses), frozenset(time_off), tuple(away), tuple(confirmed),
+                    None if holidays is None else tuple(holidays))
+    return roster, report

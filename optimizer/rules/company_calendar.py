@@ -70,6 +70,15 @@ class HolidayCalendar:
         return cls({h.date: h.name for h in holidays}, source)
 
     @classmethod
+    def of(cls, holidays: Iterable[Holiday] | None, start: dt.date, end: dt.date) -> HolidayCalendar:
+        """The calendar of a run from ``start`` to ``end``: the user's list, or the default when None.
+
+        ``holidays`` is what a roster carries (``Roster.holidays``, from ``holidays.csv``);
+        an empty list means no company holidays at all.
+        """
+        return cls.default(start, end) if holidays is None else cls.from_list(holidays)
+
+    @classmethod
     def none(cls) -> HolidayCalendar:
         """No company holidays at all (an explicit empty list)."""
         return cls({}, "none")

@@ -1,0 +1,102 @@
+"""Row-by-row parsing with located problems, and the header checks shared by every table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+
+from optimizer.errors import ProblemCollector
+from optimizer.io import _fields as F
+from optimizer.io._table import RawTable
+from optimizer.io.load_report import LoadReport, did_you_mean
+from optimizer.io.schema import columns_of, required_of
+
+__all__ = ["Row", "rows_of", "unique_id", "dated", "known_id"]
+
+
+class Row:
+    """Parses the cells of one row, recording located problems instead of raising."""
+
+    def __init__(self, table: RawTable, index: int, errors: ProblemCollector):
+        self.values = table.rows[index]
+        self.number = RawTable.row_number(index)
+        self.errors = errors
+        self.ok = True
+
+    def text(self, column: str) -> str:
+        return self.values.get(column, "").strip()
+
+    def get(self, column: str, parse: Callable[[str], object], default: object = None,
+            *, required: bool = False) -> object:
+        """The parsed cell, ``default`` when empty; a parse error fails the row and gives ``default``."""
+        text = self.text(column)
+        if not text:
+            if required:
+                self.fail(column, "required value is empty")
+            return default
+        try:
+            return parse(text)
+        except ValueError as exc:
+            self.fail(column, str(exc))
+            return default
+
+    def fail(self, column: str | None, message: str) -> None:
+        self.errors.add(self.number, column, message)
+        self.ok = False
+
+
+def _check_columns(table: RawTable, kind: str, errors: ProblemCollector, report: LoadReport | None) -> None:
+    known = columns_of(kind)
+    unknown = [c for c in table.columns if c and c not in known]
+    for col in required_of(kind):
+        if col not in table.columns:
+            guess = did_you_mean(col, unknown)
+            hint = f" (is {F.shown(guess)} meant to be {col!r}?)" if guess else ""
+            errors.add(1, col, f"required column is missing{hint}")
+    for col in [c for c, n in Counter(table.columns).items() if n > 1 and c]:
+        errors.add(1, col, "column appears more than once")
+    if kind in ("patients", "nurses"):
+        has_ll = "lat" in table.columns and "lon" in table.columns
+        if not has_ll and "zip" not in table.columns:
+            errors.add(1, "lat", "need lat and lon columns, or a zip column")
+        if not any(table.rows):
+            errors.add(2, None, "no data rows (the file has only a header)")
+    if report is not None:
+        for col in dict.fromkeys(unknown):
+            guess = did_you_mean(col, (k for k in known if k not in table.columns))
+            hint = f"; did you mean {guess!r}?" if guess else ""
+            report.warn(errors.file, 1, col[:40], f"unknown column, ignored{hint}")
+
+
+def rows_of(table: RawTable, kind: str, errors: ProblemCollector,
+            report: LoadReport | None = None) -> list[Row]:
+    """The non-empty rows of ``table``; none when its columns already have problems."""
+    _check_columns(table, kind, errors, report)
+    if errors.problems:
+        return []
+    return [Row(table, i, errors) for i, values in enumerate(table.rows) if values]
+
+
+def unique_id(row: Row, column: str, seen: dict[str, int]) -> str | None:
+    """The row's required ``column`` id; a repeat of an id in ``seen`` fails the row."""
+    value = row.get(column, F.parse_id, required=True)
+    if value is not None:
+        if value in seen:
+            row.fail(column, f"duplicate {column} {value!r} (first on row {seen[value]})")
+        else:
+            seen[value] = row.number
+    return value  # type: ignore[return-value]
+
+
+def known_id(row: Row, column: str, ids: set[str] | None, *, table: str) -> str | None:
+    """The row's required ``column`` id, which must be one of ``ids`` (of ``table``) when known."""
+    value = row.get(column, F.parse_id, required=True)
+    if value is not None and ids is not None and value not in ids:
+        row.fail(column, f"no {table[:-1]} with {column} {value!r} in {table}")
+    return value  # type: ignore[return-value]
+
+
+def dated(table: str, column: str, as_of: dt.date) -> Callable[[str], dt.date]:
+    """Parser of a date column that enforces its range around ``as_of``."""
+    return lambda text: F.check_date(F.parse_date(text), table=table, column=column, as_of=as_of)
