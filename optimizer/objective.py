@@ -21,7 +21,6 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -36,9 +35,10 @@ __all__ = ["UNITS_PER_DOLLAR", "UNITS_PER_CENT", "DAY", "NurseRates", "nurse_rat
            "leg_metres", "matrix_minutes", "matrix_metres", "arc_cost", "in_last_reserve_day",
            "visit_cost", "miss_penalty", "score", "Built", "build_model"]
 
-UNITS_PER_CENT: int = 100
-"""The objective counts hundredths of a cent: fine enough that an hourly wage
-becomes an integer rate per minute within $0.00005 (the model needs integers)."""
+UNITS_PER_CENT: int = 60
+"""The objective counts sixtieths of a cent, so that a wage in cents per hour is an
+exact integer rate per minute (the routing model needs integers); mileage is
+rounded per leg to 1/60 cent."""
 UNITS_PER_DOLLAR: int = 100 * UNITS_PER_CENT
 DAY: int = 24 * 60
 """Minutes per day: the routing model's clock runs over the whole horizon."""
@@ -54,20 +54,15 @@ class NurseRates:
     fixed: int  # COST_NURSE_DAY_BALANCE: the tie-break per nurse-day used
 
 
-@lru_cache(maxsize=4096)
-def _rates(hourly_cost: float) -> NurseRates:
-    per_min = hourly_cost * UNITS_PER_DOLLAR / 60
+def nurse_rates(nurse: Nurse) -> NurseRates:
+    """The integer rates of ``nurse``'s days (settings are read at each call, never cached)."""
+    per_min = float(nurse.hourly_cost) * UNITS_PER_DOLLAR / 60
     return NurseRates(
         per_minute=int(round(per_min)),
         overtime_per_minute=int(round(per_min * (settings.OVERTIME_MULTIPLIER - 1))),
         per_metre=settings.IRS_MILEAGE_RATE_PER_MILE * UNITS_PER_DOLLAR / (settings.KM_PER_MILE * 1000),
         fixed=settings.COST_NURSE_DAY_BALANCE * UNITS_PER_CENT,
     )
-
-
-def nurse_rates(nurse: Nurse) -> NurseRates:
-    """The integer rates of ``nurse``'s days."""
-    return _rates(float(nurse.hourly_cost))
 
 
 def leg_minutes(minutes: float) -> int:

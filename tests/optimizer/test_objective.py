@@ -161,3 +161,19 @@ def test_planner_keeps_every_stop_when_a_backend_returns_a_bad_route(monkeypatch
     assert len(plan.visits) == 2 and {v.nurse_id for v in plan.visits} == {"N1", "N2"}
     assert any("fails the model's check" in n for n in plan.solver["notes"])
     assert plan.solver["status"] == "feasible"
+
+
+def test_nurse_day_cost_in_dollars_is_the_spec_formula_to_the_cent():
+    """The integer rates (1/60 cent) reproduce SPEC §5's nurse-day cost: hourly pay from
+    departure to return, overtime at 1.5×, mileage at the IRS rate."""
+    checked = 0
+    for seed in range(12):
+        problem = random_problem(seed)
+        for k, (order, sched) in greedy_routes(problem).items():
+            n = problem.nurse_days[k].nurse
+            regular = sched.work_minutes - sched.overtime_minutes
+            spec = (n.hourly_cost / 60 * (regular + settings.OVERTIME_MULTIPLIER * sched.overtime_minutes)
+                    + sched.drive_km / settings.KM_PER_MILE * settings.IRS_MILEAGE_RATE_PER_MILE)
+            assert abs(sched.cost - spec) < 0.002, (seed, k, sched.cost, spec)
+            checked += 1
+    assert checked >= 20
