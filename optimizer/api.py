@@ -22,7 +22,7 @@ from pathlib import Path
 from optimizer.domain import Horizon, Roster
 from optimizer.io import load_roster
 from optimizer.io.atomic import atomic_dir
-from optimizer.io.outdir import ROSTER, check_out_dir
+from optimizer.io.outdir import ROSTER, check_out_dir, table_paths
 from optimizer.io.plan_writer import write_plan
 from optimizer.plan import Plan
 from optimizer.planner import SolverOptions, plan_problem
@@ -80,13 +80,12 @@ def materialize(scenario: Scenario) -> Path:
     return out
 
 
-_ROSTER_TABLES = ("patients", "nurses", "time_off")
 _INPUTS: dict[int, tuple[Path, ...]] = {}
 
 
 def _folder_inputs(folder: Path) -> list[Path]:
-    files = sorted(folder.glob("*")) if folder.is_dir() else []
-    return [folder] + [f for f in files if f.stem.lower() in _ROSTER_TABLES]
+    """The data folder (or workbook), its tables and every name a table could take there."""
+    return [folder] + table_paths(folder)
 
 
 def input_paths(data: str | Path | Scenario | None = None) -> tuple[Path, ...]:

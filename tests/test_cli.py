@@ -221,6 +221,7 @@ REFUSED = {
     "plan --out notes/": (".", PLAN + ["data", "--out", "notes/"]),
     "plan --out some/file.txt": (".", PLAN + ["data", "--out", "some/file.txt"]),
     "plan --out DATA/patients.csv": (".", PLAN + ["data", "--out", "data/patients.csv"]),
+    "plan --out a table name in DATA": (".", PLAN + ["data", "--out", "data/time_off.parquet"]),
     "plan --out under a file": (".", PLAN + ["data", "--out", "some/file.txt/plan"]),
     "validate --out DATA": (".", ["validate", "data", "--as-of", "2026-11-20", "--out", "data"]),
     "validate --out notes": (".", ["validate", "data", "--as-of", "2026-11-20", "--out", "notes"]),

@@ -14,9 +14,12 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from optimizer.io._table import SUFFIXES
+from optimizer.io.schema import TABLES
+
 __all__ = [
     "MARKER", "ROSTER", "OutputFolderError", "check_out_dir", "replaceable", "output_kind",
-    "write_marker", "absolute",
+    "write_marker", "absolute", "table_paths",
 ]
 
 MARKER = ".haiplan-output"
@@ -25,8 +28,6 @@ MARKER = ".haiplan-output"
 ROSTER = "roster"
 """Marker kind of a roster folder (``haiplan synth``): input data, replaced only with ``force``."""
 
-_ROSTER_STEMS = ("patients", "nurses", "time_off")
-_ROSTER_SUFFIXES = (".csv", ".parquet", ".xlsx", ".xls")
 
 
 class OutputFolderError(Exception):
@@ -71,9 +72,20 @@ def write_marker(folder: str | Path, kind: str) -> Path:
     return path
 
 
+def table_paths(folder: str | Path) -> list[Path]:
+    """The input tables in ``folder`` and every name a table could take there.
+
+    An output at one of those names would be read as (or shadow) an input table.
+    """
+    folder = Path(folder)
+    files = sorted(folder.iterdir()) if folder.is_dir() else []
+    present = [f for f in files if _is_roster_file(f.name)]
+    return present + [folder / f"{t}{x}" for t in TABLES for x in SUFFIXES]
+
+
 def _is_roster_file(name: str) -> bool:
     stem, suffix = os.path.splitext(name)
-    return stem.lower() in _ROSTER_STEMS and suffix.lower() in _ROSTER_SUFFIXES
+    return stem.lower() in TABLES and suffix.lower() in SUFFIXES
 
 
 def replaceable(out: Path, *, kind: str, force: bool = False) -> str | None:
