@@ -22,14 +22,17 @@ demo. Expansion studies extend the schema with four optional sections:
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from optimizer import settings as defaults
 from optimizer.errors import DataError, Problem
+from optimizer.rules.company_calendar import Holiday
 
 __all__ = [
     "Scenario", "load_scenario", "DEMO_SCENARIO", "DemandSpec", "NewStateSpec", "ExpansionSpec",
@@ -354,6 +357,13 @@ class SimulationSpec(_Strict):
         return list(range(self.first_seed, self.first_seed + (seeds or self.seeds)))
 
 
+class HolidaySpec(_Strict):
+    """One company holiday of a scenario's ``holidays:`` list."""
+
+    date: dt.date
+    name: str = "company holiday"
+
+
 class Scenario(_Strict):
     name: str
     description: str = ""
@@ -367,8 +377,14 @@ class Scenario(_Strict):
     expansion: ExpansionSpec = ExpansionSpec()
     plans: list[PlanSpec] = Field(default_factory=list)
     simulation: SimulationSpec = SimulationSpec()
-    extra: dict[str, Any] = Field(default_factory=dict)  # sections owned by other modules
+    holidays: list[HolidaySpec] | None = None  # replaces the default company calendar (SPEC §4)
     source: Path | None = None
+
+    def holiday_list(self) -> tuple[Holiday, ...] | None:
+        """The scenario's company holidays (None: the default calendar; [] means none at all)."""
+        if self.holidays is None:
+            return None
+        return tuple(sorted(Holiday(h.date, h.name) for h in self.holidays))
 
     def window_rules(self):
         from optimizer.windows import WindowRules
@@ -399,7 +415,51 @@ class Scenario(_Strict):
         return list(self.plans) or list(DEFAULT_PLANS)
 
 
-_OWN_KEYS = set(Scenario.model_fields) - {"extra", "source"}
+_OWN_KEYS = set(Scenario.model_fields) - {"source"}
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The schema model that holds the key at ``loc`` (list indexes and dict keys skipped)."""
+    model: type[BaseModel] = Scenario
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return None
+        nested = _models_in(field.annotation)
+        if nested is None:
+            return None
+        model = nested
+    return model
+
+
+def _models_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside ``annotation`` (``X``, ``X | None``, ``list[X]``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _models_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _unknown_key(loc: tuple[Any, ...], keys: Iterable[str]) -> str:
+    """The message for an unknown key: what it is, and the closest allowed key."""
+    wrong = str(loc[-1]) if loc else ""
+    near = difflib.get_close_matches(wrong.lower(), sorted(keys), n=1, cutoff=0.6)
+    hint = f"; did you mean {near[0]!r}?" if near else ""
+    return f"unknown key {wrong[:40]!r}{hint} (allowed: {', '.join(sorted(keys))})"
+
+
+def _problem(path: Path, error: Any) -> Problem:
+    loc = tuple(error["loc"])
+    if error["type"] == "extra_forbidden":
+        model = _model_at(loc)
+        keys = [k for k in (model.model_fields if model else {}) if k != "source"]
+        return Problem(str(path), None, ".".join(str(x) for x in loc), _unknown_key(loc, keys))
+    return Problem(str(path), None, ".".join(str(x) for x in loc), error["msg"])
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -415,14 +475,13 @@ def load_scenario(path: str | Path) -> Scenario:
                                  f"not valid YAML: {exc}")]) from None
     if not isinstance(raw, dict):
         raise DataError([Problem(str(path), None, None, "a scenario is a mapping of keys")])
-    own = {k: v for k, v in raw.items() if k in _OWN_KEYS}
-    extra = {k: v for k, v in raw.items() if k not in _OWN_KEYS}
+    unknown = [Problem(str(path), None, str(k), _unknown_key((k,), _OWN_KEYS)) for k in raw if k not in _OWN_KEYS]
     try:
-        sc = Scenario(**own, extra=extra, source=path)
+        sc = Scenario(**{k: v for k, v in raw.items() if k in _OWN_KEYS}, source=path)
     except ValidationError as exc:
-        raise DataError([
-            Problem(str(path), None, ".".join(str(x) for x in e["loc"]), e["msg"]) for e in exc.errors()
-        ]) from None
+        raise DataError(unknown + [_problem(path, e) for e in exc.errors()]) from None
+    if unknown:
+        raise DataError(unknown)
     if sc.data.dir is not None and not sc.data.dir.is_absolute():
         sc = sc.model_copy(update={"data": DataSpec(dir=(path.parent / sc.data.dir).resolve())})
     return _resolve_paths(sc, path)

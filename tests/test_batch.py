@@ -176,7 +176,27 @@ def test_plan_naming_a_missing_nurse_is_located(tmp_path) -> None:
     assert p.file == str(f) and p.column == "plans.0.changes.0.nurse" and "N999" in p.message
 
 
-def test_unknown_sections_still_go_to_extra(tmp_path) -> None:
-    f = tmp_path / "extra.yaml"
-    f.write_text(yaml.safe_dump({**TINY, "report": {"title": "x"}}), encoding="utf-8")
-    assert load_scenario(f).extra == {"report": {"title": "x"}}
+def test_unknown_keys_are_errors_at_every_level(tmp_path) -> None:
+    """A misspelt key is an error naming the key and the nearest allowed one, never ignored (issue 12)."""
+    e = _bad(tmp_path, {**TINY, "horizn": {"days": 3}, "report": {"title": "x"}})
+    by_key = {p.column: p.message for p in e.problems}
+    assert set(by_key) == {"horizn", "report"}
+    assert "unknown key 'horizn'; did you mean 'horizon'?" in by_key["horizn"]
+    assert "did you mean" not in by_key["report"] and "allowed: " in by_key["report"]
+    e = _bad(tmp_path, {**TINY, "horizon": {"dayz": 3}})
+    (p,) = e.problems
+    assert p.column == "horizon.dayz" and "did you mean 'days'?" in p.message
+    e = _bad(tmp_path, {**TINY, "plans": [{"name": "x", "budjet": 1, "budget": 2}]})
+    assert "did you mean 'budget'?" in {p.column: p.message for p in e.problems}["plans.0.budjet"]
+
+
+def test_scenario_holidays_replace_the_default(tmp_path) -> None:
+    f = tmp_path / "h.yaml"
+    f.write_text(yaml.safe_dump({**TINY, "holidays": [{"date": "2026-12-24", "name": "Christmas Eve"}]}),
+                 encoding="utf-8")
+    (h,) = load_scenario(f).holiday_list()
+    assert (str(h.date), h.name) == ("2026-12-24", "Christmas Eve")
+    f.write_text(yaml.safe_dump({**TINY, "holidays": []}), encoding="utf-8")
+    assert load_scenario(f).holiday_list() == ()
+    f.write_text(yaml.safe_dump(TINY), encoding="utf-8")
+    assert load_scenario(f).holiday_list() is None

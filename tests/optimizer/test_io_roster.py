@@ -12,7 +12,8 @@ import pytest
 
 from optimizer.domain import Infusate
 from optimizer.errors import DataError
-from optimizer.io import load_roster
+from optimizer.io import _fields as F
+from optimizer.io import load_roster, load_roster_with_report
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 AS_OF = dt.date(2026, 11, 20)
@@ -139,3 +140,104 @@ def test_time_off_file_is_optional(tmp_path):
     d = good_dir(tmp_path)
     (d / "time_off.csv").unlink()
     assert load_roster(d, as_of=AS_OF).time_off == frozenset()
+
+
+# --- no silent guesses (issue 12 item 3) ------------------------------------------------
+
+
+def test_unknown_columns_are_warned_with_a_did_you_mean(tmp_path):
+    d = good_dir(tmp_path)
+    frame = pd.read_csv(d / "patients.csv", dtype=str, keep_default_na=False)
+    frame = frame.rename(columns={"preferred_nurse_id": "prefered_nurse", "earliest_arrival": "earliest_arival"})
+    frame["oncologist"] = "Dr X"
+    frame.to_csv(d / "patients.csv", index=False)
+    roster, report = load_roster_with_report(d, as_of=AS_OF)
+    assert roster.patient("P001").preferred_nurse_id is None  # ignored, but said
+    text = "\n".join(report.warnings)
+    assert "column 'prefered_nurse': unknown column, ignored; did you mean 'preferred_nurse_id'?" in text
+    assert "column 'earliest_arival': unknown column, ignored; did you mean 'earliest_arrival'?" in text
+    assert "'oncologist': unknown column, ignored" in text and "oncologist': unknown column, ignored;" not in text
+    assert all(w.startswith("patients.csv, row 1, column") for w in report.warnings)
+    assert load_roster_with_report(good_dir(tmp_path / "again"), as_of=AS_OF)[1].warnings == []
+
+
+def test_missing_required_column_suggests_the_misspelt_one(tmp_path):
+    d = good_dir(tmp_path)
+    frame = pd.read_csv(d / "patients.csv", dtype=str, keep_default_na=False)
+    frame.rename(columns={"flow_ml_per_day": "flow_ml_day"}).to_csv(d / "patients.csv", index=False)
+    with pytest.raises(DataError) as err:
+        load_roster(d, as_of=AS_OF)
+    (p,) = err.value.problems
+    assert p.column == "flow_ml_per_day" and "'flow_ml_day' meant to be 'flow_ml_per_day'" in p.message
+
+
+def test_assumed_values_are_counted_per_column(tmp_path):
+    roster, report = load_roster_with_report(good_dir(tmp_path), as_of=AS_OF)
+    # good/patients.csv: no next_infusate, interval, visit_minutes, reservoir columns; P002, P004 give no state;
+    # P004 is located by its ZIP; only P001 gives last_fill_volume_ml; nurses give no break_minutes
+    assert report.assumed == {
+        "patients.next_infusate": 5, "patients.prescribed_interval_days": 5, "patients.visit_minutes": 5,
+        "patients.reservoir_ml": 5, "patients.last_fill_volume_ml": 4, "patients.state": 2,
+        "patients.location_from_zip": 1, "nurses.break_minutes": 3,
+    }
+    d = good_dir(tmp_path / "given")
+    frame = pd.read_csv(d / "patients.csv", dtype=str, keep_default_na=False)
+    frame["next_infusate"] = ["floxuridine", "", "", "", ""]
+    frame["visit_minutes"] = ["90", "60", "", "", ""]
+    frame.to_csv(d / "patients.csv", index=False)
+    _, report = load_roster_with_report(d, as_of=AS_OF)
+    assert report.assumed["patients.next_infusate"] == 4 and report.assumed["patients.visit_minutes"] == 3
+    assert any("next infusate by protocol" in line and "4 row(s)" in line for line in report.lines())
+    assert report.as_dict()["assumed"]["patients.visit_minutes"] == 3
+
+
+def test_month_first_dates_are_refused_with_the_format(tmp_path):
+    for text in ("11/23/2026", "03/04/2026", "3/4/26"):
+        with pytest.raises(ValueError, match="YYYY-MM-DD.*day and month order is not guessed"):
+            F.parse_date(text)
+    assert F.parse_date("2026-03-04") == dt.date(2026, 3, 4)
+    assert F.parse_date("2026-03-04 00:00:00") == dt.date(2026, 3, 4)  # a spreadsheet datetime
+
+
+# --- one workbook, names in any case (issue 12 item 2) ---------------------------------
+
+
+def _workbook(src: Path, book: Path, *, names: dict[str, str] | None = None) -> Path:
+    with pd.ExcelWriter(book) as xl:
+        for f in sorted(src.glob("*.csv")):
+            frame = pd.read_csv(f, dtype=str, keep_default_na=False)
+            frame.to_excel(xl, sheet_name=(names or {}).get(f.stem, f.stem), index=False)
+    return book
+
+
+def test_one_workbook_is_a_data_source(tmp_path):
+    src = good_dir(tmp_path)
+    expected = load_roster(src, as_of=AS_OF)
+    book = _workbook(src, tmp_path / "Roster.xlsx", names={"patients": "Patients", "time_off": "TIME_OFF"})
+    assert load_roster(book, as_of=AS_OF) == expected
+    folder = tmp_path / "only_book"
+    folder.mkdir()
+    shutil.copy(book, folder / "week 48.xlsx")
+    assert load_roster(folder, as_of=AS_OF) == expected
+
+
+def test_workbook_problems_name_the_sheet(tmp_path):
+    src = good_dir(tmp_path)
+    shutil.copy(DATA / "bad" / "patients_lat_not_number.csv", src / "patients.csv")
+    book = _workbook(src, tmp_path / "roster.xlsx")
+    with pytest.raises(DataError) as err:
+        load_roster(book, as_of=AS_OF)
+    (p,) = err.value.problems
+    assert (p.file, p.row, p.column) == ("roster.xlsx, sheet 'patients'", 3, "lat")
+    src2 = good_dir(tmp_path / "two")
+    (src2 / "nurses.csv").unlink()
+    with pytest.raises(DataError, match="no sheet named 'nurses'"):
+        load_roster(_workbook(src2, tmp_path / "no_nurses.xlsx"), as_of=AS_OF)
+
+
+def test_file_names_in_any_case(tmp_path):
+    d = good_dir(tmp_path)
+    (d / "patients.csv").rename(d / "Patients.csv")
+    (d / "time_off.csv").rename(d / "TIME_OFF.CSV")
+    roster = load_roster(d, as_of=AS_OF)
+    assert len(roster.patients) == 5 and roster.is_off("N1", dt.date(2026, 11, 25))
