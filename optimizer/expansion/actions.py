@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from optimizer.domain import Nurse, Roster
+from optimizer import settings
+from optimizer.domain import WEEKDAY_NAMES, Nurse, Roster
 
 __all__ = [
     "ActionKind",
@@ -99,17 +100,22 @@ class ExpansionCosts:
 
 @dataclass(frozen=True)
 class HireProfile:
-    """The nurse a hire brings: certifications, schedule and limits (SPEC §4 defaults)."""
+    """The nurse a hire brings: certifications, schedule and limits.
+
+    Schedule and limits are the nurses.csv defaults of :mod:`optimizer.settings`
+    (SPEC §4); a hire is recruited HAI- and chemo-certified (an assumption: she
+    can take every fill).
+    """
 
     hai_certified: bool = True
     chemo_certified: bool = True
-    workdays: frozenset[int] = frozenset(range(5))
-    shift_start: time = time(8, 0)
-    shift_end: time = time(18, 0)
-    max_visits_per_day: int = 5
-    max_drive_minutes_one_way: int = 240
-    max_overtime_minutes: int = 60
-    hourly_cost: float = 55.0
+    workdays: frozenset[int] = frozenset(WEEKDAY_NAMES.index(d) for d in settings.WORKDAYS.split(";"))
+    shift_start: time = time.fromisoformat(settings.SHIFT_START)
+    shift_end: time = time.fromisoformat(settings.SHIFT_END)
+    max_visits_per_day: int = settings.MAX_VISITS_PER_DAY
+    max_drive_minutes_one_way: int = settings.MAX_DRIVE_MINUTES_ONE_WAY
+    max_overtime_minutes: int = settings.MAX_OVERTIME_MINUTES
+    hourly_cost: float = settings.HOURLY_COST
 
     def nurse(self, nurse_id: str, site: "Site") -> Nurse:
         """The hired nurse living at ``site``: multistate if its state implemented the compact."""
