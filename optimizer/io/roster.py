@@ -73,7 +73,11 @@ def _workbook_in(folder: Path) -> Path | None:
         return None
     books = sorted(p for p in folder.iterdir()
                    if p.is_file() and p.suffix.lower() in _WORKBOOKS and not p.name.startswith("~$"))
-    return books[0] if len(books) == 1 else None
+    if len(books) > 1:
+        raise DataError([Problem(str(folder), None, None,
+                                 f"no table files and {len(books)} workbooks ({', '.join(p.name for p in books)}): "
+                                 "keep one, or give the workbook's path")])
+    return books[0] if books else None
 
 
 def find_sources(data: str | Path) -> dict[str, Source | None]:

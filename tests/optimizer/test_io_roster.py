@@ -219,6 +219,9 @@ def test_one_workbook_is_a_data_source(tmp_path):
     folder.mkdir()
     shutil.copy(book, folder / "week 48.xlsx")
     assert load_roster(folder, as_of=AS_OF) == expected
+    shutil.copy(book, folder / "week 49.xlsx")
+    with pytest.raises(DataError, match="2 workbooks"):
+        load_roster(folder, as_of=AS_OF)
 
 
 def test_workbook_problems_name_the_sheet(tmp_path):
