@@ -425,8 +425,8 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
         if isinstance(part, int):
             continue
         field = model.model_fields.get(str(part))
-        if field is None:
-            return None
+        if field is None:  # a key of a mapping of models (e.g. license_by_state.CA)
+            continue
         nested = _models_in(field.annotation)
         if nested is None:
             return None

@@ -188,6 +188,9 @@ def test_unknown_keys_are_errors_at_every_level(tmp_path) -> None:
     assert p.column == "horizon.dayz" and "did you mean 'days'?" in p.message
     e = _bad(tmp_path, {**TINY, "plans": [{"name": "x", "budjet": 1, "budget": 2}]})
     assert "did you mean 'budget'?" in {p.column: p.message for p in e.problems}["plans.0.budjet"]
+    e = _bad(tmp_path, {**TINY, "expansion": {"costs": {"license_by_state": {"CA": {"fee": 1, "lead_wks": 2}}}}})
+    (p,) = [p for p in e.problems if "unknown key" in p.message]
+    assert p.column == "expansion.costs.license_by_state.CA.lead_wks" and "did you mean 'lead_weeks'?" in p.message
 
 
 def test_scenario_holidays_replace_the_default(tmp_path) -> None:
