@@ -244,3 +244,13 @@ def test_file_names_in_any_case(tmp_path):
     (d / "time_off.csv").rename(d / "TIME_OFF.CSV")
     roster = load_roster(d, as_of=AS_OF)
     assert len(roster.patients) == 5 and roster.is_off("N1", dt.date(2026, 11, 25))
+
+
+def test_hostile_unknown_header_is_escaped_and_cut_in_the_warning(tmp_path):
+    d = good_dir(tmp_path)
+    frame = pd.read_csv(d / "nurses.csv", dtype=str, keep_default_na=False)
+    frame["\x1b[31m<script>" + "x" * 200] = "v"
+    frame.to_csv(d / "nurses.csv", index=False)
+    _, report = load_roster_with_report(d, as_of=AS_OF)
+    (warning,) = report.warnings
+    assert "\x1b" not in warning and "\\x1b" in warning and "x" * 100 not in warning
