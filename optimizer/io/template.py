@@ -1,7 +1,8 @@
 """Example input files a new user can start from (issue 12 item 2): every table as CSV, and one workbook.
 
-The examples are dated relative to the data date so they always validate, use every column
-of :mod:`optimizer.io.schema`, and are fictional (no real patient).
+The examples are dated relative to the data date so they always validate (every refill falls due
+in the two weeks after the next Monday, the confirmed visit inside its patient's window), use
+every column of :mod:`optimizer.io.schema`, and are fictional (no real patient).
 """
 
 from __future__ import annotations
@@ -24,15 +25,15 @@ def _patients(day) -> list[dict[str, str]]:
     return [
         dict(patient_id="P001", lat="39.9612", lon="-82.9988", state="OH", name="Pat Example",
              address="100 Example Ave, Columbus, OH 43215", phone="614-555-0100", notes="ring twice",
-             flow_ml_per_day="2.0", last_fill_date=day(-10), last_fill_infusate="heparinized_saline",
+             flow_ml_per_day="2.0", last_fill_date=day(-4), last_fill_infusate="heparinized_saline",
              last_fill_volume_ml="30", preferred_nurse_id="N1", active="true"),
-        dict(patient_id="P002", lat="41.4993", lon="-81.6944", flow_ml_per_day="1.8", last_fill_date=day(-8),
+        dict(patient_id="P002", lat="41.4993", lon="-81.6944", flow_ml_per_day="1.8", last_fill_date=day(-3),
              last_fill_infusate="floxuridine", next_infusate="heparinized_saline", prescribed_interval_days="14",
              visit_minutes="75", earliest_arrival="09:00", latest_arrival="15:00"),
         dict(patient_id="P003", zip="15213", flow_ml_per_day="0.8", last_fill_date=day(-30),
              last_fill_infusate="glycerin", reservoir_ml="30", prescribed_interval_days="42"),
-        dict(patient_id="P004", lat="40.7128", lon="-74.0060", state="NY", flow_ml_per_day="2.1",
-             last_fill_date=day(-11), last_fill_infusate="saline", preferred_nurse_id="N2"),
+        dict(patient_id="P004", lat="42.0970", lon="-79.2353", state="NY", flow_ml_per_day="2.1",
+             last_fill_date=day(-5), last_fill_infusate="saline", preferred_nurse_id="N2"),
     ]
 
 
@@ -68,7 +69,7 @@ def template_rows(as_of: dt.date) -> dict[str, list[dict[str, str]]]:
         "time_off": [dict(nurse_id="N1", date=workday(6)),
                      dict(nurse_id="N2", date=workday(2, (0, 2, 4)), start="12:00", end="15:00")],
         "patient_away": [dict(patient_id="P004", start_date=day(20), end_date=day(27), note="family visit")],
-        "confirmed_visits": [dict(patient_id="P001", nurse_id="N1", date=workday(3), start="10:00")],
+        "confirmed_visits": [dict(patient_id="P001", nurse_id="N1", date=workday(9), start="10:00")],
         "holidays": [dict(date=h.date.isoformat(), name=h.name)
                      for h in cal.between(as_of, as_of + dt.timedelta(days=365))],
     }

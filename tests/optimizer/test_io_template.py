@@ -23,6 +23,8 @@ def test_template_files_validate_as_csv_and_as_workbook(tmp_path, as_of):
     assert report.warnings == []
     assert len(roster.patients) == 4 and len(roster.nurses) == 2
     assert roster.patient("P003").state == "PA" and report.assumed["patients.location_from_zip"] == 1
+    cv = roster.confirmed_visits[0]
+    assert cv.date.weekday() < 5 and as_of < cv.date <= as_of + dt.timedelta(days=14)
     assert roster.confirmed_visits and roster.patient_away and roster.holidays
     n2 = roster.nurse("N2")
     (part,) = [t for t in roster.time_off if t.nurse_id == "N2"]
