@@ -1,6 +1,6 @@
 """Benchmark of the expansion MIP: 3,000 demand points × 500 candidate sites (issue 6).
 
-The instance is built from the synthetic national roster (``optimizer.synth``):
+The instance is built from the synthetic national roster (``optimizer.studies.synth``):
 patients are taken in id order until their refill demand points number exactly
 3,000 (a patient on the floxuridine ↔ heparinized-saline cycle gives two
 points, one chemo fill and one saline fill; glycerin and saline patients one);
@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import cpu_model, load_avg, mem_total_gib, versions_text  # noqa: E402
 
 from optimizer.domain import Roster  # noqa: E402
-from optimizer.expansion import (ActionKind, ExpansionCosts, ExpansionSettings, Site,  # noqa: E402
+from optimizer.analysis.expansion import (ActionKind, ExpansionCosts, ExpansionSettings, Site,  # noqa: E402
                                  build_expansion, demand_points, optimize, solve_matrix)
 
 AS_OF = dt.date(2026, 11, 20)
@@ -72,7 +72,7 @@ def machine() -> str:
 def instance(n_demand: int = 3000, n_sites: int = 500, seed: int = 7) -> tuple[Roster, list[Site]]:
     """A synthetic roster whose demand points number exactly ``n_demand``, and ``n_sites`` sites."""
     import geodata
-    from optimizer import synth
+    from optimizer.studies import synth
     from optimizer.io import load_roster
     import tempfile
 

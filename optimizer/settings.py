@@ -68,7 +68,7 @@ MAX_FLOW_ML_PER_DAY: float = 10.0  # HAI pumps run at 0.5–3 mL/day; above 10 i
 ALLOW_NETWORK: bool = False  # no network calls unless the user configures them (SPEC §7)
 
 # --- planner objective tiers, in cents (SPEC §5 objective, in this order) ----
-# optimizer/objective.py prices the routing model and scores plans with these weights
+# optimizer/rules/objective.py prices the routing model and scores plans with these weights
 PENALTY_MISSED_REFILL: int = 1_000_000_000  # $10M: no refill missed that can be made
 PENALTY_MISSED_OVERDUE: int = 2_000_000_000  # an overdue refill is the most urgent of all
 PENALTY_DEFERRED: int = 100_000_000  # window runs past the horizon: next week's plan can make it

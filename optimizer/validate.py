@@ -1,7 +1,7 @@
 """Independent plan validator (SPEC §7): every rule of §5 recomputed from the inputs.
 
 It reads a plan folder's CSV files and the roster, recomputes refill windows and
-eligibility with :mod:`optimizer.windows` and :mod:`optimizer.eligibility`, and
+eligibility with :mod:`optimizer.rules.windows` and :mod:`optimizer.rules.eligibility`, and
 travel times with the provider. It never looks at the planner or its state.
 """
 
@@ -19,8 +19,8 @@ from pathlib import Path
 from geodata.travel.base import pairwise
 from optimizer import settings
 from optimizer.domain import Horizon, Nurse, Patient, Roster, minutes_of
-from optimizer.eligibility import Reason, is_certified_for, may_practice, within_reach
-from optimizer.windows import WindowRules, refill_window
+from optimizer.rules.eligibility import Reason, is_certified_for, may_practice, within_reach
+from optimizer.rules.windows import WindowRules, refill_window
 
 __all__ = ["Violation", "check_plan"]
 

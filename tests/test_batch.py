@@ -10,7 +10,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from optimizer.batch import prepare_scenario, run_batch
+from optimizer.studies.batch import prepare_scenario, run_batch
 from optimizer.cli import app
 from optimizer.errors import DataError
 from optimizer.scenario import load_scenario

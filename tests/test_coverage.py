@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from optimizer.coverage import (
+from optimizer.analysis.coverage import (
     CENSUS_REGIONS,
     analyze_coverage,
     capacity_vs_demand,

@@ -21,15 +21,15 @@ MAX_FUNCTION_LINES = 80
 
 #: Modules still over the limit, being split by other work (issue 10); shrink me.
 ALLOWED_LONG_MODULES: frozenset[str] = frozenset({
-    "optimizer/batch.py",
-    "optimizer/coverage.py",
+    "optimizer/studies/batch.py",
+    "optimizer/analysis/coverage.py",
     "optimizer/routing/model.py",
 })
 
 #: ``module:function`` still over the limit; shrink me.
 ALLOWED_LONG_FUNCTIONS: frozenset[str] = frozenset({
-    "optimizer/coverage.py:analyze_coverage",
-    "optimizer/coverage.py:capacity_vs_demand",
+    "optimizer/analysis/coverage.py:analyze_coverage",
+    "optimizer/analysis/coverage.py:capacity_vs_demand",
     "optimizer/validate.py:check_plan",
     "optimizer/routing/ortools_backend.py:__init__",
     "optimizer/routing/pyvrp_backend.py:__init__",
@@ -77,7 +77,7 @@ def _long_functions(source: str, module: str) -> dict[str, int]:
 
 def test_the_packages_are_found() -> None:
     names = {_rel(p) for p in _modules()}
-    assert "optimizer/expansion/__init__.py" in names and "geodata/__init__.py" in names
+    assert "optimizer/analysis/expansion/__init__.py" in names and "geodata/__init__.py" in names
 
 
 def test_no_module_over_the_limit() -> None:

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from optimizer.domain import Infusate, Roster
-from optimizer.expansion import Action, ActionKind, Site
-from optimizer.simulate import NAMED_REGIONS, SimulationSettings, grow_demand, simulate
+from optimizer.analysis.expansion import Action, ActionKind, Site
+from optimizer.analysis.simulate import NAMED_REGIONS, SimulationSettings, grow_demand, simulate
 from tests.conftest import make_nurse, make_patient
 
 START = dt.date(2026, 11, 23)  # a Monday

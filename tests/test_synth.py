@@ -15,8 +15,9 @@ import pandas as pd
 import pytest
 
 import geodata
-from optimizer import settings, synth
-from optimizer.synth.geography import pairwise_km
+from optimizer import settings
+from optimizer.studies import synth
+from optimizer.studies.synth.geography import pairwise_km
 
 AS_OF = dt.date(2026, 11, 20)  # a Friday
 REQUIRED = {"NY", "CA", "IL", "MI", "MN", "OR", "MA", "DC"}
@@ -77,7 +78,7 @@ def test_output_is_pinned_to_the_generator_version(tmp_path: Path) -> None:
 
 def test_same_bytes_in_another_process_with_another_hash_seed(tmp_path: Path) -> None:
     synth.write(synth.generate(80, 12, seed=9, as_of=AS_OF), tmp_path / "here")
-    code = ("import datetime as dt, sys; from optimizer import synth; "
+    code = ("import datetime as dt, sys; from optimizer.studies import synth; "
             "synth.write(synth.generate(80, 12, seed=9, as_of=dt.date(2026, 11, 20)), sys.argv[1])")
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     subprocess.run([sys.executable, "-c", code, str(tmp_path / "there")], check=True, env=env)

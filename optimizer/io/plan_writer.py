@@ -9,7 +9,7 @@ from pathlib import Path
 
 from optimizer.io.atomic import atomic_dir
 from optimizer.io.cells import write_rows
-from optimizer.plan import DEFERRED_COLUMNS, NURSE_DAY_COLUMNS, UNASSIGNED_COLUMNS, VISIT_COLUMNS, Plan
+from optimizer.planning.plan import DEFERRED_COLUMNS, NURSE_DAY_COLUMNS, UNASSIGNED_COLUMNS, VISIT_COLUMNS, Plan
 
 __all__ = ["write_plan", "summary_dict"]
 

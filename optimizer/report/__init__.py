@@ -97,8 +97,8 @@ def write_coverage(
     start
         First day of the capacity outlook.
     weeks, cutoffs, map_cutoff, regions, rules
-        See :func:`optimizer.coverage.analyze_coverage` and
-        :func:`optimizer.coverage.capacity_vs_demand`.
+        See :func:`optimizer.analysis.coverage.analyze_coverage` and
+        :func:`optimizer.analysis.coverage.capacity_vs_demand`.
     plan_result
         A plan of the same roster for the operations map (skipped when ``None``).
     tiles
@@ -108,7 +108,7 @@ def write_coverage(
     -------
     pathlib.Path
     """
-    from optimizer.coverage import analyze_coverage, capacity_vs_demand
+    from optimizer.analysis.coverage import analyze_coverage, capacity_vs_demand
     from optimizer.io.atomic import atomic_dir
     from optimizer.io.cells import write_csv
 

@@ -1,7 +1,7 @@
 """Leadership and operations maps (folium, offline: see :mod:`optimizer.report._assets`).
 
 * :func:`leadership_map` — coverage for leadership, **de-identified by
-  construction**: it only accepts a :class:`~optimizer.coverage.LeadershipView`
+  construction**: it only accepts a :class:`~optimizer.analysis.coverage.LeadershipView`
   (state and county aggregates, rounded staff positions), never patient rows,
   and every coordinate it writes is rounded to 2 decimals (about 1 km).
 * :func:`operations_map` — the plan for planners (internal, ids allowed): routes
@@ -78,7 +78,7 @@ def leadership_map(
     Parameters
     ----------
     view
-        A :class:`~optimizer.coverage.LeadershipView` (or a ``CoverageResult``,
+        A :class:`~optimizer.analysis.coverage.LeadershipView` (or a ``CoverageResult``,
         which is reduced to its view first). Nothing patient-level is read.
     provider
         Travel provider, for the nurses' service areas (``service_area(point, minutes)``).
@@ -90,7 +90,7 @@ def leadership_map(
     title
         Title line; the data date and cutoff are added beneath.
     recommendations
-        Optional expansion layer: the GeoJSON of :func:`optimizer.expansion.map_layer`
+        Optional expansion layer: the GeoJSON of :func:`optimizer.analysis.expansion.map_layer`
         (ranked actions at public places or a nurse's nearest town; no patient data).
 
     Returns
@@ -99,7 +99,7 @@ def leadership_map(
         ``.save(path)`` writes one self-contained HTML file.
     """
     from geodata import STATE_NAMES, counties_gdf, states_gdf
-    from optimizer.coverage import CoverageResult, LeadershipView
+    from optimizer.analysis.coverage import CoverageResult, LeadershipView
 
     if isinstance(view, CoverageResult):
         view = view.leadership_view(digits=_DIGITS)
@@ -265,9 +265,9 @@ def operations_map(
     Parameters
     ----------
     plan
-        :class:`~optimizer.plan.Plan`.
+        :class:`~optimizer.planning.plan.Plan`.
     problem
-        The :class:`~optimizer.problem.PlanningProblem` it solves (roster, locations).
+        The :class:`~optimizer.planning.problem.PlanningProblem` it solves (roster, locations).
     provider
         Travel provider for route polylines (``route(a, b)``); straight lines without one.
     tiles

@@ -3,7 +3,7 @@
 Everything that times or prices a route calls these two functions: the routing
 model (:meth:`~optimizer.routing.model.Model.schedule`, its evaluation, its
 check and the cheapest-insertion construction) and, through the thin domain
-adapter :mod:`optimizer.schedule`, the greedy, the planner and plan building.
+adapter :mod:`optimizer.planning.schedule`, the greedy, the planner and plan building.
 They know nothing of nurses or pumps: travel times, time windows, service
 durations and money are integers in the caller's units.
 

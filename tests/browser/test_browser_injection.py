@@ -68,7 +68,7 @@ def h(tmp_path_factory: pytest.TempPathFactory) -> Hostile:
 def written(h: Hostile, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Every HTML page the product writes for the hostile roster, by a short name."""
     from optimizer import api
-    from optimizer.coverage import analyze_coverage
+    from optimizer.analysis.coverage import analyze_coverage
     from optimizer.report import leadership_map, write_coverage
 
     out = tmp_path_factory.mktemp("pages")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from optimizer.domain import Infusate, Roster
-from optimizer.expansion import Site
+from optimizer.analysis.expansion import Site
 from tests.conftest import make_nurse, make_patient
 
 ON = dt.date(2026, 11, 23)

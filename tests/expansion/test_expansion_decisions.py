@@ -10,7 +10,7 @@ import pytest
 
 from optimizer.domain import Infusate, Roster
 from optimizer.errors import DataError
-from optimizer.expansion import (Action, ActionKind, ExpansionCosts, ExpansionSettings, apply_actions,
+from optimizer.analysis.expansion import (Action, ActionKind, ExpansionCosts, ExpansionSettings, apply_actions,
                                  build_expansion, demand_points, evaluate, load_sites, optimize,
                                  write_expansion)
 from tests.expansion.conftest import ON, make_nurse, make_patient
@@ -127,7 +127,7 @@ def test_hai_certification_and_apply_actions() -> None:
 
 
 def test_hire_license_follows_the_compact(ohio_sites) -> None:
-    from optimizer.expansion import HireProfile, Site
+    from optimizer.analysis.expansion import HireProfile, Site
 
     hire = HireProfile()
     assert hire.nurse("H1", ohio_sites[0]).multistate_license  # OH implemented the compact

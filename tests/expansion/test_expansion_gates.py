@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from optimizer.domain import Infusate, Roster
-from optimizer.eligibility import is_certified_for, may_practice, within_reach
-from optimizer.expansion import ExpansionSettings, build_expansion, demand_points
-from optimizer.expansion.gates import server_access
+from optimizer.rules.eligibility import is_certified_for, may_practice, within_reach
+from optimizer.analysis.expansion import ExpansionSettings, build_expansion, demand_points
+from optimizer.analysis.expansion.gates import server_access
 from tests.expansion.conftest import ON, make_nurse, make_patient, saline_patient
 
 #: compact (OH, PA), single-state only (NY, CA), DC; chemo-cycle and saline patients in each
@@ -78,7 +78,7 @@ def _expected_needs(roster: Roster, demand, minutes: np.ndarray) -> dict[tuple[i
 @pytest.mark.parametrize("allowed", [frozenset(), frozenset({"license", "hai_cert", "chemo_cert"})])
 def test_pairs_and_their_required_actions_follow_the_rules(allowed: frozenset[str]) -> None:
     from geodata.travel import get_provider
-    from optimizer.expansion import ActionKind
+    from optimizer.analysis.expansion import ActionKind
 
     roster = _roster()
     settings = ExpansionSettings(actions=frozenset(ActionKind(a) for a in allowed), cutoff_minutes=10_000.0)

@@ -10,7 +10,7 @@ from spopt.locate import MCLP
 import geodata
 from geodata.travel import get_provider
 from optimizer.domain import Roster
-from optimizer.expansion import (ActionKind, ExpansionCosts, ExpansionSettings, Site, build_expansion,
+from optimizer.analysis.expansion import (ActionKind, ExpansionCosts, ExpansionSettings, Site, build_expansion,
                                  optimize, solve_matrix)
 from tests.expansion.conftest import ON, saline_patient
 

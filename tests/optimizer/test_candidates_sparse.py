@@ -1,6 +1,6 @@
 """The sparse candidate list equals the dense eligibility it replaced (issue 9).
 
-The reference below is the all-pairs computation of ``optimizer.problem`` before
+The reference below is the all-pairs computation of ``optimizer.planning.problem`` before
 issue 9 (a travel matrix over every home, an N × J × D license array), kept here
 verbatim in substance, so a change in the sparse rules shows up as a difference.
 """
@@ -14,14 +14,14 @@ import numpy as np
 import pytest
 
 from geodata.travel.haversine import HaversineProvider
-from optimizer import synth
-from optimizer.candidates import assess, license_matrix
+from optimizer.studies import synth
+from optimizer.planning.candidates import assess, license_matrix
 from optimizer.domain import Horizon, Roster, minutes_of
-from optimizer.eligibility import Reason
+from optimizer.rules.eligibility import Reason
 from optimizer.io.roster import load_roster
-from optimizer.problem import build_problem, due_refills, nurse_days_of
-from optimizer.roster_report import summarize_roster
-from optimizer.windows import WindowRules
+from optimizer.planning.problem import build_problem, due_refills, nurse_days_of
+from optimizer.analysis.roster_report import summarize_roster
+from optimizer.rules.windows import WindowRules
 
 AS_OF = dt.date(2026, 11, 20)
 HORIZON = Horizon(dt.date(2026, 11, 23), 14)

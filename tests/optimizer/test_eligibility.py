@@ -6,7 +6,7 @@ import datetime as dt
 
 from geodata.licensure import NLCTable
 from optimizer.domain import Infusate
-from optimizer.eligibility import is_certified_for, license_basis, may_practice, within_reach
+from optimizer.rules.eligibility import is_certified_for, license_basis, may_practice, within_reach
 from tests.conftest import make_nurse
 
 ON = dt.date(2026, 11, 23)

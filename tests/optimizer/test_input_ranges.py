@@ -15,7 +15,7 @@ from optimizer.domain import Infusate
 from optimizer.errors import DataError
 from optimizer.io import _fields as F
 from optimizer.io import load_roster
-from optimizer.windows import MAX_EMPTY_DAYS, WindowRules, empty_date, refill_window
+from optimizer.rules.windows import MAX_EMPTY_DAYS, WindowRules, empty_date, refill_window
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 AS_OF = dt.date(2026, 11, 20)

@@ -1,8 +1,8 @@
 """One objective, one schedule: the routing model's objective and the plan's score agree.
 
-Random small instances (seeded loops) are built, the model of :func:`optimizer.objective.build_model`
+Random small instances (seeded loops) are built, the model of :func:`optimizer.rules.objective.build_model`
 is solved, and its objective (as :meth:`Model.evaluate` computes it) is compared with
-:func:`optimizer.objective.score` of the same routes taken into the domain; the solver's
+:func:`optimizer.rules.objective.score` of the same routes taken into the domain; the solver's
 routes are taken as they are (times to the minute), and a route the one schedule rejects
 is a bug that is raised, never a stop dropped.
 """
@@ -16,14 +16,16 @@ from dataclasses import replace
 import pytest
 
 from geodata.travel.haversine import HaversineProvider
-from optimizer import objective, planner, settings
+from optimizer import settings
+from optimizer.planning import planner
+from optimizer.rules import objective
 from optimizer.domain import Horizon, Infusate, Roster
-from optimizer.greedy import greedy_routes
-from optimizer.objective import UNITS_PER_CENT, build_model, score
-from optimizer.planner import SolverOptions, plan_problem, routes_from_solution
-from optimizer.problem import PlanningProblem, build_problem
+from optimizer.planning.greedy import greedy_routes
+from optimizer.rules.objective import UNITS_PER_CENT, build_model, score
+from optimizer.planning.planner import SolverOptions, plan_problem, routes_from_solution
+from optimizer.planning.problem import PlanningProblem, build_problem
 from optimizer.routing import Model
-from optimizer.schedule import schedule_order
+from optimizer.planning.schedule import schedule_order
 from tests.conftest import make_nurse, make_patient
 
 MON = dt.date(2026, 11, 23)

@@ -13,8 +13,8 @@ import pytest
 from geodata.travel.haversine import HaversineProvider
 from optimizer.domain import Horizon, Infusate, Roster, TimeOff
 from optimizer.io.plan_writer import write_plan
-from optimizer.planner import SolverOptions, plan_problem
-from optimizer.problem import build_problem
+from optimizer.planning.planner import SolverOptions, plan_problem
+from optimizer.planning.problem import build_problem
 from optimizer.validate import check_plan
 from tests.conftest import make_nurse, make_patient
 

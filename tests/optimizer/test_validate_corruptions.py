@@ -11,7 +11,7 @@ import pytest
 
 from geodata.travel.haversine import HaversineProvider
 from optimizer import api
-from optimizer.planner import SolverOptions
+from optimizer.planning.planner import SolverOptions
 from optimizer.validate import check_plan
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "good"

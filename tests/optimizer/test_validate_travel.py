@@ -10,7 +10,7 @@ import numpy as np
 
 from geodata.travel.haversine import HaversineProvider
 from optimizer import api
-from optimizer.planner import SolverOptions
+from optimizer.planning.planner import SolverOptions
 from optimizer.validate import _plan_pairs, _Travel, check_plan
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "good"

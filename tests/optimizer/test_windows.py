@@ -8,7 +8,7 @@ from dataclasses import replace
 from hypothesis import given, settings as hsettings, strategies as st
 
 from optimizer.domain import Horizon, Infusate
-from optimizer.windows import WindowRules, after_refill, project_refills, refill_window
+from optimizer.rules.windows import WindowRules, after_refill, project_refills, refill_window
 from tests.conftest import make_patient
 
 D = dt.date

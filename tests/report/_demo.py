@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from optimizer.coverage import CoverageResult
+from optimizer.analysis.coverage import CoverageResult
 
 
 @dataclass(frozen=True)
@@ -22,8 +22,8 @@ class Demo:
 def demo() -> Demo:
     """The built-in demo (300 patients, 35 nurses), planned greedily over its horizon."""
     from optimizer import api
-    from optimizer.coverage import analyze_coverage
-    from optimizer.planner import SolverOptions
+    from optimizer.analysis.coverage import analyze_coverage
+    from optimizer.planning.planner import SolverOptions
 
     roster, sc = api.load_data(None)
     provider = api.travel_provider("haversine")

@@ -64,8 +64,9 @@ def _rename(series: Any, mapping: dict[str, str]) -> Any:
 @lru_cache(maxsize=1)
 def hostile(root: str) -> Hostile:
     """Write, load and plan the hostile roster under ``root`` (once per test process)."""
-    from optimizer import api, synth
-    from optimizer.planner import SolverOptions
+    from optimizer import api
+    from optimizer.studies import synth
+    from optimizer.planning.planner import SolverOptions
 
     s = synth.generate(40, len(NURSE_PROBES), seed=7, states="OH", as_of=AS_OF, plan_start=AS_OF,
                        infusate_mix={"heparinized_saline": 1.0}, rural_share=0.0, zip_only_share=0.0,

@@ -1,0 +1,1 @@
+"""Analytics over the same domain and planner: coverage, expansion, closed-loop simulation, roster summary."""

@@ -1,0 +1,53 @@
+"""The knobs of an expansion study in one frozen dataclass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from optimizer.analysis.expansion.actions import ALL_ACTIONS, ActionKind, ExpansionCosts, HireProfile
+
+__all__ = ["ExpansionSettings"]
+
+
+@dataclass(frozen=True)
+class ExpansionSettings:
+    """Every knob of an expansion study (keyword-only construction recommended).
+
+    Parameters
+    ----------
+    cutoff_minutes
+        One-way drive-time cutoff of coverage (also capped by each nurse's own limit).
+    actions
+        Kinds of actions the optimizer may choose.
+    costs, hire
+        Costs and lead times; the profile of hired nurses.
+    capacitated
+        Respect nurse capacity (visits per week); ``False`` gives classic maximal coverage.
+    capacity_factor
+        Share of the nominal weekly visits (workdays × max visits per day) a nurse
+        can absorb after driving (an assumption; SPEC §8 quotes 4–5 visits a day).
+    site_min_population, sites_per_state, cluster_sites, max_sites
+        Candidate sites from population centers (the largest ``sites_per_state``
+        places per state with at least ``site_min_population`` inhabitants that
+        reach some demand) and from clusters of uncovered demand (snapped to the
+        nearest town of the cluster's state); ``max_sites`` caps the total.
+    backend, time_limit, relative_gap, threads, linking
+        MIP solver settings (:func:`optimizer._mip.solve_coverage`).
+    """
+
+    cutoff_minutes: float = 120.0
+    actions: frozenset[ActionKind] = ALL_ACTIONS
+    costs: ExpansionCosts = field(default_factory=ExpansionCosts)
+    hire: HireProfile = field(default_factory=HireProfile)
+    capacitated: bool = True
+    capacity_factor: float = 0.8
+    site_min_population: int = 25_000
+    sites_per_state: int = 4
+    cluster_sites: int = 20
+    max_sites: int | None = None
+    backend: str = "highs"
+    time_limit: float = 60.0
+    relative_gap: float = 1e-4
+    threads: int = 1
+    linking: Literal["strong", "aggregated"] = "strong"

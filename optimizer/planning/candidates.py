@@ -1,0 +1,208 @@
+"""Who may make which refill on which nurse-day: the vectorised face of :mod:`optimizer.rules.eligibility`.
+
+SPEC §5 layer by layer: license (on the refill's days), certification, reach (the
+one-way drive within the nurse's limit, and a visit alone fitting her shift and
+the patient's arrival window), then a working day in the window. Reach is found
+as a sparse list of (nurse, patient) pairs within the largest drive limit
+(:func:`geodata.travel.base.pairs_within`), so memory grows with the candidate
+pairs, never with nurses × patients or patients × patients. Counts per refill
+(licensed, certified nurses) come from refills grouped by state, days and fill,
+for the reason of every refill that has no candidate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from geodata.travel.base import pairs_within, pairwise
+from optimizer.domain import Horizon, Roster, minutes_of
+from optimizer.rules.eligibility import Reason, may_practice
+
+if TYPE_CHECKING:  # pragma: no cover
+    from optimizer.planning.problem import NurseDay, Refill
+
+__all__ = ["Eligibility", "assess", "license_matrix"]
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """Candidate (refill, nurse-day) pairs, sorted, and the reason of each refill without one.
+
+    Attributes
+    ----------
+    refill, nurse_day
+        int64 arrays: refill ``refill[i]`` may be made on nurse-day ``nurse_day[i]``.
+    unplannable
+        ``patient_id -> (reason, detail)`` for refills with no candidate.
+    reach_pairs
+        Number of (nurse, refill) pairs licensed, certified and within reach.
+    """
+
+    refill: np.ndarray
+    nurse_day: np.ndarray
+    unplannable: dict[str, tuple[Reason, str]]
+    reach_pairs: int = 0
+
+
+def license_matrix(roster: Roster, states: list[str], horizon: Horizon) -> np.ndarray:
+    """``lic[n, s, d]``: nurse n may practice in ``states[s]`` on horizon day d.
+
+    Compact membership only changes on implementation dates, so it is computed
+    once per stretch of days between such dates.
+    """
+    from geodata.licensure import active_nlc_table
+
+    breaks = sorted({d for d in active_nlc_table().implemented.values()
+                     if d is not None and horizon.start < d <= horizon.end})
+    lic = np.zeros((len(roster.nurses), len(states), horizon.days), dtype=bool)
+    starts = [horizon.start, *breaks]
+    ends = [*breaks, horizon.end + timedelta(days=1)]
+    for a, b in zip(starts, ends):
+        i0, i1 = horizon.index(a), horizon.index(b)
+        for n, nurse in enumerate(roster.nurses):
+            for s, state in enumerate(states):
+                if may_practice(nurse, state, on=a):
+                    lic[n, s, i0:i1] = True
+    return lic
+
+
+def _layer_counts(lic: np.ndarray, s_idx: np.ndarray, lic_days: np.ndarray, chemo: np.ndarray,
+                  hai: np.ndarray, chemo_ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Licensed and certified nurses per refill, computed once per (state, days, fill) group."""
+    key = np.column_stack([s_idx, chemo, lic_days]).astype(np.int64)
+    groups, inverse = np.unique(key, axis=0, return_inverse=True)
+    n_lic_g = np.zeros(len(groups), dtype=np.int64)
+    n_cert_g = np.zeros(len(groups), dtype=np.int64)
+    for g, row in enumerate(groups):
+        licensed = (lic[:, row[0], :] & row[2:].astype(bool)[None, :]).any(axis=1)
+        certified = licensed & hai & (chemo_ok | ~bool(row[1]))
+        n_lic_g[g], n_cert_g[g] = licensed.sum(), certified.sum()
+    inverse = np.asarray(inverse).ravel()
+    return n_lic_g[inverse], n_cert_g[inverse]
+
+
+@dataclass(frozen=True)
+class _Arrays:
+    """Per-nurse and per-refill arrays of the eligibility layers."""
+
+    lic: np.ndarray  # (N, S, D) nurse may practice in state s on day d
+    s_idx: np.ndarray  # (J,) state of each refill
+    daymask: np.ndarray  # (J, D) the refill's days
+    lic_days: np.ndarray  # (J, D) days on which the license is looked at
+    chemo: np.ndarray  # (J,) floxuridine fill
+    hai: np.ndarray  # (N,)
+    chemo_ok: np.ndarray  # (N,)
+    nd_of: np.ndarray  # (N, D) nurse-day index, -1 where the nurse does not work
+
+
+def _reach(roster: Roster, refills: list[Refill], a: _Arrays, nurses: slice, p_pts: np.ndarray,
+           provider) -> tuple[np.ndarray, np.ndarray]:
+    """(nurse, refill) index arrays, for the nurses of ``nurses``, of pairs licensed, certified
+    and within reach (drive limit, and a visit alone fitting shift and arrival window)."""
+    block = roster.nurses[nurses]
+    max_drive = np.array([n.max_drive_minutes_one_way for n in block], float)
+    n_pts = np.array([(n.lat, n.lon) for n in block], float).reshape(-1, 2)
+    fwd = pairs_within(provider, n_pts, p_pts, max_minutes=float(max_drive.max()))
+    n, j, out_m = fwd.origin, fwd.destination, fwd.minutes
+    g = n + nurses.start
+    ok = (out_m <= max_drive[n]) & a.hai[g] & (a.chemo_ok[g] | ~a.chemo[j])
+    n, j, out_m = n[ok], j[ok], out_m[ok]
+    g = n + nurses.start
+    ok = (a.lic[g, a.s_idx[j], :] & a.lic_days[j]).any(axis=1)
+    n, j, out_m = n[ok], j[ok], out_m[ok]
+    back_m, _ = pairwise(provider, p_pts[j], n_pts[n])
+    shift_s = np.array([minutes_of(x.shift_start) for x in block], float)
+    limit = np.array([minutes_of(x.shift_end) + x.max_overtime_minutes for x in block], float)
+    ea = np.array([minutes_of(r.patient.earliest_arrival) for r in refills], float)
+    la = np.array([minutes_of(r.patient.latest_arrival) for r in refills], float)
+    vm = np.array([r.patient.visit_minutes for r in refills], float)
+    with np.errstate(invalid="ignore"):
+        out_c, back_c = np.ceil(out_m - 1e-6), np.ceil(back_m - 1e-6)  # whole-minute legs
+        start = np.maximum(shift_s[n] + out_c, ea[j])
+        fits = (start <= la[j]) & (start + vm[j] + back_c <= limit[n]) & ~np.isnan(back_m)
+    return n[fits] + nurses.start, j[fits]
+
+
+def _arrays(roster: Roster, horizon: Horizon, refills: list[Refill], nurse_days: list[NurseDay]) -> _Arrays:
+    N, J, D = len(roster.nurses), len(refills), horizon.days
+    states = sorted({r.patient.state for r in refills})
+    s_idx = np.array([states.index(r.patient.state) for r in refills], dtype=np.int64)
+    daymask = np.zeros((J, D), dtype=bool)
+    for j, r in enumerate(refills):
+        for d in r.days:
+            daymask[j, horizon.index(d)] = True
+    lic_days = daymask.copy()  # licensed on some day of the refill's days (the horizon start when none)
+    lic_days[~daymask.any(axis=1), 0] = True
+    nd_of = np.full((N, D), -1, dtype=np.int64)
+    nurse_index = {n.nurse_id: i for i, n in enumerate(roster.nurses)}
+    for k, nd in enumerate(nurse_days):
+        nd_of[nurse_index[nd.nurse.nurse_id], nd.index] = k
+    return _Arrays(
+        lic=license_matrix(roster, states, horizon), s_idx=s_idx, daymask=daymask, lic_days=lic_days,
+        chemo=np.array([r.patient.next_infusate.is_chemo for r in refills], dtype=bool),
+        hai=np.array([n.hai_certified for n in roster.nurses], dtype=bool),
+        chemo_ok=np.array([n.chemo_certified for n in roster.nurses], dtype=bool), nd_of=nd_of)
+
+
+def assess(roster: Roster, horizon: Horizon, refills: list[Refill], nurse_days: list[NurseDay], *,
+           provider, with_candidates: bool = True, nurse_block: int = 256) -> Eligibility:
+    """Candidates and reasons for ``refills`` on ``nurse_days`` (see the module docstring).
+
+    Parameters
+    ----------
+    provider
+        A travel provider; its sparse face (``pairs_within``) is used when it has one.
+    with_candidates
+        Keep the candidate pairs (the planner's); without, only the reasons are
+        computed (``haiplan validate``), and memory stays that of one block.
+    nurse_block
+        Nurses whose reach is computed together.
+    """
+    N, J = len(roster.nurses), len(refills)
+    empty = np.empty(0, dtype=np.int64)
+    if J == 0:
+        return Eligibility(empty, empty, {})
+    a = _arrays(roster, horizon, refills, nurse_days)
+    n_lic, n_cert = _layer_counts(a.lic, a.s_idx, a.lic_days, a.chemo, a.hai, a.chemo_ok)
+    p_pts = np.array([(r.patient.lat, r.patient.lon) for r in refills], float)
+    n_reach = np.zeros(J, dtype=np.int64)
+    has = np.zeros(J, dtype=bool)
+    found_j: list[np.ndarray] = []
+    found_k: list[np.ndarray] = []
+    for b0 in range(0, N, nurse_block):
+        pn, pj = _reach(roster, refills, a, slice(b0, min(N, b0 + nurse_block)), p_pts, provider)
+        n_reach += np.bincount(pj, minlength=J)
+        ok = a.daymask[pj] & a.lic[pn, a.s_idx[pj], :] & (a.nd_of[pn] >= 0)
+        p, d = np.nonzero(ok)
+        has[pj[p]] = True
+        if with_candidates:
+            found_j.append(pj[p])
+            found_k.append(a.nd_of[pn[p], d])
+    cand_j = np.concatenate(found_j) if found_j else empty
+    cand_k = np.concatenate(found_k) if found_k else empty
+    order = np.lexsort((cand_k, cand_j))
+    unplannable = {refills[j].patient_id: _reason(refills[j], int(n_lic[j]), int(n_cert[j]), int(n_reach[j]))
+                   for j in np.flatnonzero(~has)}
+    return Eligibility(cand_j[order], cand_k[order], unplannable, reach_pairs=int(n_reach.sum()))
+
+
+def _reason(r: Refill, n_lic: int, n_cert: int, n_reach: int) -> tuple[Reason, str]:
+    """The first failing layer for a refill without a candidate, with its detail."""
+    p = r.patient
+    if r.overdue:
+        return Reason.WINDOW_CLOSED, (f"window closed {r.window.end} before the horizon; no eligible nurse "
+                                      "can reach the patient in the horizon")
+    if n_lic == 0:
+        return Reason.NO_LICENSED_NURSE, f"no nurse may practice in {p.state}"
+    if n_cert == 0:
+        need = "chemo (floxuridine)" if p.next_infusate.is_chemo else "HAI"
+        return Reason.NO_CERTIFIED_NURSE, f"{n_lic} licensed nurse(s), none {need}-certified"
+    if n_reach == 0:
+        return Reason.OUT_OF_REACH, (f"{n_cert} licensed and certified nurse(s), none within their drive "
+                                     "limit and shift of the patient")
+    return Reason.NO_CAPACITY_IN_WINDOW, (f"{n_reach} eligible nurse(s), none working on the window days "
+                                          f"{r.window.start}..{r.window.end}")

@@ -1,0 +1,358 @@
+"""The weekly planner: planning problem → generic routing model → solver → plan.
+
+A vehicle per nurse × working day; a refill becomes a group of alternative
+visit copies, one per feasible day (split by preferred nurse where one is set),
+each allowed only on the eligible nurse-days of that day. The objective (SPEC §5
+tiers) is stated once, in :mod:`optimizer.rules.objective`, which builds the model and
+scores plans; routes are timed and priced by the one schedule
+(:mod:`optimizer.planning.schedule`), so the solver's routes are taken as they are. Big instances are decomposed into
+independent parts (connected components of the refill–nurse eligibility graph)
+solved in parallel processes. The greedy baseline is both the warm start and a
+safety net: the planner never returns a plan that misses a refill the greedy
+makes.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import time as _time
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from optimizer._proc import die_with_parent
+from optimizer.planning.greedy import Routes, greedy_routes, insert_with_ejection
+from optimizer.rules.objective import DAY, UNITS_PER_DOLLAR, Built, build_model, score
+from optimizer.planning.plan import Plan, plan_from_routes
+from optimizer.planning.problem import PlanningProblem
+from optimizer.routing import Solution
+from optimizer.planning.schedule import schedule_order
+
+__all__ = ["SolverOptions", "plan_problem", "build_model", "components", "routes_from_solution"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """How to solve: backend, limits, determinism, parallelism."""
+
+    backend: str = "ortools"  # "ortools" | "pyvrp" | "greedy"
+    time_limit: float = 30.0  # seconds for the whole plan (split over the parts)
+    max_iterations: int | None = None  # deterministic work limit instead of wall clock
+    seed: int = 0
+    workers: int = 2
+    min_part_seconds: float = 1.0
+    greedy_part_max: int = 3  # parts with at most this many refills are placed greedily
+    max_part_refills: int = 30  # bigger eligibility components are split by region
+    rounds: int = 2  # decomposition rounds, each with other region borders
+
+
+def components(problem: PlanningProblem) -> list[list[int]]:
+    """Refill indices grouped by connected component of the eligibility graph."""
+    parent: dict[tuple[str, int], tuple[str, int]] = {}
+
+    def find(x):
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for c in problem.candidates:
+        a, b = find(("r", c.refill)), find(("n", c.nurse_day))
+        if a != b:
+            parent[a] = b
+    groups: dict = defaultdict(list)
+    for j in sorted({c.refill for c in problem.candidates}):
+        groups[find(("r", j))].append(j)
+    return sorted(groups.values(), key=lambda g: (-len(g), g[0]))
+
+
+@dataclass(frozen=True)
+class Part:
+    """Refills solved together, with the nurses allowed to serve them (``None``: all eligible)."""
+
+    refills: tuple[int, ...]
+    nurses: frozenset[str] | None = None
+    start: tuple[tuple[int, tuple[int, ...]], ...] = ()  # warm-start orders by nurse-day
+
+
+def split_by_region(problem: PlanningProblem, refills: list[int], *, max_refills: int,
+                    seed: int = 0, served_by: dict[int, str] | None = None,
+                    sticky: bool = True) -> list[Part]:
+    """Split a big component: cluster its nurses by home; a refill goes to the cluster of
+    its nearest eligible nurse, or with ``sticky``, a refill served now (``served_by``) to
+    the cluster of its nurse, so every current route stays whole in one part and no
+    placement is lost. Deterministic for a given seed."""
+    from scipy.cluster.vq import kmeans2
+
+    cands = problem.candidates_by_refill()
+    nurse_ids = sorted({problem.nurse_days[k].nurse.nurse_id for j in refills for k in cands[j]})
+    k = min(len(nurse_ids), max(2, -(-len(refills) // max_refills)))
+    if k < 2:
+        return [Part(tuple(refills))]
+    roster = problem.roster
+    pts = np.array([[roster.nurse(n).lat, roster.nurse(n).lon * np.cos(np.radians(roster.nurse(n).lat))]
+                    for n in nurse_ids])
+    _, label = kmeans2(pts, k, seed=np.random.default_rng(seed), minit="++")
+    cluster_of = dict(zip(nurse_ids, (int(x) for x in label)))
+    members: dict[int, list[int]] = defaultdict(list)
+    served_by = served_by or {}
+    for j in refills:
+        ploc = problem.patient_location[problem.refills[j].patient_id]
+        best = min({problem.nurse_days[kk].nurse.nurse_id for kk in cands[j]},
+                   key=lambda n: (problem.minutes[problem.nurse_location[n], ploc], n))
+        home = cluster_of[best]
+        now = served_by.get(j)
+        if now is not None and now in cluster_of and sticky:
+            home = cluster_of[now]  # its route stays whole in one part: no placement is lost
+        members[home].append(j)
+    parts = []
+    for c in sorted(members):
+        nurses = frozenset(n for n, cl in cluster_of.items() if cl == c)
+        parts.append(Part(tuple(sorted(members[c])), nurses))
+    return parts
+
+
+def _initial(built: Built, problem: PlanningProblem, routes: Routes) -> Solution:
+    """The greedy routes as a solution of ``built.model`` (a warm start)."""
+    veh_of = {k: v for v, k in enumerate(built.vehicle_nd)}
+    m = built.model
+    copies_of: dict[int, list[int]] = defaultdict(list)
+    for c, j in enumerate(built.visit_refill):
+        copies_of[j].append(c)
+    raw = []
+    for k, (order, _) in routes.items():
+        if k not in veh_of:
+            continue
+        v = veh_of[k]
+        visits = []
+        for j in order:
+            choice = [c for c in copies_of[j] if m.is_allowed(c, v)]
+            if not choice:
+                break
+            visits.append(choice[0])
+        else:
+            raw.append((v, visits))
+    return m.build_solution(raw, backend="greedy")
+
+
+def routes_from_solution(problem: PlanningProblem, built: Built, sol: Solution) -> Routes:
+    """The solver's routes as domain routes, taken as they are.
+
+    Each route is scheduled by the one schedule (:func:`optimizer.planning.schedule.schedule_order`),
+    which is what timed it in the model, so the times must agree to the minute; a
+    route that does not is a bug, raised, never a stop dropped.
+    """
+    out: Routes = {}
+    for r in sol.routes:
+        k = built.vehicle_nd[r.vehicle]
+        order = [built.visit_refill[c] for c in r.visits]
+        sched = schedule_order(problem, k, order)
+        off = problem.nurse_days[k].index * DAY
+        if sched is None or (sched.depart + off, tuple(leg.start + off for leg in sched.legs),
+                             sched.return_ + off) != (r.departure, r.starts, r.return_time):
+            raise RuntimeError(f"bug: the routing model and the domain schedule disagree on vehicle "
+                               f"{r.vehicle} ({len(order)} visits; model status {sol.status})")
+        out[k] = (order, sched)
+    return out
+
+
+def _solve_part(problem: PlanningProblem, part: Part, opts: SolverOptions,
+                time_limit: float) -> tuple[dict[int, list[int]], dict]:
+    """Solve one part; returns orders by nurse-day index and solver info."""
+    sub = _restrict(problem, part)
+    if part.start:
+        start_routes = {k: (list(o), schedule_order(problem, k, list(o))) for k, o in part.start}
+        start_routes = greedy_routes(sub, routes=start_routes)  # place what the start leaves out
+    else:
+        start_routes = greedy_routes(sub)
+    refills = [j for j in part.refills if any(c.refill == j for c in sub.candidates)]
+    if opts.backend == "greedy" or not refills:
+        return {k: o for k, (o, _) in start_routes.items()}, {"status": "feasible", "backend": "greedy"}
+    built = build_model(sub, refills)
+    init = _initial(built, sub, start_routes)
+    sol = built.model.solve(
+        opts.backend, time_limit=None if opts.max_iterations else time_limit,
+        max_iterations=opts.max_iterations, seed=opts.seed, initial=init,
+    )
+    info = {"status": sol.status, "backend": sol.backend, "objective": int(sol.objective),
+            "lower_bound": sol.lower_bound, "message": sol.message,
+            "greedy_objective": int(init.objective)}
+    if not sol.ok or init.objective < sol.objective:  # never worse than the warm start
+        info["note"] = ("kept the greedy start: the solver did not improve on it" if sol.ok else
+                        "kept the greedy start: the solver's solution fails the model's check")
+        info["objective"] = int(init.objective)
+        info["status"] = init.status
+        return {k: o for k, (o, _) in start_routes.items()}, info
+    return {k: o for k, (o, _) in routes_from_solution(sub, built, sol).items()}, info
+
+
+def _restrict(problem: PlanningProblem, part: Part) -> PlanningProblem:
+    """A view of ``problem`` with only the candidates of ``part`` (indices unchanged)."""
+    keep = set(part.refills)
+    return replace(problem, candidates=[
+        c for c in problem.candidates if c.refill in keep
+        and (part.nurses is None or problem.nurse_days[c.nurse_day].nurse.nurse_id in part.nurses)])
+
+
+def _with_start(problem: PlanningProblem, part: Part, base: Routes) -> Part:
+    """``part`` with the baseline's routes on its nurse-days as warm start."""
+    keep = set(part.refills)
+    start = []
+    for k in sorted(base):
+        nd = problem.nurse_days[k]
+        if part.nurses is not None and nd.nurse.nurse_id not in part.nurses:
+            continue
+        order = tuple(j for j in base[k][0] if j in keep)  # a sub-route of a feasible route
+        if order and schedule_order(problem, k, list(order)) is not None:
+            start.append((k, order))
+    return replace(part, start=tuple(start))
+
+
+_PROBLEM: PlanningProblem | None = None  # inherited by forked workers: no pickling of matrices
+
+
+def _part_worker(args):
+    part, opts, limit = args
+    assert _PROBLEM is not None
+    return _solve_part(_PROBLEM, part, opts, limit)
+
+
+def _partition(problem: PlanningProblem, opts: SolverOptions, seed: int, max_refills: int,
+               routes: Routes | None = None,
+               sticky: bool = True) -> list[Part]:
+    routes = routes or {}
+    served_by = {j: problem.nurse_days[k].nurse.nurse_id for k, (o, _) in routes.items() for j in o}
+    parts: list[Part] = []
+    for comp in components(problem):
+        if len(comp) > max_refills:
+            parts += split_by_region(problem, comp, max_refills=max_refills, seed=seed,
+                                     served_by=served_by, sticky=sticky)
+        else:
+            parts.append(Part(tuple(comp)))
+    return parts
+
+
+def _run_parts(problem: PlanningProblem, parts: list[Part], opts: SolverOptions, budget: float,
+               say: Callable[[str], None], label: str) -> list[tuple[dict[int, list[int]], dict]]:
+    """Solve the parts, big ones in parallel processes, within ``budget`` seconds in all."""
+    total = sum(len(p.refills) for p in parts) or 1
+    jobs = []
+    for part in parts:
+        share = len(part.refills) / total
+        limit = max(opts.min_part_seconds, budget * share * max(1, opts.workers))
+        jobs.append((part, opts, min(limit, budget)))
+    big = [j for j in jobs if len(j[0].refills) > opts.greedy_part_max or opts.backend == "greedy"]
+    small = [j for j in jobs if j not in big]
+    results: list[tuple[dict[int, list[int]], dict]] = []
+    global _PROBLEM
+    _PROBLEM = problem
+    try:
+        if opts.workers > 1 and len(big) > 1:
+            ctx = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=opts.workers, mp_context=ctx,
+                                     initializer=die_with_parent) as pool:
+                for i, res in enumerate(pool.map(_part_worker, big), 1):
+                    results.append(res)
+                    if i % max(1, len(big) // 10) == 0 or i == len(big):
+                        say(f"{label}: part {i}/{len(big)} solved")
+        else:
+            for i, job in enumerate(big, 1):
+                results.append(_part_worker(job))
+                say(f"{label}: part {i}/{len(big)} solved ({results[-1][1].get('status')})")
+        for job in small:  # tiny parts: the greedy insertion is optimal enough and instant
+            results.append(_part_worker((job[0], SolverOptions(backend="greedy"), 0)))
+    finally:
+        _PROBLEM = None
+    return results
+
+
+def _merge(problem: PlanningProblem, results: list[tuple[dict[int, list[int]], dict]]) -> Routes:
+    """The parts' routes together, each scheduled by the one schedule as it is; the greedy
+    then fills any gap the parts left. A part's route that the schedule rejects is a bug."""
+    routes: Routes = {}
+    for orders, _ in results:
+        for k, order in orders.items():
+            if not order:
+                continue
+            sched = schedule_order(problem, k, order)
+            if sched is None:
+                raise RuntimeError(f"bug: a solved route on nurse-day {k} ({len(order)} visits) "
+                                   "is infeasible under the one schedule")
+            routes[k] = (order, sched)
+    return greedy_routes(problem, routes=routes)
+
+
+def plan_problem(
+    problem: PlanningProblem,
+    options: SolverOptions | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> Plan:
+    """Plan ``problem``: greedy start, then rounds of decompose → solve parts in parallel → merge.
+
+    Each round partitions the big eligibility components into regions differently
+    (another clustering seed) and starts from the previous round's plan, so visits
+    can move across the previous round's region borders.
+    """
+    opts = options or SolverOptions()
+    say = progress or (lambda msg: log.info(msg))
+    t0 = _time.perf_counter()
+    base = greedy_routes(problem)  # the baseline: warm start and safety net
+    routes = base
+    say(f"{len(problem.refills)} refills due, {len(problem.candidates)} (refill, nurse-day) pairs; "
+        f"greedy start places {sum(len(o) for o, _ in base.values())}")
+    infos: list[dict] = []
+    n_parts = 0
+    rounds = max(1, opts.rounds) if opts.backend != "greedy" else 1
+    for r in range(rounds):
+        size = opts.max_part_refills if r % 2 == 0 else int(opts.max_part_refills * 1.5)
+        # even rounds give each refill to the region of its nearest nurse (compact regions, but a
+        # border may cut a placement: such a round is kept only if it is better); odd rounds keep
+        # every route whole in one region (never worse)
+        parts = [_with_start(problem, p, routes)
+                 for p in _partition(problem, opts, opts.seed + r, size, routes, sticky=r % 2 == 1)]
+        n_parts = max(n_parts, len(parts))
+        say(f"round {r + 1}/{rounds}: {len(parts)} independent part(s), backend {opts.backend}")
+        results = _run_parts(problem, parts, opts, opts.time_limit / rounds, say, f"round {r + 1}")
+        merged = _merge(problem, results)
+        placed = {j for o, _ in merged.values() for j in o}
+        missing = [j for o, _ in routes.values() for j in o if j not in placed]
+        if missing:  # a region border cut a placement: make room by moving one visit
+            merged = insert_with_ejection(problem, merged, missing)
+        infos = [i for _, i in results]
+        new, old = score(problem, merged), score(problem, routes)
+        say(f"round {r + 1}: {new[1]} refills placed, objective {new[0]:,} "
+            f"(was {old[1]}, {old[0]:,}){'' if new[0] <= old[0] else '; kept the previous plan'}")
+        if new[0] <= old[0]:
+            routes = merged
+    note = ""
+    if score(problem, base)[0] < score(problem, routes)[0]:
+        routes, note = base, "the greedy baseline was better; kept it"
+    statuses = {i.get("status") for i in infos}
+    solver = {
+        "backend": opts.backend,
+        "status": "feasible" if statuses <= {"feasible", "optimal"} else ",".join(sorted(map(str, statuses))),
+        "parts": n_parts,
+        "rounds": rounds,
+        "objective": score(problem, routes)[0],
+        "objective_units_per_dollar": UNITS_PER_DOLLAR,
+        "greedy_objective": score(problem, base)[0],
+        "lower_bound": None,
+        "time_limit_s": opts.time_limit if not opts.max_iterations else None,
+        "max_iterations": opts.max_iterations,
+        "seed": opts.seed,
+    }
+    notes = sorted({i["note"] for i in infos if i.get("note")})
+    if notes:
+        solver["notes"] = notes
+    if note:
+        solver["note"] = note
+    if not opts.max_iterations:
+        solver["runtime_s"] = round(_time.perf_counter() - t0, 2)
+    return plan_from_routes(problem, routes, solver=solver)

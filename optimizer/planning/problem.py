@@ -1,0 +1,153 @@
+"""The planning problem: refill windows × eligibility × nurse-days, before any routing.
+
+This is the layer between the domain and the generic routing model. It decides
+which refills are due in the horizon, on which (nurse, day) pairs each may be
+made, and, for those that can be made nowhere, the reason (SPEC §5), layer by
+layer: window closed, no licensed nurse, no certified nurse, out of reach, no
+capacity in the window.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from geodata.travel.table import TravelTable, TravelView
+from optimizer.planning.candidates import assess
+from optimizer.domain import Horizon, Nurse, Patient, Roster
+from optimizer.rules.eligibility import Reason
+from optimizer.rules.windows import RefillWindow, WindowRules, refill_window
+
+__all__ = ["Refill", "NurseDay", "Candidate", "PlanningProblem", "build_problem", "due_refills", "nurse_days_of"]
+
+
+@dataclass(frozen=True, slots=True)
+class Refill:
+    """A refill due in the horizon (or overdue: ``overdue`` is True)."""
+
+    patient: Patient
+    window: RefillWindow
+    overdue: bool
+    days: tuple[date, ...]  # dates of the horizon on which it may be made
+    deferrable: bool = False  # the window runs past the horizon: the next plan can still make it
+
+    @property
+    def patient_id(self) -> str:
+        return self.patient.patient_id
+
+
+@dataclass(frozen=True, slots=True)
+class NurseDay:
+    """One nurse on one working day of the horizon: a vehicle of the routing model."""
+
+    nurse: Nurse
+    day: date
+    index: int  # day index in the horizon
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """Refill ``refill`` may be made by nurse-day ``nurse_day`` (indices into the problem)."""
+
+    refill: int
+    nurse_day: int
+
+
+@dataclass
+class PlanningProblem:
+    """Everything the solvers and the validator need, with travel times on demand.
+
+    Locations are indexed nurses first (their homes), then patients of ``refills``.
+    ``minutes``/``km`` read like the provider's ``(n, n)`` matrices over those
+    locations (nan = unreachable): ``minutes[a, b]``, ``minutes[np.ix_(rows, cols)]``.
+    With the great-circle model they are computed a tile of nearby points at a time
+    when first read (:class:`~geodata.travel.table.TravelTable`), so memory grows
+    with the pairs routes touch, not with all pairs.
+    """
+
+    roster: Roster
+    horizon: Horizon
+    rules: WindowRules
+    refills: list[Refill]
+    nurse_days: list[NurseDay]
+    candidates: list[Candidate]
+    unplannable: dict[str, tuple[Reason, str]]  # patient_id -> (reason, detail)
+    minutes: TravelView
+    km: TravelView
+    nurse_location: dict[str, int]
+    patient_location: dict[str, int]
+    later: list[RefillWindow] = field(default_factory=list)  # windows opening after the horizon
+    provider_name: str = ""
+    table: TravelTable | None = None
+
+    def candidates_by_refill(self) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = defaultdict(list)
+        for c in self.candidates:
+            out[c.refill].append(c.nurse_day)
+        return out
+
+    def travel(self, a: int, b: int) -> tuple[float, float]:
+        """``(minutes, km)`` from location ``a`` to location ``b`` (nan = unreachable)."""
+        if self.table is not None:
+            return self.table.travel(a, b)
+        return float(self.minutes[a, b]), float(self.km[a, b])
+
+
+def due_refills(roster: Roster, horizon: Horizon, *, rules: WindowRules) -> tuple[list[Refill], list[RefillWindow]]:
+    """The refills due in ``horizon`` (overdue ones included) and the windows opening after it."""
+    refills: list[Refill] = []
+    later: list[RefillWindow] = []
+    for p in roster.active_patients():
+        w = refill_window(p, rules=rules)
+        if w.opens_after(horizon):
+            later.append(w)
+            continue
+        overdue = w.closed_before(horizon)
+        if overdue:  # an alarm: the most urgent of all, any day of the horizon
+            days = tuple(horizon.dates())
+        elif w.is_empty_window:  # the pump runs dry before the window opens: its last safe day
+            days = (w.end,) if w.end in horizon else ()
+        else:
+            days = tuple(w.days_in(horizon))
+        refills.append(Refill(p, w, overdue, days, deferrable=not overdue and w.end > horizon.end))
+    return refills, later
+
+
+def nurse_days_of(roster: Roster, horizon: Horizon) -> list[NurseDay]:
+    """One vehicle per nurse and working day of the horizon."""
+    return [NurseDay(n, d, horizon.index(d))
+            for n in roster.nurses for d in horizon.dates() if roster.available(n, d)]
+
+
+def build_problem(
+    roster: Roster,
+    horizon: Horizon,
+    *,
+    provider,
+    rules: WindowRules | None = None,
+) -> PlanningProblem:
+    """Windows, nurse-days, candidates and reasons for ``roster`` over ``horizon``.
+
+    Parameters
+    ----------
+    provider
+        A travel provider (``geodata.travel``): ``matrix(origins, destinations)``.
+    rules
+        Window rules; defaults per SPEC §5.
+    """
+    rules = rules or WindowRules()
+    refills, later = due_refills(roster, horizon, rules=rules)
+    nurse_days = nurse_days_of(roster, horizon)
+    nurse_location = {n.nurse_id: i for i, n in enumerate(roster.nurses)}
+    patient_location = {r.patient_id: len(roster.nurses) + j for j, r in enumerate(refills)}
+    points = [(n.lat, n.lon) for n in roster.nurses] + [(r.patient.lat, r.patient.lon) for r in refills]
+    table = TravelTable(provider, points)
+    elig = assess(roster, horizon, refills, nurse_days, provider=provider)
+    return PlanningProblem(
+        roster=roster, horizon=horizon, rules=rules, refills=refills, nurse_days=nurse_days,
+        candidates=[Candidate(j, k) for j, k in zip(elig.refill.tolist(), elig.nurse_day.tolist())],
+        unplannable=elig.unplannable, minutes=table.minutes, km=table.km,
+        nurse_location=nurse_location, patient_location=patient_location, later=later,
+        provider_name=getattr(provider, "name", type(provider).__name__), table=table,
+    )

@@ -1,0 +1,130 @@
+"""Times and cost of one nurse-day route: the domain's thin adapter to the one schedule.
+
+It turns a nurse, her patients in order and the travel provider's legs into the
+plain integers of :func:`optimizer.routing.timing.time_route` (whole minutes
+since midnight) and :func:`optimizer.routing.timing.route_cost` (objective units,
+:mod:`optimizer.rules.objective`), and wraps the result in domain terms for the greedy,
+the planner and plan building. The routing model times and prices the same
+routes with the same two functions, so a solver's route is never re-timed
+differently. ``None`` means the order is infeasible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from optimizer.rules import objective
+from optimizer.domain import Nurse, Patient, minutes_of
+from optimizer.planning.problem import PlanningProblem
+from optimizer.routing.timing import route_cost, time_route
+
+__all__ = ["Leg", "RouteSchedule", "schedule_route", "schedule_order", "leg_minutes"]
+
+leg_minutes = objective.leg_minutes
+
+Travel = Callable[[int, int], tuple[float, float]]
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """One visit of a route: times are minutes since midnight of the route's day."""
+
+    patient: Patient
+    travel_minutes: int
+    travel_km: float
+    arrival: int
+    start: int
+    end: int
+
+    @property
+    def wait_minutes(self) -> int:
+        """Waiting between arrival and the start of the visit."""
+        return self.start - self.arrival
+
+
+@dataclass(frozen=True, slots=True)
+class RouteSchedule:
+    """A feasible nurse-day route with its times and its cost (objective units)."""
+
+    nurse: Nurse
+    legs: tuple[Leg, ...]
+    depart: int
+    return_: int
+    return_minutes: int
+    return_km: float
+    overtime_minutes: int
+    cost_units: int  # labour, overtime and mileage: the nurse-day's cost (SPEC §5)
+    fixed_units: int  # the objective's tie-break per nurse-day used
+
+    @property
+    def drive_minutes(self) -> int:
+        return sum(leg.travel_minutes for leg in self.legs) + self.return_minutes
+
+    @property
+    def drive_km(self) -> float:
+        return sum(leg.travel_km for leg in self.legs) + self.return_km
+
+    @property
+    def work_minutes(self) -> int:
+        return self.return_ - self.depart
+
+    @property
+    def cost(self) -> float:
+        """Dollars: hourly cost from departure to return, overtime at 1.5×, mileage at the IRS rate."""
+        return self.cost_units / objective.UNITS_PER_DOLLAR
+
+    @property
+    def objective_units(self) -> int:
+        """What the route adds to the objective before its visits' tier costs."""
+        return self.cost_units + self.fixed_units
+
+
+def schedule_route(
+    nurse: Nurse,
+    patients: Sequence[Patient],
+    travel: Travel,
+    *,
+    home: int,
+    locations: Sequence[int],
+) -> RouteSchedule | None:
+    """Schedule ``patients`` in order for ``nurse``; ``None`` if any rule breaks.
+
+    Parameters
+    ----------
+    travel
+        ``travel(a, b) -> (minutes, km)`` between location indices (nan = unreachable).
+    home, locations
+        Location index of the nurse's home and of each patient.
+    """
+    if len(patients) > nurse.max_visits_per_day:
+        return None
+    stops = [home, *locations, home]
+    raw = [travel(a, b) for a, b in zip(stops, stops[1:])]
+    minutes = [objective.leg_minutes(m) for m, _ in raw]
+    metres = [objective.leg_metres(k) for _, k in raw]
+    shift_end = minutes_of(nurse.shift_end)
+    t = time_route(minutes, [minutes_of(p.earliest_arrival) for p in patients],
+                   [minutes_of(p.latest_arrival) for p in patients], [p.visit_minutes for p in patients],
+                   earliest_departure=minutes_of(nurse.shift_start),
+                   latest_return=shift_end + nurse.max_overtime_minutes, soft_end=shift_end)
+    if not t.feasible:
+        return None
+    rates = objective.nurse_rates(nurse)
+    parts = route_cost(stops=len(patients), duration=t.duration, overtime=t.overtime,
+                       arc_costs=[objective.arc_cost(rates, d) for d in metres], fixed_cost=rates.fixed,
+                       cost_per_time=rates.per_minute, overtime_cost=rates.overtime_per_minute)
+    legs = tuple(Leg(p, minutes[i], float(raw[i][1]), t.arrivals[i], t.starts[i], t.starts[i] + p.visit_minutes)
+                 for i, p in enumerate(patients))
+    return RouteSchedule(nurse, legs, t.departure, t.return_time, minutes[-1], float(raw[-1][1]), t.overtime,
+                         parts["time"] + parts["overtime"] + parts["distance"], parts["fixed"])
+
+
+def schedule_order(problem: PlanningProblem, nurse_day: int, order: Sequence[int]) -> RouteSchedule | None:
+    """:func:`schedule_route` of refills ``order`` (indices) on nurse-day ``nurse_day`` of ``problem``."""
+    nd = problem.nurse_days[nurse_day]
+    refills = [problem.refills[j] for j in order]
+    return schedule_route(
+        nd.nurse, [r.patient for r in refills], problem.travel,
+        home=problem.nurse_location[nd.nurse.nurse_id],
+        locations=[problem.patient_location[r.patient_id] for r in refills])

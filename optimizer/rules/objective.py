@@ -1,0 +1,212 @@
+"""The planner's objective (SPEC §5 objective), stated once.
+
+One module holds the tiers and their weights (read from :mod:`optimizer.settings`,
+where they are in cents), the money unit of the objective, how a nurse's pay
+and mileage become integer rates, and how the domain's travel minutes and
+kilometres become the integers every route is timed and priced with. The same
+functions price the generic routing model (:func:`build_model`) and score a plan
+(:func:`score`), so the model's objective of a solution and the plan's score are
+the same number.
+
+The objective, lowest first: refills not placed (overdue ≫ due ≫ deferrable)
+≫ overdue delay ≫ visits in the last reserve day ≫ labour, overtime and mileage
+(:func:`optimizer.routing.timing.route_cost`) ≫ continuity ≫ a per nurse-day
+tie-break toward fewer, fuller days.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
+
+import numpy as np
+
+from optimizer import settings
+from optimizer.domain import Nurse, minutes_of
+from optimizer.planning.problem import PlanningProblem, Refill
+from optimizer.routing import Model
+from optimizer.routing.timing import UNREACHABLE
+
+__all__ = ["UNITS_PER_DOLLAR", "UNITS_PER_CENT", "DAY", "NurseRates", "nurse_rates", "leg_minutes",
+           "leg_metres", "matrix_minutes", "matrix_metres", "arc_cost", "in_last_reserve_day",
+           "visit_cost", "miss_penalty", "score", "Built", "build_model"]
+
+UNITS_PER_CENT: int = 60
+"""The objective counts sixtieths of a cent, so that a wage in cents per hour is an
+exact integer rate per minute (the routing model needs integers); mileage is
+rounded per leg to 1/60 cent."""
+UNITS_PER_DOLLAR: int = 100 * UNITS_PER_CENT
+DAY: int = 24 * 60
+"""Minutes per day: the routing model's clock runs over the whole horizon."""
+
+
+@dataclass(frozen=True, slots=True)
+class NurseRates:
+    """A nurse-day's integer prices in objective units (SPEC §5 cost of a nurse-day)."""
+
+    per_minute: int  # hourly_cost, from departure to return
+    overtime_per_minute: int  # the extra (OVERTIME_MULTIPLIER − 1) × pay past shift end
+    per_metre: float  # IRS mileage rate; each leg's cost is rounded to an integer
+    fixed: int  # COST_NURSE_DAY_BALANCE: the tie-break per nurse-day used
+
+
+def nurse_rates(nurse: Nurse) -> NurseRates:
+    """The integer rates of ``nurse``'s days (settings are read at each call, never cached)."""
+    per_min = float(nurse.hourly_cost) * UNITS_PER_DOLLAR / 60
+    return NurseRates(
+        per_minute=int(round(per_min)),
+        overtime_per_minute=int(round(per_min * (settings.OVERTIME_MULTIPLIER - 1))),
+        per_metre=settings.IRS_MILEAGE_RATE_PER_MILE * UNITS_PER_DOLLAR / (settings.KM_PER_MILE * 1000),
+        fixed=settings.COST_NURSE_DAY_BALANCE * UNITS_PER_CENT,
+    )
+
+
+def leg_minutes(minutes: float) -> int:
+    """A travel leg in whole minutes: rounded up (an epsilon absorbs float noise); nan → unreachable."""
+    m = float(minutes)
+    return UNREACHABLE if math.isnan(m) else min(UNREACHABLE, math.ceil(m - 1e-6))
+
+
+def leg_metres(km: float) -> int:
+    """A travel leg in whole metres (half to even, as :func:`numpy.rint`); nan → unreachable."""
+    k = float(km)
+    return UNREACHABLE if math.isnan(k) else min(UNREACHABLE, round(k * 1000))
+
+
+def matrix_minutes(minutes: np.ndarray) -> np.ndarray:
+    """:func:`leg_minutes` of every entry (the same float64 arithmetic, so the same integers)."""
+    m = np.asarray(minutes, dtype=np.float64)
+    out = np.ceil(np.nan_to_num(m, nan=0.0) - 1e-6)
+    return np.where(np.isnan(m), UNREACHABLE, np.minimum(out, UNREACHABLE)).astype(np.int64)
+
+
+def matrix_metres(km: np.ndarray) -> np.ndarray:
+    """:func:`leg_metres` of every entry."""
+    k = np.asarray(km, dtype=np.float64)
+    out = np.rint(np.nan_to_num(k, nan=0.0) * 1000)
+    return np.where(np.isnan(k), UNREACHABLE, np.minimum(out, UNREACHABLE)).astype(np.int64)
+
+
+def arc_cost(rates: NurseRates, metres: int) -> int:
+    """Mileage cost of one leg, as the routing model counts it (``rint(rate × distance)``)."""
+    return int(round(rates.per_metre * float(metres))) if rates.per_metre else 0
+
+
+def in_last_reserve_day(reserve_days_left: int) -> bool:
+    """Whether a visit with this many reserve days left is in the last reserve day(s)."""
+    return reserve_days_left <= settings.LAST_RESERVE_DAYS
+
+
+def visit_cost(problem: PlanningProblem, refill: int, nurse_day: int) -> int:
+    """Tier costs of making ``refill`` on ``nurse_day``: last reserve day, overdue delay, continuity."""
+    r = problem.refills[refill]
+    nd = problem.nurse_days[nurse_day]
+    cents = 0
+    if in_last_reserve_day(r.window.reserve_days_left(nd.day)):
+        cents += settings.COST_LAST_RESERVE_DAY
+    if r.overdue:
+        cents += settings.COST_OVERDUE_PER_DAY * nd.index
+    pref = r.patient.preferred_nurse_id
+    if pref and pref != nd.nurse.nurse_id:
+        cents += settings.COST_NOT_PREFERRED_NURSE
+    return cents * UNITS_PER_CENT
+
+
+def miss_penalty(refill: Refill) -> int:
+    """Cost of not placing ``refill``: overdue ≫ due in the horizon ≫ deferrable to the next plan."""
+    cents = (settings.PENALTY_MISSED_OVERDUE if refill.overdue else settings.PENALTY_DEFERRED
+             if refill.deferrable else settings.PENALTY_MISSED_REFILL)
+    return cents * UNITS_PER_CENT
+
+
+class Costed(Protocol):
+    """A scheduled route that knows its cost (:class:`optimizer.planning.schedule.RouteSchedule`)."""
+
+    @property
+    def objective_units(self) -> int: ...
+
+
+def score(problem: PlanningProblem,
+          routes: Mapping[int, tuple[Sequence[int], Costed]]) -> tuple[int, int]:
+    """The objective of a plan's routes (by nurse-day index), in objective units.
+
+    Route costs (labour, overtime, mileage and the nurse-day tie-break) plus the
+    tier cost of every visit plus the penalty of every refill with candidates
+    that no route serves; the very number :meth:`Model.evaluate` gives the same
+    routes in :func:`build_model`'s model. Returns (objective, refills placed).
+    """
+    total = 0
+    placed: set[int] = set()
+    for k, (order, sched) in routes.items():
+        if not order:
+            continue
+        total += sched.objective_units
+        for j in order:
+            total += visit_cost(problem, j, k)
+            placed.add(j)
+    total += sum(miss_penalty(problem.refills[j]) for j in problem.candidates_by_refill() if j not in placed)
+    return total, len(placed)
+
+
+@dataclass
+class Built:
+    """A routing model of some refills, with the maps back to the problem."""
+
+    model: Model
+    vehicle_nd: list[int]  # model vehicle -> nurse-day index
+    visit_refill: list[int]  # model visit -> refill index
+
+
+def build_model(problem: PlanningProblem, refills: Sequence[int]) -> Built:
+    """The generic routing model for ``refills`` (each with candidates) and their nurse-days.
+
+    A vehicle per nurse-day (day ``i`` runs from ``i × DAY`` on the model's clock);
+    a refill is a group of alternative visit copies, one per (day, tier cost),
+    each allowed on the nurse-days of that day with that cost; the group's
+    penalty is :func:`miss_penalty`.
+    """
+    cands = problem.candidates_by_refill()
+    nd_used = sorted({k for j in refills for k in cands.get(j, ())})
+    nurses = sorted({problem.nurse_days[k].nurse.nurse_id for k in nd_used})
+    locs = [problem.nurse_location[n] for n in nurses] + [
+        problem.patient_location[problem.refills[j].patient_id] for j in refills]
+    local = {g: i for i, g in enumerate(locs)}
+    m = Model()
+    for g in locs:
+        m.add_location(name=str(g))
+    m.set_matrices(matrix_minutes(problem.minutes[np.ix_(locs, locs)]),
+                   matrix_metres(problem.km[np.ix_(locs, locs)]))
+    vehicle_of: dict[int, int] = {}
+    for k in nd_used:
+        nd = problem.nurse_days[k]
+        n, off = nd.nurse, nd.index * DAY
+        home = local[problem.nurse_location[n.nurse_id]]
+        rates = nurse_rates(n)
+        vehicle_of[k] = m.add_vehicle(
+            start=home, end=home, tw_early=off + minutes_of(n.shift_start),
+            tw_late=off + minutes_of(n.shift_end) + n.max_overtime_minutes,
+            soft_end=off + minutes_of(n.shift_end), overtime_cost=rates.overtime_per_minute,
+            max_visits=n.max_visits_per_day, fixed_cost=rates.fixed, cost_per_time=rates.per_minute,
+            cost_per_distance_unit=rates.per_metre, name=f"{n.nurse_id}@{nd.day}")
+    visit_refill: list[int] = []
+    for j in refills:
+        p = problem.refills[j].patient
+        ploc = local[problem.patient_location[p.patient_id]]
+        by_copy: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for k in cands.get(j, ()):
+            by_copy[(problem.nurse_days[k].index, visit_cost(problem, j, k))].append(k)
+        copies: list[int] = []
+        for (day_idx, cost), allowed in sorted(by_copy.items()):
+            off = day_idx * DAY
+            copies.append(m.add_visit(
+                location=ploc, tw_early=off + minutes_of(p.earliest_arrival),
+                tw_late=off + minutes_of(p.latest_arrival), service=p.visit_minutes,
+                allowed_vehicles=[vehicle_of[k] for k in allowed], required=False, service_cost=cost,
+                name=f"{p.patient_id}@{problem.horizon.start + timedelta(days=day_idx)}"))
+            visit_refill.append(j)
+        m.add_group(copies, required=False, penalty=miss_penalty(problem.refills[j]))
+    return Built(m, [k for k in nd_used], visit_refill)

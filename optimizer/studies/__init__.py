@@ -1,0 +1,1 @@
+"""Studies: synthetic rosters and scenario batches (process pool or Ray)."""

@@ -1,0 +1,232 @@
+"""Where people live: HAI-center catchments, places, jittered homes, ZIP centroids, nurse homes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from optimizer.studies.synth.assumptions import (NURSE_DECAY_KM, NURSE_JITTER_KM, NURSE_MIN_PLACE_POPULATION,
+                                         NURSE_NEAR_KM, PROGRAM_SIZE, RURAL_MAX_POPULATION,
+                                         RURAL_MIN_KM_FROM_CENTER, URBAN_DECAY_KM, URBAN_POP_EXPONENT,
+                                         URBAN_REACH_KM, KM_PER_DEG)
+
+
+def _haversine_km(
+    lat1: npt.ArrayLike, lon1: npt.ArrayLike, lat2: npt.ArrayLike, lon2: npt.ArrayLike
+) -> npt.NDArray[np.float64]:
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
+    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
+    return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def pairwise_km(
+    lat_a: npt.NDArray[np.float64], lon_a: npt.NDArray[np.float64],
+    lat_b: npt.NDArray[np.float64], lon_b: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
+    """Distance matrix ``len(a) × len(b)`` in km."""
+    return _haversine_km(lat_a[:, None], lon_a[:, None], lat_b[None, :], lon_b[None, :])
+
+
+def _choice(rng: np.random.Generator, weights: npt.NDArray[np.float64], size: int) -> npt.NDArray[np.int64]:
+    """``size`` indices drawn with replacement, probability ∝ ``weights``."""
+    w = np.asarray(weights, dtype=float)
+    total = w.sum()
+    if size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if not total > 0:
+        raise ValueError("no candidates with positive weight")
+    return rng.choice(w.size, size=size, p=w / total)
+
+
+def _jitter_in_state(
+    rng: np.random.Generator,
+    lat: npt.NDArray[np.float64],
+    lon: npt.NDArray[np.float64],
+    state: npt.NDArray[np.object_],
+    sigma_km: npt.NDArray[np.float64],
+    *,
+    rounds: int = 8,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Points moved a few km (normal, ``sigma_km``) and kept strictly inside ``state``.
+
+    A point that leaves its state is redrawn with a smaller spread; after
+    ``rounds`` tries it stays at its origin (which lies in the state).
+    Coordinates are rounded to 5 decimals before the check, as written.
+    """
+    from geodata import states_of
+
+    out_lat, out_lon = lat.copy(), lon.copy()
+    todo = np.arange(lat.size)
+    sigma = np.asarray(sigma_km, dtype=float).copy()
+    for _ in range(rounds):
+        if todo.size == 0:
+            break
+        dn = rng.normal(0.0, 1.0, todo.size) * sigma[todo]
+        de = rng.normal(0.0, 1.0, todo.size) * sigma[todo]
+        cand_lat = np.round(lat[todo] + dn / KM_PER_DEG, 5)
+        cand_lon = np.round(lon[todo] + de / (KM_PER_DEG * np.cos(np.radians(lat[todo]))), 5)
+        ok = states_of(cand_lat, cand_lon, tolerance_km=0) == state[todo]
+        out_lat[todo[ok]], out_lon[todo[ok]] = cand_lat[ok], cand_lon[ok]
+        todo = todo[~ok]
+        sigma[todo] *= 0.6
+    out_lat[todo], out_lon[todo] = np.round(lat[todo], 5), np.round(lon[todo], 5)
+    return out_lat, out_lon
+
+
+@dataclass(frozen=True)
+class World:
+    """Places of the footprint (checked to lie in their state) and the centers."""
+
+    p_lat: npt.NDArray[np.float64]
+    p_lon: npt.NDArray[np.float64]
+    p_pop: npt.NDArray[np.float64]
+    p_state: npt.NDArray[np.object_]
+    p_name: npt.NDArray[np.object_]
+    c_id: npt.NDArray[np.object_]
+    c_lat: npt.NDArray[np.float64]
+    c_lon: npt.NDArray[np.float64]
+    dist: npt.NDArray[np.float64]  # centers × places, km
+
+
+def build_world(footprint: tuple[str, ...]) -> World:
+    import geodata
+
+    pl = geodata.places(footprint)
+    lat, lon = pl["lat"].to_numpy(float), pl["lon"].to_numpy(float)
+    state = pl["state"].to_numpy(object)
+    inside = geodata.states_of(lat, lon, tolerance_km=0) == state
+    pl = pl.loc[inside]
+    if pl.empty:
+        raise ValueError(f"no places found in the footprint {', '.join(footprint)}")
+    centers = geodata.hai_centers()
+    p_lat, p_lon = pl["lat"].to_numpy(float), pl["lon"].to_numpy(float)
+    c_lat, c_lon = centers["lat"].to_numpy(float), centers["lon"].to_numpy(float)
+    return World(
+        p_lat=p_lat,
+        p_lon=p_lon,
+        p_pop=pl["population"].to_numpy(float),
+        p_state=pl["state"].to_numpy(object),
+        p_name=pl["name"].to_numpy(object),
+        c_id=centers["center_id"].to_numpy(object),
+        c_lat=c_lat,
+        c_lon=c_lon,
+        dist=pairwise_km(c_lat, c_lon, p_lat, p_lon),
+    )
+
+
+# ---------------------------------------------------------------------------
+# patients
+# ---------------------------------------------------------------------------
+
+
+def patient_homes(
+    rng: np.random.Generator, world: World, n: int, rural_share: float
+) -> dict[str, npt.NDArray]:
+    """Referral center, place and jittered home of ``n`` patients."""
+    # Urban/suburban catchments.
+    w = world.p_pop[None, :] ** URBAN_POP_EXPONENT * np.exp(-world.dist / URBAN_DECAY_KM)
+    w[world.dist > URBAN_REACH_KM] = 0.0
+    size = np.array([PROGRAM_SIZE.get(c, 1.0) for c in world.c_id])
+    center_w = size * np.sqrt(w.sum(axis=1))
+    # Rural: small places far from every center.
+    nearest = np.argsort(world.dist, axis=0)[:2]  # two nearest centers of each place
+    far = world.dist.min(axis=0) >= RURAL_MIN_KM_FROM_CENTER
+    rural_w = np.where(far & (world.p_pop < RURAL_MAX_POPULATION), np.sqrt(world.p_pop + 100.0), 0.0)
+
+    n_rural = int(round(rural_share * n)) if rural_w.sum() > 0 else 0
+    n_urban = n - n_rural
+    if n_urban and not center_w.sum() > 0:
+        raise ValueError("no HAI center reaches the footprint's places")
+    place = np.empty(n, dtype=np.int64)
+    center = np.empty(n, dtype=np.int64)
+    per_center = rng.multinomial(n_urban, center_w / center_w.sum()) if n_urban else np.zeros(len(center_w), int)
+    k = 0
+    for c, count in enumerate(per_center):
+        if count:
+            place[k : k + count] = _choice(rng, w[c], count)
+            center[k : k + count] = c
+            k += count
+    if n_rural:
+        rp = _choice(rng, rural_w, n_rural)
+        second = rng.random(n_rural) < 0.3
+        place[k:] = rp
+        center[k:] = np.where(second, nearest[1, rp], nearest[0, rp])
+    rural = np.r_[np.zeros(n_urban, bool), np.ones(n_rural, bool)]
+    order = rng.permutation(n)
+    place, center, rural = place[order], center[order], rural[order]
+
+    pop = world.p_pop[place]
+    sigma = np.clip(1.0 + 2.0 * np.log10(np.maximum(pop, 1000.0) / 1000.0), 1.0, 10.0)
+    lat, lon = _jitter_in_state(rng, world.p_lat[place], world.p_lon[place], world.p_state[place], sigma)
+    return {"place": place, "center": center, "rural": rural, "lat": lat, "lon": lon,
+            "state": world.p_state[place]}
+
+
+@dataclass(frozen=True)
+class _ZipIndex:
+    zip: npt.NDArray[np.object_]
+    lat: npt.NDArray[np.float64]
+    lon: npt.NDArray[np.float64]
+    state: npt.NDArray[np.object_]
+
+
+def zip_index(footprint: tuple[str, ...]) -> _ZipIndex:
+    """Residential ZIPs of the footprint whose centroid lies in their own state."""
+    import geodata
+
+    z = geodata.zips_table()
+    z = z[(z["type"] == "STANDARD") & z["active"] & z["state"].isin(list(footprint))]
+    lat, lon = z["lat"].to_numpy(float), z["lon"].to_numpy(float)
+    state = z["state"].to_numpy(object)
+    # Strictly inside: then the loaders' (tolerant) lookup gives the same state.
+    ok = geodata.states_of(lat, lon, tolerance_km=0) == state
+    return _ZipIndex(z["zip"].to_numpy(object)[ok], lat[ok], lon[ok], state[ok])
+
+
+def nearest_zips(
+    zi: _ZipIndex, lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64], state: npt.NDArray[np.object_]
+) -> npt.NDArray[np.int64]:
+    """Index (into ``zi``) of the nearest ZIP of the same state; -1 if the state has none."""
+    out = np.full(lat.size, -1, dtype=np.int64)
+    for s in sorted(set(state.tolist())):
+        rows = np.flatnonzero(state == s)
+        cand = np.flatnonzero(zi.state == s)
+        if cand.size == 0:
+            continue
+        d = pairwise_km(lat[rows], lon[rows], zi.lat[cand], zi.lon[cand])
+        out[rows] = cand[np.argmin(d, axis=1)]
+    return out
+
+
+def nurse_homes(
+    rng: np.random.Generator, world: World, n: int, pat_lat: npt.NDArray[np.float64],
+    pat_lon: npt.NDArray[np.float64],
+) -> dict[str, npt.NDArray]:
+    """Nurse homes in population centers, in proportion to patient demand.
+
+    Each nurse follows a random patient and lives in a population center near
+    them (weight ``population^0.5 × exp(−km / 30)`` within 80 km; the nearest
+    center when none is that close), so regions get nurses in proportion to
+    their patients, not to how many towns a metro area counts.
+    """
+    big = world.p_pop >= NURSE_MIN_PLACE_POPULATION
+    if not big.any():
+        big = np.ones_like(big)
+    cand = np.flatnonzero(big)
+    if pat_lat.size:
+        follow = rng.integers(0, pat_lat.size, size=n)
+        d = pairwise_km(pat_lat[follow], pat_lon[follow], world.p_lat[cand], world.p_lon[cand])
+        w = np.where(d <= NURSE_NEAR_KM, np.sqrt(world.p_pop[cand])[None, :] * np.exp(-d / NURSE_DECAY_KM), 0.0)
+        none = w.sum(axis=1) == 0
+        w[none, np.argmin(d[none], axis=1)] = 1.0
+        cum = np.cumsum(w, axis=1)
+        u = rng.random(n)[:, None] * cum[:, -1:]
+        place = cand[np.minimum((cum < u).sum(axis=1), cand.size - 1)]
+    else:
+        place = cand[_choice(rng, np.sqrt(world.p_pop[cand]), n)]
+    lat, lon = _jitter_in_state(rng, world.p_lat[place], world.p_lon[place], world.p_state[place],
+                                np.full(n, NURSE_JITTER_KM))
+    return {"place": place, "lat": lat, "lon": lon, "state": world.p_state[place]}
