@@ -17,7 +17,8 @@ from collections.abc import Iterator, Mapping
 from optimizer import settings
 from optimizer.domain import Horizon, Infusate, Patient
 
-__all__ = ["WindowRules", "RefillWindow", "refill_window", "project_refills", "MAX_EMPTY_DAYS"]
+__all__ = ["WindowRules", "RefillWindow", "refill_window", "next_fill", "after_refill", "same_kind",
+           "project_refills", "MAX_EMPTY_DAYS"]
 
 #: Longest a fill is taken to last (10 years); far beyond any refill window.
 MAX_EMPTY_DAYS: int = 3650
@@ -143,20 +144,71 @@ def refill_window(
     )
 
 
+def same_kind(a: Infusate, b: Infusate) -> bool:
+    """Whether fills ``a`` and ``b`` are of the same kind for the prescribed interval.
+
+    Glycerin (a rest fill of weeks) is one kind; the aqueous fills (floxuridine,
+    heparinized saline, saline) are the other: the two halves of a chemo cycle
+    share its rhythm, so a patient's own interval carries across them.
+    """
+    return (a is Infusate.GLYCERIN) == (b is Infusate.GLYCERIN)
+
+
+def _interval_after(patient: Patient, delivered: Infusate, rules: WindowRules) -> int:
+    """The prescribed interval of the fill ``delivered``: the patient's own when the fill is
+    of the same kind as the one now in the pump (:func:`same_kind`), else the rules' default."""
+    if same_kind(patient.last_fill_infusate, delivered):
+        return patient.prescribed_interval_days
+    return rules.prescribed_interval_days[delivered]
+
+
+def next_fill(
+    patient: Patient, visit_date: date, *, rules: WindowRules | None = None, volume_ml: float | None = None
+) -> Patient:
+    """The patient as it is after the refill made on ``visit_date``: the next fill's starting point.
+
+    Used by planning (fill k+1 of a horizon, from fill k's planned date), the validator,
+    coverage outlooks and the simulation alike. The fill now in the pump becomes what
+    was delivered (``next_infusate``), full (``reservoir_ml`` unless ``volume_ml``), on
+    ``visit_date``; the next infusate follows the protocol (floxuridine ↔ heparinized
+    saline alternate, glycerin and saline stay); the prescribed interval is the
+    patient's own for a fill of the same kind (:func:`same_kind`), else the default of
+    the delivered fill; the visit length keeps the patient's base and adds the
+    floxuridine extra when the next fill is floxuridine (SPEC §4).
+
+    Parameters
+    ----------
+    patient
+        The patient before the refill.
+    visit_date
+        The date of the refill.
+    rules
+        Window rules (default intervals); SPEC §5 defaults when None.
+    volume_ml
+        Volume filled; the reservoir when None.
+    """
+    rules = rules or WindowRules()
+    delivered = patient.next_infusate
+    following = delivered.next_by_protocol()
+    extra = settings.FLOXURIDINE_EXTRA_MINUTES
+    base_visit = patient.visit_minutes - (extra if delivered.is_chemo else 0)
+    return replace(
+        patient,
+        last_fill_date=visit_date,
+        last_fill_infusate=delivered,
+        last_fill_volume_ml=volume_ml if volume_ml is not None else patient.reservoir_ml,
+        next_infusate=following,
+        prescribed_interval_days=_interval_after(patient, delivered, rules),
+        visit_minutes=base_visit + (extra if following.is_chemo else 0),
+    )
+
+
 def after_refill(
     patient: Patient, day: date, *, rules: WindowRules | None = None, volume_ml: float | None = None
 ) -> Patient:
-    """The patient as it is after a refill on ``day``: the cycle advances per protocol."""
-    rules = rules or WindowRules()
-    delivered = patient.next_infusate
-    return replace(
-        patient,
-        last_fill_date=day,
-        last_fill_infusate=delivered,
-        last_fill_volume_ml=volume_ml if volume_ml is not None else patient.reservoir_ml,
-        next_infusate=delivered.next_by_protocol(),
-        prescribed_interval_days=rules.prescribed_interval_days[delivered],
-    )
+    """The patient as it is after a refill on ``day`` (:func:`next_fill`): the cycle advances per
+    protocol and a patient's own interval survives refills of the same kind."""
+    return next_fill(patient, day, rules=rules, volume_ml=volume_ml)
 
 
 def project_refills(
