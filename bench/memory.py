@@ -61,6 +61,7 @@ class Run:
     load_before: tuple[float, float, float] | None
     load_after: tuple[float, float, float] | None
     killed: bool
+    at_peak: tuple[str, ...] = ()
 
 
 def _tree(root: psutil.Process) -> list[psutil.Process]:
@@ -70,20 +71,20 @@ def _tree(root: psutil.Process) -> list[psutil.Process]:
         return []
 
 
-def _sample(procs: list[psutil.Process], *, pss: bool) -> tuple[int, int]:
-    """Summed RSS and PSS (0 when not asked or not readable) of ``procs``."""
+def _sample(procs: list[psutil.Process]) -> tuple[int, int, list[str]]:
+    """Summed RSS and PSS of ``procs``, and one line per process (PSS, RSS, command tail)."""
     rss = pss_total = 0
+    lines = []
     for p in procs:
         try:
-            if pss:
-                full = p.memory_full_info()
-                rss += full.rss
-                pss_total += getattr(full, "pss", 0)
-            else:
-                rss += p.memory_info().rss
+            full = p.memory_full_info()
+            tail = " ".join(p.cmdline()[-3:])[-60:]
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             continue
-    return rss, pss_total
+        rss += full.rss
+        pss_total += getattr(full, "pss", 0)
+        lines.append(f"pid {p.pid}: PSS {getattr(full, 'pss', 0) / GIB:.2f} GiB, RSS {full.rss / GIB:.2f} GiB, {tail}")
+    return rss, pss_total, lines
 
 
 def measure(argv: list[str], *, env: dict[str, str], interval: float, kill_above: float | None,
@@ -110,10 +111,13 @@ def measure(argv: list[str], *, env: dict[str, str], interval: float, kill_above
     root = psutil.Process(child.pid)
     peak_rss = peak_pss = most = 0
     killed = False
+    at_peak: list[str] = []
     while child.poll() is None:
         procs = _tree(root)
         most = max(most, len(procs))
-        rss, pss = _sample(procs, pss=True)
+        rss, pss, lines = _sample(procs)
+        if pss > peak_pss:
+            at_peak = [f"{time.perf_counter() - t0:.0f} s", *lines]
         peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
         if kill_above is not None and rss > kill_above * GIB:
             for p in reversed(procs):
@@ -130,7 +134,7 @@ def measure(argv: list[str], *, env: dict[str, str], interval: float, kill_above
         tail = err.decode(errors="replace").strip().splitlines()[-3:]
         print(f"  {case} ({label}) exit {child.returncode}: {' | '.join(tail)}", file=sys.stderr)
     return Run(case, label, child.returncode, wall, peak_rss, peak_pss, most, load_before,
-               load_avg(), killed)
+               load_avg(), killed, tuple(at_peak))
 
 
 def _roster(root: Path, patients: int, nurses: int, *, env: dict[str, str]) -> Path:
@@ -160,6 +164,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--rosters", type=Path, default=Path(tempfile.gettempdir()) / "haiplan-memory-bench")
     ap.add_argument("--interval", type=float, default=0.1)
     ap.add_argument("--kill-above", type=float, default=None, help="GiB of summed RSS")
+    ap.add_argument("--detail", action="store_true", help="print the processes at the PSS peak")
     args = ap.parse_args(argv)
 
     env = dict(os.environ)
@@ -186,6 +191,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"| {case} | {args.label} | {patients:,} | {nurses:,} | {status} | {run.wall_s:.1f} "
               f"| {run.peak_rss / GIB:.2f} | {run.peak_pss / GIB:.2f} | {run.processes} "
               f"| {_fmt_load(run.load_before)} / {_fmt_load(run.load_after)} |", flush=True)
+        if args.detail:
+            print("\n".join(f"#   {line}" for line in run.at_peak), flush=True)
 
 
 if __name__ == "__main__":
