@@ -448,6 +448,8 @@ def _run_solver(model: linear_solver_pb2.MPModelProto, solver_id: str, *, time_l
     if err:  # pragma: no cover - a bug in the builder
         raise RuntimeError(f"invalid coverage model: {err}")
     solver.SuppressOutput()
+    if solver_id == "HIGHS":  # SuppressOutput leaves HiGHS's banner on stdout; its own flag does not
+        solver.SetSolverSpecificParametersAsString("output_flag=false")
     solver.SetTimeLimit(int(max(time_limit, 0.01) * 1000))
     if threads > 1:
         solver.SetNumThreads(threads)
