@@ -2,6 +2,11 @@
 
 Used in itineraries, popups and exports so planners and nurses see the area of a
 visit without the report repeating exact home coordinates.
+
+The town named is the nearest populated place **in the same county** (so a label
+never pairs a town with a county it is not in): the nearest place of at least
+5,000 inhabitants in the county, else the nearest of at least 1,000, within
+40 km; without one, the label is the county alone.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ import numpy as np
 __all__ = ["area_labels", "county_names"]
 
 _NEAR_KM = 40.0  # a town farther than this is not named
-_MIN_POPULATION = 15000
+_TOWN_POPULATIONS = (5000, 1000)  # preferred size of the named town, then the fallback
+_COUNTY_EQUIVALENTS = ("city", "Parish", "Borough", "Census Area", "Municipality")
 
 
 @lru_cache(maxsize=1)
@@ -26,29 +32,65 @@ def county_names() -> dict[str, str]:
     return dict(zip(g["fips"], g["county"]))
 
 
-@lru_cache(maxsize=1)
-def _towns() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+@lru_cache(maxsize=64)
+def _towns(state: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Places of one state with at least the smallest population asked: names, populations,
+    latitudes and longitudes in radians, county FIPS."""
     import geodata
 
-    t = geodata.places(min_population=_MIN_POPULATION)
-    return (t["name"].to_numpy(object), t["state"].to_numpy(object),
-            np.radians(t["lat"].to_numpy(float)), np.radians(t["lon"].to_numpy(float)))
+    t = geodata.places(states=[state], min_population=min(_TOWN_POPULATIONS))
+    lat, lon = t["lat"].to_numpy(float), t["lon"].to_numpy(float)
+    fips = geodata.counties_of(lat, lon) if len(t) else np.empty(0, object)
+    return (t["name"].to_numpy(object), t["population"].to_numpy(int), np.radians(lat), np.radians(lon),
+            np.asarray(fips, object))
+
+
+def _county_label(fips: str | None, state: str) -> str:
+    county = county_names().get(fips or "", "")
+    if not county:
+        return state
+    if county.endswith(_COUNTY_EQUIVALENTS):
+        return f"{county}, {state}"
+    return f"{county} County, {state}"
+
+
+def _nearest_town(lat: float, lon: float, fips: str | None, state: str) -> str:
+    """The nearest town in county ``fips`` (radians in), preferring larger towns; ``""`` if none is near."""
+    if not fips or not state:
+        return ""
+    try:
+        names, pops, tlat, tlon, tfips = _towns(state)
+    except ValueError:  # not a state geodata knows
+        return ""
+    in_county = tfips == fips
+    for floor in _TOWN_POPULATIONS:
+        mask = in_county & (pops >= floor)
+        if not mask.any():
+            continue
+        a = (np.sin((tlat[mask] - lat) / 2) ** 2
+             + np.cos(lat) * np.cos(tlat[mask]) * np.sin((tlon[mask] - lon) / 2) ** 2)
+        km = 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+        k = int(np.argmin(km))
+        if km[k] <= _NEAR_KM:
+            return str(names[mask][k])
+    return ""
 
 
 def area_labels(points: Sequence[tuple[float, float]], states: Sequence[str]) -> list[str]:
-    """An area label for each ``(lat, lon)``: nearest town (same state, within 40 km) and county.
+    """An area label for each ``(lat, lon)``: its county and the nearest town in that county.
 
     Parameters
     ----------
     points
         ``(lat, lon)`` of each place.
     states
-        Two-letter state of each place (the town must be in it).
+        Two-letter state of each place.
 
     Returns
     -------
     list of str
-        e.g. ``"near Toledo, Lucas County, OH"``; ``"Lucas County, OH"`` when no town is near.
+        e.g. ``"near Toledo, Lucas County, OH"``; ``"Lucas County, OH"`` when no town of
+        the county is within 40 km.
     """
     if not points:
         return []
@@ -57,22 +99,9 @@ def area_labels(points: Sequence[tuple[float, float]], states: Sequence[str]) ->
     lats = np.array([p[0] for p in points], float)
     lons = np.array([p[1] for p in points], float)
     fips = geodata.counties_of(lats, lons)
-    names = county_names()
-    tname, tstate, tlat, tlon = _towns()
     out: list[str] = []
     for lat, lon, f, st in zip(np.radians(lats), np.radians(lons), fips, states):
-        county = names.get(f or "", "")
-        where = f"{county} County, {st}" if county else st
-        if county.endswith(("city", "Parish", "Borough", "Census Area", "Municipality")):
-            where = f"{county}, {st}"
-        mask = tstate == st
-        town = ""
-        if mask.any():
-            a = (np.sin((tlat[mask] - lat) / 2) ** 2
-                 + np.cos(lat) * np.cos(tlat[mask]) * np.sin((tlon[mask] - lon) / 2) ** 2)
-            km = 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
-            k = int(np.argmin(km))
-            if km[k] <= _NEAR_KM:
-                town = str(tname[mask][k])
+        where = _county_label(f, st)
+        town = _nearest_town(float(lat), float(lon), f, st)
         out.append(f"near {town}, {where}" if town else where)
     return out
