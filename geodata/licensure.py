@@ -15,6 +15,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from geodata.errors import ProblemCollector
 from geodata.states import STATE_CODES
 
 __all__ = ["NLCTable", "load_nlc_table", "nlc_members", "set_nlc_table", "default_nlc_table"]
@@ -39,17 +40,15 @@ class NLCTable:
 def load_nlc_table(path: str | Path) -> NLCTable:
     """Read an NLC table (columns ``state,status,implemented[,note]``).
 
-    Raises :class:`optimizer.errors.DataError` naming row and column of every bad cell.
+    Raises :class:`geodata.errors.DataError` naming row and column of every bad cell.
     """
-    from optimizer.errors import ProblemCollector
-
     path = Path(path)
     with path.open(newline="", encoding="utf-8-sig") as fh:
-        return _parse(csv.DictReader(fh), str(path), ProblemCollector)
+        return _parse(csv.DictReader(fh), str(path))
 
 
-def _parse(reader: csv.DictReader, name: str, collector_cls) -> NLCTable:
-    errors = collector_cls(name)
+def _parse(reader: csv.DictReader, name: str) -> NLCTable:
+    errors = ProblemCollector(name)
     missing = {"state", "status", "implemented"} - set(reader.fieldnames or ())
     for col in sorted(missing):
         errors.add(1, col, "required column is missing")
@@ -79,11 +78,9 @@ def _parse(reader: csv.DictReader, name: str, collector_cls) -> NLCTable:
 @lru_cache(maxsize=1)
 def default_nlc_table() -> NLCTable:
     """The table shipped with the package."""
-    from optimizer.errors import ProblemCollector
-
     ref = resources.files("geodata") / "data" / "nlc.csv"
     with ref.open("r", encoding="utf-8-sig", newline="") as fh:
-        return _parse(csv.DictReader(fh), "geodata/data/nlc.csv", ProblemCollector)
+        return _parse(csv.DictReader(fh), "geodata/data/nlc.csv")
 
 
 _active: NLCTable | None = None

@@ -1,63 +1,58 @@
-"""One exception type for bad input, carrying every located problem at once."""
+"""One exception base for haiplan, the kinds of error beneath it and their exit codes.
+
+Every error the project raises on purpose derives from :class:`HaiplanError` (defined in
+``geodata.errors`` so that ``geodata`` need not import ``optimizer``); the command line
+renders it once, as a message without a traceback, and exits with the class's
+``exit_code``:
+
+| exit | error | when |
+|---|---|---|
+| 0 | (none) | the command did what was asked |
+| 1 | (not an exception: the check's result) | ``haiplan check`` found rule violations in a plan |
+| 2 | ``DataError`` (alias ``InputError``) | input files that cannot be used, every problem located by file, row and column; nothing written |
+| 2 | ``UsageError`` | a bad option value or path: an unknown name, a file where a folder is expected, a refused ``--out`` (``OutputFolderError``), a download while the network is off, osmium-tool missing for a PBF file |
+| 3 | ``SolverError`` | no solver backend could solve the model (``BackendError``) |
+| 3 | ``HaiplanError`` (any other) | an internal error: a damaged cache or offline assets, an unreachable road point |
+
+A crash that is not a :class:`HaiplanError` is a bug; the command line shows it with its
+traceback and exits with 3 as well.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from collections.abc import Iterable
+from typing import ClassVar
+
+from geodata.errors import (
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_VIOLATIONS,
+    DataError,
+    HaiplanError,
+    InputError,
+    Problem,
+    ProblemCollector,
+    UsageError,
+)
+
+__all__ = [
+    "EXIT_INPUT",
+    "EXIT_INTERNAL",
+    "EXIT_OK",
+    "EXIT_VIOLATIONS",
+    "DataError",
+    "HaiplanError",
+    "InputError",
+    "Problem",
+    "ProblemCollector",
+    "SolverError",
+    "UsageError",
+]
+
+#: Exit code of a command that did what was asked.
+EXIT_OK = 0
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Problem:
-    """One problem in an input file.
+class SolverError(HaiplanError):
+    """No solver could produce a result for a model (exit 3): not the user's input."""
 
-    ``row`` is the line as a spreadsheet shows it: the header is row 1, the
-    first record row 2. ``row`` or ``column`` is ``None`` when the problem is
-    about the whole file or a whole row.
-    """
-
-    file: str
-    row: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file
-        if self.row is not None:
-            where += f", row {self.row}"
-        if self.column is not None:
-            where += f", column {self.column!r}"
-        return f"{where}: {self.message}"
-
-
-class DataError(Exception):
-    """Input that cannot be used; ``problems`` lists every problem found."""
-
-    def __init__(self, problems: Iterable[Problem]):
-        self.problems: list[Problem] = list(problems)
-        super().__init__(self.render())
-
-    def render(self, *, limit: int | None = None) -> str:
-        shown = self.problems if limit is None else self.problems[:limit]
-        lines = [f"{len(self.problems)} problem(s) in the input:"]
-        lines += [f"  {p}" for p in shown]
-        if limit is not None and len(self.problems) > limit:
-            lines.append(f"  ... and {len(self.problems) - limit} more")
-        return "\n".join(lines)
-
-
-class ProblemCollector:
-    """Collects problems while a file is read, then raises them all together."""
-
-    def __init__(self, file: str):
-        self.file = file
-        self.problems: list[Problem] = []
-
-    def add(self, row: int | None, column: str | None, message: str) -> None:
-        self.problems.append(Problem(self.file, row, column, message))
-
-    def extend(self, problems: Iterable[Problem]) -> None:
-        self.problems.extend(problems)
-
-    def raise_if_any(self) -> None:
-        if self.problems:
-            raise DataError(self.problems)
+    exit_code: ClassVar[int] = EXIT_INTERNAL

@@ -20,11 +20,13 @@ import tempfile
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
+
+from geodata.errors import EXIT_INTERNAL, HaiplanError
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
@@ -40,8 +42,10 @@ _ARRAYS = (
 )
 
 
-class GraphCacheError(ValueError):
-    """A cached graph file is unreadable or fails its checksum."""
+class GraphCacheError(HaiplanError, ValueError):
+    """A cached graph file is unreadable or fails its checksum (exit 3)."""
+
+    exit_code: ClassVar[int] = EXIT_INTERNAL
 
 
 @dataclass(frozen=True, eq=False)

@@ -13,8 +13,9 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, ClassVar
 
+from geodata.errors import EXIT_INPUT, UsageError
 from geodata.travel.base import NetworkDisabledError
 from geodata.travel.settings import RoadSettings
 
@@ -29,8 +30,10 @@ XML_SUFFIXES: tuple[str, ...] = (".osm", ".xml", ".osm.bz2", ".xml.bz2")
 PBF_SUFFIXES: tuple[str, ...] = (".pbf", ".osm.pbf")
 
 
-class OsmiumMissingError(RuntimeError):
-    """osmium-tool is needed (for PBF files) but not installed."""
+class OsmiumMissingError(UsageError, RuntimeError):
+    """osmium-tool is needed (for PBF files) but not installed; a usage error, exit 2."""
+
+    exit_code: ClassVar[int] = EXIT_INPUT
 
 
 def file_sha256(path: Path, *, block: int = 1 << 20) -> str:

@@ -16,16 +16,21 @@ import struct
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
+
+from geodata.errors import EXIT_INTERNAL, HaiplanError
 
 MAGIC = b"HAIROW2\n"  # 2: keys are keyed hashes (rows of version 1 held coordinates)
 _HEADER = struct.Struct("<qdq")
 _DIGEST = 32
 
 
-class CorruptRowError(ValueError):
-    """A row file exists but cannot be trusted."""
+class CorruptRowError(HaiplanError, ValueError):
+    """A row file exists but cannot be trusted (exit 3; the row is recomputed)."""
+
+    exit_code: ClassVar[int] = EXIT_INTERNAL
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import InitVar, dataclass
-from typing import TYPE_CHECKING, Protocol, TypeAlias, runtime_checkable
+from typing import TYPE_CHECKING, ClassVar, Protocol, TypeAlias, runtime_checkable
 
 import numpy as np
+
+from geodata.errors import EXIT_INPUT, EXIT_INTERNAL, HaiplanError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover - shapely is imported where polygons are built
     from shapely.geometry import MultiPolygon, Polygon
@@ -19,12 +21,16 @@ if TYPE_CHECKING:  # pragma: no cover - shapely is imported where polygons are b
 LatLon: TypeAlias = tuple[float, float]
 
 
-class UnreachableError(LookupError):
-    """No route exists between two points (or one lies too far from the road graph)."""
+class UnreachableError(HaiplanError, LookupError):
+    """No route exists between two points (or one lies too far from the road graph); exit 3."""
+
+    exit_code: ClassVar[int] = EXIT_INTERNAL
 
 
-class NetworkDisabledError(RuntimeError):
-    """A download was needed but network access is not allowed (SPEC §7)."""
+class NetworkDisabledError(UsageError, RuntimeError):
+    """A download was needed but network access is not allowed (SPEC §7); a usage error, exit 2."""
+
+    exit_code: ClassVar[int] = EXIT_INPUT
 
 
 @dataclass(frozen=True, eq=False)

@@ -13,7 +13,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import ClassVar
 
+from optimizer.errors import EXIT_INPUT, UsageError
 from optimizer.io._table import SUFFIXES
 from optimizer.io.schema import TABLES
 
@@ -30,7 +32,7 @@ ROSTER = "roster"
 
 
 
-class OutputFolderError(Exception):
+class OutputFolderError(UsageError):
     """An output folder that must not be written; a usage error (exit 2), one line.
 
     Parameters
@@ -41,10 +43,16 @@ class OutputFolderError(Exception):
         Why it is refused and what to do instead.
     """
 
+    exit_code: ClassVar[int] = EXIT_INPUT
+
     def __init__(self, path: str | Path, reason: str) -> None:
         self.path = str(path)
         self.reason = reason
         super().__init__(f"output folder {self.path!r} refused: {reason}")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # rebuilt from its parts, not from the rendered text (errors cross process pools)
+        return (type(self), (self.path, self.reason))
 
 
 def absolute(path: str | Path) -> Path:

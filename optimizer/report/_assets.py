@@ -30,10 +30,12 @@ import hashlib
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import folium
 from branca.element import Element
+
+from optimizer.errors import EXIT_INTERNAL, HaiplanError
 
 __all__ = ["LEAFLET_VERSION", "leaflet_assets", "OfflineMap", "offline_html", "external_resources",
            "OfflineAssetError"]
@@ -50,8 +52,10 @@ _EXTERNAL = re.compile(
     r"""<(script|link)\b[^>]*?\b(src|href)\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]+)""", re.I)
 
 
-class OfflineAssetError(RuntimeError):
-    """The offline assets are missing or altered, or a page still links the network."""
+class OfflineAssetError(HaiplanError, RuntimeError):
+    """The offline assets are missing or altered, or a page still links the network (exit 3)."""
+
+    exit_code: ClassVar[int] = EXIT_INTERNAL
 
 
 def _leaflet_dir() -> Path:

@@ -14,7 +14,9 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from optimizer.errors import EXIT_INTERNAL, SolverError
 
 if TYPE_CHECKING:
     from .model import Model
@@ -32,8 +34,10 @@ FALLBACKS: dict[str, str] = {"ortools": "pyvrp", "pyvrp": "ortools"}
 backends not listed fall back to ``"ortools"``."""
 
 
-class BackendError(RuntimeError):
-    """A backend cannot handle this model (e.g. it would need too much memory)."""
+class BackendError(SolverError, RuntimeError):
+    """A backend cannot handle this model (e.g. it would need too much memory); exit 3."""
+
+    exit_code: ClassVar[int] = EXIT_INTERNAL
 
 
 @dataclass(frozen=True, slots=True)
