@@ -30,7 +30,6 @@ ALLOWED_LONG_MODULES: frozenset[str] = frozenset({
 ALLOWED_LONG_FUNCTIONS: frozenset[str] = frozenset({
     "optimizer/analysis/coverage.py:analyze_coverage",
     "optimizer/analysis/coverage.py:capacity_vs_demand",
-    "optimizer/validate.py:check_plan",
     "optimizer/routing/ortools_backend.py:__init__",
     "optimizer/routing/pyvrp_backend.py:__init__",
     "optimizer/report/maps.py:leadership_map",

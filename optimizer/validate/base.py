@@ -1,0 +1,83 @@
+"""What every check shares: the violation record, the run's context, and plan-file readers."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from optimizer.domain import Horizon, Roster
+from optimizer.io.cells import restore_cell
+from optimizer.rules.windows import RefillWindow, WindowRules
+from optimizer.validate.travel import Travel
+
+__all__ = ["TOL_COST", "TOL_KM", "TOL_MIN", "Context", "Violation", "minute", "read_rows", "to_dt"]
+
+TOL_MIN = 1.0  # minutes of rounding tolerance on travel legs
+TOL_KM = 0.05
+TOL_COST = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One broken rule: the rule's name, what is wrong, and where (nurse, date, patient)."""
+
+    rule: str
+    message: str
+    nurse_id: str = ""
+    patient_id: str = ""
+    date: str = ""
+
+    def __str__(self) -> str:
+        who = " ".join(x for x in (self.nurse_id, self.date, self.patient_id) if x)
+        return f"[{self.rule}] {who}: {self.message}" if who else f"[{self.rule}] {self.message}"
+
+
+@dataclass
+class Context:
+    """The inputs of one check run, recomputed from the roster, and the violations found so far.
+
+    Attributes
+    ----------
+    roster, horizon, rules
+        The inputs the plan is checked against.
+    travel
+        Provider travel times, computed pair by pair.
+    windows
+        Each active patient's first refill window, from the roster.
+    out
+        The violations, in the order found.
+    """
+
+    roster: Roster
+    horizon: Horizon
+    rules: WindowRules
+    travel: Travel
+    windows: dict[str, RefillWindow]
+    out: list[Violation] = field(default_factory=list)
+
+    def bad(self, rule: str, msg: str, *, nurse_id: str = "", patient_id: str = "", date: str = "") -> None:
+        """Record a violation of ``rule``."""
+        self.out.append(Violation(rule, msg, nurse_id=nurse_id, patient_id=patient_id, date=date))
+
+    @property
+    def due(self) -> set[str]:
+        """Patients whose first refill window does not open after the horizon."""
+        return {pid for pid, w in self.windows.items() if not w.opens_after(self.horizon)}
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of a plan CSV, each cell restored from its spreadsheet-safe form."""
+    with path.open(newline="", encoding="utf-8") as fh:
+        return [{k: restore_cell(v) for k, v in row.items()} for row in csv.DictReader(fh)]
+
+
+def to_dt(text: str) -> datetime:
+    """An ISO datetime cell."""
+    return datetime.fromisoformat(text)
+
+
+def minute(t: datetime, day: date) -> float:
+    """Minutes from midnight of ``day`` to ``t``."""
+    return (t - datetime.combine(day, datetime.min.time())).total_seconds() / 60.0

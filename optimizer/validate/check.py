@@ -1,0 +1,69 @@
+"""The entry point: read a plan folder and run every check against the roster."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from optimizer.domain import Horizon, Roster
+from optimizer.rules.windows import WindowRules, refill_window
+from optimizer.validate.base import Context, Violation, read_rows
+from optimizer.validate.coverage import check_coverage
+from optimizer.validate.routes import check_routes
+from optimizer.validate.travel import Travel, plan_pairs
+from optimizer.validate.visits import check_visits
+
+__all__ = ["REQUIRED_FILES", "check_plan"]
+
+#: The files every plan folder holds (SPEC §6).
+REQUIRED_FILES: tuple[str, ...] = ("visits.csv", "nurse_days.csv", "unassigned.csv", "summary.json")
+
+
+def check_plan(
+    roster: Roster,
+    plan_dir: str | Path,
+    *,
+    provider,
+    rules: WindowRules | None = None,
+    horizon: Horizon | None = None,
+) -> list[Violation]:
+    """Every violation of SPEC §5 in the plan folder ``plan_dir`` (empty list: valid).
+
+    Parameters
+    ----------
+    roster
+        The inputs the plan was made from.
+    plan_dir
+        A plan folder (SPEC §6).
+    provider
+        The travel-time provider the plan was made with.
+    rules
+        Refill-window rules; the defaults when None.
+    horizon
+        The planning horizon; read from ``summary.json`` when None.
+
+    Returns
+    -------
+    list of Violation
+        Each broken rule, recomputed from the inputs (never from the planner's state).
+    """
+    plan_dir = Path(plan_dir)
+    missing = [Violation("files", f"{name} is missing") for name in REQUIRED_FILES
+               if not (plan_dir / name).exists()]
+    if missing:
+        return missing
+    if horizon is None:
+        h = json.loads((plan_dir / "summary.json").read_text())["horizon"]
+        horizon = Horizon(date.fromisoformat(h["start"]), int(h["days"]))
+    rules = rules or WindowRules()
+    visits = read_rows(plan_dir / "visits.csv")
+    travel = Travel(provider)
+    travel.prime(plan_pairs(roster, visits))
+    ctx = Context(roster, horizon, rules, travel,
+                  {p.patient_id: refill_window(p, rules=rules) for p in roster.active_patients()})
+    visited, by_route = check_visits(ctx, visits)
+    check_routes(ctx, by_route, read_rows(plan_dir / "nurse_days.csv"))
+    deferred = read_rows(plan_dir / "deferred.csv") if (plan_dir / "deferred.csv").exists() else []
+    check_coverage(ctx, visited, read_rows(plan_dir / "unassigned.csv"), deferred)
+    return ctx.out

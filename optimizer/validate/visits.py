@@ -1,0 +1,102 @@
+"""Checks of each visit on its own: window, reserve, eligibility, workday, arrival window, length."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from optimizer.domain import Nurse, Patient, minutes_of
+from optimizer.rules.eligibility import is_certified_for, may_practice, within_reach
+from optimizer.rules.windows import RefillWindow
+from optimizer.validate.base import Context, minute, to_dt
+
+__all__ = ["check_visits"]
+
+Row = dict[str, str]
+
+
+def check_visits(ctx: Context, visits: list[Row]) -> tuple[dict[str, int], dict[tuple[str, str], list[Row]]]:
+    """Check every visit row; return visits per patient and the rows of each route (nurse, date).
+
+    A row naming a nurse or an active patient the roster does not hold is reported and
+    left out of both results.
+    """
+    visited: dict[str, int] = defaultdict(int)
+    by_route: dict[tuple[str, str], list[Row]] = defaultdict(list)
+    for v in visits:
+        nid, pid, ds = v["nurse_id"], v["patient_id"], v["date"]
+        kw = dict(nurse_id=nid, patient_id=pid, date=ds)
+        if not ctx.roster.has_nurse(nid):
+            ctx.bad("unknown_nurse", f"nurse {nid} is not in the roster", **kw)
+            continue
+        if not ctx.roster.has_patient(pid) or not ctx.roster.patient(pid).active:
+            ctx.bad("unknown_patient", "patient is not an active patient of the roster", **kw)
+            continue
+        visited[pid] += 1
+        by_route[(nid, ds)].append(v)
+        check_visit(ctx, v, ctx.roster.patient(pid), ctx.windows[pid])
+    for pid, k in visited.items():
+        if k > 1:
+            ctx.bad("double_booking", f"patient visited {k} times", patient_id=pid)
+    return visited, by_route
+
+
+def check_visit(ctx: Context, v: Row, p: Patient, w: RefillWindow) -> None:
+    """Check one visit row of a known nurse and patient ``p`` (as of this fill) against window ``w``."""
+    n, d = ctx.roster.nurse(v["nurse_id"]), date.fromisoformat(v["date"])
+    kw = dict(nurse_id=n.nurse_id, patient_id=p.patient_id, date=v["date"])
+    _check_window(ctx, v, d, w, kw)
+    if v["state"] != p.state:
+        ctx.bad("state", f"state {v['state']} but the patient lives in {p.state}", **kw)
+    if v["infusate"] != p.next_infusate.value:
+        ctx.bad("infusate", f"infusate {v['infusate']} but the next fill is {p.next_infusate.value}", **kw)
+    _check_nurse(ctx, n, p, d, kw)
+    _check_times(ctx, v, p, d, kw)
+
+
+def _check_window(ctx: Context, v: Row, d: date, w: RefillWindow, kw: dict[str, str]) -> None:
+    horizon = ctx.horizon
+    if d not in horizon:
+        ctx.bad("horizon", f"visit date outside the horizon {horizon.start}..{horizon.end}", **kw)
+    overdue = w.closed_before(horizon)
+    if not overdue and not (w.start <= d <= w.end):
+        if not (w.is_empty_window and d == w.end):
+            ctx.bad("window", f"date outside the refill window {w.start}..{w.end}", **kw)
+    if overdue and not v.get("alarm"):
+        ctx.bad("alarm", "overdue refill (window closed before the horizon) not flagged", **kw)
+    for col, val in (("window_start", w.start), ("window_end", w.end), ("due_date", w.due),
+                     ("empty_date", w.empty)):
+        if v[col] != val.isoformat():
+            ctx.bad("window_dates", f"{col} {v[col]} but the rule gives {val}", **kw)
+    if int(v["reserve_days_left"]) != (w.empty - d).days:
+        ctx.bad("reserve", f"reserve_days_left {v['reserve_days_left']} but empty − date = "
+                f"{(w.empty - d).days}", **kw)
+
+
+def _check_nurse(ctx: Context, n: Nurse, p: Patient, d: date, kw: dict[str, str]) -> None:
+    if not may_practice(n, p.state, on=d):
+        ctx.bad("license", f"nurse may not practice in {p.state} on {d}", **kw)
+    if not is_certified_for(n, p.next_infusate):
+        ctx.bad("certification", f"nurse not certified for {p.next_infusate.value}", **kw)
+    if not n.works_on(d):
+        ctx.bad("workday", f"{d:%a} is not one of the nurse's workdays", **kw)
+    if ctx.roster.is_off(n.nurse_id, d):
+        ctx.bad("time_off", "nurse has this day off", **kw)
+    out_m, _ = ctx.travel((n.lat, n.lon), (p.lat, p.lon))
+    if not within_reach(n, out_m):
+        ctx.bad("reach", f"drive from home {out_m:.0f} min exceeds {n.max_drive_minutes_one_way}", **kw)
+
+
+def _check_times(ctx: Context, v: Row, p: Patient, d: date, kw: dict[str, str]) -> None:
+    arrival, start, end = to_dt(v["arrival"]), to_dt(v["start"]), to_dt(v["end"])
+    if start.date() != d:
+        ctx.bad("date", "start is not on the visit date", **kw)
+    s_min = minute(start, d)
+    if not (minutes_of(p.earliest_arrival) <= s_min <= minutes_of(p.latest_arrival)):
+        ctx.bad("arrival_window", f"start {start:%H:%M} outside {p.earliest_arrival:%H:%M}-"
+                f"{p.latest_arrival:%H:%M}", **kw)
+    if arrival > start:
+        ctx.bad("arrival_window", "visit starts before the nurse arrives", **kw)
+    if end - start != timedelta(minutes=p.visit_minutes):
+        ctx.bad("visit_length", f"visit lasts {(end - start).total_seconds() / 60:.0f} min, "
+                f"needs {p.visit_minutes}", **kw)
