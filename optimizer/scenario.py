@@ -30,9 +30,15 @@ from typing import Any, Literal, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from geodata.states import STATE_CODES
 from optimizer import settings as defaults
+from optimizer.analysis.expansion import (ALL_ACTIONS, LICENSE_TERMS_BY_STATE, ActionKind, ExpansionCosts,
+                                          ExpansionSettings, HireProfile, LicenseTerms, load_license_terms)
+from optimizer.analysis.simulate import NAMED_REGIONS, SimulationSettings
+from optimizer.domain import WEEKDAY_NAMES
 from optimizer.errors import DataError, Problem
 from optimizer.rules.company_calendar import Holiday
+from optimizer.rules.windows import WindowRules
 
 __all__ = [
     "Scenario", "load_scenario", "DEMO_SCENARIO", "DemandSpec", "NewStateSpec", "ExpansionSpec",
@@ -48,11 +54,11 @@ class _Strict(BaseModel):
 
 
 class SyntheticData(_Strict):
-    patients: int = Field(300, ge=1, le=100_000)
-    nurses: int = Field(35, ge=1, le=20_000)
+    patients: int = Field(defaults.SYNTH_PATIENTS, ge=1, le=100_000)
+    nurses: int = Field(defaults.SYNTH_NURSES, ge=1, le=20_000)
     seed: int = 0
     states: list[str] | None = None
-    chemo_share: float = Field(0.6, ge=0, le=1)
+    chemo_share: float = Field(defaults.SYNTH_CHEMO_SHARE, ge=0, le=1)
 
 
 class DataSpec(_Strict):
@@ -68,7 +74,7 @@ class DataSpec(_Strict):
 
 class HorizonSpec(_Strict):
     start: dt.date | None = None  # default: the next Monday after as_of
-    days: int = Field(14, ge=1, le=28)
+    days: int = Field(defaults.HORIZON_DAYS, ge=1, le=defaults.MAX_HORIZON_DAYS)
 
 
 class TravelSpec(_Strict):
@@ -78,11 +84,11 @@ class TravelSpec(_Strict):
 
 
 class SolverSpec(_Strict):
-    backend: Literal["ortools", "pyvrp", "greedy"] = "ortools"
-    time_limit: float = Field(30.0, gt=0)
+    backend: Literal["ortools", "pyvrp", "greedy"] = defaults.SOLVER_BACKEND  # type: ignore[assignment]
+    time_limit: float = Field(defaults.SOLVER_TIME_LIMIT_S, gt=0)
     max_iterations: int | None = Field(None, ge=1)
     seed: int = 0
-    workers: int = Field(2, ge=1, le=64)
+    workers: int = Field(defaults.SOLVER_WORKERS, ge=1, le=64)
 
 
 class WindowSpec(_Strict):
@@ -93,8 +99,6 @@ class WindowSpec(_Strict):
 
 
 def _state_code(value: str) -> str:
-    from geodata.states import STATE_CODES
-
     code = str(value).strip().upper()
     if code not in STATE_CODES:
         raise ValueError(f"unknown state code {value!r}")
@@ -124,8 +128,6 @@ class DemandSpec(_Strict):
     @field_validator("growth")
     @classmethod
     def _growth(cls, v: dict[str, float]) -> dict[str, float]:
-        from optimizer.analysis.simulate import NAMED_REGIONS
-
         out: dict[str, float] = {}
         for key, share in v.items():
             if share < -1:
@@ -142,9 +144,9 @@ class DemandSpec(_Strict):
 
 
 class SitesSpec(_Strict):
-    min_population: int = Field(25_000, ge=0)
-    per_state: int = Field(4, ge=0, le=100)
-    clusters: int = Field(20, ge=0, le=1000)
+    min_population: int = Field(defaults.SITE_MIN_POPULATION, ge=0)
+    per_state: int = Field(defaults.SITES_PER_STATE, ge=0, le=100)
+    clusters: int = Field(defaults.CLUSTER_SITES, ge=0, le=1000)
     max: int | None = Field(None, ge=0)
     file: Path | None = None  # CSV name,state,lat,lon[,site_id,cost,lead_weeks]
 
@@ -155,14 +157,14 @@ class LicenseSpec(_Strict):
 
 
 class CostsSpec(_Strict):
-    hire: float = Field(120_000.0, ge=0)
-    hire_lead_weeks: float = Field(10.0, ge=0)
+    hire: float = Field(defaults.HIRE_COST_USD, ge=0)
+    hire_lead_weeks: float = Field(defaults.HIRE_LEAD_WEEKS, ge=0)
     hire_by_state: dict[str, float] = Field(default_factory=dict)
-    hai_cert: float = Field(2_500.0, ge=0)
-    hai_cert_lead_weeks: float = Field(4.0, ge=0)
-    chemo_cert: float = Field(1_500.0, ge=0)
-    chemo_cert_lead_weeks: float = Field(6.0, ge=0)
-    license_default: LicenseSpec = LicenseSpec(fee=200.0, lead_weeks=6.0)
+    hai_cert: float = Field(defaults.HAI_CERT_COST_USD, ge=0)
+    hai_cert_lead_weeks: float = Field(defaults.HAI_CERT_LEAD_WEEKS, ge=0)
+    chemo_cert: float = Field(defaults.CHEMO_CERT_COST_USD, ge=0)
+    chemo_cert_lead_weeks: float = Field(defaults.CHEMO_CERT_LEAD_WEEKS, ge=0)
+    license_default: LicenseSpec = LicenseSpec(fee=defaults.LICENSE_FEE_USD, lead_weeks=defaults.LICENSE_LEAD_WEEKS)
     license_by_state: dict[str, LicenseSpec] = Field(default_factory=dict)  # added to the built-in CA/NY rows
     license_file: Path | None = None  # CSV state,fee,lead_weeks (replaces license_by_state rows)
 
@@ -180,27 +182,27 @@ class HireProfileSpec(_Strict):
     chemo_certified: bool = True
     workdays: list[Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]] = Field(
         default_factory=lambda: ["Mon", "Tue", "Wed", "Thu", "Fri"], min_length=1)
-    shift_start: str = Field("08:00", pattern=_HHMM)
-    shift_end: str = Field("18:00", pattern=_HHMM)
-    max_visits_per_day: int = Field(5, ge=1, le=20)
-    max_drive_minutes_one_way: int = Field(240, ge=1)
-    max_overtime_minutes: int = Field(60, ge=0)
-    hourly_cost: float = Field(55.0, ge=0)
+    shift_start: str = Field(defaults.SHIFT_START, pattern=_HHMM)
+    shift_end: str = Field(defaults.SHIFT_END, pattern=_HHMM)
+    max_visits_per_day: int = Field(defaults.MAX_VISITS_PER_DAY, ge=1, le=20)
+    max_drive_minutes_one_way: int = Field(defaults.MAX_DRIVE_MINUTES_ONE_WAY, ge=1)
+    max_overtime_minutes: int = Field(defaults.MAX_OVERTIME_MINUTES, ge=0)
+    hourly_cost: float = Field(defaults.HOURLY_COST, ge=0)
 
 
 class MipSpec(_Strict):
-    backend: Literal["highs", "scip", "cbc"] = "highs"
-    time_limit: float = Field(60.0, gt=0)
-    relative_gap: float = Field(1e-4, ge=0, le=1)
+    backend: Literal["highs", "scip", "cbc"] = defaults.MIP_BACKEND  # type: ignore[assignment]
+    time_limit: float = Field(defaults.MIP_TIME_LIMIT_S, gt=0)
+    relative_gap: float = Field(defaults.MIP_RELATIVE_GAP, ge=0, le=1)
     linking: Literal["strong", "aggregated"] = "strong"
 
 
 class ExpansionSpec(_Strict):
     """Settings of the expansion optimizer (see :class:`optimizer.analysis.expansion.ExpansionSettings`)."""
 
-    cutoff_minutes: float = Field(120.0, gt=0, le=600)
+    cutoff_minutes: float = Field(defaults.COVERAGE_CUTOFF_MINUTES, gt=0, le=600)
     capacitated: bool = True
-    capacity_factor: float = Field(0.8, gt=0, le=2)
+    capacity_factor: float = Field(defaults.CAPACITY_FACTOR, gt=0, le=2)
     sites: SitesSpec = SitesSpec()
     costs: CostsSpec = CostsSpec()
     hire_profile: HireProfileSpec = HireProfileSpec()
@@ -208,12 +210,6 @@ class ExpansionSpec(_Strict):
 
     def to_settings(self, *, actions: Any = None):
         """The :class:`optimizer.analysis.expansion.ExpansionSettings` of this section."""
-        import datetime as _dt
-
-        from optimizer.domain import WEEKDAY_NAMES
-        from optimizer.analysis.expansion import (ALL_ACTIONS, LICENSE_TERMS_BY_STATE, ActionKind, ExpansionCosts,
-                                         ExpansionSettings, HireProfile, LicenseTerms, load_license_terms)
-
         c = self.costs
         by_state = dict(LICENSE_TERMS_BY_STATE)
         by_state.update({s: LicenseTerms(t.fee, t.lead_weeks) for s, t in c.license_by_state.items()})
@@ -230,7 +226,7 @@ class ExpansionSpec(_Strict):
         hire = HireProfile(
             hai_certified=h.hai_certified, chemo_certified=h.chemo_certified,
             workdays=frozenset(WEEKDAY_NAMES.index(d) for d in h.workdays),
-            shift_start=_dt.time.fromisoformat(h.shift_start), shift_end=_dt.time.fromisoformat(h.shift_end),
+            shift_start=dt.time.fromisoformat(h.shift_start), shift_end=dt.time.fromisoformat(h.shift_end),
             max_visits_per_day=h.max_visits_per_day, max_drive_minutes_one_way=h.max_drive_minutes_one_way,
             max_overtime_minutes=h.max_overtime_minutes, hourly_cost=h.hourly_cost,
         )
@@ -342,8 +338,6 @@ class SimulationSpec(_Strict):
 
     def to_settings(self, *, extra_referrals: dict[str, float] | None = None):
         """The :class:`optimizer.analysis.simulate.SimulationSettings` of this section."""
-        from optimizer.analysis.simulate import SimulationSettings
-
         rates = {**(extra_referrals or {}), **self.referrals_by_state}
         return SimulationSettings(
             weeks=self.weeks, plan_days=self.plan_days, backend=self.backend, time_limit=self.time_limit,
@@ -387,8 +381,6 @@ class Scenario(_Strict):
         return tuple(sorted(Holiday(h.date, h.name) for h in self.holidays))
 
     def window_rules(self):
-        from optimizer.rules.windows import WindowRules
-
         rules = WindowRules()
         w = self.windows
         changes: dict[str, Any] = {}

@@ -72,9 +72,18 @@ ALLOW_NETWORK: bool = False  # no network calls unless the user configures them 
 PENALTY_MISSED_REFILL: int = 1_000_000_000  # $10M: no refill missed that can be made
 PENALTY_MISSED_OVERDUE: int = 2_000_000_000  # an overdue refill is the most urgent of all
 PENALTY_DEFERRED: int = 100_000_000  # window runs past the horizon: next week's plan can make it
+# "Confirmed visits are kept; a re-plan changes as few visits as it can" (SPEC §5, issue 11 items 6-7):
+# moving a kept visit costs more than deferring a refill, less than missing one that can be made
+COST_MOVED_VISIT: int = 300_000_000
+CONFIRMED_START_TOLERANCE_MINUTES: int = 30  # a confirmed start is kept within ±30 min (SPEC §4)
 COST_OVERDUE_PER_DAY: int = 5_000_000  # overdue: first day a nurse can make it
 COST_LAST_RESERVE_DAY: int = 2_000_000  # $20k: fewest visits in the last reserve day
 LAST_RESERVE_DAYS: int = 1  # a visit with this many reserve days left or fewer
+# on the due date where possible (SPEC §5 objective, issue 11 item 1): a day away from `due`
+# outweighs any drive or overtime saving of a visit (a nurse-day costs a few hundred dollars),
+# and stays below a visit in the last reserve day
+COST_DAY_FROM_DUE: int = 50_000  # $500 per day early or late
+COST_DAY_EARLY_CHEMO_END: int = 500_000  # $5,000 per day early on a fill that ends a floxuridine course
 COST_NOT_PREFERRED_NURSE: int = 500  # $5: continuity of care
 COST_NURSE_DAY_BALANCE: int = 100  # $1 per nurse-day used: a tie-break toward fewer, fuller days
 
@@ -82,3 +91,41 @@ COST_NURSE_DAY_BALANCE: int = 100  # $1 per nurse-day used: a tie-break toward f
 DEFAULT_HOLIDAY_NAMES: frozenset[str] = frozenset({  # the six the spec names, by the `holidays` package's names
     "New Year's Day", "Memorial Day", "Independence Day", "Labor Day", "Thanksgiving Day", "Christmas Day",
 })
+
+# --- planning run defaults (the CLI, the scenario schema and SolverOptions read these) ---
+HORIZON_DAYS: int = 14  # SPEC §2: planners plan the next 1–2 weeks
+MAX_HORIZON_DAYS: int = 28  # four weeks: two refill cycles at most
+SOLVER_BACKEND: str = "ortools"  # measured default (bench/RESULTS.md); "pyvrp" | "greedy" also
+SOLVER_TIME_LIMIT_S: float = 30.0  # whole plan, split over parts: "a feasible plan in minutes" (SPEC §2)
+SOLVER_WORKERS: int = 2  # this machine class has 2 cores (DEVELOPERS.md)
+SOLVER_MIN_PART_SECONDS: float = 1.0
+SOLVER_GREEDY_PART_MAX: int = 3  # parts with at most this many refills are placed greedily
+SOLVER_MAX_PART_REFILLS: int = 30  # bigger eligibility components are split by region
+SOLVER_ROUNDS: int = 2  # decomposition rounds, each with other region borders
+
+# --- synthetic roster defaults (scenario `data.synthetic`) ---
+SYNTH_PATIENTS: int = 300  # the built-in demo
+SYNTH_NURSES: int = 35
+SYNTH_CHEMO_SHARE: float = 0.6  # share of patients on the floxuridine cycle (planning assumption)
+
+# --- expansion studies: costs and lead times (planning assumptions; replace in the scenario file) ---
+HIRE_COST_USD: float = 120_000.0  # first-year salary, benefits and recruiting of a home-infusion RN
+HIRE_LEAD_WEEKS: float = 10.0  # recruiting and onboarding
+HAI_CERT_COST_USD: float = 2_500.0  # HAI course fee plus paid training time
+HAI_CERT_LEAD_WEEKS: float = 4.0
+CHEMO_CERT_COST_USD: float = 1_500.0  # chemotherapy administration course plus paid time
+CHEMO_CERT_LEAD_WEEKS: float = 6.0
+LICENSE_FEE_USD: float = 200.0  # SPEC §8: endorsement fees roughly $100–$400 (middle)
+LICENSE_LEAD_WEEKS: float = 6.0  # SPEC §8: typically 2–8 weeks (middle)
+LICENSE_TERMS_BY_STATE: dict[str, tuple[float, float]] = {  # SPEC §8: 8–12+ weeks in CA, NY (fee, weeks)
+    "CA": (350.0, 12.0),
+    "NY": (350.0, 12.0),
+}
+COVERAGE_CUTOFF_MINUTES: float = 120.0  # one-way drive for "covered" in expansion studies
+CAPACITY_FACTOR: float = 0.8  # share of nominal weekly visits a nurse absorbs after driving (assumption)
+SITE_MIN_POPULATION: int = 25_000  # candidate hire sites: towns at least this large
+SITES_PER_STATE: int = 4
+CLUSTER_SITES: int = 20  # candidate sites from clusters of uncovered demand
+MIP_BACKEND: str = "highs"  # SPEC §8: a MIP solver (HiGHS) proves these models fast
+MIP_TIME_LIMIT_S: float = 60.0
+MIP_RELATIVE_GAP: float = 1e-4

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from optimizer import settings
 from optimizer._proc import die_with_parent
 from optimizer.planning.greedy import Routes, greedy_routes, insert_with_ejection
 from optimizer.rules.objective import DAY, UNITS_PER_DOLLAR, Built, build_model, score
@@ -41,15 +42,15 @@ log = logging.getLogger(__name__)
 class SolverOptions:
     """How to solve: backend, limits, determinism, parallelism."""
 
-    backend: str = "ortools"  # "ortools" | "pyvrp" | "greedy"
-    time_limit: float = 30.0  # seconds for the whole plan (split over the parts)
+    backend: str = settings.SOLVER_BACKEND  # "ortools" | "pyvrp" | "greedy"
+    time_limit: float = settings.SOLVER_TIME_LIMIT_S  # seconds for the whole plan (split over the parts)
     max_iterations: int | None = None  # deterministic work limit instead of wall clock
     seed: int = 0
-    workers: int = 2
-    min_part_seconds: float = 1.0
-    greedy_part_max: int = 3  # parts with at most this many refills are placed greedily
-    max_part_refills: int = 30  # bigger eligibility components are split by region
-    rounds: int = 2  # decomposition rounds, each with other region borders
+    workers: int = settings.SOLVER_WORKERS
+    min_part_seconds: float = settings.SOLVER_MIN_PART_SECONDS
+    greedy_part_max: int = settings.SOLVER_GREEDY_PART_MAX
+    max_part_refills: int = settings.SOLVER_MAX_PART_REFILLS
+    rounds: int = settings.SOLVER_ROUNDS
 
 
 def components(problem: PlanningProblem) -> list[list[int]]:

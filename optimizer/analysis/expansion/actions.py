@@ -61,11 +61,10 @@ class LicenseTerms:
 
 
 #: SPEC §8: typically 2–8 weeks and $100–$400 (the middle of both ranges).
-DEFAULT_LICENSE_TERMS = LicenseTerms(fee=200.0, lead_weeks=6.0)
+DEFAULT_LICENSE_TERMS = LicenseTerms(fee=settings.LICENSE_FEE_USD, lead_weeks=settings.LICENSE_LEAD_WEEKS)
 #: SPEC §8: 8–12+ weeks in CA and NY (the long end; fees at the high end).
 LICENSE_TERMS_BY_STATE: dict[str, LicenseTerms] = {
-    "CA": LicenseTerms(fee=350.0, lead_weeks=12.0),
-    "NY": LicenseTerms(fee=350.0, lead_weeks=12.0),
+    state: LicenseTerms(fee=fee, lead_weeks=weeks) for state, (fee, weeks) in settings.LICENSE_TERMS_BY_STATE.items()
 }
 
 
@@ -78,12 +77,12 @@ class ExpansionCosts:
     training time. Replace them with the company's figures in the scenario file.
     """
 
-    hire: float = 120_000.0
-    hire_lead_weeks: float = 10.0
-    hai_cert: float = 2_500.0
-    hai_cert_lead_weeks: float = 4.0
-    chemo_cert: float = 1_500.0
-    chemo_cert_lead_weeks: float = 6.0
+    hire: float = settings.HIRE_COST_USD
+    hire_lead_weeks: float = settings.HIRE_LEAD_WEEKS
+    hai_cert: float = settings.HAI_CERT_COST_USD
+    hai_cert_lead_weeks: float = settings.HAI_CERT_LEAD_WEEKS
+    chemo_cert: float = settings.CHEMO_CERT_COST_USD
+    chemo_cert_lead_weeks: float = settings.CHEMO_CERT_LEAD_WEEKS
     license_default: LicenseTerms = DEFAULT_LICENSE_TERMS
     license_by_state: Mapping[str, LicenseTerms] = field(
         default_factory=lambda: dict(LICENSE_TERMS_BY_STATE))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from optimizer import settings
 from optimizer.analysis.expansion.actions import ALL_ACTIONS, ActionKind, ExpansionCosts, HireProfile
 
 __all__ = ["ExpansionSettings"]
@@ -36,18 +37,18 @@ class ExpansionSettings:
         MIP solver settings (:func:`optimizer._mip.solve_coverage`).
     """
 
-    cutoff_minutes: float = 120.0
+    cutoff_minutes: float = settings.COVERAGE_CUTOFF_MINUTES
     actions: frozenset[ActionKind] = ALL_ACTIONS
     costs: ExpansionCosts = field(default_factory=ExpansionCosts)
     hire: HireProfile = field(default_factory=HireProfile)
     capacitated: bool = True
-    capacity_factor: float = 0.8
-    site_min_population: int = 25_000
-    sites_per_state: int = 4
-    cluster_sites: int = 20
+    capacity_factor: float = settings.CAPACITY_FACTOR
+    site_min_population: int = settings.SITE_MIN_POPULATION
+    sites_per_state: int = settings.SITES_PER_STATE
+    cluster_sites: int = settings.CLUSTER_SITES
     max_sites: int | None = None
-    backend: str = "highs"
-    time_limit: float = 60.0
-    relative_gap: float = 1e-4
+    backend: str = settings.MIP_BACKEND
+    time_limit: float = settings.MIP_TIME_LIMIT_S
+    relative_gap: float = settings.MIP_RELATIVE_GAP
     threads: int = 1
     linking: Literal["strong", "aggregated"] = "strong"
