@@ -65,7 +65,8 @@ MAX_PRESCRIBED_INTERVAL_DAYS: int = 120  # anything longer is a typo, not a regi
 MAX_FLOW_ML_PER_DAY: float = 10.0  # HAI pumps run at 0.5–3 mL/day; above 10 is a typo
 
 # --- network ---------------------------------------------------------------
-ALLOW_NETWORK: bool = False  # no network calls unless the user configures them (SPEC §7)
+# Downloads (the only network calls) are off unless the user turns them on (SPEC §7): the switch is
+# geodata.travel.settings.ALLOW_NETWORK, since geodata downloads and never imports optimizer.
 
 # --- planner objective tiers, in cents (SPEC §5 objective, in this order) ----
 # optimizer/rules/objective.py prices the routing model and scores plans with these weights

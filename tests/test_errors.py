@@ -13,6 +13,9 @@ import pytest
 
 from geodata.errors import HaiplanError as GeodataBase
 from geodata.licensure import load_nlc_table
+from geodata.travel import _osm, get_provider
+from geodata.travel import settings as travel_settings
+from geodata.travel.base import NetworkDisabledError
 from optimizer.errors import (
     DataError,
     HaiplanError,
@@ -114,3 +117,15 @@ def test_licensure_errors_are_located_input_errors(tmp_path: Path) -> None:
         load_nlc_table(bad)
     assert [(p.row, p.column) for p in info.value.problems] == [(2, "state")]
     assert info.value.exit_code == 2
+
+
+def test_downloads_follow_geodata_own_switch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """geodata decides on the network by its own setting (it never imports optimizer)."""
+    assert travel_settings.ALLOW_NETWORK is False
+    provider = get_provider("road", place="Columbus, Ohio, USA", cache_dir=tmp_path)
+    with pytest.raises(NetworkDisabledError, match="geodata.travel.settings.ALLOW_NETWORK") as info:
+        provider.matrix([(39.96, -83.0)])
+    assert isinstance(info.value, UsageError) and info.value.exit_code == 2
+    monkeypatch.setattr(travel_settings, "ALLOW_NETWORK", True)
+    assert _osm.network_allowed(None) is True
+    assert _osm.network_allowed(False) is False

@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING, ClassVar
 
 from geodata.errors import EXIT_INPUT, UsageError
 from geodata.travel.base import NetworkDisabledError
+from geodata.travel import settings as travel_settings
 from geodata.travel.settings import RoadSettings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -229,14 +230,10 @@ def graph_from_file(path: Path, settings: RoadSettings) -> nx.MultiDiGraph:
 
 
 def network_allowed(allow_network: bool | None) -> bool:
-    """The caller's choice, else ``optimizer.settings.ALLOW_NETWORK`` (read at call time)."""
+    """The caller's choice, else ``geodata.travel.settings.ALLOW_NETWORK`` (read at call time)."""
     if allow_network is not None:
         return bool(allow_network)
-    try:
-        from optimizer import settings as app_settings
-    except ImportError:  # geodata used on its own
-        return False
-    return bool(getattr(app_settings, "ALLOW_NETWORK", False))
+    return bool(travel_settings.ALLOW_NETWORK)
 
 
 def graph_from_download(
@@ -256,13 +253,13 @@ def graph_from_download(
     ------
     NetworkDisabledError
         Unless ``allow_network`` is True, or it is None and
-        ``optimizer.settings.ALLOW_NETWORK`` is True.
+        ``geodata.travel.settings.ALLOW_NETWORK`` is True.
     """
     what = f"place {place!r}" if place is not None else f"bbox {bbox}"
     if not network_allowed(allow_network):
         raise NetworkDisabledError(
             f"building a road graph for {what} needs a download from OpenStreetMap, and network "
-            "access is off: pass allow_network=True (or set optimizer.settings.ALLOW_NETWORK = True), "
+            "access is off: pass allow_network=True (or set geodata.travel.settings.ALLOW_NETWORK = True), "
             "or give a local extract with osm_file=..."
         )
     import osmnx as ox

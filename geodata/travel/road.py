@@ -74,7 +74,7 @@ class RoadProvider:
         Persist the built graph on disk.
     allow_network
         Permit the download for ``place``/``bbox``; None defers to
-        ``optimizer.settings.ALLOW_NETWORK``.
+        ``geodata.travel.settings.ALLOW_NETWORK``.
 
     Attributes
     ----------

@@ -16,6 +16,11 @@ from typing import Any
 
 from geodata.travel._calibration import CALIBRATION
 
+#: Whether a provider may download road data when the caller does not say (``allow_network=None``).
+#: Off: nothing goes over the network unless configured (SPEC §7). Read at call time, so
+#: ``geodata.travel.settings.ALLOW_NETWORK = True`` turns downloads on for the whole process.
+ALLOW_NETWORK: bool = False
+
 #: OSM ``highway`` classes of the default drivable network (SPEC §8, issue 4).
 DRIVE_CLASSES: tuple[str, ...] = (
     "motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
