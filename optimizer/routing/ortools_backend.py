@@ -11,6 +11,10 @@ Model, built with numpy and no per-arc Python callbacks:
   for overtime), a unary count dimension for ``max_visits`` and one for demand;
 * arc costs per distinct ``cost_per_distance_unit``: the rounded distance cost
   plus the ``service_cost`` of the from-node (each served visit leaves once);
+* breaks and blocked intervals: not modelled; each vehicle works within
+  :meth:`ModelArrays.solver_windows` (its longest free stretch, and
+  ``break_duration`` less when its day can outlast ``break_after``), and the
+  runner fits what still breaks them (:func:`~optimizer.routing.check.fit_routes`);
 * eligibility with ``VehicleVar(i).SetValues([-1] + allowed)`` (9.15's
   ``SetAllowedVehiclesForIndex`` raises TypeError from Python);
 * every lone visit and every group is a disjunction: optional ones with their
@@ -231,9 +235,10 @@ class _Built:
         for k, c in enumerate(vis):
             time_dim.CumulVar(visit_index[k]).SetRange(int(a.tw_early[c]), int(a.tw_late[c]))
         vehicles = model.vehicles
+        early, late = a.solver_windows()  # breaks and blocked time: a conservative reservation
         for v, veh in enumerate(vehicles):
-            time_dim.CumulVar(routing.Start(v)).SetRange(veh.tw_early, veh.tw_late)
-            time_dim.CumulVar(routing.End(v)).SetRange(veh.tw_early, veh.tw_late)
+            time_dim.CumulVar(routing.Start(v)).SetRange(int(early[v]), int(late[v]))
+            time_dim.CumulVar(routing.End(v)).SetRange(int(early[v]), int(late[v]))
             if veh.cost_per_time:
                 time_dim.SetSpanCostCoefficientForVehicle(veh.cost_per_time, v)
             if veh.max_duration is not None:

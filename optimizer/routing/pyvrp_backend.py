@@ -16,6 +16,10 @@ Mapping of the generic model:
   mutually exclusive ``ClientGroup`` (members optional, group ``required`` as
   given; an optional group's members each get ``prize = penalty``, which is
   the group penalty up to a constant);
+* breaks and blocked intervals: PyVRP has none; each vehicle works within
+  :meth:`ModelArrays.solver_windows` (its longest free stretch, and
+  ``break_duration`` less when its day can outlast ``break_after``), and the
+  runner fits what still breaks them (:func:`~optimizer.routing.check.fit_routes`);
 * ``max_visits`` and ``capacity``: load dimensions; ``max_duration``:
   ``shift_duration`` (+ ``max_overtime``); ``cost_per_time``:
   ``unit_duration_cost``;
@@ -297,6 +301,7 @@ class _Built:
             return out
 
         # Vehicle types: vehicles with identical attributes.
+        early, late = a.solver_windows()  # breaks and blocked time: a conservative reservation
         type_of: dict[tuple[Any, ...], int] = {}
         self.type_vehicles: list[list[int]] = []
         specs: list[dict[str, Any]] = []
@@ -307,7 +312,7 @@ class _Built:
             if use_count:
                 cap.append(_BIG if veh.max_visits is None else veh.max_visits)
             if veh.soft_end is not None and veh.overtime_cost:
-                shift = max(0, veh.soft_end - veh.tw_early)
+                shift = max(0, veh.soft_end - int(early[v]))
                 if veh.max_duration is not None:
                     shift = min(shift, veh.max_duration)
                 max_ot = _BIG if veh.max_duration is None else veh.max_duration - shift
@@ -316,7 +321,7 @@ class _Built:
                 shift = _BIG if veh.max_duration is None else veh.max_duration
                 max_ot, ot_cost = 0, 0
             spec = dict(capacity=cap, start_depot=depot_of[veh.start], end_depot=depot_of[veh.end],
-                        fixed_cost=veh.fixed_cost, tw_early=veh.tw_early, tw_late=veh.tw_late,
+                        fixed_cost=veh.fixed_cost, tw_early=int(early[v]), tw_late=int(late[v]),
                         shift_duration=shift, unit_distance_cost=1, unit_duration_cost=veh.cost_per_time,
                         profile=int(veh_profile[v]), max_overtime=max_ot, unit_overtime_cost=ot_cost)
             key = tuple((k, tuple(x) if isinstance(x, list) else x) for k, x in spec.items())

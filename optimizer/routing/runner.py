@@ -4,7 +4,9 @@ Each backend call runs in a fresh child interpreter (no inherited threads or
 locks, no re-run of the caller's ``__main__``) with a hard deadline. The child streams progress lines and
 incumbents (best routes so far) through a pipe; when the deadline passes the
 child is killed, and the next backend is tried, starting from the best
-incumbent seen. ``watchdog=None`` runs in-process instead (fast, for small
+incumbent seen. Backends do not model breaks and blocked time exactly: their
+routes are fitted to them (:func:`~optimizer.routing.check.fit_routes`) before
+they become solutions. ``watchdog=None`` runs in-process instead (fast, for small
 models and tests; no protection against hangs).
 """
 
@@ -22,6 +24,7 @@ from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any, Literal
 
 from .backends import FALLBACKS, BackendError, BackendFn, BackendResult, SolveRequest, lookup, resolve
+from .check import fit_routes
 from .solution import Solution
 
 if TYPE_CHECKING:
@@ -122,12 +125,12 @@ def solve(
         say(f"{name}: starting" + (f" (watchdog {deadline:.0f} s)" if deadline is not None else " (in-process)"))
         outcome = _run_guarded(name, model, request, deadline, say)
         if outcome.incumbent is not None:
-            inc = model.build_solution(outcome.incumbent, status="feasible", backend=name)
+            inc = model.build_solution(fit_routes(model, outcome.incumbent), status="feasible", backend=name)
             if best_incumbent is None or inc.objective < best_incumbent.objective:
                 best_incumbent = inc
         res = outcome.result
         if res is not None and res.routes is not None:
-            sol = model.build_solution(res.routes, status=res.status, backend=name,
+            sol = model.build_solution(fit_routes(model, res.routes), status=res.status, backend=name,
                                        lower_bound=res.lower_bound, message=res.message)
             if best_incumbent is not None and best_incumbent.objective < sol.objective:
                 notes.append(f"{name}'s result ({sol.objective}) is worse than an earlier incumbent "

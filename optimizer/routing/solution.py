@@ -23,7 +23,8 @@ class Route:
     ``starts[k]`` is the service start of ``visits[k]``; ``departure`` and
     ``return_time`` are at the vehicle's start and end; ``duration`` is
     ``return_time - departure`` (waiting included); ``distance`` is in the
-    distance matrix's units.
+    distance matrix's units; ``break_start`` is when the vehicle's break starts
+    (``None``: the route needs none).
     """
 
     vehicle: int
@@ -33,6 +34,7 @@ class Route:
     return_time: int
     duration: int
     distance: int
+    break_start: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +105,8 @@ class Solution:
         """Inverse of :meth:`to_dict`."""
         routes = tuple(
             Route(int(r["vehicle"]), tuple(r["visits"]), tuple(r["starts"]), int(r["departure"]),
-                  int(r["return_time"]), int(r["duration"]), int(r["distance"]))
+                  int(r["return_time"]), int(r["duration"]), int(r["distance"]),
+                  None if r.get("break_start") is None else int(r["break_start"]))
             for r in data["routes"]
         )
         return cls(routes, tuple(data["unserved"]), int(data["objective"]), dict(data["breakdown"]),

@@ -17,10 +17,20 @@ returned is the least-duration one: the earliest return the order allows, and
 the latest departure that still makes it (so no waiting is paid before the
 first stop). Waiting at a stop is ``start - arrival``.
 
-Breaks (issue 11) slot in as one more step of the forward pass
-(:func:`_forward`): a break is taken at the first stop boundary where the work
-so far passes a threshold, and the backward pass treats it as service time; the
-:class:`Timing` record then gains its start.
+Blocked intervals (``blocked``, half-open ``[a, b)``; in the domain: part-day
+time off) hold no service, no drive and no break: a drive or a service that
+would overlap one starts at its end instead. Waiting across one is allowed.
+
+Breaks: when the least duration without a break exceeds ``break_after``, the
+route takes one break of ``break_duration`` between two visits: at the next
+stop's door after the drive to it (absorbed by waiting when the wait is long
+enough). A route of one visit takes it at that door before the visit or after
+it before the drive back. Every gap is tried as a pseudo
+stop of service ``break_duration`` (the forward and backward passes treat it as
+service); the one with the earliest return, then the latest departure, then
+the break nearest ``break_preferred`` (e.g. lunch time) wins, and the break slides
+inside its gap's idle time toward ``break_preferred``. A route no gap can take
+the break in is infeasible: a visit must go rather than the break.
 """
 
 from __future__ import annotations
@@ -28,13 +38,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["UNREACHABLE", "Timing", "time_route", "route_cost", "COST_PARTS"]
+__all__ = ["UNREACHABLE", "Timing", "time_route", "route_cost", "COST_PARTS", "normalise_blocked"]
 
 UNREACHABLE: int = 10**9
 """A travel time at or above this value marks an arc that may never be used."""
 
 COST_PARTS: tuple[str, ...] = ("fixed", "time", "overtime", "distance", "service")
 """The parts of a route's cost, in the order :func:`route_cost` returns them."""
+
+Blocked = tuple[tuple[int, int], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,15 +56,19 @@ class Timing:
     Attributes
     ----------
     feasible
-        False when a window, the latest return, the maximum duration or an
-        unreachable arc is broken; the times are then those of the earliest
-        schedule (departure at ``earliest_departure``) and ``violations`` say why.
+        False when a window, the latest return, the maximum duration, the break
+        or an unreachable arc is broken; the times are then those of the earliest
+        schedule (departure at ``earliest_departure``, no break) and
+        ``violations`` say why.
     departure, return_time
         When the route leaves its start and is back at its end.
     arrivals, starts
-        Per stop: arrival, and start of service (``start - arrival`` is waiting).
+        Per stop: arrival, and start of service (``start - arrival`` is waiting,
+        the break included when it is taken at that door).
     overtime
         ``max(0, return_time - soft_end)``; 0 without a ``soft_end``.
+    break_start, break_end
+        The break, or ``None`` when the route needs none.
     """
 
     feasible: bool
@@ -62,10 +78,12 @@ class Timing:
     return_time: int
     overtime: int = 0
     violations: tuple[str, ...] = ()
+    break_start: int | None = None
+    break_end: int | None = None
 
     @property
     def duration(self) -> int:
-        """``return_time - departure`` (waiting included)."""
+        """``return_time - departure`` (waiting and break included)."""
         return self.return_time - self.departure
 
     @property
@@ -74,19 +92,80 @@ class Timing:
         return tuple(s - a for s, a in zip(self.starts, self.arrivals))
 
 
-def _forward(depart: int, travel: Sequence[int], tw_early: Sequence[int],
-             service: Sequence[int]) -> tuple[list[int], list[int], int]:
-    """Arrivals, earliest starts and return of a departure at ``depart``."""
+def normalise_blocked(blocked: Sequence[tuple[int, int]]) -> Blocked:
+    """Blocked intervals sorted, non-empty and merged where they touch or overlap."""
+    out: list[list[int]] = []
+    for a, b in sorted((int(a), int(b)) for a, b in blocked if int(b) > int(a)):
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return tuple((a, b) for a, b in out)
+
+
+def _after(t: int, length: int, blocked: Blocked) -> int:
+    """The earliest ``d >= t`` with ``[d, d + length)`` clear of ``blocked``."""
+    if length > 0:
+        for a, b in blocked:
+            if t < b and t + length > a:
+                t = b
+    return t
+
+
+def _before(t: int, length: int, blocked: Blocked) -> int:
+    """The latest ``d <= t`` with ``[d, d + length)`` clear of ``blocked``."""
+    if length > 0:
+        for a, b in reversed(blocked):
+            if t < b and t + length > a:
+                t = a - length
+    return t
+
+
+def _forward(depart: int, travel: Sequence[int], tw_early: Sequence[int], service: Sequence[int],
+             blocked: Blocked) -> tuple[int, list[int], list[int], int]:
+    """Departure, arrivals, earliest starts and return of leaving no earlier than ``depart``."""
     t = depart
+    first = _after(depart, travel[0], blocked)
     arrivals: list[int] = []
     starts: list[int] = []
     for k in range(len(tw_early)):
-        arrive = t + travel[k]
-        t = arrive if arrive > tw_early[k] else tw_early[k]
+        arrive = _after(t, travel[k], blocked) + travel[k]
+        t = _after(arrive if arrive > tw_early[k] else tw_early[k], service[k], blocked)
         arrivals.append(arrive)
         starts.append(t)
         t += service[k]
-    return arrivals, starts, t + travel[-1]
+    return first, arrivals, starts, _after(t, travel[-1], blocked) + travel[-1]
+
+
+def _backward(ret: int, travel: Sequence[int], tw_late: Sequence[int], service: Sequence[int],
+              blocked: Blocked) -> int:
+    """The latest departure from which every stop can still be made and ``ret`` met."""
+    t = ret
+    for k in range(len(tw_late), 0, -1):
+        drive = _before(t - travel[k], travel[k], blocked)
+        t = _before(min(tw_late[k - 1], drive - service[k - 1]), service[k - 1], blocked)
+    return _before(t - travel[0], travel[0], blocked)
+
+
+def _time(travel: Sequence[int], tw_early: Sequence[int], tw_late: Sequence[int], service: Sequence[int],
+          earliest: int, latest_return: int, blocked: Blocked,
+          names: Sequence[object]) -> tuple[list[str], int, list[int], list[int], int]:
+    """Violations and the least-duration times (or the earliest ones when violated)."""
+    violations: list[str] = []
+    if any(t >= UNREACHABLE for t in travel):
+        violations.append("uses an unreachable arc")
+    departure, arrivals, starts, ret = _forward(earliest, travel, tw_early, service, blocked)
+    for k in range(len(tw_early)):
+        if starts[k] > tw_late[k]:
+            violations.append(f"visit {names[k]} starts at {starts[k]} > tw_late {tw_late[k]}")
+    if ret > latest_return:
+        violations.append(f"returns at {ret} > vehicle tw_late {latest_return}")
+    if violations or not tw_early:
+        return violations, departure, arrivals, starts, ret
+    latest_departure = _backward(ret, travel, tw_late, service, blocked)
+    departure, arrivals, starts, ret2 = _forward(latest_departure, travel, tw_early, service, blocked)
+    assert ret2 == ret and departure == latest_departure, (ret2, ret, departure, latest_departure)
+    return violations, departure, arrivals, starts, ret
 
 
 def time_route(
@@ -100,6 +179,10 @@ def time_route(
     soft_end: int | None = None,
     max_duration: int | None = None,
     labels: Sequence[object] | None = None,
+    blocked: Sequence[tuple[int, int]] = (),
+    break_duration: int = 0,
+    break_after: int | None = None,
+    break_preferred: tuple[int, int] | None = None,
 ) -> Timing:
     """Time a visit order, leaving as late as the least duration allows.
 
@@ -115,9 +198,16 @@ def time_route(
     soft_end
         Return time after which overtime counts (``Timing.overtime``).
     max_duration
-        Hard limit on ``return - departure``.
+        Hard limit on ``return - departure`` (the break included).
     labels
         Names of the stops for the violation messages (default: positions).
+    blocked
+        Intervals ``[a, b)`` with no drive, service or break (waiting allowed).
+    break_duration, break_after
+        A route whose least duration exceeds ``break_after`` takes one break of
+        ``break_duration`` (see the module docs); ``None`` or 0: no break.
+    break_preferred
+        ``(early, late)``: where a break is best placed, among equally short schedules.
 
     Returns
     -------
@@ -126,31 +216,78 @@ def time_route(
     """
     n = len(tw_early)
     names = labels if labels is not None else range(n)
-    violations: list[str] = []
-    if any(t >= UNREACHABLE for t in travel):
-        violations.append("uses an unreachable arc")
-    arrivals, starts, ret = _forward(earliest_departure, travel, tw_early, service)
-    for k in range(n):
-        if starts[k] > tw_late[k]:
-            violations.append(f"visit {names[k]} starts at {starts[k]} > tw_late {tw_late[k]}")
-    if ret > latest_return:
-        violations.append(f"returns at {ret} > vehicle tw_late {latest_return}")
-    if violations:
-        return Timing(False, earliest_departure, tuple(arrivals), tuple(starts), ret,
-                      _overtime(ret, soft_end), tuple(violations))
-    departure = earliest_departure
-    if n:
-        # Backward from that return: the latest start of each stop that still makes it.
-        latest = ret - travel[-1]
-        for k in range(n - 1, -1, -1):
-            latest = min(tw_late[k], latest - service[k]) - travel[k]
-        departure = latest
-        arrivals, starts, ret2 = _forward(departure, travel, tw_early, service)
-        assert ret2 == ret, (ret2, ret)
+    spans = normalise_blocked(blocked) if blocked else ()
+    bad, departure, arrivals, starts, ret = _time(travel, tw_early, tw_late, service, earliest_departure,
+                                                  latest_return, spans, names)
+    plain = Timing(not bad, departure, tuple(arrivals), tuple(starts), ret, _overtime(ret, soft_end),
+                   tuple(bad))
+    if bad:
+        return plain
+    if break_after is None or break_duration <= 0 or n == 0 or ret - departure <= break_after:
+        if max_duration is not None and ret - departure > max_duration:
+            return _violated(plain, f"duration {ret - departure} > max_duration {max_duration}")
+        return plain
+    best = _with_break(travel, tw_early, tw_late, service, earliest_departure, latest_return, spans,
+                       break_duration, break_preferred)
+    if best is None:
+        return _violated(plain, f"no gap takes a break of {break_duration} in a route of "
+                                f"{ret - departure} > {break_after}")
+    departure, arrivals, starts, ret, b = best
+    timing = Timing(True, departure, tuple(arrivals), tuple(starts), ret, _overtime(ret, soft_end), (),
+                    b, b + break_duration)
     if max_duration is not None and ret - departure > max_duration:
-        violations.append(f"duration {ret - departure} > max_duration {max_duration}")
-    return Timing(not violations, departure, tuple(arrivals), tuple(starts), ret,
-                  _overtime(ret, soft_end), tuple(violations))
+        return _violated(timing, f"duration {ret - departure} > max_duration {max_duration}")
+    return timing
+
+
+def _with_break(travel: Sequence[int], tw_early: Sequence[int], tw_late: Sequence[int],
+                service: Sequence[int], earliest: int, latest_return: int, spans: Blocked,
+                length: int, preferred: tuple[int, int] | None
+                ) -> tuple[int, list[int], list[int], int, int] | None:
+    """The best schedule with the break as a pseudo stop in one gap (see the module docs)."""
+    n = len(tw_early)
+    best: tuple[tuple[int, int, int], tuple[int, list[int], list[int], int, int]] | None = None
+    for p in (range(1, n) if n > 1 else range(2)):
+        # The pseudo stop: at stop p's door after the drive (p < n), or after the last visit (p == n).
+        into, out = (travel[p], 0) if p < n else (0, travel[n])
+        tr = [*travel[:p], into, out, *travel[p + 1:]]
+        twe = [*tw_early[:p], 0, *tw_early[p:]]
+        twl = [*tw_late[:p], UNREACHABLE, *tw_late[p:]]
+        svc = [*service[:p], length, *service[p:]]
+        bad, dep, arr, st, ret = _time(tr, twe, twl, svc, earliest, latest_return, spans, range(n + 1))
+        if bad:
+            continue
+        # Slide the break inside its gap's idle time toward the preferred window.
+        lo = st[p]
+        hi = (st[p + 1] if p < n else _before(ret - travel[n], travel[n], spans)) - length
+        b = _place(lo, hi, length, preferred, spans)
+        key = (ret, -dep, _distance(b, length, preferred))
+        if best is None or key < best[0]:
+            # A stop's arrival is at its door, before the break taken there.
+            arrivals = arr[:n] if p == n else arr[:p + 1] + arr[p + 2:]
+            best = (key, (dep, arrivals, st[:p] + st[p + 1:], ret, b))
+    return None if best is None else best[1]
+
+
+def _place(lo: int, hi: int, length: int, preferred: tuple[int, int] | None, spans: Blocked) -> int:
+    """A break start in ``[lo, hi]`` clear of ``spans``, nearest the preferred window (else ``lo``)."""
+    if preferred is None or hi <= lo:
+        return lo
+    want = min(max(lo, preferred[0]), hi)
+    if want + length > preferred[1]:  # the window is too short or passed: start as late as it allows
+        want = min(max(lo, preferred[1] - length), hi)
+    return want if _after(want, length, spans) == want else lo
+
+
+def _distance(start: int, length: int, preferred: tuple[int, int] | None) -> int:
+    if preferred is None:
+        return 0
+    return max(0, preferred[0] - start) + max(0, start + length - preferred[1])
+
+
+def _violated(timing: Timing, message: str) -> Timing:
+    return Timing(False, timing.departure, timing.arrivals, timing.starts, timing.return_time,
+                  timing.overtime, (*timing.violations, message))
 
 
 def _overtime(return_time: int, soft_end: int | None) -> int:

@@ -1,0 +1,217 @@
+"""The model's own check of a solution, and the fitting of routes to breaks and blocked time.
+
+:func:`check_solution` is :meth:`Model.check`: every rule of the model verified
+from the model and the solution's reported times alone (it does not call the
+schedule). :func:`fit_routes` is for backends that model neither breaks nor
+blocked time (PyVRP; OR-Tools here, which plans within the conservative windows
+of :meth:`ModelArrays.solver_windows`): a route the one schedule rejects only
+because of them loses the visits that cost least to leave out until it fits;
+those visits are unserved and priced as such. Nothing is re-timed behind the
+solver's back: the routes returned are what the solution holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from .entities import Vehicle
+from .solution import Route, Solution
+from .timing import UNREACHABLE, normalise_blocked
+from .timing import _after as clear_after
+
+if TYPE_CHECKING:
+    from .model import Model
+
+__all__ = ["check_solution", "cost_breakdown", "fit_routes", "unserved_of"]
+
+
+def check_solution(model: "Model", solution: Solution) -> list[str]:
+    """Every violated rule of the model in ``solution``; empty when it is feasible.
+
+    Checks, from the model alone: known vehicles and visits, each vehicle
+    used at most once, each visit served at most once, allowed vehicles,
+    reachable arcs, reported times consistent with travel (arrival, waiting,
+    service), visit and vehicle time windows, maximum duration, maximum
+    visits, capacity, blocked intervals (no service or drive in them), the
+    break of a long route (there, and clear of services, drives and blocked
+    time), group cardinality, required visits and groups served, and that
+    ``unserved`` lists exactly what is not served.
+    """
+    model.validate()
+    issues: list[str] = []
+    seen_vehicles: set[int] = set()
+    served: dict[int, int] = {}
+    for r in solution.routes:
+        v = r.vehicle
+        if not 0 <= v < model.num_vehicles:
+            issues.append(f"route on unknown vehicle {v}")
+            continue
+        if v in seen_vehicles:
+            issues.append(f"vehicle {v} has more than one route")
+        seen_vehicles.add(v)
+        if len(r.starts) != len(r.visits):
+            issues.append(f"vehicle {v}: {len(r.starts)} start times for {len(r.visits)} visits")
+            continue
+        bad = [c for c in r.visits if not 0 <= c < model.num_visits]
+        if bad:
+            issues.append(f"vehicle {v}: unknown visits {bad}")
+            continue
+        for c in r.visits:
+            if c in served:
+                issues.append(f"visit {c} served twice (vehicles {served[c]} and {v})")
+            served[c] = v
+            if not model.is_allowed(c, v):
+                issues.append(f"visit {c} on vehicle {v}, which is not allowed")
+        issues += _check_times(model, r)
+        issues += _check_limits(model, r)
+    for gid, g in enumerate(model.groups):
+        n = sum(c in served for c in g.visits)
+        if n > 1:
+            issues.append(f"group {gid}: {n} alternatives served, at most one allowed")
+    for item in model.items():
+        if item.required and not any(c in served for c in item.visits):
+            what = f"group {item.group}" if item.group is not None else f"visit {item.visits[0]}"
+            issues.append(f"required {what} not served")
+    expected = unserved_of(model, set(served))
+    if sorted(solution.unserved) != expected:
+        issues.append(f"unserved lists {sorted(solution.unserved)[:10]}..., expected {expected[:10]}...")
+    return issues
+
+
+def _check_times(model: "Model", r: Route) -> list[str]:
+    """Travel, windows, blocked time and the break of one route's reported times."""
+    dur = model.duration
+    v, veh = r.vehicle, model.vehicles[r.vehicle]
+    visits = model.visits
+    blocked = normalise_blocked(veh.blocked)
+    issues: list[str] = []
+    if r.departure < veh.tw_early:
+        issues.append(f"vehicle {v} departs at {r.departure} < tw_early {veh.tw_early}")
+    brk = None if r.break_start is None else (r.break_start, r.break_start + veh.break_duration)
+    locs = [veh.start] + [visits[c].location for c in r.visits] + [veh.end]
+    ends = [r.departure] + [s + visits[c].service for c, s in zip(r.visits, r.starts)]
+    nexts = list(r.starts) + [r.return_time]
+    for k, (c, start) in enumerate(zip(r.visits, r.starts)):
+        vis = visits[c]
+        if start < vis.tw_early or start > vis.tw_late:
+            issues.append(f"visit {c} starts at {start} outside [{vis.tw_early}, {vis.tw_late}]")
+        if clear_after(start, vis.service, blocked) != start:
+            issues.append(f"visit {c} at {start} overlaps a blocked interval of vehicle {v}")
+        if brk is not None and brk[0] < start + vis.service and start < brk[1]:
+            issues.append(f"vehicle {v}: the break overlaps visit {c}")
+    for k in range(len(locs) - 1):
+        travel = int(dur[locs[k], locs[k + 1]])
+        what = f"visit {r.visits[k]}" if k < len(r.visits) else "its end"
+        if travel >= UNREACHABLE:
+            issues.append(f"vehicle {v}: unreachable arc {locs[k]}->{locs[k + 1]} to {what}")
+        elif not _drive_fits(ends[k], nexts[k], travel, blocked, brk):
+            issues.append(f"vehicle {v}: {what} at {nexts[k]} before arrival: no room to drive {travel} "
+                          f"from {ends[k]} (travel, break or blocked time)")
+    if r.return_time > veh.tw_late:
+        issues.append(f"vehicle {v} returns at {r.return_time} > tw_late {veh.tw_late}")
+    issues += _check_break(veh, r, brk, blocked)
+    return issues
+
+
+def _drive_fits(lo: int, hi: int, travel: int, blocked: tuple[tuple[int, int], ...],
+                brk: tuple[int, int] | None) -> bool:
+    """A drive of ``travel`` fits in ``[lo, hi]`` in one piece, clear of blocked time and the break."""
+    spans = blocked if brk is None else normalise_blocked([*blocked, brk])
+    d = clear_after(lo, travel, spans)
+    return d + travel <= hi
+
+
+def _check_break(veh: Vehicle, r: Route, brk: tuple[int, int] | None,
+                 blocked: tuple[tuple[int, int], ...]) -> list[str]:
+    needed = (veh.break_after is not None and veh.break_duration > 0 and r.visits
+              and r.return_time - r.departure > veh.break_after)
+    if not needed:
+        return []
+    if brk is None:
+        return [f"vehicle {r.vehicle}: a route of {r.return_time - r.departure} > {veh.break_after} "
+                "has no break"]
+    issues = []
+    if brk[0] < r.departure or brk[1] > r.return_time:
+        issues.append(f"vehicle {r.vehicle}: break {brk} outside the route [{r.departure}, {r.return_time}]")
+    if clear_after(brk[0], veh.break_duration, blocked) != brk[0]:
+        issues.append(f"vehicle {r.vehicle}: break {brk} overlaps a blocked interval")
+    return issues
+
+
+def _check_limits(model: "Model", r: Route) -> list[str]:
+    v, veh = r.vehicle, model.vehicles[r.vehicle]
+    issues = []
+    if r.duration != r.return_time - r.departure:
+        issues.append(f"vehicle {v}: duration {r.duration} != return - departure")
+    if veh.max_duration is not None and r.return_time - r.departure > veh.max_duration:
+        issues.append(f"vehicle {v}: duration {r.return_time - r.departure} > max_duration {veh.max_duration}")
+    if veh.max_visits is not None and len(r.visits) > veh.max_visits:
+        issues.append(f"vehicle {v}: {len(r.visits)} visits > max_visits {veh.max_visits}")
+    if veh.capacity is not None:
+        load = sum(model.visits[c].demand for c in r.visits)
+        if load > veh.capacity:
+            issues.append(f"vehicle {v}: load {load} > capacity {veh.capacity}")
+    return issues
+
+
+def fit_routes(model: "Model", routes: Sequence[tuple[int, Sequence[int]]]) -> list[tuple[int, list[int]]]:
+    """``routes`` with each route the break or blocked time makes infeasible cut until it fits.
+
+    Only routes of vehicles with breaks or blocked intervals that the one schedule
+    rejects, and accepts without the breaks and blocked time, are touched; each loses, one at a time, the visit whose leaving out
+    costs least (its item's penalty; the required penalty for a required item),
+    preferring removals that make the route feasible. Other routes are returned
+    as they are (a problem there is the check's to report).
+    """
+    penalty = _penalties(model)
+    out: list[tuple[int, list[int]]] = []
+    for v, visits in routes:
+        seq = [int(c) for c in visits]
+        veh = model.vehicles[int(v)] if 0 <= int(v) < model.num_vehicles else None
+        if veh is not None and veh.has_breaks_or_blocks:
+            if not model.schedule(int(v), seq, relaxed=True).feasible:
+                out.append((int(v), seq))  # broken without breaks too: the check reports it
+                continue
+            while seq and not model.schedule(int(v), seq).feasible:
+                trials = [(not model.schedule(int(v), seq[:i] + seq[i + 1:]).feasible, penalty.get(c, 0), i)
+                          for i, c in enumerate(seq)]
+                seq.pop(min(trials)[2])
+        if seq:
+            out.append((int(v), seq))
+    return out
+
+
+def _penalties(model: "Model") -> dict[int, int]:
+    out: dict[int, int] = {}
+    for item in model.items():
+        for c in item.visits:
+            out[c] = model.required_penalty if item.required else item.penalty
+    return out
+
+
+def cost_breakdown(model: "Model", solution: Solution) -> dict[str, int]:
+    """Objective parts of ``solution``, computed from the model and the solution's times."""
+    parts = {"fixed": 0, "time": 0, "overtime": 0, "distance": 0, "service": 0,
+             "penalty": 0, "required_penalty": 0}
+    for r in solution.routes:
+        for k, v in model.route_cost(r.vehicle, r.visits, departure=r.departure,
+                                    return_time=r.return_time).items():
+            parts[k] += v
+    served = {c for r in solution.routes for c in r.visits}
+    for item in model.items():
+        if not any(c in served for c in item.visits):
+            if item.required:
+                parts["required_penalty"] += model.required_penalty
+            else:
+                parts["penalty"] += item.penalty
+    return parts
+
+
+def unserved_of(model: "Model", served: set[int]) -> list[int]:
+    """The visits a solution serving ``served`` leaves out: every member of each item none serves."""
+    out: list[int] = []
+    for item in model.items():
+        if not any(c in served for c in item.visits):
+            out.extend(item.visits)
+    return sorted(out)
