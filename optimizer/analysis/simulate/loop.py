@@ -16,12 +16,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geodata.travel import get_provider
 from optimizer import settings as defaults
-from optimizer.domain import Infusate, Nurse, Patient, Roster, TimeOff, minutes_of
+from optimizer.domain import Horizon, Infusate, Nurse, Patient, Roster, TimeOff, minutes_of
 from optimizer.analysis.expansion import Action, HireProfile, apply_actions
 from optimizer.analysis.simulate.config import WEEKLY_COLUMNS, SimulationResult, SimulationSettings
 from optimizer.analysis.simulate.events import PatientState, Referrals, base_visit_minutes, rng_for
 from optimizer.analysis.simulate.totals import totals_of
+from optimizer.planning.planner import SolverOptions
+from optimizer.planning.solve import plan_roster
 from optimizer.rules.windows import WindowRules, after_refill
 
 __all__ = ["simulate"]
@@ -77,17 +80,14 @@ def simulate(
     -------
     SimulationResult
     """
-    from optimizer.api import plan as plan_api, travel_provider  # api imports scenario, which imports us
-    from optimizer.planning.planner import SolverOptions
-
     st = settings or SimulationSettings()
     rules = rules or WindowRules()
-    provider = provider or travel_provider("haversine")
+    provider = provider or get_provider("haversine")
     opts = SolverOptions(backend=st.backend, time_limit=st.time_limit, max_iterations=st.max_iterations,
                          seed=seed, workers=st.workers)
 
     def plan(r: Roster, day: date, days: int) -> Any:
-        return plan_api(r, start=day, days=days, provider=provider, rules=rules, options=opts).plan
+        return plan_roster(r, Horizon(day, days), provider=provider, rules=rules, options=opts)[0]
 
     run = _Run(roster, start=start, settings=st, actions=actions, hire=hire or HireProfile(), rules=rules,
                seed=seed, plan=plan)
