@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from optimizer.domain import Horizon, Roster
+from optimizer.domain import Horizon, Patient, Roster
 from optimizer.io.cells import restore_cell
+from optimizer.rules.company_calendar import HolidayCalendar
 from optimizer.rules.windows import RefillWindow, WindowRules
 from optimizer.validate.travel import Travel
 
-__all__ = ["TOL_COST", "TOL_KM", "TOL_MIN", "Context", "Violation", "minute", "read_rows", "to_dt"]
+__all__ = ["TOL_COST", "TOL_KM", "TOL_MIN", "Context", "Fill", "Violation", "minute", "read_rows", "to_dt"]
 
 TOL_MIN = 1.0  # minutes of rounding tolerance on travel legs
 TOL_KM = 0.05
@@ -34,6 +35,14 @@ class Violation:
         return f"[{self.rule}] {who}: {self.message}" if who else f"[{self.rule}] {self.message}"
 
 
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """A refill of a patient: the patient as of that fill, and its window."""
+
+    patient: Patient
+    window: RefillWindow
+
+
 @dataclass
 class Context:
     """The inputs of one check run, recomputed from the roster, and the violations found so far.
@@ -46,6 +55,13 @@ class Context:
         Provider travel times, computed pair by pair.
     windows
         Each active patient's first refill window, from the roster.
+    calendar
+        The company holidays of the horizon (``holidays.csv`` or the default).
+    chains
+        Each active patient's fills by the plan in date order, ending with the pending one.
+    pending
+        Each active patient's fill after the plan's visits (the first fill when none),
+        or None when an older plan (no ``fill_no``) visits the patient.
     out
         The violations, in the order found.
     """
@@ -55,6 +71,9 @@ class Context:
     rules: WindowRules
     travel: Travel
     windows: dict[str, RefillWindow]
+    calendar: HolidayCalendar
+    chains: dict[str, list[Fill]] = field(default_factory=dict)
+    pending: dict[str, Fill | None] = field(default_factory=dict)
     out: list[Violation] = field(default_factory=list)
 
     def bad(self, rule: str, msg: str, *, nurse_id: str = "", patient_id: str = "", date: str = "") -> None:
@@ -63,8 +82,8 @@ class Context:
 
     @property
     def due(self) -> set[str]:
-        """Patients whose first refill window does not open after the horizon."""
-        return {pid for pid, w in self.windows.items() if not w.opens_after(self.horizon)}
+        """Patients whose pending fill (see ``pending``) is due in the horizon."""
+        return {pid for pid, f in self.pending.items() if f is not None and not f.window.opens_after(self.horizon)}
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:

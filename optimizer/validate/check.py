@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from datetime import date
 from pathlib import Path
 
 from optimizer.domain import Horizon, Roster
+from optimizer.rules.company_calendar import HolidayCalendar
 from optimizer.rules.windows import WindowRules, refill_window
 from optimizer.validate.base import Context, Violation, read_rows
+from optimizer.validate.confirmed import check_changes, check_confirmed
 from optimizer.validate.coverage import check_coverage
 from optimizer.validate.routes import check_routes
 from optimizer.validate.travel import Travel, plan_pairs
@@ -18,6 +21,11 @@ __all__ = ["REQUIRED_FILES", "check_plan"]
 
 #: The files every plan folder holds (SPEC §6).
 REQUIRED_FILES: tuple[str, ...] = ("visits.csv", "nurse_days.csv", "unassigned.csv", "summary.json")
+
+
+def _header(path: Path) -> list[str]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return next(csv.reader(fh), [])
 
 
 def check_plan(
@@ -61,9 +69,16 @@ def check_plan(
     travel = Travel(provider)
     travel.prime(plan_pairs(roster, visits))
     ctx = Context(roster, horizon, rules, travel,
-                  {p.patient_id: refill_window(p, rules=rules) for p in roster.active_patients()})
-    visited, by_route = check_visits(ctx, visits)
+                  {p.patient_id: refill_window(p, rules=rules) for p in roster.active_patients()},
+                  HolidayCalendar.of(roster.holidays, horizon.start, horizon.end))
+    by_route = check_visits(ctx, visits, numbered="fill_no" in _header(plan_dir / "visits.csv"))
     check_routes(ctx, by_route, read_rows(plan_dir / "nurse_days.csv"))
     deferred = read_rows(plan_dir / "deferred.csv") if (plan_dir / "deferred.csv").exists() else []
+    visited = {pid for (_, _), vs in by_route.items() for pid in (v["patient_id"] for v in vs)}
     check_coverage(ctx, visited, read_rows(plan_dir / "unassigned.csv"), deferred)
+    changes: list[dict[str, str]] = []
+    if (plan_dir / "changes.csv").exists():
+        changes = read_rows(plan_dir / "changes.csv")
+        check_changes(ctx, changes, _header(plan_dir / "changes.csv"), visits)
+    check_confirmed(ctx, visits, changes)
     return ctx.out

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from optimizer.domain import Patient
 from optimizer.rules.eligibility import Reason, is_certified_for, may_practice, within_reach
 from optimizer.rules.windows import RefillWindow
 from optimizer.validate.base import Context
 from optimizer.validate.travel import fits_alone
 
-__all__ = ["check_coverage", "check_reason", "true_reason"]
+__all__ = ["KNOWN_REASONS", "PATIENT_AWAY", "away_all_window", "check_coverage", "check_reason", "true_reason",
+           "window_days"]
 
 Row = dict[str, str]
+#: The window lies inside an absence and cannot be made before departure (patient_away.csv).
+PATIENT_AWAY = "patient_away"
+#: Every reason an unassigned row may give (SPEC §5 and ``patient_away``).
+KNOWN_REASONS: frozenset[str] = frozenset({r.value for r in Reason} | {PATIENT_AWAY})
 
 
-def check_coverage(ctx: Context, visited: dict[str, int], unassigned: list[Row], deferred: list[Row]) -> None:
-    """Each due refill once: visited, unassigned (reason true by the inputs) or deferred, never two."""
+def check_coverage(ctx: Context, visited: set[str], unassigned: list[Row], deferred: list[Row]) -> None:
+    """Each due refill once: visited, unassigned (reason true by the inputs) or deferred, never two.
+
+    The refill asked for is each patient's pending fill (``ctx.pending``): the first when the
+    plan does not visit the patient, the one after the last visit when visits.csv numbers
+    fills; an older plan's visited patient has none.
+    """
     due = ctx.due
     listed: dict[str, Row] = {}
     for u in unassigned:
@@ -22,24 +34,26 @@ def check_coverage(ctx: Context, visited: dict[str, int], unassigned: list[Row],
         if pid in listed:
             ctx.bad("unassigned", "listed twice", patient_id=pid)
         listed[pid] = u
-        if pid in visited:
+        fill = ctx.pending.get(pid)
+        if pid in visited and fill is None:
             ctx.bad("unassigned", "listed unassigned but also visited", patient_id=pid)
-        if pid not in due:
+        if pid not in due or fill is None:
             ctx.bad("unassigned", "listed but no refill is due in the horizon", patient_id=pid)
             continue
-        check_reason(ctx, ctx.windows[pid], ctx.roster.patient(pid), u)
+        check_reason(ctx, fill.window, fill.patient, u)
     later: dict[str, Row] = {}
     for d in deferred:
         pid = d["patient_id"]
-        if pid in visited or pid in listed or pid in later:
+        if pid in listed or pid in later or (pid in visited and ctx.pending.get(pid) is None):
             ctx.bad("deferred", "deferred but also visited or listed elsewhere", patient_id=pid)
         later[pid] = d
-        w = ctx.windows.get(pid)
-        if pid not in due or w is None or w.end <= ctx.horizon.end or w.closed_before(ctx.horizon):
+        fill = ctx.pending.get(pid)
+        if pid not in due or fill is None or fill.window.end <= ctx.horizon.end \
+                or fill.window.closed_before(ctx.horizon):
             ctx.bad("deferred", "only a refill whose window runs past the horizon may be deferred",
                     patient_id=pid)
     for pid in sorted(due):
-        if pid not in visited and pid not in listed and pid not in later:
+        if pid not in listed and pid not in later:
             ctx.bad("coverage", "refill due in the horizon is neither visited nor listed unassigned",
                     patient_id=pid)
 
@@ -48,9 +62,7 @@ def check_reason(ctx: Context, w: RefillWindow, p: Patient, u: Row) -> None:
     """The unassigned row's reason is known and is the one the inputs give."""
     reason = u["reason"]
     kw = dict(patient_id=p.patient_id)
-    try:
-        Reason(reason)
-    except ValueError:
+    if reason not in KNOWN_REASONS:
         ctx.bad("reason", f"unknown reason {reason!r}", **kw)
         return
     overdue = w.closed_before(ctx.horizon)
@@ -61,9 +73,28 @@ def check_reason(ctx: Context, w: RefillWindow, p: Patient, u: Row) -> None:
     if reason == Reason.WINDOW_CLOSED:
         ctx.bad("reason", "window_closed but the window has not closed before the horizon", **kw)
         return
+    if reason == PATIENT_AWAY:
+        if not away_all_window(ctx, w, p):
+            ctx.bad("reason", "patient_away but the patient is home on a day of the window in the horizon",
+                    **kw)
+        return
     truth = true_reason(ctx, w, p)
     if reason != truth:
         ctx.bad("reason", f"reason {reason} is not true: the first failing layer is {truth}", **kw)
+
+
+def window_days(ctx: Context, w: RefillWindow) -> list[date]:
+    """The dates of the horizon on which the refill may be made (the last safe day of a pump that
+    runs dry before its window opens)."""
+    if w.is_empty_window:
+        return [w.end] if w.end in ctx.horizon else []
+    return w.days_in(ctx.horizon)
+
+
+def away_all_window(ctx: Context, w: RefillWindow, p: Patient) -> bool:
+    """The patient is away on every day of the window in the horizon (and there is one)."""
+    days = window_days(ctx, w)
+    return bool(days) and all(ctx.roster.is_away(p.patient_id, d) for d in days)
 
 
 def true_reason(ctx: Context, w: RefillWindow, p: Patient) -> Reason:

@@ -1,4 +1,5 @@
-"""Checks of each route (nurse-day): sequence, shift, legs against the provider, totals and cost."""
+"""Checks of each route (nurse-day): sequence, shift, legs against the provider, totals and cost;
+part-day time off and the break (:mod:`optimizer.validate.week`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import date, datetime, timedelta
 from optimizer import settings
 from optimizer.domain import Nurse, minutes_of
 from optimizer.validate.base import TOL_COST, TOL_MIN, TOL_KM, Context, minute, to_dt
+from optimizer.validate.week import busy_intervals, check_break, check_part_day_off
 
 __all__ = ["check_routes"]
 
@@ -44,6 +46,9 @@ def check_route(ctx: Context, n: Nurse, d: date, vs: list[Row], row: Row) -> Non
     if minute(ret, d) > minutes_of(n.shift_end) + n.max_overtime_minutes:
         ctx.bad("shift", f"returns {ret:%H:%M}, after shift end + overtime", **kw)
     drive_m = _check_legs(ctx, n, depart, ret, vs, kw)
+    busy = busy_intervals(ctx, n, ret, vs)
+    check_part_day_off(ctx, n, d, busy, kw)
+    check_break(ctx, n, d, row, busy, kw)
     if int(row["visits"]) != len(vs):
         ctx.bad("nurse_days", f"visits {row['visits']} but {len(vs)} in visits.csv", **kw)
     work = (ret - depart).total_seconds() / 60

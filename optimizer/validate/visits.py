@@ -1,4 +1,5 @@
-"""Checks of each visit on its own: window, reserve, eligibility, workday, arrival window, length."""
+"""Checks of each visit on its own: window, reserve, eligibility, workday, holiday, patient away,
+arrival window, length."""
 
 from __future__ import annotations
 
@@ -9,19 +10,22 @@ from optimizer.domain import Nurse, Patient, minutes_of
 from optimizer.rules.eligibility import is_certified_for, may_practice, within_reach
 from optimizer.rules.windows import RefillWindow
 from optimizer.validate.base import Context, minute, to_dt
+from optimizer.validate.fills import fills_of
 
 __all__ = ["check_visits"]
 
 Row = dict[str, str]
 
 
-def check_visits(ctx: Context, visits: list[Row]) -> tuple[dict[str, int], dict[tuple[str, str], list[Row]]]:
-    """Check every visit row; return visits per patient and the rows of each route (nurse, date).
+def check_visits(ctx: Context, visits: list[Row], *, numbered: bool) -> dict[tuple[str, str], list[Row]]:
+    """Check every visit row against the fill it makes; return the rows of each route (nurse, date).
 
-    A row naming a nurse or an active patient the roster does not hold is reported and
-    left out of both results.
+    Sets ``ctx.chains`` and ``ctx.pending``: each active patient's fills, and the fill after
+    the plan's visits. A row naming a
+    nurse or an active patient the roster does not hold is reported and left out.
+    ``numbered``: visits.csv carries ``fill_no`` (see :mod:`optimizer.validate.fills`).
     """
-    visited: dict[str, int] = defaultdict(int)
+    by_patient: dict[str, list[Row]] = defaultdict(list)
     by_route: dict[tuple[str, str], list[Row]] = defaultdict(list)
     for v in visits:
         nid, pid, ds = v["nurse_id"], v["patient_id"], v["date"]
@@ -32,13 +36,15 @@ def check_visits(ctx: Context, visits: list[Row]) -> tuple[dict[str, int], dict[
         if not ctx.roster.has_patient(pid) or not ctx.roster.patient(pid).active:
             ctx.bad("unknown_patient", "patient is not an active patient of the roster", **kw)
             continue
-        visited[pid] += 1
+        by_patient[pid].append(v)
         by_route[(nid, ds)].append(v)
-        check_visit(ctx, v, ctx.roster.patient(pid), ctx.windows[pid])
-    for pid, k in visited.items():
-        if k > 1:
-            ctx.bad("double_booking", f"patient visited {k} times", patient_id=pid)
-    return visited, by_route
+    for pid in ctx.windows:
+        rows = by_patient.get(pid, [])
+        fills, ctx.chains[pid] = fills_of(ctx, pid, rows, numbered=numbered)
+        ctx.pending[pid] = ctx.chains[pid][-1] if numbered or not rows else None
+        for v, fill in zip(rows, fills):
+            check_visit(ctx, v, fill.patient, fill.window)
+    return by_route
 
 
 def check_visit(ctx: Context, v: Row, p: Patient, w: RefillWindow) -> None:
@@ -82,6 +88,10 @@ def _check_nurse(ctx: Context, n: Nurse, p: Patient, d: date, kw: dict[str, str]
         ctx.bad("workday", f"{d:%a} is not one of the nurse's workdays", **kw)
     if ctx.roster.is_off(n.nurse_id, d):
         ctx.bad("time_off", "nurse has this day off", **kw)
+    if d in ctx.calendar:
+        ctx.bad("holiday", f"{d} is a company holiday ({ctx.calendar.days[d]})", **kw)
+    if ctx.roster.is_away(p.patient_id, d):
+        ctx.bad("patient_away", "the patient is away from home on this date", **kw)
     out_m, _ = ctx.travel((n.lat, n.lon), (p.lat, p.lon))
     if not within_reach(n, out_m):
         ctx.bad("reach", f"drive from home {out_m:.0f} min exceeds {n.max_drive_minutes_one_way}", **kw)

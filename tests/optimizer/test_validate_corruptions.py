@@ -9,36 +9,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geodata.travel.haversine import HaversineProvider
-from optimizer import api
-from optimizer.planning.planner import SolverOptions
 from optimizer.validate import check_plan
-
-DATA = Path(__file__).resolve().parents[1] / "data" / "good"
-AS_OF = dt.date(2026, 11, 20)
-START = dt.date(2026, 11, 23)
-PROVIDER = HaversineProvider()
+from validate_plan_fixtures import CALIFORNIAN, PROVIDER, plan_folder
+from validate_plan_fixtures import edit as _edit
 
 
 @pytest.fixture(scope="module")
 def planned(tmp_path_factory):
-    data = tmp_path_factory.mktemp("data") / "data"
-    shutil.copytree(DATA, data)
-    with (data / "patients.csv").open("a") as fh:  # a Californian no nurse may treat
-        fh.write("P006,34.0522,-118.2437,,CA,1.9,2026-11-12,heparinized_saline,,,,\n")
-    roster, _ = api.load_data(data, as_of=AS_OF)
-    result = api.plan(roster, start=START, days=14, provider=PROVIDER,
-                      options=SolverOptions(backend="greedy"))
-    out = tmp_path_factory.mktemp("plan") / "plan"
-    api.write_plan_folder(result, out, with_map=False)
-    return roster, out
-
-
-def _edit(src: Path, dst: Path, name: str, fn) -> None:
-    shutil.copytree(src, dst)
-    frame = pd.read_csv(dst / name, dtype=str, keep_default_na=False)
-    frame = fn(frame)
-    frame.to_csv(dst / name, index=False)
+    return plan_folder(tmp_path_factory.mktemp("planned"), extra_patients=CALIFORNIAN)
 
 
 def _shift_time(col: str, minutes: int, row: int = 0):

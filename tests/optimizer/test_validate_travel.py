@@ -12,6 +12,7 @@ from geodata.travel.haversine import HaversineProvider
 from optimizer import api
 from optimizer.planning.planner import SolverOptions
 from optimizer.validate import _plan_pairs, _Travel, check_plan
+from validate_plan_fixtures import ensure_breaks
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "good"
 AS_OF = dt.date(2026, 11, 20)
@@ -45,6 +46,7 @@ def test_validator_reads_only_the_plan_legs(tmp_path):
                       options=SolverOptions(backend="greedy"))
     out = tmp_path / "plan"
     api.write_plan_folder(result, out, with_map=False)
+    ensure_breaks(roster, out)  # break_start/break_end where the planner does not write them yet
     counting = _Counting()
     assert check_plan(roster, out, provider=counting) == []
     homes = len(roster.nurses) + len(roster.patients)

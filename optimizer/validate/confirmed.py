@@ -1,0 +1,143 @@
+"""Confirmed visits kept, and changes.csv well-formed and true (SPEC §4 confirmed_visits, §6 changes.csv).
+
+Each confirmed visit dated in the horizon is in visits.csv (same patient, nurse and date;
+start within ``settings.CONFIRMED_START_TOLERANCE_MINUTES`` when one was given), or
+changes.csv lists it (``moved`` or ``dropped``, by its old nurse and date) with a reason
+that the inputs make true. ``capacity`` is accepted as stated: only a solver could say.
+"""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+from optimizer import settings
+from optimizer.domain import ConfirmedVisit, Nurse, minutes_of
+from optimizer.rules.eligibility import is_certified_for, may_practice
+from optimizer.validate.base import Context, to_dt
+
+__all__ = ["CHANGE_COLUMNS", "CHANGE_KINDS", "CHANGE_REASONS", "check_changes", "check_confirmed"]
+
+Row = dict[str, str]
+
+CHANGE_COLUMNS = ("patient_id", "change", "old_nurse_id", "old_date", "new_nurse_id", "new_date", "reason")
+CHANGE_KINDS = ("kept", "moved", "added", "dropped")
+#: Why a kept visit was not kept as it was; ``patient_inactive`` (left the program) and, for an
+#: added visit, ``referral`` (a refill the previous plan did not list) complete the list.
+CHANGE_REASONS = ("nurse_off", "holiday", "patient_away", "license", "certification", "window_moved",
+                  "capacity", "patient_inactive", "referral")
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def check_changes(ctx: Context, changes: list[Row], header: list[str], visits: list[Row]) -> None:
+    """changes.csv has its columns, and each row a known change and reason, ISO dates, and the
+    visit a kept, moved or added row names in visits.csv."""
+    missing = [c for c in CHANGE_COLUMNS if c not in header]
+    if missing:
+        ctx.bad("changes", f"changes.csv lacks {', '.join(missing)}")
+        return
+    planned = {(v["patient_id"], v["nurse_id"], v["date"]) for v in visits}
+    for r in changes:
+        kw = dict(patient_id=r["patient_id"])
+        kind, reason = r["change"], r["reason"]
+        if kind not in CHANGE_KINDS:
+            ctx.bad("changes", f"change {kind!r} is none of {', '.join(CHANGE_KINDS)}", **kw)
+            continue
+        if reason not in CHANGE_REASONS and not (kind == "kept" and not reason):
+            ctx.bad("changes", f"reason {reason!r} is none of {', '.join(CHANGE_REASONS)}", **kw)
+        bad_dates = [c for c in ("old_date", "new_date") if r[c] and _day(r[c]) is None]
+        if bad_dates:
+            ctx.bad("changes", f"{', '.join(bad_dates)} not an ISO date", **kw)
+        old = bool(r["old_nurse_id"] and r["old_date"])
+        new = bool(r["new_nurse_id"] and r["new_date"])
+        if kind in ("kept", "moved", "dropped") and not old:
+            ctx.bad("changes", f"a {kind} visit names its old nurse and date", **kw)
+        if kind == "dropped" and (r["new_nurse_id"] or r["new_date"]):
+            ctx.bad("changes", "a dropped visit has no new nurse or date", **kw)
+        if kind in ("kept", "moved", "added") and (not new or (r["patient_id"], r["new_nurse_id"],
+                                                              r["new_date"]) not in planned):
+            ctx.bad("changes", f"the {kind} visit {r['new_nurse_id']} {r['new_date']} is not in visits.csv", **kw)
+        if kind == "kept" and (r["old_nurse_id"], r["old_date"]) != (r["new_nurse_id"], r["new_date"]):
+            ctx.bad("changes", "a kept visit has the same nurse and date before and after", **kw)
+
+
+def _kept(cv: ConfirmedVisit, visits: list[Row]) -> bool:
+    tol = settings.CONFIRMED_START_TOLERANCE_MINUTES
+    for v in visits:
+        if (v["patient_id"], v["nurse_id"], v["date"]) != (cv.patient_id, cv.nurse_id, cv.date.isoformat()):
+            continue
+        if cv.start is None:
+            return True
+        start = to_dt(v["start"])
+        if abs(start.hour * 60 + start.minute - minutes_of(cv.start)) <= tol:
+            return True
+    return False
+
+
+def check_confirmed(ctx: Context, visits: list[Row], changes: list[Row]) -> None:
+    """Each confirmed visit in the horizon is kept, or listed in changes.csv with a true reason.
+
+    The window and infusate a confirmed visit was for are those of the patient's first fill
+    (in ``ctx.chains``) whose window has not closed by its date.
+    """
+    listed = {(r["patient_id"], r["old_nurse_id"], r["old_date"]): r for r in changes
+              if r.get("change") in ("moved", "dropped")}
+    for cv in ctx.roster.confirmed_visits:
+        if cv.date not in ctx.horizon or _kept(cv, visits):
+            continue
+        kw = dict(patient_id=cv.patient_id, nurse_id=cv.nurse_id, date=cv.date.isoformat())
+        row = listed.get((cv.patient_id, cv.nurse_id, cv.date.isoformat()))
+        if row is None:
+            ctx.bad("confirmed", "confirmed visit not kept and not listed in changes.csv", **kw)
+            continue
+        if row["reason"] != "capacity" and not _reason_true(ctx, cv, row["reason"]):
+            ctx.bad("change_reason", f"confirmed visit listed as {row['change']} for {row['reason']!r}, "
+                    "which the inputs do not make true", **kw)
+
+
+def _reason_true(ctx: Context, cv: ConfirmedVisit, reason: str) -> bool:
+    """Whether ``reason`` holds for the confirmed visit by the inputs alone."""
+    roster, d = ctx.roster, cv.date
+    if reason == "holiday":
+        return d in ctx.calendar
+    if reason == "patient_away":
+        return roster.is_away(cv.patient_id, d)
+    if reason == "patient_inactive":
+        return not roster.has_patient(cv.patient_id) or not roster.patient(cv.patient_id).active
+    if not roster.has_nurse(cv.nurse_id) or not roster.has_patient(cv.patient_id):
+        return reason == "nurse_off" and not roster.has_nurse(cv.nurse_id)
+    n = roster.nurse(cv.nurse_id)
+    if reason == "nurse_off":
+        return _nurse_off(ctx, n, d, cv.start, roster.patient(cv.patient_id).visit_minutes)
+    chain = ctx.chains.get(cv.patient_id) or []
+    fill = next((f for f in chain if f.window.end >= d), chain[-1] if chain else None)
+    if fill is None:
+        return False
+    if reason == "license":
+        return not may_practice(n, fill.patient.state, on=d)
+    if reason == "certification":
+        return not is_certified_for(n, fill.patient.next_infusate)
+    if reason == "window_moved":
+        w = fill.window
+        return not (w.start <= d <= w.end) and not (w.is_empty_window and d == w.end)
+    return False
+
+
+def _nurse_off(ctx: Context, n: Nurse, d: date, start: time | None, visit_minutes: int) -> bool:
+    """The nurse does not work on ``d``, or (a start given) no start within the tolerance fits
+    the visit into her working time."""
+    intervals = ctx.roster.working_intervals(n, d, overtime=True)
+    if not intervals:
+        return True
+    if start is None:
+        return False
+    tol = settings.CONFIRMED_START_TOLERANCE_MINUTES
+    lo, hi = minutes_of(start) - tol, minutes_of(start) + tol
+    return not any(max(a, lo) <= min(hi, b - visit_minutes) for a, b in intervals)
+
+
