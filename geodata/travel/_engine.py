@@ -7,13 +7,21 @@ fewer unique targets than sources. Never pair-by-pair networkx.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-from scipy.sparse.csgraph import dijkstra
 
 from geodata.travel._graph import METRE_SLOTS, RoadGraph
 from geodata.travel._stats import EngineStats
 
 _UNREACHED = -9999  # scipy's predecessor value for "none"
+
+
+def _dijkstra(csr: Any, **options: Any) -> Any:
+    """scipy's Dijkstra, imported at the first search (scipy.sparse.csgraph is slow to import)."""
+    from scipy.sparse.csgraph import dijkstra
+
+    return dijkstra(csr, **options)
 
 
 def limit_for_minutes(minutes: float | None) -> float:
@@ -78,7 +86,7 @@ def node_matrix(
     out = np.empty((starts.size, ends.size), dtype=np.float64)
     for lo in range(0, starts.size, rows_per_chunk):
         block = starts[lo : lo + rows_per_chunk]
-        dist = dijkstra(csr, directed=True, indices=block, limit=limit)
+        dist = _dijkstra(csr, directed=True, indices=block, limit=limit)
         out[lo : lo + block.size] = dist[:, ends]
     if stats is not None:
         stats.dijkstra_sources += int(starts.size)
@@ -90,7 +98,7 @@ def node_matrix(
 
 def reach(graph: RoadGraph, source: int, max_minutes: float, *, stats: EngineStats | None = None) -> np.ndarray:
     """Minutes from ``source`` to every node, nan beyond ``max_minutes`` (Dijkstra ``limit``)."""
-    dist = dijkstra(graph.csr, directed=True, indices=int(source), limit=limit_for_minutes(max_minutes))
+    dist = _dijkstra(graph.csr, directed=True, indices=int(source), limit=limit_for_minutes(max_minutes))
     if stats is not None:
         stats.dijkstra_sources += 1
     return decode(dist)[0]
@@ -100,7 +108,7 @@ def path_nodes(graph: RoadGraph, source: int, target: int, *, stats: EngineStats
     """Node sequence of the fastest route, or None when ``target`` is unreachable."""
     if source == target:
         return [int(source)]
-    _, pred = dijkstra(graph.csr, directed=True, indices=int(source), return_predecessors=True)
+    _, pred = _dijkstra(graph.csr, directed=True, indices=int(source), return_predecessors=True)
     if stats is not None:
         stats.dijkstra_sources += 1
     if pred[target] == _UNREACHED:

@@ -23,13 +23,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 from geodata.errors import EXIT_INTERNAL, HaiplanError
 
-if TYPE_CHECKING:  # pragma: no cover
+if TYPE_CHECKING:  # pragma: no cover - scipy loads with the first adjacency matrix
     import networkx as nx
+    import scipy.sparse as sp
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +100,8 @@ class RoadGraph:
     @cached_property
     def csr(self) -> sp.csr_array:
         """Composite-weight adjacency matrix (see module docstring)."""
+        import scipy.sparse as sp
+
         w = self.edge_ms.astype(np.float64) * METRE_SLOTS + self.edge_m.astype(np.float64)
         return sp.csr_array((w, self.indices, self.indptr), shape=(self.n_nodes, self.n_nodes))
 
@@ -114,6 +115,8 @@ class RoadGraph:
         """True for the nodes of the largest strongly connected component."""
         if self.n_nodes == 0:
             return np.zeros(0, dtype=bool)
+        from scipy.sparse.csgraph import connected_components
+
         _, labels = connected_components(self.csr, directed=True, connection="strong")
         return labels == np.bincount(labels).argmax()
 

@@ -9,20 +9,24 @@ every node reached within the cutoff and none beyond it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import shapely
-from scipy.spatial import cKDTree
-from shapely.geometry import LineString, MultiPoint, MultiPolygon, Point, Polygon
-from shapely.geometry.base import BaseGeometry
 
 from geodata.travel._geo import LocalProjection
 from geodata.travel._graph import RoadGraph
 from geodata.travel.settings import RoadSettings
 
+if TYPE_CHECKING:  # pragma: no cover - shapely and scipy load when a polygon is first built
+    from shapely.geometry import MultiPolygon, Polygon
+    from shapely.geometry.base import BaseGeometry
+
 _MIN_HOLE_M = 0.01  # nodes closer than this to a reached node cannot be told apart
 
 
 def _as_polygonal(geom: BaseGeometry) -> Polygon | MultiPolygon:
+    from shapely.geometry import MultiPolygon, Polygon
+
     if geom.is_empty:
         return Polygon()
     if isinstance(geom, (Polygon, MultiPolygon)):
@@ -79,6 +83,10 @@ def service_polygon(
         When no node is reached, the straight distance coverable off-network
         (access speed × minutes): the area is then that disk.
     """
+    import shapely  # heavy: loaded by the first service area, not by ``import geodata.travel``
+    from scipy.spatial import cKDTree
+    from shapely.geometry import LineString, MultiPoint, Point, Polygon
+
     lat0, lon0 = point
     proj = LocalProjection(lat0, lon0)
     x, y = proj.forward(graph.node_lon, graph.node_lat)

@@ -7,11 +7,13 @@ so files are first filtered to the drivable highway classes with
 
 from __future__ import annotations
 
+import bz2
 import hashlib
 import logging
 import shutil
 import subprocess
 import tempfile
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, ClassVar
 
@@ -87,9 +89,6 @@ def drop_dangling_refs(src: Path, dst: Path) -> int:
     int
         Number of dangling references removed.
     """
-    import bz2
-    import xml.etree.ElementTree as ET
-
     def source() -> IO[bytes]:
         return bz2.open(src, "rb") if src.name.lower().endswith(".bz2") else open(src, "rb")
 

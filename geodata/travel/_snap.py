@@ -7,7 +7,6 @@ ways; the straight distance to the node becomes the point's access leg.
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from geodata.travel._geo import chord_to_km, unit_vectors
 
@@ -27,6 +26,8 @@ class Snapper:
         self.candidates = np.asarray(candidates, dtype=np.int64)
         if self.candidates.size == 0:
             raise ValueError("the road graph has no nodes to snap to")
+        from scipy.spatial import cKDTree  # heavy: loaded with the first road graph
+
         self._tree = cKDTree(unit_vectors(lat[self.candidates], lon[self.candidates]))
 
     def snap(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, ClassVar, Protocol, TypeAlias, runtime_checkab
 import numpy as np
 
 from geodata.errors import EXIT_INPUT, EXIT_INTERNAL, HaiplanError, UsageError
+from geodata.travel._geo import as_points, point_keys, row_blocks
 
 if TYPE_CHECKING:  # pragma: no cover - shapely is imported where polygons are built
     from shapely.geometry import MultiPolygon, Polygon
@@ -159,8 +160,6 @@ def pairs_within(
     own = getattr(provider, "pairs_within", None)
     if callable(own):
         return own(origins, destinations, max_minutes=max_minutes)
-    from geodata.travel._geo import as_points, row_blocks
-
     orig = as_points(origins, what="origins")
     dest = as_points(destinations, what="destinations")
     parts = []
@@ -182,8 +181,6 @@ def pairwise(
     own = getattr(provider, "pairwise", None)
     if callable(own):
         return own(origins, destinations)
-    from geodata.travel._geo import as_points, point_keys, row_blocks
-
     orig = as_points(origins, what="origins")
     dest = as_points(destinations, what="destinations")
     if orig.shape != dest.shape:

@@ -27,9 +27,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from geodata.travel import _osm
+from geodata.travel import _engine, _osm
 from geodata.travel._geo import as_points, drop_beyond, origins_and_destinations, point_keys, same_points
+from geodata.travel._graph import GraphCacheError, RoadGraph, from_networkx
+from geodata.travel._isochrone import service_polygon
 from geodata.travel._rowfile import private_dir
+from geodata.travel._snap import Snapper
 from geodata.travel._stats import EngineStats
 from geodata.travel.base import LatLon, TravelMatrix, UnreachableError
 from geodata.travel.cache import MatrixCache, resolve_cache_dir
@@ -38,11 +41,9 @@ from geodata.travel.settings import RoadSettings
 if TYPE_CHECKING:  # pragma: no cover
     from shapely.geometry import MultiPolygon, Polygon
 
-    from geodata.travel._graph import RoadGraph
-    from geodata.travel._snap import Snapper
-
-# scipy.sparse.csgraph, scipy.spatial and shapely are imported where first needed, so a
-# run served entirely by the matrix cache starts fast (they take ~0.3 s to import).
+# scipy.sparse.csgraph, scipy.spatial and shapely are imported where first needed (inside the
+# graph, engine, snapping and isochrone modules), so a run served entirely by the matrix cache
+# starts fast (they take ~0.3 s to import).
 
 log = logging.getLogger(__name__)
 
@@ -155,8 +156,6 @@ class RoadProvider:
         return self._graph
 
     def _load_or_build(self) -> RoadGraph:
-        from geodata.travel._graph import GraphCacheError, RoadGraph, from_networkx
-
         path = self.graph_path()
         if self.graph_cache and path.is_file():
             try:
@@ -216,8 +215,6 @@ class RoadProvider:
         """
         pts = as_points(points)
         if self._snapper is None:
-            from geodata.travel._snap import Snapper
-
             g = self.graph
             self._snapper = Snapper(g.node_lat, g.node_lon, np.flatnonzero(g.scc_mask))
         return self._snapper.snap(pts)
@@ -229,8 +226,6 @@ class RoadProvider:
 
     def _compute(self, orig: np.ndarray, dest: np.ndarray, max_minutes: float | None = None) -> TravelMatrix:
         """Uncached matrix between validated point arrays."""
-        from geodata.travel import _engine
-
         self.stats.matrix_calls += 1
         o_node, o_km = self.snap(orig)
         d_node, d_km = self.snap(dest)
@@ -297,8 +292,6 @@ class RoadProvider:
         UnreachableError
             If a point is farther than ``max_snap_km`` from the graph or no route exists.
         """
-        from geodata.travel import _engine
-
         pts = as_points([a, b], what="route end points")
         (na, nb), km = self.snap(pts)
         if (km > self.settings.max_snap_km).any():
@@ -323,8 +316,6 @@ class RoadProvider:
 
     def reached(self, point: LatLon, minutes: float) -> tuple[np.ndarray, float]:
         """Minutes from ``point`` to every node (nan beyond ``minutes``) and its access-leg km."""
-        from geodata.travel import _engine
-
         pts = as_points([point], what="service-area point")
         (node,), (km,) = self.snap(pts)
         times = np.full(self.graph.n_nodes, np.nan)
@@ -344,8 +335,6 @@ class RoadProvider:
         when the point lies more than ``max_snap_km`` from the graph.
         """
         from shapely.geometry import Polygon
-
-        from geodata.travel._isochrone import service_polygon
 
         times, km = self.reached(point, minutes)
         if km > self.settings.max_snap_km:
