@@ -8,6 +8,7 @@ that the inputs make true. ``capacity`` is accepted as stated: only a solver cou
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, time
 
 from optimizer import settings
@@ -66,11 +67,10 @@ def check_changes(ctx: Context, changes: list[Row], header: list[str], visits: l
             ctx.bad("changes", "a kept visit has the same nurse and date before and after", **kw)
 
 
-def _kept(cv: ConfirmedVisit, visits: list[Row]) -> bool:
+def _kept(cv: ConfirmedVisit, planned: dict[tuple[str, str, str], list[Row]]) -> bool:
+    """A visit of the same patient, nurse and date, starting within the tolerance when a start was given."""
     tol = settings.CONFIRMED_START_TOLERANCE_MINUTES
-    for v in visits:
-        if (v["patient_id"], v["nurse_id"], v["date"]) != (cv.patient_id, cv.nurse_id, cv.date.isoformat()):
-            continue
+    for v in planned.get((cv.patient_id, cv.nurse_id, cv.date.isoformat()), []):
         if cv.start is None:
             return True
         start = to_dt(v["start"])
@@ -87,8 +87,11 @@ def check_confirmed(ctx: Context, visits: list[Row], changes: list[Row]) -> None
     """
     listed = {(r["patient_id"], r["old_nurse_id"], r["old_date"]): r for r in changes
               if r.get("change") in ("moved", "dropped")}
+    planned: dict[tuple[str, str, str], list[Row]] = defaultdict(list)
+    for v in visits:
+        planned[(v["patient_id"], v["nurse_id"], v["date"])].append(v)
     for cv in ctx.roster.confirmed_visits:
-        if cv.date not in ctx.horizon or _kept(cv, visits):
+        if cv.date not in ctx.horizon or _kept(cv, planned):
             continue
         kw = dict(patient_id=cv.patient_id, nurse_id=cv.nurse_id, date=cv.date.isoformat())
         row = listed.get((cv.patient_id, cv.nurse_id, cv.date.isoformat()))

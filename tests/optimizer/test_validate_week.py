@@ -8,6 +8,7 @@ or checked against inputs changed in one way: exactly that rule's violation is e
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import datetime as dt
 import shutil
@@ -23,6 +24,7 @@ from optimizer.validate import check_plan
 from validate_plan_fixtures import CALIFORNIAN, PROVIDER, edit, plan_folder
 
 THANKSGIVING = "2026-11-26"
+VALIDATE = Path(__file__).resolve().parents[2] / "optimizer" / "validate"
 
 
 def rules_of(roster: Roster, folder: Path) -> set[str]:
@@ -84,6 +86,18 @@ def move_route(src: Path, dst: Path, nurse_id: str, day: str, to: str) -> None:
     days.loc[row, "date"] = to
     visits.to_csv(dst / "visits.csv", index=False)
     days.to_csv(dst / "nurse_days.csv", index=False)
+
+
+def test_the_validator_never_reads_the_planner():
+    imported = set()
+    for path in VALIDATE.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                imported.add(node.module or "")
+            elif isinstance(node, ast.Import):
+                imported.update(a.name for a in node.names)
+    assert "optimizer.rules.windows" in imported and "optimizer.io.cells" in imported  # the walk sees imports
+    assert not {m for m in imported if m.startswith(("optimizer.planning", "optimizer.routing"))}
 
 
 # ---- holidays ----
