@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import datetime as dt
+import re
 import shutil
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import pytest
 from optimizer import settings
 from optimizer.domain import ConfirmedVisit, PatientAway, Roster, TimeOff
 from optimizer.rules.company_calendar import Holiday
+import optimizer.validate
 from optimizer.validate import check_plan
 from validate_plan_fixtures import CALIFORNIAN, PROVIDER, edit, plan_folder
 
@@ -98,6 +100,16 @@ def test_the_validator_never_reads_the_planner():
                 imported.update(a.name for a in node.names)
     assert "optimizer.rules.windows" in imported and "optimizer.io.cells" in imported  # the walk sees imports
     assert not {m for m in imported if m.startswith(("optimizer.planning", "optimizer.routing"))}
+
+
+def test_the_package_docstring_names_every_rule():
+    raised = {m for path in VALIDATE.glob("*.py")
+              for m in re.findall(r'(?:ctx\.bad|Violation)\("([a-z_]+)"', path.read_text())}
+    doc = optimizer.validate.__doc__.split("Rule names of :class:`Violation`:")[1]
+    named = {w.strip(" .\n") for w in doc.split(",")}
+    assert {"holiday", "patient_away", "part_time_off", "break", "confirmed", "change_reason", "changes",
+            "fill_no"} <= raised
+    assert named == raised
 
 
 # ---- holidays ----
