@@ -1,128 +1,89 @@
 """The Python API: what the CLI and the notebooks call. No logic lives in the CLI.
 
     >>> from optimizer import api
-    >>> roster, sc = api.load_data()                 # the built-in demo
-    >>> result = api.plan(roster, start=sc.horizon.start, days=14)
+    >>> run = api.prepare(None, backend="greedy")      # the built-in demo, options merged
+    >>> result = api.plan(run.roster, start=run.horizon.start, days=run.horizon.days,
+    ...                   provider=run.provider, rules=run.rules, options=run.options)
     >>> api.write_plan_folder(result, "plan/")
-    >>> api.check(roster, "plan/", provider=result.provider)
+    >>> api.check(run.roster, "plan/", provider=result.provider)
+
+Every option left ``None`` comes from the scenario (or the defaults in
+:mod:`optimizer.settings`); an unknown name or an unusable path raises
+:class:`optimizer.errors.UsageError` before any work, bad input files
+:class:`optimizer.errors.DataError` with every located problem.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
-import os
-import weakref
-from collections.abc import Iterable
-from dataclasses import dataclass
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
+
+from optimizer.analysis.alarms import Alarm, alarm_counts, alarm_lines, find_alarms, headline
+from optimizer.analysis.coverage import analyze_coverage, load_regions
+from optimizer.analysis.expansion import ExpansionResult, map_layer, write_expansion
+from optimizer.analysis.roster_report import RosterSummary, summarize_roster
+from optimizer.analysis.simulate import SimulationResult
+from optimizer.analysis.simulate import simulate as _simulate
 from optimizer.domain import Horizon, Roster
-from optimizer.io import load_roster
+from optimizer.errors import UsageError
+from optimizer.inputs import (backend_names, cache_dir, horizon_for, input_paths, inputs_of, load_data,
+                              load_report_of, materialize, need_file, need_folder, next_monday, provider_for,
+                              solver_options, travel_name, travel_names, travel_provider)
+from optimizer.io import LoadReport
 from optimizer.io.atomic import atomic_dir
-from optimizer.io.outdir import ROSTER, check_out_dir, table_paths
+from optimizer.io.cells import write_csv
+from optimizer.io.outdir import ROSTER, OutputFolderError, absolute, check_out_dir
 from optimizer.io.plan_writer import write_plan
+from optimizer.io.template import write_template
 from optimizer.planning.plan import Plan
-from optimizer.planning.planner import SolverOptions, plan_problem
+from optimizer.planning.planner import SolverOptions
 from optimizer.planning.problem import PlanningProblem, build_problem
-from optimizer.scenario import DEMO_SCENARIO, Scenario, load_scenario
-from optimizer.validate import Violation, check_plan
+from optimizer.planning.solve import solve
+from optimizer.report import leadership_map, operations_map, write_coverage, write_plan_extras
 from optimizer.rules.windows import WindowRules
+from optimizer.scenario import Scenario
+from optimizer.studies import synth as _synth
+from optimizer.studies.batch import compare_runs, expand_scenario, run_scenarios
+from optimizer.validate import Violation, check_plan
 
 __all__ = [
     "cache_dir", "load_data", "materialize", "travel_provider", "next_monday", "horizon_for",
     "make_problem", "plan", "PlanResult", "write_plan_folder", "check", "SolverOptions",
-    "input_paths", "inputs_of", "check_out",
+    "input_paths", "inputs_of", "check_out", "load_report_of", "solver_options", "provider_for",
+    "backend_names", "travel_names", "Run", "prepare", "Validation", "validate", "CoverageRun", "coverage",
+    "expand", "simulate", "scenarios", "compare", "template", "synth", "Alarm", "alarm_lines", "headline",
+    "find_alarms", "scenario_verdict", "Comparison",
 ]
 
 log = logging.getLogger(__name__)
 
 
-def cache_dir() -> Path:
-    """Where generated data and travel caches live (``HAIPLAN_CACHE_DIR`` or ``~/.cache/haiplan``)."""
-    return Path(os.environ.get("HAIPLAN_CACHE_DIR", Path.home() / ".cache" / "haiplan"))
+# --------------------------------------------------------------------------- output folders
 
 
-def next_monday(day: dt.date) -> dt.date:
-    return day + dt.timedelta(days=(7 - day.weekday()) % 7 or 7)
+def _writable(path: Path) -> str | None:
+    """Why nothing can be created at ``path`` (``None``: it can), tried for real in its parent.
 
-
-def _data_dir(scenario: Scenario) -> Path:
-    """The data folder of ``scenario``: its ``dir``, or where its synthetic roster is cached."""
-    if scenario.data.dir is not None:
-        return Path(scenario.data.dir)
-    from optimizer.studies import synth
-
-    spec = scenario.data.synthetic
-    as_of = scenario.as_of or dt.date.today()
-    plan_start = scenario.horizon.start or next_monday(as_of)
-    key = hashlib.sha256(json.dumps(
-        [spec.model_dump(mode="json"), as_of.isoformat(), plan_start.isoformat(),
-         synth.GENERATOR_VERSION], sort_keys=True).encode()).hexdigest()[:16]
-    return cache_dir() / "synthetic" / key
-
-
-def materialize(scenario: Scenario) -> Path:
-    """The data folder of ``scenario``: its ``dir``, or its synthetic roster written to the cache."""
-    out = _data_dir(scenario)
-    if scenario.data.dir is None and not (out / "patients.csv").exists():
-        from optimizer.studies import synth
-
-        spec = scenario.data.synthetic
-        as_of = scenario.as_of or dt.date.today()
-        data = synth.generate(spec.patients, spec.nurses, seed=spec.seed, states=spec.states,
-                              as_of=as_of, plan_start=scenario.horizon.start or next_monday(as_of),
-                              chemo_share=spec.chemo_share)
-        with atomic_dir(out, kind=ROSTER, force=True) as tmp:
-            synth.write(data, tmp)
-    return out
-
-
-_INPUTS: dict[int, tuple[Path, ...]] = {}
-
-
-def _folder_inputs(folder: Path) -> list[Path]:
-    """The data folder (or workbook), its tables and every name a table could take there."""
-    return [folder] + table_paths(folder)
-
-
-def input_paths(data: str | Path | Scenario | None = None) -> tuple[Path, ...]:
-    """The files and folders a run on ``data`` reads (what ``--out`` must never replace).
-
-    Parameters
-    ----------
-    data
-        A data folder, a scenario file or object, or ``None`` (the built-in demo).
-
-    Returns
-    -------
-    tuple of pathlib.Path
-        The scenario file, the data folder and its tables, and the files the scenario names.
+    A probe folder is made and removed in the nearest existing parent, so a read-only
+    filesystem, a pseudo-filesystem (``/proc``) or a folder without write permission is
+    found before any work, whoever runs the command (root ignores permission bits).
     """
-    if data is None:
-        data = DEMO_SCENARIO
-    if isinstance(data, (str, Path)) and Path(data).suffix in (".yaml", ".yml"):
-        data = load_scenario(data)
-    if not isinstance(data, Scenario):
-        return tuple(_folder_inputs(Path(data)))
-    paths = [data.source] if data.source else []
-    paths += _folder_inputs(_data_dir(data))
-    exp = data.expansion
-    paths += [p for p in (data.travel.osm_file, exp.sites.file, exp.costs.license_file) if p is not None]
-    return tuple(Path(p) for p in paths)
-
-
-def _remember_inputs(roster: Roster, paths: Iterable[Path]) -> None:
-    key = id(roster)
-    _INPUTS[key] = tuple(paths)
-    weakref.finalize(roster, _INPUTS.pop, key, None)
-
-
-def inputs_of(roster: Roster) -> tuple[Path, ...]:
-    """The input paths ``roster`` was loaded from by :func:`load_data` (empty if built in code)."""
-    return _INPUTS.get(id(roster), ())
+    parent = next((p for p in path.parents if p.exists()), None)
+    if parent is None or not parent.is_dir():
+        return None  # check_out_dir names a parent that is a file
+    try:
+        Path(tempfile.mkdtemp(prefix=".haiplan-probe-", dir=parent)).rmdir()
+    except OSError as exc:
+        return f"nothing can be written in {parent} ({exc.strerror or exc})"
+    return None
 
 
 def check_out(
@@ -134,7 +95,7 @@ def check_out(
     kind: str = "output",
     force: bool = False,
 ) -> Path:
-    """Refuse ``out`` before any work when writing it could damage the user's files.
+    """Refuse ``out`` before any work when writing it could damage the user's files or would fail.
 
     Parameters
     ----------
@@ -160,60 +121,106 @@ def check_out(
     Raises
     ------
     optimizer.io.outdir.OutputFolderError
-        See :func:`optimizer.io.outdir.check_out_dir`.
+        See :func:`optimizer.io.outdir.check_out_dir`; also when nothing can be written where
+        ``out`` would be made (a read-only parent).
     """
     inputs = list(inputs_of(roster) if roster is not None else input_paths(data))
     inputs += [Path(p) for p in extra if p is not None]
-    return check_out_dir(out, inputs=inputs, kind=kind, force=force)
+    path = check_out_dir(out, inputs=inputs, kind=kind, force=force)
+    reason = _writable(absolute(out))
+    if reason is not None:
+        raise OutputFolderError(out, reason)
+    return path
 
 
-def load_data(
-    data: str | Path | Scenario | None = None, *, as_of: dt.date | None = None
-) -> tuple[Roster, Scenario]:
-    """Load a data folder, a scenario file, or (``None``) the built-in demo.
+# --------------------------------------------------------------------------- a run's inputs
 
-    Returns the validated roster and the scenario (a plain one for a folder).
+
+@dataclass
+class Run:
+    """What a command runs on: the roster, its scenario, and the options merged from both."""
+
+    roster: Roster
+    scenario: Scenario
+    horizon: Horizon
+    provider: Any
+    options: SolverOptions
+    rules: WindowRules
+    as_of: dt.date
+
+    @property
+    def report(self) -> LoadReport:
+        """What the load warned about and assumed."""
+        return load_report_of(self.roster)
+
+
+def prepare(
+    data: str | Path | Scenario | None = None,
+    *,
+    as_of: dt.date | None = None,
+    start: dt.date | None = None,
+    days: int | None = None,
+    backend: str | None = None,
+    time_limit: float | None = None,
+    iterations: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    travel: str | None = None,
+    osm: str | Path | None = None,
+    out: str | Path | None = None,
+    kind: str = "plan",
+    extra: Iterable[str | Path | None] = (),
+) -> Run:
+    """Check every option, then load ``data`` and merge the scenario with the options.
+
+    The order makes every usage mistake fail before any data is read or any solving starts:
+    names (backend, travel provider) and files (``--osm``), then ``out``
+    (:func:`check_out`), then the data, then the travel provider.
+
+    Raises
+    ------
+    optimizer.errors.UsageError
+        An unknown name, a missing or wrong-kind path, a refused ``out``.
+    optimizer.errors.DataError
+        Every located problem of the input files.
     """
-    if data is None:
-        data = DEMO_SCENARIO
-    if isinstance(data, (str, Path)) and Path(data).suffix in (".yaml", ".yml"):
-        data = load_scenario(data)
-    if isinstance(data, Scenario):
-        sc = data
-    else:
-        sc = Scenario(name=Path(data).name, data={"dir": Path(data)}, as_of=as_of)
-    as_of = as_of or sc.as_of or dt.date.today()
-    roster = load_roster(materialize(sc), as_of=as_of)
-    _remember_inputs(roster, input_paths(sc))
-    return roster, sc
+    solver_options(None, backend=backend, time_limit=time_limit, iterations=iterations,
+                   seed=seed, workers=workers)  # names and limits first, before anything is read
+    if travel is not None:
+        travel_name(travel)
+    if osm is not None:
+        need_file(osm, "--osm file")
+    if out is not None:
+        check_out(out, data=data, extra=[osm, *extra], kind=kind)
+    roster, sc = load_data(data, as_of=as_of)
+    provider = provider_for(sc, travel=travel, osm=osm)
+    options = solver_options(sc, backend=backend, time_limit=time_limit, iterations=iterations,
+                             seed=seed, workers=workers)
+    horizon = horizon_for(sc, start=start, days=days)
+    return Run(roster, sc, horizon, provider, options, sc.window_rules(),
+               as_of or sc.as_of or dt.date.today())
 
 
-def travel_provider(name: str = "haversine", *, osm_file: str | Path | None = None, **options):
-    """A travel-time provider by name (``haversine`` or ``road``)."""
-    from geodata.travel import get_provider
-
-    if osm_file is not None:
-        options["osm_file"] = osm_file
-    return get_provider(name, **options)
-
-
-def horizon_for(sc: Scenario | None, *, start: dt.date | None = None, days: int | None = None) -> Horizon:
-    """The horizon from explicit values, else the scenario, else the next Monday for 14 days."""
-    s = start or (sc.horizon.start if sc else None)
-    if s is None:
-        s = next_monday((sc.as_of if sc and sc.as_of else None) or dt.date.today())
-    return Horizon(s, days or (sc.horizon.days if sc else 14))
+# --------------------------------------------------------------------------- plan, check
 
 
 @dataclass
 class PlanResult:
+    """A plan with the problem it solves, the travel provider and the overdue refills it met."""
+
     plan: Plan
     problem: PlanningProblem
-    provider: object
+    provider: Any
+    alarms: list[Alarm] = field(default_factory=list)
+
+    def alarm_lines(self) -> list[str]:
+        """The danger first: headline and one line per overdue refill with its visit (or none)."""
+        return alarm_lines(self.alarms, plan=self.plan)
 
 
-def make_problem(roster: Roster, horizon: Horizon, *, provider=None,
+def make_problem(roster: Roster, horizon: Horizon, *, provider: Any = None,
                  rules: WindowRules | None = None) -> PlanningProblem:
+    """The planning problem (refills × nurse-days) of ``roster`` over ``horizon``."""
     return build_problem(roster, horizon, provider=provider or travel_provider(), rules=rules)
 
 
@@ -222,10 +229,10 @@ def plan(
     *,
     start: dt.date,
     days: int = 14,
-    provider=None,
+    provider: Any = None,
     rules: WindowRules | None = None,
     options: SolverOptions | None = None,
-    progress=None,
+    progress: Callable[[str], None] | None = None,
     out: str | Path | None = None,
 ) -> PlanResult:
     """Plan the refills of ``roster`` over ``days`` from ``start``.
@@ -236,43 +243,251 @@ def plan(
     if out is not None:
         check_out(out, roster=roster, kind="plan")
     provider = provider or travel_provider()
-    problem = make_problem(roster, Horizon(start, days), provider=provider, rules=rules)
-    opts = options or SolverOptions()
-    if opts.backend == "greedy":
-        from optimizer.planning.greedy import plan_greedy
-
-        result = plan_greedy(problem)
-        if opts.max_iterations:
-            result.solver.pop("runtime_s", None)
-    else:
-        result = plan_problem(problem, opts, progress=progress)
-    return PlanResult(result, problem, provider)
+    horizon = Horizon(start, days)
+    problem = make_problem(roster, horizon, provider=provider, rules=rules)
+    result = solve(problem, options, progress=progress)
+    return PlanResult(result, problem, provider, find_alarms(roster, horizon, rules=rules))
 
 
 def write_plan_folder(result: PlanResult, out: str | Path, *, with_map: bool = True) -> Path:
     """Write the plan folder of SPEC §6 atomically (``map.html`` included).
 
     ``out`` is checked first (:func:`check_out`): a file, an input of the roster, or a
-    non-empty folder haiplan did not write is refused and left untouched.
+    non-empty folder haiplan did not write is refused and left untouched. ``summary.json``
+    carries the overdue counts and the load report (warnings, assumed values).
     """
     check_out(out, roster=result.problem.roster, kind="plan")
-    extras = {}
+    extras: dict[str, Callable[[Path], None]] = {}
     if with_map:
-        from optimizer.report import operations_map
-
         extras["map.html"] = lambda path: operations_map(result.plan, result.problem,
                                                           provider=result.provider).save(str(path))
-        from optimizer.report import write_plan_extras  # report.html, plan.xlsx, ics/<nurse>.ics
-
         # deterministic runs pin the "generated" stamps so the whole folder is byte-identical
         stamp = (dt.datetime.combine(result.plan.horizon_start, dt.time(0, 0), tzinfo=dt.timezone.utc)
                  if result.plan.solver.get("max_iterations") else None)
         extras["report.html"] = lambda path: write_plan_extras(result, path.parent, stamp=stamp)
-    return write_plan(result.plan, out, extras=extras,
-                      summary_extra={"travel_provider": getattr(result.provider, "name", "")})
+    summary = {"travel_provider": getattr(result.provider, "name", ""),
+               "overdue": alarm_counts(result.alarms, plan=result.plan),
+               "load_report": load_report_of(result.problem.roster).as_dict()}
+    return write_plan(result.plan, out, extras=extras, summary_extra=summary)
 
 
-def check(roster: Roster, plan_dir: str | Path, *, provider=None,
+def check(roster: Roster, plan_dir: str | Path, *, provider: Any = None,
           rules: WindowRules | None = None) -> list[Violation]:
     """The independent validator on a written plan folder."""
+    need_folder(plan_dir, "plan folder")
     return check_plan(roster, plan_dir, provider=provider or travel_provider(), rules=rules)
+
+
+# --------------------------------------------------------------------------- validate
+
+
+@dataclass
+class Validation:
+    """What ``haiplan validate`` shows: the danger first, the load report, the roster summary."""
+
+    run: Run
+    summary: RosterSummary
+    alarms: list[Alarm]
+
+    def alarm_lines(self) -> list[str]:
+        """The headline and one line per overdue refill (patient id and dates)."""
+        return alarm_lines(self.alarms)
+
+
+def validate(
+    data: str | Path | Scenario | None = None,
+    *,
+    as_of: dt.date | None = None,
+    start: dt.date | None = None,
+    days: int | None = None,
+    travel: str | None = None,
+    osm: str | Path | None = None,
+    out: str | Path | None = None,
+) -> Validation:
+    """Validate the input and summarize it; with ``out``, write the summary tables (CSV) there."""
+    run = prepare(data, as_of=as_of, start=start, days=days, travel=travel, osm=osm, out=out, kind="validate")
+    s = summarize_roster(run.roster, run.horizon, provider=run.provider, rules=run.rules)
+    if out is not None:
+        with atomic_dir(out, kind="validate") as tmp:
+            write_csv(s.by_state, tmp / "by_state.csv")
+            write_csv(s.no_eligible, tmp / "no_eligible_nurse.csv")
+            write_csv(s.windows_per_day, tmp / "windows_per_day.csv")
+            write_csv(s.alarms, tmp / "alarms.csv")
+    return Validation(run, s, find_alarms(run.roster, run.horizon, rules=run.rules))
+
+
+# --------------------------------------------------------------------------- coverage, expansion
+
+
+@dataclass
+class CoverageRun:
+    """What ``haiplan coverage`` wrote, with the two leadership tables it prints."""
+
+    out: Path
+    as_of: dt.date
+    start: dt.date
+    weeks: int
+    cutoffs: tuple[int, ...]
+    by_state: pd.DataFrame
+    by_region: pd.DataFrame
+
+
+def coverage(
+    data: str | Path | Scenario | None = None,
+    *,
+    out: str | Path,
+    as_of: dt.date | None = None,
+    start: dt.date | None = None,
+    weeks: int = 8,
+    cutoffs: Sequence[int] = (60, 120, 180, 240),
+    map_cutoff: int = 120,
+    regions: str | Path | None = None,
+    travel: str | None = None,
+    osm: str | Path | None = None,
+    tiles: str | None = None,
+    backend: str | None = "greedy",
+    progress: Callable[[str], None] | None = None,
+) -> CoverageRun:
+    """Coverage within drive-time cutoffs and capacity vs demand, written to ``out``.
+
+    ``backend`` plans the horizon for the operations map (``None``: no map of routes).
+    """
+    if regions is not None:
+        need_file(regions, "--regions file")
+    run = prepare(data, as_of=as_of, start=start, backend=backend, travel=travel, osm=osm, out=out,
+                  kind="coverage", extra=(regions,))
+    cuts = tuple(sorted({int(c) for c in cutoffs} | {int(map_cutoff)}))
+    result = None
+    if backend is not None:
+        if progress:
+            progress(f"planning {run.horizon.start}..{run.horizon.end} with {run.options.backend} "
+                     "for the operations map")
+        result = plan(run.roster, start=run.horizon.start, days=run.horizon.days, provider=run.provider,
+                      rules=run.rules, options=run.options)
+    write_coverage(run.roster, out, provider=run.provider, as_of=run.as_of, start=run.horizon.start, weeks=weeks,
+                   cutoffs=cuts, map_cutoff=map_cutoff, regions=load_regions(str(regions)) if regions else None,
+                   plan_result=result, tiles=tiles, rules=run.rules)
+    lead = Path(out) / "leadership"
+    return CoverageRun(Path(out), run.as_of, run.horizon.start, weeks, cuts,
+                       pd.read_csv(lead / "coverage_by_state.csv"), pd.read_csv(lead / "capacity_by_region.csv"))
+
+
+def expand(
+    data: str | Path | Scenario | None = None,
+    *,
+    out: str | Path | None = None,
+    budget: float | None = None,
+    target_share: float | None = None,
+    cutoff_minutes: float | None = None,
+    actions: Sequence[str] | None = None,
+    sites_file: str | Path | None = None,
+    backend: str | None = None,
+    time_limit: float | None = None,
+    as_of: dt.date | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ExpansionResult:
+    """Where to hire, whom to license where, whom to certify (the coverage MIP and its ranking).
+
+    Options left ``None`` come from the scenario's ``expansion`` section. With ``out``, the
+    recommendations, tables and a de-identified map with the actions as a layer are written there.
+    """
+    if sites_file is not None:
+        need_file(sites_file, "--sites file")
+    if out is not None:
+        check_out(out, data=data, extra=(sites_file,), kind="expansion")
+    result = expand_scenario(data, budget=budget, target_share=target_share, cutoff_minutes=cutoff_minutes,
+                             actions=actions, sites_file=sites_file, backend=backend, time_limit=time_limit,
+                             as_of=as_of, progress=progress)
+    if out is not None:
+        with atomic_dir(out, kind="expansion") as tmp:
+            write_expansion(result, tmp)
+            _recommendations_map(result, tmp / "recommendations_map.html")
+    return result
+
+
+def _recommendations_map(result: ExpansionResult, path: Path) -> None:
+    """The de-identified leadership map with the ranked actions as a layer."""
+    roster = result.problem.roster
+    provider = travel_provider()
+    view = analyze_coverage(roster, provider=provider, as_of=result.problem.on).leadership_view()
+    leadership_map(view, provider=provider, recommendations=map_layer(result),
+                   title="HAI coverage and recommended actions").save(path)
+
+
+def simulate(roster: Roster, *, start: dt.date, **options: Any) -> SimulationResult:
+    """The closed loop over weeks: plan a week, live it, re-plan (see
+    :func:`optimizer.analysis.simulate.simulate` for ``options``)."""
+    return _simulate(roster, start=start, **options)
+
+
+# --------------------------------------------------------------------------- studies, files
+
+
+def scenarios(
+    files: Sequence[str | Path],
+    *,
+    out: str | Path,
+    seeds: int | None = None,
+    workers: int = 2,
+    ray: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> list[Path]:
+    """Run scenario files in batch (expansion plans × seeds of the closed loop); the result folders."""
+    paths = [need_file(f, "scenario file") for f in files]
+    if workers < 1:
+        raise UsageError(f"--workers must be positive, got {workers}")
+    return run_scenarios(paths, out=out, seeds=seeds, workers=workers, ray_address=ray, progress=progress)
+
+
+@dataclass
+class Comparison:
+    """What ``haiplan scenario compare`` wrote, with its table and verdicts."""
+
+    paths: dict[str, Path]
+    table: pd.DataFrame
+    verdicts: list[dict[str, Any]]
+
+
+def compare(dirs: Sequence[str | Path], *, out: str | Path) -> Comparison:
+    """Side-by-side table (CSV) and charts (HTML) of scenario results, with a verdict per scenario."""
+    for d in dirs:
+        need_folder(d, "result folder")
+    paths = compare_runs(dirs, out=out)
+    verdicts = pd.read_csv(paths["verdicts"], keep_default_na=False).to_dict("records")
+    return Comparison(paths, pd.read_csv(paths["csv"]), verdicts)
+
+
+def scenario_verdict(folder: str | Path) -> dict[str, Any]:
+    """The verdict a ``scenario run`` result folder holds (winner and text)."""
+    return dict(json.loads((Path(folder) / "summary.json").read_text(encoding="utf-8"))["verdict"])
+
+
+def template(out: str | Path, *, as_of: dt.date | None = None) -> list[Path]:
+    """Write example input files (every table as CSV and one workbook) that validate; the files."""
+    return write_template(Path(out), as_of=as_of)
+
+
+def synth(
+    out: str | Path,
+    *,
+    patients: int = 300,
+    nurses: int = 35,
+    seed: int = 0,
+    states: Sequence[str] | None = None,
+    as_of: dt.date | None = None,
+    plan_start: dt.date | None = None,
+    chemo_share: float = 0.6,
+    bbox: tuple[float, float, float, float] | None = None,
+    force: bool = False,
+) -> Path:
+    """Write a synthetic, contract-valid roster (deterministic by seed) to ``out``."""
+    check_out_dir(out, kind=ROSTER, force=force)
+    if bbox is not None and len(bbox) != 4:
+        raise UsageError("--bbox needs WEST,SOUTH,EAST,NORTH")
+    data = _synth.generate(patients, nurses, seed=seed, states=list(states) if states else None,
+                           as_of=as_of or dt.date.today(), plan_start=plan_start, chemo_share=chemo_share)
+    if bbox is not None:
+        data = _synth.localize(data, bbox=bbox, seed=seed)
+    with atomic_dir(out, kind=ROSTER, force=force) as tmp:
+        _synth.write(data, tmp)
+    return Path(out)

@@ -1,65 +1,90 @@
-"""`haiplan`: a thin command line over :mod:`optimizer.api`.
+"""`haiplan`: a thin command line over :mod:`optimizer.api` (it parses, calls the API and prints).
 
-Exit codes: 0 ok, 1 the plan check found violations, 2 bad input or a refused ``--out``
-(nothing written).
+Exit codes: 0 ok; 1 the plan check found violations; 2 bad input or a usage mistake (an
+unknown name, a wrong path, a refused ``--out``), nothing written; 3 a solver or internal
+error. Every :class:`~optimizer.errors.HaiplanError` is rendered once, here, without a traceback.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import sys
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional, TypeVar
 
 import typer
 
-from optimizer.errors import DataError
-from optimizer.io.outdir import OutputFolderError
-from optimizer.settings import DEFAULT_EXPANSION_BUDGET_USD
+from optimizer import api
+from optimizer.errors import EXIT_INTERNAL, EXIT_VIOLATIONS, DataError, HaiplanError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Plan home refills of HAI pumps: validate data, plan, check, map coverage.")
+
+class _App(typer.Typer):
+    """The command group; a crash that is not a HaiplanError is a bug: its traceback, exit 3."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except SystemExit:
+            raise
+        except Exception:  # noqa: BLE001 - the last resort of the console script
+            traceback.print_exc()
+            sys.exit(EXIT_INTERNAL)
+
+
+app = _App(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+           help="Plan home refills of HAI pumps: validate data, plan, check, map coverage.")
+scenario_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                           help="Scenario studies: run scenario files in batch, compare their results.")
+app.add_typer(scenario_app, name="scenario")
 log = logging.getLogger("haiplan")
+
+F = TypeVar("F", bound=Callable[..., Any])
+_DEFAULT = api.solver_options()  # the defaults a scenario without a solver section gets
+BACKENDS = " | ".join(api.backend_names())
+TRAVELS = " | ".join(api.travel_names())
+
+
+def _safe(text: str) -> str:
+    """Screen text with control characters (terminal escapes from hostile input) shown as '?'."""
+    return "".join(c if c.isprintable() or c in "\n\t" else "?" for c in text)
+
+
+def _echo(text: str = "", *, err: bool = False) -> None:
+    typer.echo(_safe(text), err=err)
 
 
 def _say(msg: str) -> None:
-    typer.echo(f"[haiplan] {msg}", err=True)
+    _echo(f"[haiplan] {msg}", err=True)
 
 
-def _fail(exc: DataError) -> None:
-    typer.echo(exc.render(limit=200), err=True)
-    typer.echo("Nothing was written.", err=True)
-    raise typer.Exit(2)
+def _render(exc: HaiplanError) -> None:
+    """The one place an error becomes text: the located list for input, else one line; its exit code."""
+    if isinstance(exc, DataError):
+        _echo(exc.render(limit=200), err=True)
+        _echo("Nothing was written.", err=True)
+    else:
+        line = " ".join(str(exc).split())
+        tail = " Nothing was written." if exc.exit_code == 2 else ""
+        _echo(f"Error: {line.rstrip('.')}.{tail}", err=True)
+    raise typer.Exit(exc.exit_code)
 
 
-def _refuse(exc: OutputFolderError) -> None:
-    typer.echo(f"Error: {exc}. Nothing was written.", err=True)
-    raise typer.Exit(2)
-
-
-@contextmanager
-def _guarded() -> Iterator[None]:
-    """Bad input or a refused output folder: a located message, exit 2, no traceback."""
-    try:
-        yield
-    except DataError as exc:
-        _fail(exc)
-    except OutputFolderError as exc:
-        _refuse(exc)
-
-
-def _check_out(out: Path | None, *, data: object = None, extra: Iterable[Path | None] = (),
-               kind: str = "output", force: bool = False) -> None:
-    """Refuse ``--out`` before any work (see :func:`optimizer.api.check_out`)."""
-    if out is None:
-        return
-    from optimizer import api
-
-    with _guarded():
-        api.check_out(out, data=data, extra=extra, kind=kind, force=force)
+def _command(group: typer.Typer, name: str | None = None) -> Callable[[F], F]:
+    """Register a command whose :class:`HaiplanError` is rendered by :func:`_render`."""
+    def register(fn: F) -> F:
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except HaiplanError as exc:
+                _render(exc)
+        group.command(name)(run)
+        return fn
+    return register
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -67,397 +92,338 @@ def _setup_logging(verbose: bool) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-DataArg = typer.Argument(None, help="Data folder (patients/nurses/time_off) or scenario .yaml; "
-                                   "default: the built-in demo")
+def _day(value: Optional[dt.datetime]) -> Optional[dt.date]:
+    return value.date() if value else None
 
 
-@app.command()
+# --------------------------------------------------------------------------- shared options
+
+def _date(help_: str, default: str) -> Any:
+    return typer.Option(None, formats=["%Y-%m-%d"], help=f"{help_} (YYYY-MM-DD)", show_default=default)
+
+
+DataArg = typer.Argument(None, help="Data folder (patients, nurses, time_off ... tables), one workbook, "
+                                    "or a scenario .yaml", show_default="the built-in demo")
+AsOf = _date("Data date: licenses, overdue refills and date checks are relative to it",
+             "the scenario's, else today")
+Start = _date("First day of the horizon", "the scenario's, else the next Monday")
+Days = typer.Option(None, min=1, max=28, help="Days in the horizon", show_default="the scenario's, else 14")
+Travel = typer.Option(None, help=f"Travel-time provider: {TRAVELS}", show_default="the scenario's, else haversine")
+Osm = typer.Option(None, help="OSM extract (.osm or .pbf) for --travel road", show_default="none")
+Verbose = typer.Option(False, "--verbose", "-v", help="Log progress (no patient data in logs)", show_default=True)
+
+
+def _backend(what: str = "Planner") -> Any:
+    return typer.Option(None, help=f"{what}: {BACKENDS}", show_default=f"the scenario's, else {_DEFAULT.backend}")
+
+
+TimeLimit = typer.Option(None, help="Seconds for the solver (whole plan)",
+                         show_default=f"the scenario's, else {_DEFAULT.time_limit:g}")
+
+
+# --------------------------------------------------------------------------- validate, template, synth
+
+@_command(app)
 def validate(
     data: Optional[Path] = DataArg,
-    start: Optional[dt.datetime] = typer.Option(None, formats=["%Y-%m-%d"], help="Horizon start"),
-    days: Optional[int] = typer.Option(None, min=1, max=28),
-    as_of: Optional[dt.datetime] = typer.Option(None, formats=["%Y-%m-%d"], help="Data date (default today)"),
-    out: Optional[Path] = typer.Option(None, help="Write the summary tables (CSV) to this folder"),
-    verbose: bool = typer.Option(False, "--verbose", "-v"),
+    start: Optional[dt.datetime] = Start,
+    days: Optional[int] = Days,
+    as_of: Optional[dt.datetime] = AsOf,
+    travel: Optional[str] = Travel,
+    osm: Optional[Path] = Osm,
+    out: Optional[Path] = typer.Option(None, help="Write the summary tables (CSV) to this folder",
+                                       show_default="none: print only"),
+    verbose: bool = Verbose,
 ) -> None:
-    """Validate the input files and summarize them: states, eligibility, windows, alarms."""
+    """Validate the input files and summarize them: the danger first, then warnings, states, windows."""
     _setup_logging(verbose)
-    from optimizer import api
-    from optimizer.analysis.roster_report import summarize_roster
-
-    _check_out(out, data=data, kind="validate")
-    try:
-        roster, sc = api.load_data(data, as_of=as_of.date() if as_of else None)
-    except DataError as exc:
-        _fail(exc)
-    horizon = api.horizon_for(sc, start=start.date() if start else None, days=days)
-    s = summarize_roster(roster, horizon, provider=api.travel_provider(sc.travel.provider),
-                         rules=sc.window_rules())
-    typer.echo(f"OK: {len(roster.patients)} patients ({sum(1 for _ in roster.active_patients())} active), "
-               f"{len(roster.nurses)} nurses, {len(roster.time_off)} days off")
-    typer.echo(f"Horizon {horizon.start}..{horizon.end}: {s.refills_due} refills due, "
-               f"{s.later} windows open later")
-    typer.echo("\nBy state:\n" + s.by_state.to_string(index=False))
-    typer.echo("\nWindows per day:\n" + s.windows_per_day.to_string(index=False))
-    typer.echo(f"\nPatients with no eligible nurse at all: {len(s.no_eligible)}")
+    v = api.validate(data, as_of=_day(as_of), start=_day(start), days=days, travel=travel, osm=osm, out=out)
+    for line in v.alarm_lines():
+        _echo(line)
+    for line in v.run.report.lines():
+        _echo(line)
+    roster, horizon, s = v.run.roster, v.run.horizon, v.summary
+    _echo(f"OK: {len(roster.patients)} patients ({sum(1 for _ in roster.active_patients())} active), "
+          f"{len(roster.nurses)} nurses, {len(roster.time_off)} days off")
+    _echo(f"Horizon {horizon.start}..{horizon.end}: {s.refills_due} refills due, {s.later} windows open later")
+    _echo("\nBy state:\n" + s.by_state.to_string(index=False))
+    _echo("\nWindows per day:\n" + s.windows_per_day.to_string(index=False))
+    _echo(f"\nPatients with no eligible nurse at all: {len(s.no_eligible)}")
     if len(s.no_eligible):
-        typer.echo(s.no_eligible.groupby(["state", "reason"]).size().rename("patients").to_string())
-    typer.echo(f"\nAlarms: {len(s.alarms)}")
+        _echo(s.no_eligible.groupby(["state", "reason"]).size().rename("patients").to_string())
+    _echo(f"\nAlarms: {len(s.alarms)}")
     if len(s.alarms):
-        typer.echo(s.alarms.groupby("alarm").size().rename("patients").to_string())
+        _echo(s.alarms[["patient_id", "state", "window_end", "empty_date", "alarm"]].to_string(index=False))
     if out:
-        from optimizer.io.atomic import atomic_dir
-        from optimizer.io.cells import write_csv
-
-        with _guarded(), atomic_dir(out, kind="validate") as tmp:
-            write_csv(s.by_state, tmp / "by_state.csv")
-            write_csv(s.no_eligible, tmp / "no_eligible_nurse.csv")
-            write_csv(s.windows_per_day, tmp / "windows_per_day.csv")
-            write_csv(s.alarms, tmp / "alarms.csv")
-        typer.echo(f"\nWrote {out}/")
+        _echo(f"Wrote {out}/")
 
 
-@app.command()
+@_command(app)
+def template(
+    out: Path = typer.Argument(..., help="Folder to write the example files into (created if missing)"),
+    as_of: Optional[dt.datetime] = _date("Data date the examples are dated around; validate them with it",
+                                         "today"),
+) -> None:
+    """Write example input files (every table as CSV, and one workbook with a sheet per table)."""
+    files = api.template(out, as_of=_day(as_of))
+    _echo(f"Wrote {len(files)} files to {out}/: " + ", ".join(p.name for p in files))
+    _echo(f"Check them with: haiplan validate {out}" + (f" --as-of {_day(as_of)}" if as_of else ""))
+
+
+@_command(app)
 def synth(
     out: Path = typer.Argument(..., help="Folder to write patients.csv, nurses.csv, time_off.csv"),
-    patients: int = typer.Option(300, min=1),
-    nurses: int = typer.Option(35, min=1),
-    seed: int = typer.Option(0),
-    states: Optional[str] = typer.Option(None, help="Footprint, e.g. 'NY;NJ;PA' (default 25 states + DC)"),
-    as_of: Optional[dt.datetime] = typer.Option(None, formats=["%Y-%m-%d"], help="Data date (default today)"),
-    chemo_share: float = typer.Option(0.6, min=0, max=1, help="Share of chemo-certified nurses"),
-    plan_start: Optional[dt.datetime] = typer.Option(
-        None, formats=["%Y-%m-%d"], help="First planning day: no refill is overdue then (default as_of)"),
-    bbox: Optional[str] = typer.Option(
-        None, help="Place everyone inside WEST,SOUTH,EAST,NORTH (e.g. an OSM extract's area)"),
-    force: bool = typer.Option(False, "--force", help="Replace an existing roster in OUT"),
+    patients: int = typer.Option(300, min=1, help="Patients", show_default=True),
+    nurses: int = typer.Option(35, min=1, help="Nurses", show_default=True),
+    seed: int = typer.Option(0, help="Random seed (same seed, same bytes)", show_default=True),
+    states: Optional[str] = typer.Option(None, help="Footprint, e.g. 'NY;NJ;PA'", show_default="25 states + DC"),
+    as_of: Optional[dt.datetime] = _date("Data date", "today"),
+    chemo_share: float = typer.Option(0.6, min=0, max=1, help="Share of chemo-certified nurses",
+                                      show_default=True),
+    plan_start: Optional[dt.datetime] = _date("First planning day: no refill is overdue then", "as_of"),
+    bbox: Optional[str] = typer.Option(None, help="Place everyone inside WEST,SOUTH,EAST,NORTH "
+                                                  "(e.g. an OSM extract's area)", show_default="none"),
+    force: bool = typer.Option(False, "--force", help="Replace an existing roster in OUT", show_default=True),
 ) -> None:
     """Generate a synthetic, contract-valid national roster (deterministic by seed)."""
-    from optimizer.studies import synth as gen
-    from optimizer.io.atomic import atomic_dir
-    from optimizer.io.outdir import ROSTER, check_out_dir
-
-    with _guarded():
-        check_out_dir(out, kind=ROSTER, force=force)
-
-    footprint = [s.strip().upper() for s in states.replace(",", ";").split(";")] if states else None
-    data = gen.generate(patients, nurses, seed=seed, states=footprint,
-                        as_of=as_of.date() if as_of else dt.date.today(),
-                        plan_start=plan_start.date() if plan_start else None, chemo_share=chemo_share)
+    footprint = [s.strip().upper() for s in states.replace(",", ";").split(";") if s.strip()] if states else None
+    box = None
     if bbox:
-        box = tuple(float(x) for x in bbox.split(","))
-        if len(box) != 4:
-            raise typer.BadParameter("--bbox needs WEST,SOUTH,EAST,NORTH")
-        data = gen.localize(data, bbox=box, seed=seed)
-    with _guarded(), atomic_dir(out, kind=ROSTER, force=force) as tmp:
-        gen.write(data, tmp)
-    typer.echo(f"Wrote {patients} patients, {nurses} nurses to {out}/")
+        try:
+            box = tuple(float(x) for x in bbox.split(","))
+        except ValueError:
+            raise typer.BadParameter("--bbox needs four numbers WEST,SOUTH,EAST,NORTH") from None
+    api.synth(out, patients=patients, nurses=nurses, seed=seed, states=footprint, as_of=_day(as_of),
+              plan_start=_day(plan_start), chemo_share=chemo_share, bbox=box, force=force)
+    _echo(f"Wrote {patients} patients, {nurses} nurses to {out}/")
 
 
-def _solver_options(sc, backend, time_limit, iterations, seed, workers):
-    from optimizer.planning.planner import SolverOptions
+# --------------------------------------------------------------------------- plan, demo, check
 
-    s = sc.solver
-    return SolverOptions(backend=backend or s.backend, time_limit=time_limit or s.time_limit,
-                         max_iterations=iterations or s.max_iterations,
-                         seed=s.seed if seed is None else seed, workers=workers or s.workers)
-
-
-def _provider(sc, travel, osm):
-    from optimizer import api
-
-    name = travel or sc.travel.provider
-    osm_file = osm or sc.travel.osm_file
-    return api.travel_provider(name, osm_file=osm_file, **sc.travel.options) if name == "road" \
-        else api.travel_provider(name, **sc.travel.options)
-
-
-def _print_kpis(plan, path: Path | None) -> None:
+def _print_kpis(result: Any, path: Path | None) -> None:
+    plan = result.plan
     k = plan.kpis()
-    typer.echo(f"Plan {plan.horizon_start} +{plan.horizon_days}d: {k['visits']} visits of "
-               f"{k['refills_due']} refills due (on-time {k['on_time_rate']:.1%}), "
-               f"{k['nurses_used']} nurses on {k['nurse_days']} nurse-days")
-    typer.echo(f"  unassigned: {k['unassigned']} {k['unassigned_by_reason'] or ''}")
-    typer.echo(f"  drive: {k['drive_hours']} h, {k['drive_minutes_per_visit']} min/visit; "
-               f"overtime {k['overtime_minutes']} min; cost ${k['cost']:,.0f} (${k['cost_per_visit']}/visit)")
-    typer.echo(f"  visits in last reserve day: {k['visits_in_last_reserve_day']}; min reserve days left: "
-               f"{k['min_reserve_days_left']}; overdue refills planned: {k['alarms_planned']}")
+    for line in result.alarm_lines():  # the danger first
+        _echo(line)
+    _echo(f"Plan {plan.horizon_start} +{plan.horizon_days}d: {k['visits']} visits of "
+          f"{k['refills_due']} refills due (on-time {k['on_time_rate']:.1%}), "
+          f"{k['nurses_used']} nurses on {k['nurse_days']} nurse-days")
+    _echo(f"  unassigned: {k['unassigned']} {k['unassigned_by_reason'] or ''}")
+    _echo(f"  drive: {k['drive_hours']} h, {k['drive_minutes_per_visit']} min/visit; "
+          f"overtime {k['overtime_minutes']} min; cost ${k['cost']:,.0f} (${k['cost_per_visit']}/visit)")
+    _echo(f"  visits in last reserve day: {k['visits_in_last_reserve_day']}; min reserve days left: "
+          f"{k['min_reserve_days_left']}; overdue refills planned: {k['alarms_planned']}")
     s = plan.solver
-    typer.echo(f"  solver: {s.get('backend')} {s.get('status')} in {s.get('runtime_s', '-')} s "
-               f"({s.get('parts', 1)} part(s)){'; ' + s['note'] if s.get('note') else ''}")
+    _echo(f"  solver: {s.get('backend')} {s.get('status')} in {s.get('runtime_s', '-')} s "
+          f"({s.get('parts', 1)} part(s)){'; ' + s['note'] if s.get('note') else ''}")
     if path:
-        typer.echo(f"Wrote {path}/")
+        _echo(f"Wrote {path}/")
 
 
-@app.command()
+def _plan_and_write(run: Any, out: Path) -> Any:
+    """Print the danger and the load warnings, plan, write the folder and print the KPIs."""
+    for line in api.alarm_lines(api.find_alarms(run.roster, run.horizon, rules=run.rules)):
+        _echo(line)  # known before solving: shown first, the solver may take a while
+    for line in run.report.lines():
+        _echo(line)
+    o = run.options
+    _say(f"planning {run.horizon.start}..{run.horizon.end} with {o.backend} "
+         f"({'%d iterations' % o.max_iterations if o.max_iterations else '%g s' % o.time_limit})")
+    result = api.plan(run.roster, start=run.horizon.start, days=run.horizon.days, provider=run.provider,
+                      rules=run.rules, options=o, progress=_say)
+    api.write_plan_folder(result, out)
+    _print_kpis(result, out)
+    return result
+
+
+@_command(app)
 def plan(
     data: Optional[Path] = DataArg,
-    start: Optional[dt.datetime] = typer.Option(None, formats=["%Y-%m-%d"]),
-    days: Optional[int] = typer.Option(None, min=1, max=28),
-    out: Path = typer.Option(Path("plan"), help="Plan folder (written whole or not at all)"),
-    time_limit: Optional[float] = typer.Option(None, help="Seconds for the solver"),
-    iterations: Optional[int] = typer.Option(None, help="Deterministic work limit (identical plans)"),
-    backend: Optional[str] = typer.Option(None, help="ortools | pyvrp | greedy"),
-    seed: Optional[int] = typer.Option(None),
-    workers: Optional[int] = typer.Option(None, help="Parallel processes for independent parts"),
-    travel: Optional[str] = typer.Option(None, help="haversine | road"),
-    osm: Optional[Path] = typer.Option(None, help="OSM file (.osm/.pbf) for --travel road"),
-    as_of: Optional[dt.datetime] = typer.Option(None, formats=["%Y-%m-%d"]),
-    verbose: bool = typer.Option(False, "--verbose", "-v"),
+    start: Optional[dt.datetime] = Start,
+    days: Optional[int] = Days,
+    out: Path = typer.Option(Path("plan"), help="Plan folder (written whole or not at all)", show_default=True),
+    time_limit: Optional[float] = TimeLimit,
+    iterations: Optional[int] = typer.Option(None, help="Deterministic work limit instead of seconds "
+                                                        "(identical plan folders)", show_default="none"),
+    backend: Optional[str] = _backend(),
+    seed: Optional[int] = typer.Option(None, help="Solver seed", show_default=f"the scenario's, else {_DEFAULT.seed}"),
+    workers: Optional[int] = typer.Option(None, help="Parallel processes for independent parts",
+                                          show_default=f"the scenario's, else {_DEFAULT.workers}"),
+    travel: Optional[str] = Travel,
+    osm: Optional[Path] = Osm,
+    as_of: Optional[dt.datetime] = AsOf,
+    verbose: bool = Verbose,
 ) -> None:
     """Plan refill visits: which nurse, which day, in what order; write the plan folder."""
     _setup_logging(verbose)
-    from optimizer import api
-
-    _check_out(out, data=data, extra=(osm,), kind="plan")
-    try:
-        roster, sc = api.load_data(data, as_of=as_of.date() if as_of else None)
-        provider = _provider(sc, travel, osm)
-    except DataError as exc:
-        _fail(exc)
-    horizon = api.horizon_for(sc, start=start.date() if start else None, days=days)
-    opts = _solver_options(sc, backend, time_limit, iterations, seed, workers)
-    _say(f"planning {horizon.start}..{horizon.end} with {opts.backend} "
-         f"({'%d iterations' % opts.max_iterations if opts.max_iterations else '%g s' % opts.time_limit})")
-    result = api.plan(roster, start=horizon.start, days=horizon.days, provider=provider,
-                      rules=sc.window_rules(), options=opts, progress=_say)
-    with _guarded():
-        api.write_plan_folder(result, out)
-    _print_kpis(result.plan, out)
+    run = api.prepare(data, as_of=_day(as_of), start=_day(start), days=days, backend=backend,
+                      time_limit=time_limit, iterations=iterations, seed=seed, workers=workers,
+                      travel=travel, osm=osm, out=out)
+    _plan_and_write(run, out)
 
 
-@app.command()
+@_command(app)
 def demo(
-    out: Path = typer.Option(Path("out/demo-plan"), help="Plan folder"),
-    time_limit: Optional[float] = typer.Option(None),
-    backend: Optional[str] = typer.Option(None),
+    out: Path = typer.Option(Path("out/demo-plan"), help="Plan folder", show_default=True),
+    time_limit: Optional[float] = TimeLimit,
+    backend: Optional[str] = _backend(),
 ) -> None:
     """Plan the built-in demo (scenarios/demo.yaml), check it, and print the KPIs."""
-    from optimizer import api
-
-    _check_out(out, data=None, kind="plan")
-    roster, sc = api.load_data(None)
-    provider = _provider(sc, None, None)
-    horizon = api.horizon_for(sc)
-    opts = _solver_options(sc, backend, time_limit, None, None, None)
-    _say(f"demo: {len(roster.patients)} patients, {len(roster.nurses)} nurses; "
-         f"planning {horizon.start}..{horizon.end} with {opts.backend} ({opts.time_limit:g} s)")
-    result = api.plan(roster, start=horizon.start, days=horizon.days, provider=provider,
-                      rules=sc.window_rules(), options=opts, progress=_say)
-    with _guarded():
-        api.write_plan_folder(result, out)
-    _print_kpis(result.plan, out)
-    violations = api.check(roster, out, provider=provider, rules=sc.window_rules())
-    typer.echo(f"Independent check: {len(violations)} violation(s)")
+    run = api.prepare(None, backend=backend, time_limit=time_limit, out=out)
+    _say(f"demo: {len(run.roster.patients)} patients, {len(run.roster.nurses)} nurses")
+    _plan_and_write(run, out)
+    violations = api.check(run.roster, out, provider=run.provider, rules=run.rules)
+    _echo(f"Independent check: {len(violations)} violation(s)")
     for v in violations[:20]:
-        typer.echo(f"  {v}")
+        _echo(f"  {v}")
     if violations:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_VIOLATIONS)
 
 
-@app.command()
+@_command(app)
 def check(
-    data: Path = typer.Argument(..., help="Data folder or scenario .yaml the plan was made from"),
+    data: Path = typer.Argument(..., help="Data folder or scenario .yaml the plan was made from ('demo': the demo)"),
     plan_dir: Path = typer.Argument(..., help="Plan folder"),
-    travel: Optional[str] = typer.Option(None),
-    osm: Optional[Path] = typer.Option(None),
-    as_of: Optional[dt.datetime] = typer.Option(None, formats=["%Y-%m-%d"]),
+    travel: Optional[str] = Travel,
+    osm: Optional[Path] = Osm,
+    as_of: Optional[dt.datetime] = AsOf,
 ) -> None:
     """Check a plan against every rule, recomputed from the inputs; exit 1 on violations."""
-    from optimizer import api
-
-    try:
-        roster, sc = api.load_data(data if str(data) != "demo" else None,
-                                   as_of=as_of.date() if as_of else None)
-        provider = _provider(sc, travel, osm)
-    except DataError as exc:
-        _fail(exc)
-    violations = api.check(roster, plan_dir, provider=provider, rules=sc.window_rules())
+    run = api.prepare(None if str(data) == "demo" else data, as_of=_day(as_of), travel=travel, osm=osm)
+    violations = api.check(run.roster, plan_dir, provider=run.provider, rules=run.rules)
     for v in violations:
-        typer.echo(str(v))
-    typer.echo(f"{len(violations)} violation(s)")
+        _echo(str(v))
+    _echo(f"{len(violations)} violation(s)")
     if violations:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_VIOLATIONS)
 
 
-@app.command()
+# --------------------------------------------------------------------------- coverage, expansion
+
+@_command(app)
 def coverage(
     data: Optional[Path] = DataArg,
-    out: Path = typer.Option(Path("out/coverage"), help="Folder for the tables and maps (written whole)"),
-    as_of: Optional[dt.datetime] = typer.Option(None, formats=["%Y-%m-%d"], help="Data date (default today)"),
-    start: Optional[dt.datetime] = typer.Option(None, formats=["%Y-%m-%d"],
-                                                help="First day of the 8-week capacity outlook"),
-    weeks: int = typer.Option(8, min=1, max=52, help="Weeks of capacity vs demand"),
-    cutoffs: str = typer.Option("60;120;180;240", help="Drive-time cutoffs in minutes, ';'-separated"),
-    map_cutoff: int = typer.Option(120, help="Cutoff of the leadership map's service areas and choropleth"),
-    regions: Optional[Path] = typer.Option(None, help="CSV state,region (default: US Census regions)"),
-    travel: Optional[str] = typer.Option(None, help="haversine | road"),
-    osm: Optional[Path] = typer.Option(None, help="OSM file for --travel road"),
+    out: Path = typer.Option(Path("out/coverage"), help="Folder for the tables and maps (written whole)",
+                             show_default=True),
+    as_of: Optional[dt.datetime] = AsOf,
+    start: Optional[dt.datetime] = _date("First day of the capacity outlook", "the next Monday"),
+    weeks: int = typer.Option(8, min=1, max=52, help="Weeks of capacity vs demand", show_default=True),
+    cutoffs: str = typer.Option("60;120;180;240", help="Drive-time cutoffs in minutes, ';'-separated",
+                                show_default=True),
+    map_cutoff: int = typer.Option(120, help="Cutoff of the leadership map's service areas and choropleth",
+                                   show_default=True),
+    regions: Optional[Path] = typer.Option(None, help="CSV state,region", show_default="US Census regions"),
+    travel: Optional[str] = Travel,
+    osm: Optional[Path] = Osm,
     tiles: Optional[str] = typer.Option(None, help="Add a web tile layer (needs internet when viewing), "
-                                                   "e.g. OpenStreetMap"),
-    backend: str = typer.Option("greedy", help="Planner for the operations map: greedy | ortools | pyvrp | none"),
+                                                   "e.g. OpenStreetMap", show_default="none: offline"),
+    backend: str = typer.Option("greedy", help=f"Planner for the operations map: {BACKENDS} | none",
+                                show_default=True),
 ) -> None:
     """Coverage within drive-time cutoffs, 8-week capacity vs demand, leadership and operations maps."""
-    from optimizer import api
-    from optimizer.analysis.coverage import load_regions
-    from optimizer.report import write_coverage
-
-    _check_out(out, data=data, extra=(osm, regions), kind="coverage")
     try:
-        roster, sc = api.load_data(data, as_of=as_of.date() if as_of else None)
-        provider = _provider(sc, travel, osm)
-    except DataError as exc:
-        _fail(exc)
-    data_date = (as_of.date() if as_of else None) or sc.as_of or dt.date.today()
-    horizon = api.horizon_for(sc, start=start.date() if start else None)
-    cuts = tuple(sorted({int(c) for c in cutoffs.replace(",", ";").split(";") if c.strip()}))
-    if map_cutoff not in cuts:
-        cuts = tuple(sorted(set(cuts) | {map_cutoff}))
-    result = None
-    if backend != "none":
-        opts = _solver_options(sc, backend, None, None, None, None)
-        _say(f"planning {horizon.start}..{horizon.end} with {opts.backend} for the operations map")
-        result = api.plan(roster, start=horizon.start, days=horizon.days, provider=provider,
-                          rules=sc.window_rules(), options=opts)
-    with _guarded():
-        write_coverage(roster, out, provider=provider, as_of=data_date, start=horizon.start, weeks=weeks,
-                       cutoffs=cuts, map_cutoff=map_cutoff,
-                       regions=load_regions(str(regions)) if regions else None,
-                       plan_result=result, tiles=tiles, rules=sc.window_rules())
-    import pandas as pd
-
-    st = pd.read_csv(out / "leadership" / "coverage_by_state.csv")
-    st = st[st["patients"] > 0]
-    typer.echo(f"Coverage as of {data_date}: {int(st['patients'].sum())} patients in {len(st)} states")
-    typer.echo(st[["state", "patients"] + [f"covered_{c}min" for c in cuts]
-                  + ["licensed_nurses", "single_nurse_patients", "no_nurse_patients"]].to_string(index=False))
-    reg = pd.read_csv(out / "leadership" / "capacity_by_region.csv")
+        cuts = [int(c) for c in cutoffs.replace(",", ";").split(";") if c.strip()]
+    except ValueError:
+        raise typer.BadParameter(f"--cutoffs needs minutes separated by ';', got {cutoffs!r}") from None
+    c = api.coverage(data, out=out, as_of=_day(as_of), start=_day(start), weeks=weeks, cutoffs=cuts,
+                     map_cutoff=map_cutoff, regions=regions, travel=travel, osm=osm, tiles=tiles,
+                     backend=None if backend.lower() == "none" else backend, progress=_say)
+    st = c.by_state[c.by_state["patients"] > 0]
+    _echo(f"Coverage as of {c.as_of}: {int(st['patients'].sum())} patients in {len(st)} states")
+    _echo(st[["state", "patients"] + [f"covered_{m}min" for m in c.cutoffs]
+             + ["licensed_nurses", "single_nurse_patients", "no_nurse_patients"]].to_string(index=False))
+    reg = c.by_region
     flagged = reg[reg["status"].isin(["short", "no_nurse", "tight"])]
-    typer.echo(f"\nCapacity vs demand, {weeks} weeks from {horizon.start}: "
-               f"{len(flagged)} region-week(s) flagged")
+    _echo(f"\nCapacity vs demand, {c.weeks} weeks from {c.start}: {len(flagged)} region-week(s) flagged")
     if len(flagged):
-        typer.echo(flagged[["week", "region", "demand_visits", "capacity_visits", "short_visits",
-                            "no_nurse_visits", "utilization", "status"]].to_string(index=False))
-    typer.echo(f"\nWrote {out}/: leadership/ is de-identified (maps and tables to share); "
-               "operations/ is not (patient list, routes)")
+        _echo(flagged[["week", "region", "demand_visits", "capacity_visits", "short_visits",
+                       "no_nurse_visits", "utilization", "status"]].to_string(index=False))
+    _echo(f"\nWrote {out}/: leadership/ is de-identified (maps and tables to share); "
+          "operations/ is not (patient list, routes)")
 
 
-# --------------------------------------------------------------------------- expansion studies (issue 6)
-
-scenario_app = typer.Typer(add_completion=False, no_args_is_help=True,
-                           help="Scenario studies: run scenario files in batch, compare their results.")
-app.add_typer(scenario_app, name="scenario")
-
-
-@scenario_app.command("run")
-def scenario_run(
-    files: list[Path] = typer.Argument(..., help="Scenario .yaml files"),
-    out: Path = typer.Option(Path("out/scenarios"), help="Parent folder: one result folder per scenario"),
-    seeds: Optional[int] = typer.Option(None, min=1, help="Seeds per plan (default: each file's simulation.seeds)"),
-    workers: int = typer.Option(2, min=1, help="Local processes for the simulations"),
-    ray: Optional[str] = typer.Option(None, "--ray", help="Run on Ray: 'auto', a cluster address, or 'local'"),
-    verbose: bool = typer.Option(False, "--verbose", "-v"),
-) -> None:
-    """Expansion plans and closed-loop simulations of each scenario (baseline vs plans × seeds)."""
-    _setup_logging(verbose)
-    import json
-
-    from optimizer.studies.batch import run_scenarios
-
-    with _guarded():
-        dirs = run_scenarios(files, out=out, seeds=seeds, workers=workers, ray_address=ray, progress=_say)
-    for d in dirs:
-        v = json.loads((d / "summary.json").read_text(encoding="utf-8"))["verdict"]
-        typer.echo(f"{d.name}: winner {v['winner']}. {v['text']}")
-    typer.echo(f"Wrote {len(dirs)} scenario folder(s) under {out}/; compare them with "
-               f"'haiplan scenario compare {out} --out OUT'")
-
-
-@scenario_app.command("compare")
-def scenario_compare(
-    dirs: list[Path] = typer.Argument(..., help="Result folders of 'scenario run' (or their parent)"),
-    out: Path = typer.Option(..., "--out", help="Folder for compare.csv, verdicts.csv, compare.html"),
-) -> None:
-    """Side-by-side table (CSV) and charts (HTML) of scenario results, with a verdict per scenario."""
-    from optimizer.studies.batch import compare_runs
-
-    with _guarded():
-        paths = compare_runs(dirs, out=out)
-    import pandas as pd
-
-    table = pd.read_csv(paths["csv"])
-    typer.echo(table[["scenario", "plan", "one_time_cost", "covered_share", "missed_or_late_mean",
-                      "missed_or_late_std", "drive_hours_per_refill_mean", "cost_per_refill_mean"]]
-               .to_string(index=False))
-    for v in pd.read_csv(paths["verdicts"], keep_default_na=False).to_dict("records"):
-        typer.echo(f"{v['scenario']}: winner {v['winner']}. {v['text']}")
-    typer.echo(f"Wrote {out}/compare.csv, verdicts.csv, compare.html")
-
-
-@app.command()
+@_command(app)
 def expand(
     data: Optional[Path] = DataArg,
-    budget: Optional[float] = typer.Option(
-        None, min=0, help=f"Budget in USD (default {DEFAULT_EXPANSION_BUDGET_USD:,.0f})"),
-    target: Optional[float] = typer.Option(None, min=0, max=1, help="Reach this covered share at least cost"),
-    actions: Optional[str] = typer.Option(None, help="Allowed kinds, e.g. 'hire;license;hai_cert;chemo_cert'"),
-    cutoff: Optional[float] = typer.Option(None, help="Drive-time cutoff, minutes one way"),
-    sites: Optional[Path] = typer.Option(None, help="Candidate sites CSV (name,state,lat,lon)"),
-    backend: Optional[str] = typer.Option(None, help="MIP backend: highs | scip | cbc"),
-    time_limit: Optional[float] = typer.Option(None, help="MIP time limit, seconds"),
-    out: Path = typer.Option(Path("out/expansion"), help="Folder for recommendations and the map layer"),
-    as_of: Optional[dt.datetime] = typer.Option(None, formats=["%Y-%m-%d"]),
-    verbose: bool = typer.Option(False, "--verbose", "-v"),
+    budget: Optional[float] = typer.Option(None, min=0, help="Budget in USD",
+                                           show_default="the scenario's, else the default budget"),
+    target: Optional[float] = typer.Option(None, min=0, max=1, help="Reach this covered share at least cost",
+                                           show_default="none"),
+    actions: Optional[str] = typer.Option(None, help="Allowed kinds, e.g. 'hire;license;hai_cert;chemo_cert'",
+                                          show_default="the scenario's, else all"),
+    cutoff: Optional[float] = typer.Option(None, help="Drive-time cutoff, minutes one way",
+                                           show_default="the scenario's"),
+    sites: Optional[Path] = typer.Option(None, help="Candidate sites CSV (name,state,lat,lon)",
+                                         show_default="places near demand"),
+    backend: Optional[str] = typer.Option(None, help="MIP backend: highs | scip | cbc",
+                                          show_default="the scenario's"),
+    time_limit: Optional[float] = typer.Option(None, help="MIP time limit, seconds", show_default="the scenario's"),
+    out: Path = typer.Option(Path("out/expansion"), help="Folder for recommendations and the map layer",
+                             show_default=True),
+    as_of: Optional[dt.datetime] = AsOf,
+    verbose: bool = Verbose,
 ) -> None:
     """Where to hire, whom to license where, whom to certify: ranked actions with gains and costs."""
     _setup_logging(verbose)
-    from optimizer.studies.batch import expand_scenario
-    from optimizer.analysis.expansion import write_expansion
-    from optimizer.io.atomic import atomic_dir
-
     kinds = [a.strip() for a in actions.replace(",", ";").split(";") if a.strip()] if actions else None
-    _check_out(out, data=data, extra=(sites,), kind="expansion")
-    try:
-        result = expand_scenario(data, budget=budget, target_share=target, cutoff_minutes=cutoff, actions=kinds,
-                                 sites_file=sites, backend=backend, time_limit=time_limit,
-                                 as_of=as_of.date() if as_of else None, progress=_say)
-    except DataError as exc:
-        _fail(exc)
-    with _guarded(), atomic_dir(out, kind="expansion") as tmp:
-        write_expansion(result, tmp)
-        _recommendations_map(result, tmp / "recommendations_map.html")
+    result = api.expand(data, out=out, budget=budget, target_share=target, cutoff_minutes=cutoff, actions=kinds,
+                        sites_file=sites, backend=backend, time_limit=time_limit, as_of=_day(as_of), progress=_say)
     s = result.summary()
     sol = s["solver"]
-    typer.echo(f"MIP {sol['backend']} {sol['status']} in {sol['runtime_s']} s, gap {sol['gap']}"
-               f"{'; ' + s['message'] if s['message'] else ''}")
-    typer.echo(f"Covered visits/week: {s['visits_per_week_covered_before']} -> {s['visits_per_week_covered_after']} "
-               f"of {s['visits_per_week_total']} ({s['covered_share_before']:.1%} -> {s['covered_share_after']:.1%}); "
-               f"patients covered {s['patients_covered_before']} -> {s['patients_covered_after']}; "
-               f"{s['actions']} action(s) for ${s['cost']:,.0f}")
+    _echo(f"MIP {sol['backend']} {sol['status']} in {sol['runtime_s']} s, gap {sol['gap']}"
+          f"{'; ' + s['message'] if s['message'] else ''}")
+    _echo(f"Covered visits/week: {s['visits_per_week_covered_before']} -> {s['visits_per_week_covered_after']} "
+          f"of {s['visits_per_week_total']} ({s['covered_share_before']:.1%} -> {s['covered_share_after']:.1%}); "
+          f"patients covered {s['patients_covered_before']} -> {s['patients_covered_after']}; "
+          f"{s['actions']} action(s) for ${s['cost']:,.0f}")
     recs = result.recommendations
     if len(recs):
-        typer.echo(recs[["rank", "label", "state", "cost", "lead_weeks", "visits_per_week_absorbed",
-                         "patients_covered", "drive_hours_saved_per_week"]].to_string(index=False))
-    typer.echo(f"Wrote {out}/")
+        _echo(recs[["rank", "label", "state", "cost", "lead_weeks", "visits_per_week_absorbed",
+                    "patients_covered", "drive_hours_saved_per_week"]].to_string(index=False))
+    _echo(f"Wrote {out}/")
 
 
-def _recommendations_map(result, path: Path) -> None:
-    """The de-identified leadership map with the ranked actions as a layer."""
-    from optimizer import api
-    from optimizer.analysis.coverage import analyze_coverage
-    from optimizer.analysis.expansion import map_layer
-    from optimizer.report import leadership_map
+@_command(scenario_app, "run")
+def scenario_run(
+    files: list[Path] = typer.Argument(..., help="Scenario .yaml files"),
+    out: Path = typer.Option(Path("out/scenarios"), help="Parent folder: one result folder per scenario",
+                             show_default=True),
+    seeds: Optional[int] = typer.Option(None, min=1, help="Seeds per plan", show_default="each file's simulation.seeds"),
+    workers: int = typer.Option(2, min=1, help="Local processes for the simulations", show_default=True),
+    ray: Optional[str] = typer.Option(None, "--ray", help="Run on Ray: 'auto', a cluster address, or 'local'",
+                                      show_default="none: local processes"),
+    verbose: bool = Verbose,
+) -> None:
+    """Expansion plans and closed-loop simulations of each scenario (baseline vs plans × seeds)."""
+    _setup_logging(verbose)
+    dirs = api.scenarios(files, out=out, seeds=seeds, workers=workers, ray=ray, progress=_say)
+    for d in dirs:
+        v = api.scenario_verdict(d)
+        _echo(f"{d.name}: winner {v['winner']}. {v['text']}")
+    _echo(f"Wrote {len(dirs)} scenario folder(s) under {out}/; compare them with "
+          f"'haiplan scenario compare {out} --out OUT'")
 
-    roster = result.problem.roster
-    provider = api.travel_provider()
-    view = analyze_coverage(roster, provider=provider, as_of=result.problem.on).leadership_view()
-    leadership_map(view, provider=provider, recommendations=map_layer(result),
-                   title="HAI coverage and recommended actions").save(path)
+
+@_command(scenario_app, "compare")
+def scenario_compare(
+    dirs: list[Path] = typer.Argument(..., help="Result folders of 'scenario run' (or their parent)"),
+    out: Path = typer.Option(..., "--out", help="Folder for compare.csv, verdicts.csv, compare.html",
+                             show_default="required"),
+) -> None:
+    """Side-by-side table (CSV) and charts (HTML) of scenario results, with a verdict per scenario."""
+    c = api.compare(dirs, out=out)
+    _echo(c.table[["scenario", "plan", "one_time_cost", "covered_share", "missed_or_late_mean",
+                   "missed_or_late_std", "drive_hours_per_refill_mean", "cost_per_refill_mean"]]
+          .to_string(index=False))
+    for v in c.verdicts:
+        _echo(f"{v['scenario']}: winner {v['winner']}. {v['text']}")
+    _echo(f"Wrote {out}/compare.csv, verdicts.csv, compare.html")
 
 
-def main() -> None:  # pragma: no cover
+def main() -> None:  # pragma: no cover - the console script
+    """Run the command line (``python -m optimizer.cli``; the ``haiplan`` script calls ``app``)."""
     app()
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -119,7 +119,8 @@ class Plan:
             "unassigned": len(self.unassigned),
             "unassigned_by_reason": dict(sorted(reasons.items())),
             "deferred_to_next_plan": len(self.deferred),
-            "on_time_rate": round(n_vis / due, 4) if due else 1.0,
+            # an overdue refill (alarm) is not on time, even when planned (issue 12 item 4)
+            "on_time_rate": round(sum(1 for v in self.visits if not v.alarm) / due, 4) if due else 1.0,
             "nurse_days": len(self.nurse_days),
             "nurses_used": len({d.nurse_id for d in self.nurse_days}),
             "drive_minutes": int(drive_min),

@@ -1,0 +1,294 @@
+"""What a run reads, and the options it runs with: scenario and command-line options merged once.
+
+A run reads a data folder, a scenario file or (``None``) the built-in demo. This module
+loads it into a validated :class:`~optimizer.domain.Roster` (the scenario's company holidays
+applied), remembers which paths it read (so ``--out`` never replaces one) and what the load
+assumed (:class:`~optimizer.io.LoadReport`), and merges the scenario's horizon, travel and
+solver sections with explicit options, refusing an unknown name before any work
+(:class:`~optimizer.errors.UsageError`, exit 2). :mod:`optimizer.api` re-exports it; the
+studies (:mod:`optimizer.studies.batch`, :mod:`optimizer.analysis.simulate`) import it
+directly, below the API.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+import weakref
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from geodata.travel import PROVIDERS, get_provider
+from optimizer.domain import Horizon, Roster
+from optimizer.errors import UsageError
+from optimizer.io import LoadReport, load_roster_with_report
+from optimizer.io.atomic import atomic_dir
+from optimizer.io.load_report import did_you_mean
+from optimizer.io.outdir import ROSTER, table_paths
+from optimizer.planning.planner import SolverOptions
+from optimizer.routing.backends import BACKENDS
+from optimizer.scenario import DEMO_SCENARIO, Scenario, SolverSpec, load_scenario
+from optimizer.studies import synth
+
+__all__ = [
+    "cache_dir", "next_monday", "materialize", "input_paths", "load_data", "inputs_of", "load_report_of",
+    "horizon_for", "travel_provider", "provider_for", "solver_options", "backend_names", "travel_names",
+    "need_file", "need_folder", "check_travel", "travel_name",
+]
+
+#: The planner that needs no solver (greedy insertion), besides the routing backends.
+GREEDY = "greedy"
+
+
+def cache_dir() -> Path:
+    """Where generated data and travel caches live (``HAIPLAN_CACHE_DIR`` or ``~/.cache/haiplan``)."""
+    return Path(os.environ.get("HAIPLAN_CACHE_DIR", Path.home() / ".cache" / "haiplan"))
+
+
+def next_monday(day: dt.date) -> dt.date:
+    """The Monday after ``day`` (a week later when ``day`` is a Monday)."""
+    return day + dt.timedelta(days=(7 - day.weekday()) % 7 or 7)
+
+
+# --------------------------------------------------------------------------- paths
+
+
+def need_file(path: str | Path, what: str) -> Path:
+    """``path`` if it is an existing file, else a one-line :class:`UsageError` naming ``what``."""
+    p = Path(path)
+    if p.is_dir():
+        raise UsageError(f"{what} {str(p)!r} is a folder; give a file")
+    if not p.exists():
+        raise UsageError(f"{what} {str(p)!r} does not exist")
+    return p
+
+
+def need_folder(path: str | Path, what: str) -> Path:
+    """``path`` if it is an existing folder, else a one-line :class:`UsageError` naming ``what``."""
+    p = Path(path)
+    if not p.exists():
+        raise UsageError(f"{what} {str(p)!r} does not exist")
+    if not p.is_dir():
+        raise UsageError(f"{what} {str(p)!r} is a file; give a folder")
+    return p
+
+
+def _data_dir(scenario: Scenario) -> Path:
+    """The data folder of ``scenario``: its ``dir``, or where its synthetic roster is cached."""
+    if scenario.data.dir is not None:
+        return Path(scenario.data.dir)
+    spec = scenario.data.synthetic
+    as_of = scenario.as_of or dt.date.today()
+    plan_start = scenario.horizon.start or next_monday(as_of)
+    key = hashlib.sha256(json.dumps(
+        [spec.model_dump(mode="json"), as_of.isoformat(), plan_start.isoformat(),
+         synth.GENERATOR_VERSION], sort_keys=True).encode()).hexdigest()[:16]
+    return cache_dir() / "synthetic" / key
+
+
+def materialize(scenario: Scenario) -> Path:
+    """The data folder of ``scenario``: its ``dir``, or its synthetic roster written to the cache."""
+    out = _data_dir(scenario)
+    if scenario.data.dir is None and not (out / "patients.csv").exists():
+        spec = scenario.data.synthetic
+        as_of = scenario.as_of or dt.date.today()
+        data = synth.generate(spec.patients, spec.nurses, seed=spec.seed, states=spec.states,
+                              as_of=as_of, plan_start=scenario.horizon.start or next_monday(as_of),
+                              chemo_share=spec.chemo_share)
+        with atomic_dir(out, kind=ROSTER, force=True) as tmp:
+            synth.write(data, tmp)
+    return out
+
+
+def _scenario_of(data: str | Path | Scenario | None, *, as_of: dt.date | None = None) -> Scenario:
+    """The scenario a run on ``data`` uses: the file's, the demo's, or a plain one for a folder."""
+    if data is None:
+        data = DEMO_SCENARIO
+    if isinstance(data, Scenario):
+        return data
+    path = Path(data)
+    if not path.exists():
+        raise UsageError(f"data {str(path)!r} does not exist; give a data folder, a workbook or a scenario .yaml")
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return load_scenario(path)
+    return Scenario(name=path.name, data={"dir": path}, as_of=as_of)
+
+
+def input_paths(data: str | Path | Scenario | None = None) -> tuple[Path, ...]:
+    """The files and folders a run on ``data`` reads (what ``--out`` must never replace).
+
+    Parameters
+    ----------
+    data
+        A data folder, a scenario file or object, or ``None`` (the built-in demo).
+
+    Returns
+    -------
+    tuple of pathlib.Path
+        The scenario file, the data folder and its tables, and the files the scenario names.
+    """
+    if isinstance(data, (str, Path)) and not Path(data).exists():
+        return (Path(data),)
+    sc = _scenario_of(data)
+    folder = _data_dir(sc)
+    paths = [sc.source] if sc.source else []
+    paths += [folder] + table_paths(folder)
+    exp = sc.expansion
+    paths += [p for p in (sc.travel.osm_file, exp.sites.file, exp.costs.license_file) if p is not None]
+    return tuple(Path(p) for p in paths)
+
+
+# --------------------------------------------------------------------------- loading
+
+_LOADED: dict[int, tuple[tuple[Path, ...], LoadReport]] = {}
+
+
+def _remember(roster: Roster, paths: Iterable[Path], report: LoadReport) -> None:
+    key = id(roster)
+    _LOADED[key] = (tuple(paths), report)
+    weakref.finalize(roster, _LOADED.pop, key, None)
+
+
+def inputs_of(roster: Roster) -> tuple[Path, ...]:
+    """The input paths ``roster`` was loaded from by :func:`load_data` (empty if built in code)."""
+    return _LOADED.get(id(roster), ((), LoadReport()))[0]
+
+
+def load_report_of(roster: Roster) -> LoadReport:
+    """What :func:`load_data` warned about and assumed for ``roster`` (empty if built in code)."""
+    return _LOADED.get(id(roster), ((), LoadReport()))[1]
+
+
+def load_data(
+    data: str | Path | Scenario | None = None, *, as_of: dt.date | None = None
+) -> tuple[Roster, Scenario]:
+    """Load a data folder, a workbook, a scenario file, or (``None``) the built-in demo.
+
+    Parameters
+    ----------
+    data
+        What to load.
+    as_of
+        The data date (default: the scenario's, else today).
+
+    Returns
+    -------
+    tuple of (Roster, Scenario)
+        The validated roster (the scenario's ``holidays:`` replacing the company calendar)
+        and the scenario (a plain one for a folder). :func:`load_report_of` gives the load report.
+
+    Raises
+    ------
+    optimizer.errors.DataError
+        Every located problem of the input files.
+    optimizer.errors.UsageError
+        ``data`` does not exist.
+    """
+    sc = _scenario_of(data, as_of=as_of)
+    as_of = as_of or sc.as_of or dt.date.today()
+    roster, report = load_roster_with_report(materialize(sc), as_of=as_of)
+    holidays = sc.holiday_list()
+    if holidays is not None:
+        roster = dataclasses.replace(roster, holidays=holidays)
+    _remember(roster, input_paths(sc), report)
+    return roster, sc
+
+
+# --------------------------------------------------------------------------- options
+
+
+def horizon_for(sc: Scenario | None, *, start: dt.date | None = None, days: int | None = None) -> Horizon:
+    """The horizon from explicit values, else the scenario, else the next Monday for 14 days."""
+    s = start or (sc.horizon.start if sc else None)
+    if s is None:
+        s = next_monday((sc.as_of if sc and sc.as_of else None) or dt.date.today())
+    return Horizon(s, days or (sc.horizon.days if sc else 14))
+
+
+def backend_names() -> tuple[str, ...]:
+    """Every planner backend name ``--backend`` accepts (the routing backends and ``greedy``)."""
+    return tuple(sorted(BACKENDS)) + (GREEDY,)
+
+
+def travel_names() -> tuple[str, ...]:
+    """Every travel provider name ``--travel`` accepts."""
+    return tuple(sorted(PROVIDERS))
+
+
+def _choose(value: str, names: tuple[str, ...], what: str) -> str:
+    """``value`` as one of ``names`` (case-insensitive), else a one-line :class:`UsageError`."""
+    found = {n.lower(): n for n in names}.get(value.strip().lower())
+    if found is not None:
+        return found
+    hint = did_you_mean(value, names)
+    raise UsageError(f"unknown {what} {value!r}; choose one of {', '.join(names)}"
+                     + (f" (did you mean {hint!r}?)" if hint else ""))
+
+
+def travel_name(value: str) -> str:
+    """``value`` as a known travel provider name (case-insensitive), else a one-line :class:`UsageError`."""
+    return _choose(value, travel_names(), "travel provider")
+
+
+def check_travel(name: str, *, osm_file: str | Path | None = None, options: dict[str, Any] | None = None) -> str:
+    """The provider name, checked: known, and ``road`` given a graph source (``--osm``, place or bbox).
+
+    Raises
+    ------
+    optimizer.errors.UsageError
+        An unknown name, ``road`` without an OSM file (or place/bbox option), or a missing OSM file.
+    """
+    name = travel_name(name)
+    if osm_file is not None:
+        need_file(osm_file, "--osm file")
+    if name == "road" and osm_file is None and not {"place", "bbox"} & set(options or {}):
+        raise UsageError("--travel road needs a road graph: give --osm FILE (an OSM extract, .osm or .pbf)")
+    return name
+
+
+def travel_provider(name: str = "haversine", *, osm_file: str | Path | None = None, **options: Any) -> Any:
+    """A travel-time provider by name (``haversine`` or ``road``), checked by :func:`check_travel`."""
+    name = check_travel(name, osm_file=osm_file, options=options)
+    if osm_file is not None:
+        options["osm_file"] = osm_file
+    return get_provider(name, **options)
+
+
+def provider_for(sc: Scenario, *, travel: str | None = None, osm: str | Path | None = None) -> Any:
+    """The scenario's travel provider, with ``travel`` and ``osm`` overriding it."""
+    name = travel or sc.travel.provider
+    osm_file = osm or sc.travel.osm_file
+    options = dict(sc.travel.options)
+    if check_travel(name, osm_file=osm_file, options=options) == "road":
+        return travel_provider("road", osm_file=osm_file, **options)
+    return travel_provider(name, **options)
+
+
+def solver_options(
+    sc: Scenario | None = None,
+    *,
+    backend: str | None = None,
+    time_limit: float | None = None,
+    iterations: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+) -> SolverOptions:
+    """The scenario's solver section with explicit options overriding it (``None``: keep).
+
+    Raises
+    ------
+    optimizer.errors.UsageError
+        An unknown backend (the message lists every valid name) or a non-positive limit.
+    """
+    s = sc.solver if sc is not None else SolverSpec()
+    name = _choose(backend, backend_names(), "backend") if backend is not None else s.backend
+    for flag, value in (("--time-limit", time_limit), ("--iterations", iterations), ("--workers", workers)):
+        if value is not None and value <= 0:
+            raise UsageError(f"{flag} must be positive, got {value}")
+    return SolverOptions(backend=name, time_limit=time_limit or s.time_limit,
+                         max_iterations=iterations or s.max_iterations,
+                         seed=s.seed if seed is None else seed, workers=workers or s.workers)

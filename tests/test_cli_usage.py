@@ -1,0 +1,209 @@
+"""The command line as a new planner meets it (issue 12 items 3-5, issue 10 items 4-5).
+
+Every usage mistake: exit 2, one line on stderr, no traceback, nothing written, before any
+solving; every option documented with its default; the danger (overdue refills, empty pumps)
+printed first by ``validate`` and ``plan`` and counted in the on-time rate; the load report
+on screen and in summary.json; ``template`` writes files that validate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer.main
+from typer.testing import CliRunner
+
+from optimizer import api
+from optimizer.analysis.alarms import Alarm, headline
+from optimizer.cli import app
+from optimizer.errors import UsageError
+
+DATA = Path(__file__).resolve().parent / "data"
+GOOD = DATA / "good"
+AS_OF = ["--as-of", "2026-11-20"]
+runner = CliRunner()
+
+
+def _one_line_usage_error(res, *needles: str) -> str:
+    """Exit 2, exactly one line on stderr naming ``needles``, nothing on stdout, no traceback."""
+    assert res.exit_code == 2, res.output
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1, res.stderr
+    assert "Traceback" not in res.output and res.stdout == ""
+    for n in needles:
+        assert n in lines[0], lines[0]
+    return lines[0]
+
+
+@pytest.fixture()
+def afile(tmp_path: Path) -> Path:
+    f = tmp_path / "afile"
+    f.write_text("not a folder\n")
+    return f
+
+
+@pytest.mark.parametrize("args, needles", [
+    (["--backend", "OR-Tools"], ("unknown backend 'OR-Tools'", "ortools, pyvrp, greedy", "did you mean 'ortools'")),
+    (["--backend", "gurobi"], ("unknown backend 'gurobi'", "greedy")),
+    (["--travel", "osrm"], ("unknown travel provider 'osrm'", "haversine, road")),
+    (["--travel", "road"], ("--travel road needs", "--osm")),
+    (["--travel", "road", "--osm", "missing.osm.pbf"], ("--osm file", "does not exist")),
+    (["--time-limit", "0"], ("--time-limit must be positive",)),
+])
+def test_plan_usage_mistakes_one_line_exit_2_nothing_written(tmp_path: Path, args: list[str],
+                                                            needles: tuple[str, ...]) -> None:
+    out = tmp_path / "plan"
+    res = runner.invoke(app, ["plan", str(GOOD), *AS_OF, "--out", str(out), *args])
+    _one_line_usage_error(res, *needles)
+    assert not out.exists()
+
+
+def test_names_are_case_insensitive() -> None:
+    assert api.solver_options(backend="ORTOOLS").backend == "ortools"
+    assert api.solver_options(backend="Greedy").backend == "greedy"
+    assert api.travel_provider("Haversine").name == "haversine"
+    with pytest.raises(UsageError, match="pyvrp"):
+        api.solver_options(backend="vroom")
+
+
+def test_out_under_a_file_and_unwritable_out_refused_before_loading(tmp_path: Path, afile: Path) -> None:
+    _one_line_usage_error(runner.invoke(app, ["plan", str(GOOD), *AS_OF, "--out", str(afile / "plan")]),
+                          "is a file, not a folder")
+    # root ignores permission bits, but nothing can be created in /proc whoever runs the test
+    _one_line_usage_error(runner.invoke(app, ["plan", str(GOOD), *AS_OF, "--out", "/proc/haiplan-test-out"]),
+                          "nothing can be written in /proc")
+    _one_line_usage_error(runner.invoke(app, ["validate", str(GOOD), *AS_OF, "--out", "/proc/haiplan-test-out"]),
+                          "nothing can be written in /proc")
+
+
+def test_missing_data_and_wrong_kind_paths(tmp_path: Path, afile: Path) -> None:
+    missing = tmp_path / "no-such-data"
+    for cmd in (["plan", str(missing), "--out", str(tmp_path / "p")], ["validate", str(missing)],
+                ["coverage", str(missing), "--out", str(tmp_path / "c")]):
+        _one_line_usage_error(runner.invoke(app, [*cmd, *AS_OF]), "does not exist")
+    _one_line_usage_error(runner.invoke(app, ["check", str(GOOD), str(afile), *AS_OF]),
+                          "plan folder", "is a file")
+    _one_line_usage_error(runner.invoke(app, ["coverage", str(GOOD), *AS_OF, "--regions", str(tmp_path),
+                                              "--out", str(tmp_path / "c")]), "--regions file", "is a folder")
+    _one_line_usage_error(runner.invoke(app, ["scenario", "run", str(DATA)]), "scenario file", "is a folder")
+    _one_line_usage_error(runner.invoke(app, ["scenario", "compare", str(missing), "--out", str(tmp_path / "x")]),
+                          "does not exist")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+def test_the_console_entry_renders_a_usage_error_without_traceback(tmp_path: Path) -> None:
+    res = subprocess.run([sys.executable, "-m", "optimizer.cli", "plan", str(GOOD), *AS_OF, "--backend",
+                          "OR-Tools", "--out", str(tmp_path / "p")], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2
+    assert res.stdout == "" and len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
+
+
+def _commands(group: object, prefix: str = ""):
+    for name, cmd in group.commands.items():  # typer vendors click: duck-typed
+        if hasattr(cmd, "commands"):
+            yield from _commands(cmd, f"{prefix}{name} ")
+        else:
+            yield f"{prefix}{name}", cmd
+
+
+def test_every_option_has_a_description_and_shows_its_default() -> None:
+    missing = []
+    commands = dict(_commands(typer.main.get_command(app)))
+    assert {"plan", "validate", "check", "template", "coverage", "expand", "scenario run"} <= set(commands)
+    for name, cmd in commands.items():
+        for p in cmd.params:
+            if p.name == "help":
+                continue
+            if not getattr(p, "help", None):
+                missing.append(f"{name} {p.name}: no help")
+            if p.param_type_name == "option" and not p.show_default and not p.required:
+                missing.append(f"{name} {p.name}: default not shown")
+    assert missing == []
+    res = runner.invoke(app, ["plan", "--help"], env={"COLUMNS": "200"})
+    assert "default: (the scenario's, else ortools)" in res.output and "ortools | pyvrp | greedy" in res.output
+
+
+# --------------------------------------------------------------------------- the danger first
+
+
+def test_headline_names_overdue_and_empty() -> None:
+    d = dt.date(2026, 11, 22)
+    alarms = [Alarm(f"P{i}", "PA", d, d, d + dt.timedelta(days=3), False) for i in range(5)]
+    alarms.append(Alarm("P9", "PA", d, d, d, True))
+    assert headline(alarms) == "6 refills overdue, 1 pump empty since 2026-11-22"
+    assert headline([]) == ""
+
+
+DANGER = "DANGER: 3 refills overdue, 2 pumps empty (the first since 2026-11-25)"
+
+
+def test_validate_prints_the_danger_first_by_patient_and_date() -> None:
+    res = runner.invoke(app, ["validate", str(GOOD), *AS_OF, "--start", "2026-11-26"])
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert lines[0] == DANGER
+    assert lines[1].startswith("  P001 (OH): pump EMPTY since 2026-11-25")
+    assert lines[2].startswith("  P003 (NY): pump EMPTY since 2026-11-25")
+    assert lines[3].startswith("  P004 (OH): refill overdue (window closed 2026-11-24)")
+    quiet = runner.invoke(app, ["validate", str(GOOD), *AS_OF, "--start", "2026-11-23"])
+    assert "DANGER" not in quiet.stdout
+
+
+def test_plan_prints_the_danger_first_and_the_on_time_rate_counts_it(tmp_path: Path) -> None:
+    out = tmp_path / "plan"
+    res = runner.invoke(app, ["plan", str(GOOD), *AS_OF, "--start", "2026-11-26", "--backend", "greedy",
+                              "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.splitlines()[0] == DANGER
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["overdue"] == {"refills_overdue": 3, "pumps_empty": 2, "first_pump_empty_since": "2026-11-25",
+                                  "overdue_planned": summary["alarms_planned"]}
+    assert summary["alarms_planned"] >= 1
+    on_time = (summary["visits"] - summary["alarms_planned"]) / summary["refills_due"]
+    assert summary["on_time_rate"] == pytest.approx(on_time, abs=1e-4) and summary["on_time_rate"] < 1
+    assert f"(on-time {on_time:.1%})" in res.stdout
+    # the result repeats the danger with what the plan does about each overdue refill
+    after = res.stdout.split("Plan 2026-11-26")[0].splitlines()
+    assert after.count(DANGER) == 2
+    assert any(line.startswith("  P004 (OH)") and ("planned" in line or "NOT PLANNED" in line) for line in after)
+    assert summary["load_report"]["assumed"]["patients.next_infusate"] == 5
+
+
+def test_validate_warns_unknown_columns_and_lists_assumed_values(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(GOOD, data)
+    text = (data / "patients.csv").read_text()
+    (data / "patients.csv").write_text(text.replace("preferred_nurse_id", "prefered_nurse", 1))
+    res = runner.invoke(app, ["validate", str(data), *AS_OF])
+    assert res.exit_code == 0, res.output
+    assert "column 'prefered_nurse': unknown column, ignored; did you mean 'preferred_nurse_id'?" in res.stdout
+    assert "assumed: patients.next_infusate for 5 row(s)" in res.stdout
+
+
+def test_template_writes_files_that_validate(tmp_path: Path) -> None:
+    out = tmp_path / "tpl"
+    res = runner.invoke(app, ["template", str(out), *AS_OF])
+    assert res.exit_code == 0, res.output
+    assert {"patients.csv", "nurses.csv", "time_off.csv", "roster.xlsx"} <= {p.name for p in out.iterdir()}
+    for data in (out, out / "roster.xlsx"):
+        res = runner.invoke(app, ["validate", str(data), *AS_OF])
+        assert res.exit_code == 0, res.output
+        assert "OK: 4 patients" in res.stdout and "DANGER" not in res.stdout
+    again = runner.invoke(app, ["template", str(out), *AS_OF])
+    assert again.exit_code == 2 and "Traceback" not in again.output
+
+
+def test_scenario_holidays_reach_the_roster(tmp_path: Path) -> None:
+    yaml_file = tmp_path / "s.yaml"
+    yaml_file.write_text(f"name: hol\ndata: {{dir: {GOOD}}}\nas_of: 2026-11-20\n"
+                         "holidays:\n  - {date: 2026-11-24, name: Founders Day}\n")
+    roster, sc = api.load_data(yaml_file)
+    assert [(h.date, h.name) for h in roster.holidays] == [(dt.date(2026, 11, 24), "Founders Day")]
+    plain, _ = api.load_data(GOOD, as_of=dt.date(2026, 11, 20))
+    assert plain.holidays is None
