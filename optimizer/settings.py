@@ -24,6 +24,7 @@ HOURLY_COST: float = 55.0
 OVERTIME_MULTIPLIER: float = 1.5  # SPEC §4
 BREAK_MINUTES: int = 30  # a break planned in every nurse-day of more than 6 hours of work (SPEC §4, §5)
 BREAK_AFTER_WORK_MINUTES: int = 360  # "more than 6 hours of work" (SPEC §4 break_minutes, §5 routes)
+BREAK_PREFERRED: tuple[str, str] = ("11:30", "13:30")  # lunch time: where a break goes among equally short schedules (issue 11 item 3)
 HAI_CERTIFIED: bool = True  # SPEC §4 nurses.csv
 CHEMO_CERTIFIED: bool = False  # SPEC §4 nurses.csv: required for floxuridine fills
 MULTISTATE_LICENSE: bool = False  # SPEC §4 nurses.csv

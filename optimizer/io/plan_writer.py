@@ -15,6 +15,8 @@ __all__ = ["write_plan", "summary_dict"]
 
 
 def _fmt(value: object) -> str:
+    if value is None:
+        return ""
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, float):

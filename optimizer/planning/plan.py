@@ -21,7 +21,7 @@ VISIT_COLUMNS = (
 )
 NURSE_DAY_COLUMNS = (
     "nurse_id", "date", "visits", "depart", "return", "drive_minutes", "drive_km",
-    "work_minutes", "overtime_minutes", "cost",
+    "work_minutes", "overtime_minutes", "cost", "break_start", "break_end",
 )
 UNASSIGNED_COLUMNS = (
     "patient_id", "state", "window_start", "window_end", "empty_date", "reason", "detail",
@@ -67,6 +67,8 @@ class NurseDayPlan:
     work_minutes: int
     overtime_minutes: int
     cost: float
+    break_start: datetime | None = None  # a day of more than 6 hours of work has a break (SPEC §5)
+    break_end: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +180,8 @@ def plan_from_routes(
             drive_minutes=sched.drive_minutes, drive_km=round(sched.drive_km, 2),
             work_minutes=sched.work_minutes, overtime_minutes=sched.overtime_minutes,
             cost=round(sched.cost, 2),
+            break_start=None if sched.break_start is None else _at(nd.day, sched.break_start),
+            break_end=None if sched.break_end is None else _at(nd.day, sched.break_end),
         ))
     unassigned: list[Unassigned] = []
     deferred: list[Deferred] = []

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from optimizer.rules import objective
 from optimizer.domain import Nurse, Patient, minutes_of
 from optimizer.planning.problem import PlanningProblem
+from optimizer.planning.workday import blocked_minutes, break_terms
 from optimizer.routing.timing import route_cost, time_route
 
 __all__ = ["Leg", "RouteSchedule", "schedule_route", "schedule_order", "leg_minutes"]
@@ -56,6 +57,8 @@ class RouteSchedule:
     overtime_minutes: int
     cost_units: int  # labour, overtime and mileage: the nurse-day's cost (SPEC §5)
     fixed_units: int  # the objective's tie-break per nurse-day used
+    break_start: int | None = None  # the break of a day of more than 6 hours of work (minutes)
+    break_end: int | None = None
 
     @property
     def drive_minutes(self) -> int:
@@ -87,8 +90,12 @@ def schedule_route(
     *,
     home: int,
     locations: Sequence[int],
+    blocked: Sequence[tuple[int, int]] = (),
 ) -> RouteSchedule | None:
     """Schedule ``patients`` in order for ``nurse``; ``None`` if any rule breaks.
+
+    The nurse's break (:func:`optimizer.planning.workday.break_terms`) is taken
+    when the day is long enough to need it; a day with no room for it is infeasible.
 
     Parameters
     ----------
@@ -96,6 +103,8 @@ def schedule_route(
         ``travel(a, b) -> (minutes, km)`` between location indices (nan = unreachable).
     home, locations
         Location index of the nurse's home and of each patient.
+    blocked
+        Part-day time off, minutes since midnight (:func:`~optimizer.planning.workday.blocked_minutes`).
     """
     if len(patients) > nurse.max_visits_per_day:
         return None
@@ -107,7 +116,8 @@ def schedule_route(
     t = time_route(minutes, [minutes_of(p.earliest_arrival) for p in patients],
                    [minutes_of(p.latest_arrival) for p in patients], [p.visit_minutes for p in patients],
                    earliest_departure=minutes_of(nurse.shift_start),
-                   latest_return=shift_end + nurse.max_overtime_minutes, soft_end=shift_end)
+                   latest_return=shift_end + nurse.max_overtime_minutes, soft_end=shift_end,
+                   blocked=blocked, **break_terms(nurse).shifted(0))
     if not t.feasible:
         return None
     rates = objective.nurse_rates(nurse)
@@ -117,7 +127,8 @@ def schedule_route(
     legs = tuple(Leg(p, minutes[i], float(raw[i][1]), t.arrivals[i], t.starts[i], t.starts[i] + p.visit_minutes)
                  for i, p in enumerate(patients))
     return RouteSchedule(nurse, legs, t.departure, t.return_time, minutes[-1], float(raw[-1][1]), t.overtime,
-                         parts["time"] + parts["overtime"] + parts["distance"], parts["fixed"])
+                         parts["time"] + parts["overtime"] + parts["distance"], parts["fixed"],
+                         t.break_start, t.break_end)
 
 
 def schedule_order(problem: PlanningProblem, nurse_day: int, order: Sequence[int]) -> RouteSchedule | None:
@@ -127,4 +138,5 @@ def schedule_order(problem: PlanningProblem, nurse_day: int, order: Sequence[int
     return schedule_route(
         nd.nurse, [r.patient for r in refills], problem.travel,
         home=problem.nurse_location[nd.nurse.nurse_id],
-        locations=[problem.patient_location[r.patient_id] for r in refills])
+        locations=[problem.patient_location[r.patient_id] for r in refills],
+        blocked=blocked_minutes(problem.roster, nd.nurse, nd.day))

@@ -28,6 +28,7 @@ import numpy as np
 from optimizer import settings
 from optimizer.domain import Nurse, minutes_of
 from optimizer.planning.problem import PlanningProblem, Refill
+from optimizer.planning.workday import blocked_minutes, break_terms
 from optimizer.routing import Model
 from optimizer.routing.timing import UNREACHABLE
 
@@ -191,7 +192,9 @@ def build_model(problem: PlanningProblem, refills: Sequence[int]) -> Built:
             tw_late=off + minutes_of(n.shift_end) + n.max_overtime_minutes,
             soft_end=off + minutes_of(n.shift_end), overtime_cost=rates.overtime_per_minute,
             max_visits=n.max_visits_per_day, fixed_cost=rates.fixed, cost_per_time=rates.per_minute,
-            cost_per_distance_unit=rates.per_metre, name=f"{n.nurse_id}@{nd.day}")
+            cost_per_distance_unit=rates.per_metre, name=f"{n.nurse_id}@{nd.day}",
+            blocked=[(a + off, b + off) for a, b in blocked_minutes(problem.roster, n, nd.day)],
+            **break_terms(n).shifted(off))
     visit_refill: list[int] = []
     for j in refills:
         p = problem.refills[j].patient
