@@ -65,6 +65,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+import geodata
 from optimizer.domain import Infusate, Nurse, Patient, Roster
 from optimizer.rules.eligibility import is_certified_for, may_practice, within_reach
 from optimizer.rules.windows import RefillWindow, WindowRules, after_refill, project_refills, refill_window
@@ -155,8 +156,6 @@ class _LicenseCache:
 
 def _county_names() -> dict[str, tuple[str, str]]:
     """County FIPS → (county name, state)."""
-    import geodata
-
     g = geodata.counties_gdf()
     return {f: (c, s) for f, c, s in zip(g["fips"], g["county"], g["state"])}
 
@@ -305,8 +304,6 @@ def analyze_coverage(
         ``by_county``: ``county_fips, county, state, patients, covered_<c>min…,
         single_nurse_patients, no_nurse_patients, median_nearest_minutes``.
     """
-    import geodata
-
     regions = dict(regions or CENSUS_REGIONS)
     cutoffs = tuple(sorted(int(c) for c in cutoffs))
     nurses = list(roster.nurses)

@@ -10,6 +10,7 @@ import pandas as pd
 from optimizer.planning.candidates import assess
 from optimizer.domain import Horizon, Roster
 from optimizer.planning.problem import due_refills, nurse_days_of
+from optimizer.rules.eligibility import may_practice
 from optimizer.rules.windows import WindowRules
 
 __all__ = ["RosterSummary", "summarize_roster"]
@@ -37,7 +38,6 @@ def summarize_roster(roster: Roster, horizon: Horizon, *, provider, rules: Windo
     pats = Counter(p.state for p in roster.patients)
     active = Counter(p.state for p in roster.active_patients())
     homes = Counter(n.home_state for n in roster.nurses)
-    from optimizer.rules.eligibility import may_practice
 
     states = sorted(set(pats) | set(homes))
     may = {s: sum(may_practice(n, s, on=horizon.start) for n in roster.nurses) for s in states}

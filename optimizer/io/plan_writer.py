@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import astuple
+from datetime import timedelta
 from pathlib import Path
 
 from optimizer.io.atomic import atomic_dir
@@ -31,8 +32,6 @@ def _write_csv(path: Path, columns: tuple[str, ...], rows: list[tuple]) -> None:
 
 def summary_dict(plan: Plan, *, extra: dict | None = None) -> dict:
     """``summary.json``: horizon, counts, drive totals, on-time rate, cost, solver."""
-    from datetime import timedelta
-
     out = {
         "horizon": {
             "start": plan.horizon_start.isoformat(),

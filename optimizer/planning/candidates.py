@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from geodata.licensure import active_nlc_table
 from geodata.travel.base import pairs_within, pairwise
 from optimizer.domain import Horizon, Roster, minutes_of
 from optimizer.rules.eligibility import Reason, may_practice
@@ -54,8 +55,6 @@ def license_matrix(roster: Roster, states: list[str], horizon: Horizon) -> np.nd
     Compact membership only changes on implementation dates, so it is computed
     once per stretch of days between such dates.
     """
-    from geodata.licensure import active_nlc_table
-
     breaks = sorted({d for d in active_nlc_table().implemented.values()
                      if d is not None and horizon.start < d <= horizon.end})
     lic = np.zeros((len(roster.nurses), len(states), horizon.days), dtype=bool)

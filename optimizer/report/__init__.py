@@ -20,6 +20,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from optimizer.analysis.coverage import analyze_coverage, capacity_vs_demand
+from optimizer.io.atomic import atomic_dir
+from optimizer.io.cells import write_csv
 from optimizer.report.exports import export_excel, export_ics
 from optimizer.report.maps import leadership_map, operations_map
 from optimizer.report.report import HtmlDocument, plan_report
@@ -108,10 +111,6 @@ def write_coverage(
     -------
     pathlib.Path
     """
-    from optimizer.analysis.coverage import analyze_coverage, capacity_vs_demand
-    from optimizer.io.atomic import atomic_dir
-    from optimizer.io.cells import write_csv
-
     cov = analyze_coverage(roster, provider=provider, as_of=as_of, cutoffs=cutoffs, regions=regions)
     cap = capacity_vs_demand(roster, start=start, provider=provider, weeks=weeks, regions=regions, rules=rules)
     view = cov.leadership_view()

@@ -16,6 +16,8 @@ from functools import lru_cache
 
 import numpy as np
 
+import geodata
+
 __all__ = ["area_labels", "county_names"]
 
 _NEAR_KM = 40.0  # a town farther than this is not named
@@ -26,8 +28,6 @@ _COUNTY_EQUIVALENTS = ("city", "Parish", "Borough", "Census Area", "Municipality
 @lru_cache(maxsize=1)
 def county_names() -> dict[str, str]:
     """County FIPS → county name (without the word "County")."""
-    import geodata
-
     g = geodata.counties_gdf()
     return dict(zip(g["fips"], g["county"]))
 
@@ -36,8 +36,6 @@ def county_names() -> dict[str, str]:
 def _towns(state: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Places of one state with at least the smallest population asked: names, populations,
     latitudes and longitudes in radians, county FIPS."""
-    import geodata
-
     t = geodata.places(states=[state], min_population=min(_TOWN_POPULATIONS))
     lat, lon = t["lat"].to_numpy(float), t["lon"].to_numpy(float)
     fips = geodata.counties_of(lat, lon) if len(t) else np.empty(0, object)
@@ -94,7 +92,6 @@ def area_labels(points: Sequence[tuple[float, float]], states: Sequence[str]) ->
     """
     if not points:
         return []
-    import geodata
 
     lats = np.array([p[0] for p in points], float)
     lons = np.array([p[1] for p in points], float)

@@ -16,6 +16,7 @@ import numpy as np
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
+import geodata
 from optimizer.report._escape import html_text, js_value
 
 __all__ = ["NO_DATA", "Legend", "NurseFilter", "Popup", "base_layers", "bin_color", "collection", "feature",
@@ -76,8 +77,6 @@ def collection(features: list[dict[str, Any]]) -> dict[str, Any]:
 def base_layers(m: folium.Map, states_shown: Iterable[str], *, tiles: str | None,
                  digits: int) -> None:
     """The offline base map (state fills and outlines, county lines) and optional tiles."""
-    import geodata
-
     shown = set(states_shown)
     st = geodata.states_gdf(simplified=True)
     base = folium.FeatureGroup(name="Offline base map: states and counties", overlay=False, control=True)

@@ -8,6 +8,8 @@ OH"), never street addresses or coordinates.
 
 from __future__ import annotations
 
+import re
+import zipfile
 from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,14 +18,13 @@ from typing import Any
 import pandas as pd
 
 from optimizer.io.cells import is_risky
+from optimizer.report._area import area_labels
 from optimizer.report._escape import file_stem, file_stems
 
 __all__ = ["export_excel", "export_ics", "visit_rows", "nurse_summary"]
 
 
 def _areas(plan: Any, problem: Any) -> dict[str, str]:
-    from optimizer.report._area import area_labels
-
     roster = problem.roster
     pids = sorted({v.patient_id for v in plan.visits} | {u.patient_id for u in plan.unassigned})
     pts = [(roster.patient(p).lat, roster.patient(p).lon) for p in pids]
@@ -108,9 +109,6 @@ def _as_text(ws: Any) -> None:
 
 def _reproducible_xlsx(path: Path, stamp: datetime) -> None:
     """Pin the workbook's timestamps (zip entries, core properties) so equal plans give equal bytes."""
-    import re
-    import zipfile
-
     iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
     with zipfile.ZipFile(path) as zin:
         entries = [(i.filename, zin.read(i.filename)) for i in zin.infolist()]

@@ -20,6 +20,9 @@ from typing import Any
 
 import folium
 
+from geodata import STATE_NAMES, counties_gdf, states_gdf
+from optimizer.analysis.coverage import CoverageResult, LeadershipView
+from optimizer.report._area import area_labels
 from optimizer.report._assets import OfflineMap
 from optimizer.report._escape import html_text, tooltip
 from optimizer.report._mapkit import (NO_DATA, Legend, NurseFilter, Popup, base_layers, bin_color, collection,
@@ -98,9 +101,6 @@ def leadership_map(
     OfflineMap
         ``.save(path)`` writes one self-contained HTML file.
     """
-    from geodata import STATE_NAMES, counties_gdf, states_gdf
-    from optimizer.analysis.coverage import CoverageResult, LeadershipView
-
     if isinstance(view, CoverageResult):
         view = view.leadership_view(digits=_DIGITS)
     if not isinstance(view, LeadershipView):
@@ -279,8 +279,6 @@ def operations_map(
     -------
     OfflineMap
     """
-    from optimizer.report._area import area_labels
-
     roster = problem.roster
     nurse_ids = sorted({v.nurse_id for v in plan.visits} | {d.nurse_id for d in plan.nurse_days})
     color = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(nurse_ids)}

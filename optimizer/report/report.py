@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,8 @@ from jinja2 import Environment
 
 from optimizer.report._assets import offline_html
 from optimizer.report._escape import file_stems
+from optimizer.report.exports import _areas
+from optimizer.report.maps import operations_map
 
 __all__ = ["HtmlDocument", "plan_report"]
 
@@ -142,9 +144,6 @@ def plan_report(
     -------
     HtmlDocument
     """
-    from optimizer.report.exports import _areas
-    from optimizer.report.maps import operations_map
-
     if map_html is None:
         map_html = operations_map(plan, problem, provider=provider, tiles=tiles).html()
     areas = _areas(plan, problem)
@@ -205,8 +204,6 @@ def plan_report(
                        "home": n.home_state, "days": days,
                        "visits": sum(len(d["visits"]) for d in days)})
     end = plan.horizon_start.toordinal() + plan.horizon_days - 1
-    from datetime import date
-
     s = plan.solver or {}
     env = Environment(autoescape=True)
     page = env.from_string(_TEMPLATE).render(

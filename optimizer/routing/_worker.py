@@ -6,15 +6,15 @@ writes progress, incumbents and the result (or the error) to ``OUT_FD``.
 
 from __future__ import annotations
 
+import os
 import sys
 from multiprocessing.connection import Connection
 
+from optimizer._proc import die_with_parent
+from optimizer.routing.runner import _child_main
+
 
 def main(argv: list[str]) -> int:
-    import os
-
-    from optimizer._proc import die_with_parent
-
     parent = os.getppid()
     die_with_parent()  # a solver must not run on after the planner that asked for it is killed
     if os.getppid() != parent:  # the parent died before the line above took effect
@@ -27,7 +27,6 @@ def main(argv: list[str]) -> int:
         return 2
     finally:
         job.close()
-    from .runner import _child_main
 
     _child_main(out, spec, model, request)
     return 0

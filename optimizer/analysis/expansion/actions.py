@@ -18,8 +18,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from geodata.licensure import active_nlc_table
+from geodata.states import STATE_CODES
 from optimizer import settings
+from optimizer.analysis.coverage import CENSUS_REGIONS
 from optimizer.domain import WEEKDAY_NAMES, Nurse, Roster
+from optimizer.errors import ProblemCollector
 
 __all__ = [
     "ActionKind",
@@ -118,8 +122,6 @@ class HireProfile:
 
     def nurse(self, nurse_id: str, site: "Site") -> Nurse:
         """The hired nurse living at ``site``: multistate if its state implemented the compact."""
-        from geodata.licensure import active_nlc_table
-
         multistate = active_nlc_table().implemented.get(site.state) is not None
         return Nurse(
             nurse_id=nurse_id, lat=site.lat, lon=site.lon, home_state=site.state,
@@ -182,16 +184,11 @@ class Action:
 
 def region_of(state: str) -> str:
     """The US Census region of ``state`` (the grouping of the coverage tables)."""
-    from optimizer.analysis.coverage import CENSUS_REGIONS
-
     return CENSUS_REGIONS.get(state, "")
 
 
 def load_license_terms(path: str | Path) -> dict[str, LicenseTerms]:
     """License terms by state from a CSV ``state,fee,lead_weeks`` (user-updatable, SPEC §8)."""
-    from geodata.states import STATE_CODES
-    from optimizer.errors import ProblemCollector
-
     path = Path(path)
     errors = ProblemCollector(str(path))
     df = pd.read_csv(path, dtype=str, keep_default_na=False)

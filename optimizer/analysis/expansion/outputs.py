@@ -12,17 +12,17 @@ from typing import Any
 
 import numpy as np
 
+import geodata
 from optimizer.analysis.expansion.model import ExpansionProblem
 from optimizer.analysis.expansion.rank import ExpansionResult
 from optimizer.analysis.expansion.sites import nearest
+from optimizer.io.cells import write_csv
 
 __all__ = ["map_layer", "write_expansion"]
 
 
 def _nurse_towns(problem: ExpansionProblem, nurse_ids: set[str]) -> dict[str, tuple[str, float, float]]:
     """Nearest town (name, lat, lon) to each nurse's home: maps never show a home address."""
-    import geodata
-
     out: dict[str, tuple[str, float, float]] = {}
     by_id = {n.nurse_id: n for n in problem.servers}
     for nid in sorted(nurse_ids):
@@ -80,7 +80,6 @@ def write_expansion(result: ExpansionResult, out_dir: str | Path, *, prefix: str
         "map": out / f"{prefix}recommendations.geojson",
         "summary": out / f"{prefix}expansion_summary.json",
     }
-    from optimizer.io.cells import write_csv  # text that a spreadsheet would evaluate is quoted
 
     write_csv(result.recommendations, paths["recommendations"])
     write_csv(result.by_state, paths["by_state"])

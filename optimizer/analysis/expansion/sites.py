@@ -15,11 +15,15 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+import geodata
+from geodata.states import STATE_CODES
+from geodata.travel import get_provider
 from optimizer.domain import Roster
 from optimizer.analysis.expansion.actions import Site
 from optimizer.analysis.expansion.config import ExpansionSettings
 from optimizer.analysis.expansion.demand import Demand, demand_points
 from optimizer.analysis.expansion.gates import server_access
+from optimizer.errors import ProblemCollector
 
 __all__ = ["load_sites", "candidate_sites", "nearest", "default_provider"]
 
@@ -33,9 +37,6 @@ def load_sites(path: str | Path) -> list[Site]:
 
     Raises :class:`optimizer.errors.DataError` naming row and column of every bad cell.
     """
-    from geodata.states import STATE_CODES
-    from optimizer.errors import ProblemCollector
-
     path = Path(path)
     errors = ProblemCollector(str(path))
     try:
@@ -152,8 +153,6 @@ def candidate_sites(
 def _population_sites(demand: Demand, *, provider: Any, settings: ExpansionSettings,
                       seen: set[int]) -> list[Site]:
     """The largest places per state that reach some demand within the cutoff (ids added to ``seen``)."""
-    import geodata
-
     sites: list[Site] = []
     big = geodata.places(min_population=settings.site_min_population)
     if not len(big) or settings.sites_per_state <= 0:
@@ -177,7 +176,6 @@ def _cluster_sites(roster: Roster, demand: Demand, *, provider: Any, settings: E
     Each cluster is snapped to the nearest town (≥ 5,000 inhabitants) of its
     majority state; a town already in ``seen`` is skipped (ids added to ``seen``).
     """
-    import geodata
     from scipy.cluster.vq import kmeans2
 
     pts = list(zip(demand.lat.tolist(), demand.lon.tolist()))
@@ -216,6 +214,4 @@ def _cluster_sites(roster: Roster, demand: Demand, *, provider: Any, settings: E
 
 def default_provider() -> Any:
     """The haversine travel provider (the default of every study)."""
-    from geodata.travel import get_provider
-
     return get_provider("haversine")

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+import geodata
 from optimizer import settings as defaults
 from optimizer.domain import Infusate, Patient, Roster
 from optimizer.rules.windows import RefillWindow, WindowRules, refill_window
@@ -70,8 +71,6 @@ class Referrals:
 
     def _towns_of(self, state: str) -> Any:
         if state not in self._towns:
-            import geodata
-
             self._towns[state] = geodata.places(states=[state], min_population=5000)
         return self._towns[state]
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+import geodata
 from optimizer.studies.synth.assumptions import NURSE_COLUMNS, PATIENT_COLUMNS, TIME_OFF_COLUMNS
 from optimizer.studies.synth.generate import Synthetic
 
@@ -84,8 +85,6 @@ def localize(synthetic: Synthetic, *, bbox: tuple[float, float, float, float], s
     planned on a local road graph such as an OSM extract of one city. Locations
     become lat/lon (no ZIP-only rows); states are re-derived from the new points.
     """
-    import geodata
-
     west, south, east, north = bbox
     if not (west < east and south < north):
         raise ValueError(f"bad bbox {bbox!r}: need west < east and south < north")

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from geodata import nlc_members
+from geodata.states import STATE_CODES
 from optimizer import settings
 from optimizer.studies.synth.assumptions import (DEFAULT_FOOTPRINT, DEFAULT_INFUSATE_MIX, INACTIVE_SHARE,
                                          LONG_VISIT_SHARE, NARROW_WINDOWS, NURSE_COLUMNS, PATIENT_COLUMNS,
@@ -118,8 +120,6 @@ def generate(
         For a negative size, a share outside [0, 1], an unknown state or
         infusate, or a ``plan_start`` outside ``[as_of, as_of + 7]``.
     """
-    from geodata import nlc_members
-
     footprint, mix, plan_start = _checked_arguments(
         n_patients, n_nurses, states=states, as_of=as_of, plan_start=plan_start, infusate_mix=infusate_mix,
         shares={"chemo_share": chemo_share, "rural_share": rural_share, "zip_only_share": zip_only_share,
@@ -148,8 +148,6 @@ def _checked_arguments(
     infusate_mix: Mapping[str, float] | None, shares: Mapping[str, float],
 ) -> tuple[tuple[str, ...], dict[str, float], date]:
     """The footprint, the infusate mix and the first planned day, or ``ValueError`` (see :func:`generate`)."""
-    from geodata.states import STATE_CODES
-
     if n_patients < 0 or n_nurses < 0:
         raise ValueError("n_patients and n_nurses must be ≥ 0")
     for key, value in shares.items():

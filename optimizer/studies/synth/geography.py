@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+import geodata
+from geodata import states_of
 from optimizer.studies.synth.assumptions import (NURSE_DECAY_KM, NURSE_JITTER_KM, NURSE_MIN_PLACE_POPULATION,
                                          NURSE_NEAR_KM, PROGRAM_SIZE, RURAL_MAX_POPULATION,
                                          RURAL_MIN_KM_FROM_CENTER, URBAN_DECAY_KM, URBAN_POP_EXPONENT,
@@ -56,8 +58,6 @@ def _jitter_in_state(
     ``rounds`` tries it stays at its origin (which lies in the state).
     Coordinates are rounded to 5 decimals before the check, as written.
     """
-    from geodata import states_of
-
     out_lat, out_lon = lat.copy(), lon.copy()
     todo = np.arange(lat.size)
     sigma = np.asarray(sigma_km, dtype=float).copy()
@@ -92,8 +92,6 @@ class World:
 
 
 def build_world(footprint: tuple[str, ...]) -> World:
-    import geodata
-
     pl = geodata.places(footprint)
     lat, lon = pl["lat"].to_numpy(float), pl["lon"].to_numpy(float)
     state = pl["state"].to_numpy(object)
@@ -175,8 +173,6 @@ class _ZipIndex:
 
 def zip_index(footprint: tuple[str, ...]) -> _ZipIndex:
     """Residential ZIPs of the footprint whose centroid lies in their own state."""
-    import geodata
-
     z = geodata.zips_table()
     z = z[(z["type"] == "STANDARD") & z["active"] & z["state"].isin(list(footprint))]
     lat, lon = z["lat"].to_numpy(float), z["lon"].to_numpy(float)
