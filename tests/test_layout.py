@@ -32,7 +32,6 @@ ALLOWED_LONG_FUNCTIONS: frozenset[str] = frozenset({
     "optimizer/routing/ortools_backend.py:__init__",
     "optimizer/routing/pyvrp_backend.py:__init__",
     "optimizer/report/maps.py:leadership_map",
-    "optimizer/report/maps.py:operations_map",
 })
 
 

@@ -19,35 +19,62 @@ from jinja2 import Template
 import geodata
 from optimizer.report._escape import html_text, js_value
 
-__all__ = ["NO_DATA", "Legend", "NurseFilter", "Popup", "base_layers", "bin_color", "collection", "feature",
-           "pct", "popup_table", "round_geom", "swatches", "title_box"]
+__all__ = ["NO_DATA", "FIT_PADDING_TOP_LEFT", "FIT_PADDING_BOTTOM_RIGHT", "Legend", "NurseFilter", "Popup",
+           "base_layers", "bin_color", "collection", "feature", "fit", "pct", "popup_table", "round_geom",
+           "swatches", "title_box"]
 
 NO_DATA = "#e6e6e6"  # fill of a state or county without data
 
+_SIDE_PX = 300  # width of the panel left of the map (title, nurse picker, layers, legend)
+
 _CSS = """
 <style>
-.hai-title{position:absolute;top:10px;left:54px;z-index:1000;background:#fff;
-  padding:6px 14px;border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.35);font:14px/1.35 system-ui,
-  -apple-system,"Segoe UI",Roboto,sans-serif;max-width:calc(100% - 520px)}
-.leaflet-control-layers{font:12px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-height:55vh;
-  overflow:auto}
-.hai-title b{font-size:16px}.hai-title small{color:#444}
-.hai-legend{background:#fff;padding:8px 10px;border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.35);
-  font:12px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-height:60vh;overflow:auto}
+.folium-map{position:absolute!important;left:%(side)dpx!important;top:0!important;
+  width:calc(100%% - %(side)dpx)!important;height:100%%!important}
+.hai-side{position:absolute;left:0;top:0;bottom:0;width:%(side)dpx;box-sizing:border-box;overflow-y:auto;
+  padding:8px;background:#f3f3f0;border-right:1px solid #bbb;font:12px/1.4 system-ui,-apple-system,
+  "Segoe UI",Roboto,sans-serif;z-index:1000}
+@media (max-width:700px){.folium-map{left:0!important;top:45%%!important;width:100%%!important;
+  height:55%%!important}.hai-side{width:100%%;bottom:55%%;border-right:none;border-bottom:1px solid #bbb}}
+.hai-title{background:#fff;padding:6px 10px;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.3);
+  margin-bottom:8px;font-size:13px}
+.hai-title b{font-size:15px}.hai-title small{color:#444;font-size:12px}
+.hai-side .leaflet-control{float:none;clear:none;margin:0 0 8px 0}
+.hai-side .leaflet-control-layers{font:12px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
+  padding:4px 8px;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.3)}
+.hai-side .leaflet-control-layers-list,.hai-side .leaflet-control-layers section{height:auto!important;
+  max-height:none!important;overflow:visible!important}
+.hai-legend{background:#fff;padding:8px 10px;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.3);
+  font:12px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 .hai-legend h4{margin:6px 0 3px;font-size:12px}.hai-legend h4:first-child{margin-top:0}
 .hai-legend i{display:inline-block;width:14px;height:11px;margin-right:6px;vertical-align:middle;
   border:1px solid #777}
-.hai-legend i.c{border-radius:50%}
-.hai-stop{width:22px;height:22px;border-radius:50%;color:#fff;font:bold 12px/20px system-ui,sans-serif;
-  text-align:center;border:2px solid #fff;box-shadow:0 0 3px rgba(0,0,0,.6)}
-.hai-home{width:20px;height:20px;border-radius:3px;background:#222;color:#fff;
-  font:bold 11px/20px system-ui,sans-serif;text-align:center;box-shadow:0 0 3px rgba(0,0,0,.6)}
-.hai-unassigned{width:22px;height:22px;border-radius:50%;background:#fff;color:#c00;border:3px solid #c00;
-  font:bold 14px/16px system-ui,sans-serif;text-align:center;box-shadow:0 0 4px rgba(200,0,0,.8)}
-.hai-filter{background:#fff;padding:6px 8px;font:12px system-ui,sans-serif}
+.hai-legend i.c{border-radius:50%%}
+.hai-legend .cols{display:grid;grid-template-columns:1fr 1fr;column-gap:6px}
+.hai-legend .row{display:flex;align-items:center;gap:6px;margin:1px 0}
+.hai-stop{width:22px;height:22px;box-sizing:border-box;border-radius:50%%;font:bold 12px/18px system-ui,
+  sans-serif;text-align:center;border:2px solid #fff;box-shadow:0 0 3px rgba(0,0,0,.7)}
+.hai-home{width:20px;height:20px;border-radius:3px;background:#222;
+  font:bold 11px/20px system-ui,sans-serif;text-align:center;box-shadow:0 0 3px rgba(0,0,0,.7)}
+.hai-shape{position:relative;box-sizing:border-box;text-align:center;font-weight:bold;
+  font-family:system-ui,sans-serif;filter:drop-shadow(0 0 1.5px rgba(0,0,0,.9))}
+.hai-shape:before{content:"";position:absolute;inset:0;background:var(--hai-fill)}
+.hai-shape span{position:relative}
+.hai-shape-square:before{border-radius:3px}.hai-shape-circle:before{border-radius:50%%}
+.hai-shape-diamond:before{transform:rotate(45deg) scale(.8)}
+.hai-shape-triangle:before{clip-path:polygon(50%% 0,100%% 100%%,0 100%%)}.hai-shape-triangle span{top:2px}
+.hai-shape-hexagon:before{clip-path:polygon(25%% 3%%,75%% 3%%,100%% 50%%,75%% 97%%,25%% 97%%,0 50%%)}
+.hai-key{display:inline-block;flex:none}
+.hai-filter{background:#fff;padding:6px 8px;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.3)}
+.hai-filter select{max-width:100%%;font-size:12px}
 .hai-popup td{padding:1px 6px 1px 0;vertical-align:top}.hai-popup th{text-align:left;padding-right:6px}
 </style>
-"""
+""" % {"side": _SIDE_PX}
+
+#: Padding (px) of the first view inside the map: no marker under the zoom buttons (top left),
+#: the scale (bottom left) or the attribution (bottom right).
+FIT_PADDING_TOP_LEFT = (60, 24)
+FIT_PADDING_BOTTOM_RIGHT = (24, 64)
 
 
 # --------------------------------------------------------------------------- geometry
@@ -100,10 +127,75 @@ def base_layers(m: folium.Map, states_shown: Iterable[str], *, tiles: str | None
 
 
 def title_box(m: folium.Map, title: str, subtitle: str) -> None:
-    """The map's style sheet and its title box (text escaped)."""
+    """The map's style sheet and the side panel that holds the title and, moved there, the controls.
+
+    The panel lies beside the map, not over it, so neither the title nor a legend
+    or the layer list ever covers a marker, at any window size. Call it after every
+    control is added: its script moves the layer list, the nurse picker and the
+    legend out of the map into the panel (they keep working there).
+    """
     m.get_root().header.add_child(Element(_CSS), name="hai_css")
     m.get_root().html.add_child(Element(
-        f'<div class="hai-title"><b>{html_text(title)}</b><br><small>{html_text(subtitle)}</small></div>'))
+        f'<div class="hai-side" id="hai-side"><div class="hai-title"><b>{html_text(title)}</b><br>'
+        f'<small>{html_text(subtitle)}</small></div></div>'))
+    _SidePanel().add_to(m)
+
+
+def fit(m: folium.Map, points: Sequence[tuple[float, float]]) -> None:
+    """Fit the first view to ``points`` (lat, lon) clear of the zoom buttons, scale and attribution."""
+    if points:
+        _Fit(points).add_to(m)
+
+
+class _Fit(MacroElement):
+    """``fitBounds`` with padding, once the map has a size (a frame may lay out after its script ran)."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function(){
+  var map = {{ this._parent.get_name() }};
+  var bounds = L.latLngBounds({{ this.bounds }});
+  var tl = {{ this.pad_tl }}, br = {{ this.pad_br }};
+  function ready(){ var s = map.getSize(); return s.x > tl[0] + br[0] + 40 && s.y > tl[1] + br[1] + 40; }
+  function go(){ map.fitBounds(bounds, {paddingTopLeft: tl, paddingBottomRight: br}); }
+  if (ready()) { go(); return; }
+  function later(){ map.invalidateSize(); if (ready()) { go(); window.removeEventListener('resize', later); } }
+  window.addEventListener('load', later);
+  window.addEventListener('resize', later);
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, points: Sequence[tuple[float, float]]) -> None:
+        super().__init__()
+        self._name = "Fit"
+        lats = [float(p[0]) for p in points]
+        lons = [float(p[1]) for p in points]
+        self.bounds = js_value([[min(lats), min(lons)], [max(lats), max(lons)]])
+        self.pad_tl = js_value(list(FIT_PADDING_TOP_LEFT))
+        self.pad_br = js_value(list(FIT_PADDING_BOTTOM_RIGHT))
+
+
+class _SidePanel(MacroElement):
+    """Moves the nurse picker, the layer list and the legend from the map into the side panel."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function(){
+  var map = {{ this._parent.get_name() }};
+  var side = document.getElementById('hai-side');
+  var box = map.getContainer();
+  ['.hai-filter', '.leaflet-control-layers', '.hai-legend'].forEach(function(sel){
+    box.querySelectorAll(sel).forEach(function(el){ side.appendChild(el); });
+  });
+  map.invalidateSize();
+})();
+{% endmacro %}
+""")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "SidePanel"
 
 
 class Legend(MacroElement):
@@ -157,40 +249,58 @@ def pct(x: Any) -> str:
 
 
 class NurseFilter(MacroElement):
-    """A "Nurse" drop-down that shows one nurse's routes (or all) across the day layers."""
+    """A "Nurse" picker: one nurse's routes and home (or all) across the day layers, the view fitted.
+
+    ``layers`` are ``(nurse id, layer variable, parent group variable)``: every route
+    of a nurse-day and every home marker. Choosing a nurse keeps only that nurse's
+    layers in their groups and fits the map to them; "all nurses" restores everything
+    and the first view.
+    """
 
     _template = Template("""
 {% macro script(this, kwargs) %}
 (function(){
-  var routes = [{% for nurse, layer, parent in this.routes %}{nurse: {{ nurse }}, layer: {{ layer }}, parent: {{ parent }}}{% if not loop.last %},{% endif %}{% endfor %}];
+  var map = {{ this._parent.get_name() }};
+  var layers = [{% for nurse, layer, parent in this.layers %}{nurse: {{ nurse }}, layer: {{ layer }}, parent: {{ parent }}}{% if not loop.last %},{% endif %}{% endfor %}];
   var nurses = {{ this.nurses }};
+  var labels = {{ this.labels }};
   var ctl = L.control({position: 'topleft'});
   ctl.onAdd = function(){
     var div = L.DomUtil.create('div', 'hai-filter leaflet-bar');
     div.innerHTML = '<label>Nurse <select id="hai-nurse-filter"><option value="">all nurses</option></select></label>';
     var select = div.querySelector('select');
-    nurses.forEach(function(n){
-      var o = document.createElement('option'); o.value = n; o.textContent = n; select.appendChild(o);
+    nurses.forEach(function(n, i){
+      var o = document.createElement('option'); o.value = n; o.textContent = labels[i]; select.appendChild(o);
     });
     L.DomEvent.disableClickPropagation(div);
-    div.querySelector('select').addEventListener('change', function(e){
-      var v = e.target.value;
-      routes.forEach(function(r){
-        if (v === '' || v === r.nurse) { r.parent.addLayer(r.layer); } else { r.parent.removeLayer(r.layer); }
+    var home = null;
+    select.addEventListener('change', function(e){
+      var v = e.target.value, shown = [];
+      if (home === null) { home = map.getBounds(); }
+      layers.forEach(function(r){
+        if (v === '' || v === r.nurse) { r.parent.addLayer(r.layer); if (v !== '') shown.push(r.layer); }
+        else { r.parent.removeLayer(r.layer); }
       });
+      if (v === '') { map.fitBounds(home); return; }
+      var b = L.featureGroup(shown).getBounds();
+      if (b.isValid()) { map.fitBounds(b, {paddingTopLeft: {{ this.pad_tl }}, paddingBottomRight: {{ this.pad_br }},
+                                           maxZoom: 10}); }
     });
     return div;
   };
-  ctl.addTo({{ this._parent.get_name() }});
+  ctl.addTo(map);
 })();
 {% endmacro %}
 """)
 
-    def __init__(self, routes: list[tuple[str, str, str]], nurses: list[str]) -> None:
+    def __init__(self, layers: list[tuple[str, str, str]], nurses: list[str], labels: list[str] | None = None) -> None:
         super().__init__()
         self._name = "NurseFilter"
-        self.routes = [(js_value(n), layer, parent) for n, layer, parent in routes]
+        self.layers = [(js_value(n), layer, parent) for n, layer, parent in layers]
         self.nurses = js_value(list(nurses))
+        self.labels = js_value(list(labels if labels is not None else nurses))
+        self.pad_tl = js_value(list(FIT_PADDING_TOP_LEFT))
+        self.pad_br = js_value(list(FIT_PADDING_BOTTOM_RIGHT))
 
 
 class Popup(MacroElement):

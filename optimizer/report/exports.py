@@ -1,9 +1,12 @@
 """Plan exports for planners and nurses: an Excel workbook and one iCalendar file per nurse.
 
 The .ics files are written by hand to RFC 5545 (no extra dependency): one
-VEVENT per visit, local "floating" times (the nurse's own clock), lines folded
-at 75 octets, text escaped. Locations are areas ("near Toledo, Lucas County,
-OH"), never street addresses or coordinates.
+VEVENT per visit at the nurse's wall-clock times with the nurse's time zone
+(``TZID`` and its ``VTIMEZONE``, see :mod:`optimizer.report._tz`), lines folded
+at 75 octets, text escaped. ``LOCATION`` is the patient's address when the roster
+has one, else the area ("near Toledo, Lucas County, OH"); ``DESCRIPTION`` carries
+the patient's name, phone and notes (operational columns, SPEC §4). A nurse-day
+with a break (SPEC §5) gets a "Break 12:10–12:40" event. Never coordinates.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ import pandas as pd
 from optimizer.io.cells import is_risky
 from optimizer.report._area import area_labels
 from optimizer.report._escape import file_stem, file_stems
+from optimizer.report._tz import nurse_zone, vtimezone
 
-__all__ = ["export_excel", "export_ics", "visit_rows", "nurse_summary"]
+__all__ = ["export_excel", "export_ics", "visit_rows", "nurse_summary", "contact", "CONTACT_COLUMNS"]
 
 
 def _areas(plan: Any, problem: Any) -> dict[str, str]:
@@ -31,8 +35,30 @@ def _areas(plan: Any, problem: Any) -> dict[str, str]:
     return dict(zip(pids, area_labels(pts, [roster.patient(p).state for p in pids])))
 
 
+#: The patient's operational columns (SPEC §4) in the nurse-facing tables; never in leadership outputs.
+CONTACT_COLUMNS: tuple[str, ...] = ("patient_name", "address", "phone", "notes")
+
+
+def _text(value: str | None) -> str:
+    return "" if value is None else str(value)
+
+
+def nurse_of(roster: Any, nurse_id: str) -> Any:
+    """The roster's nurse of that id, or ``None`` (a plan may name a nurse the roster lacks)."""
+    try:
+        return roster.nurse(nurse_id)
+    except KeyError:
+        return None
+
+
+def contact(patient: Any) -> dict[str, str]:
+    """A patient's name, address, phone and notes (``""`` where the roster has none)."""
+    return {"patient_name": _text(patient.name), "address": _text(patient.address),
+            "phone": _text(patient.phone), "notes": _text(patient.notes)}
+
+
 def visit_rows(plan: Any, problem: Any, areas: dict[str, str] | None = None) -> pd.DataFrame:
-    """Every visit as a row for people: day, nurse, order, times, area, infusate, reserve.
+    """Every visit as a row for people: day, nurse, order, patient and contact, times, area, infusate, reserve.
 
     Parameters
     ----------
@@ -46,23 +72,27 @@ def visit_rows(plan: Any, problem: Any, areas: dict[str, str] | None = None) -> 
     pandas.DataFrame
     """
     areas = areas if areas is not None else _areas(plan, problem)
+    roster = problem.roster
     rows = [{
-        "date": v.date, "weekday": f"{v.date:%a}", "nurse_id": v.nurse_id, "stop": v.seq,
-        "patient_id": v.patient_id, "area": areas.get(v.patient_id, v.state), "state": v.state,
+        "date": v.date, "weekday": f"{v.date:%a}", "nurse_id": v.nurse_id,
+        "nurse_name": _text(getattr(nurse_of(roster, v.nurse_id), "name", None)), "stop": v.seq,
+        "patient_id": v.patient_id, **contact(roster.patient(v.patient_id)),
+        "area": areas.get(v.patient_id, v.state), "state": v.state,
         "arrival": f"{v.arrival:%H:%M}", "start": f"{v.start:%H:%M}", "end": f"{v.end:%H:%M}",
         "infusate": v.infusate, "drive_minutes_from_previous": v.travel_minutes,
         "drive_km_from_previous": round(v.travel_km, 1), "window_start": v.window_start,
         "window_end": v.window_end, "due_date": v.due_date, "empty_date": v.empty_date,
         "reserve_days_left": v.reserve_days_left, "alarm": v.alarm,
     } for v in sorted(plan.visits, key=lambda v: (v.date, v.nurse_id, v.seq))]
-    cols = ["date", "weekday", "nurse_id", "stop", "patient_id", "area", "state", "arrival", "start", "end",
+    cols = ["date", "weekday", "nurse_id", "nurse_name", "stop", "patient_id", *CONTACT_COLUMNS, "area", "state",
+            "arrival", "start", "end",
             "infusate", "drive_minutes_from_previous", "drive_km_from_previous", "window_start",
             "window_end", "due_date", "empty_date", "reserve_days_left", "alarm"]
     return pd.DataFrame(rows, columns=cols)
 
 
-def nurse_summary(plan: Any) -> pd.DataFrame:
-    """Per nurse: days worked, visits, drive, overtime, cost."""
+def nurse_summary(plan: Any, roster: Any = None) -> pd.DataFrame:
+    """Per nurse: name, phone and email (with a ``roster``), days worked, visits, drive, overtime, cost."""
     agg: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for d in plan.nurse_days:
         a = agg[d.nurse_id]
@@ -76,13 +106,16 @@ def nurse_summary(plan: Any) -> pd.DataFrame:
     rows = []
     for nid in sorted(agg):
         a = agg[nid]
-        rows.append({"nurse_id": nid, "days": int(a["days"]), "visits": int(a["visits"]),
+        n = nurse_of(roster, nid) if roster is not None else None
+        rows.append({"nurse_id": nid, "nurse_name": _text(n and n.name), "phone": _text(n and n.phone),
+                     "email": _text(n and n.email), "days": int(a["days"]), "visits": int(a["visits"]),
                      "drive_hours": round(a["drive_minutes"] / 60, 1), "drive_km": round(a["drive_km"], 1),
                      "work_hours": round(a["work_minutes"] / 60, 1),
                      "overtime_minutes": int(a["overtime_minutes"]), "cost": round(a["cost"], 2),
                      "visits_per_day": round(a["visits"] / a["days"], 2) if a["days"] else 0.0})
-    return pd.DataFrame(rows, columns=["nurse_id", "days", "visits", "visits_per_day", "drive_hours",
-                                       "drive_km", "work_hours", "overtime_minutes", "cost"])
+    cols = ["nurse_id"] + (["nurse_name", "phone", "email"] if roster is not None else []) + [
+        "days", "visits", "visits_per_day", "drive_hours", "drive_km", "work_hours", "overtime_minutes", "cost"]
+    return pd.DataFrame(rows, columns=cols)
 
 
 def _autofit(ws: Any) -> None:
@@ -147,15 +180,17 @@ def export_excel(plan: Any, problem: Any, path: str | Path, *, stamp: datetime |
         [("horizon_start", plan.horizon_start.isoformat()), ("horizon_days", plan.horizon_days)]
         + [(key, str(val) if isinstance(val, dict) else val) for key, val in k.items()],
         columns=["kpi", "value"])
+    roster = problem.roster
     un = pd.DataFrame([{
-        "patient_id": u.patient_id, "area": areas.get(u.patient_id, u.state), "state": u.state,
+        "patient_id": u.patient_id, **contact(roster.patient(u.patient_id)),
+        "area": areas.get(u.patient_id, u.state), "state": u.state,
         "reason": str(u.reason), "detail": u.detail, "window_start": u.window_start, "window_end": u.window_end,
         "empty_date": u.empty_date, "reserve_days_left_at_window_end": u.reserve_days_left,
-    } for u in plan.unassigned], columns=["patient_id", "area", "state", "reason", "detail", "window_start",
+    } for u in plan.unassigned], columns=["patient_id", *CONTACT_COLUMNS, "area", "state", "reason", "detail", "window_start",
                                           "window_end", "empty_date", "reserve_days_left_at_window_end"])
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
         summary.to_excel(xw, sheet_name="Summary", index=False)
-        nurse_summary(plan).to_excel(xw, sheet_name="Nurses", index=False)
+        nurse_summary(plan, roster).to_excel(xw, sheet_name="Nurses", index=False)
         for day, g in visits.groupby("date", sort=True):
             g.drop(columns=["date", "weekday"]).to_excel(xw, sheet_name=f"{day:%Y-%m-%d %a}", index=False)
         un.to_excel(xw, sheet_name="Unassigned", index=False)
@@ -172,7 +207,7 @@ def export_excel(plan: Any, problem: Any, path: str | Path, *, stamp: datetime |
 
 def _ics_text(s: str) -> str:
     return (s.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
+            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
 
 
 def _fold(line: str) -> str:
@@ -221,26 +256,56 @@ def export_ics(plan: Any, problem: Any, out_dir: str | Path, *, stamp: datetime 
     for v in plan.visits:
         by_nurse[v.nurse_id].append(v)
     stems = file_stems(by_nurse, fallback="nurse")
+    roster = problem.roster
     written = []
     for nid in sorted(by_nurse):
         visits = sorted(by_nurse[nid], key=lambda v: (v.date, v.seq))
+        nurse = nurse_of(roster, nid)
+        home = nurse or roster.patient(visits[0].patient_id)  # an unknown nurse: the first patient's zone
+        zone = nurse_zone(getattr(home, "home_state", None) or home.state, home.lat, home.lon)
         lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//haiplan//HAI refill plan//EN",
-                 "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{_ics_text(f'HAI refills {nid}')}"]
+                 "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{_ics_text(f'HAI refills {nid}')}",
+                 f"X-WR-TIMEZONE:{zone}", *vtimezone(zone, {v.date.year for v in visits})]
         for v in visits:
-            area = areas.get(v.patient_id, v.state)
-            desc = (f"Patient {v.patient_id}\nStop {v.seq} of the day\nInfusate: {v.infusate.replace('_', ' ')}\n"
-                    f"Arrive {v.arrival:%H:%M}\nWindow {v.window_start} to {v.window_end}; pump empty "
-                    f"{v.empty_date}; reserve days left {v.reserve_days_left}\n"
-                    f"Drive from previous stop: {v.travel_minutes} min, {v.travel_km:.0f} km"
-                    + (f"\nALARM: {v.alarm}" if v.alarm else ""))
-            uid = f"{v.date:%Y%m%d}-{stems[nid]}-{v.seq}-{file_stem(v.patient_id, fallback='patient')}@haiplan"
-            lines += ["BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{dtstamp}",
-                      f"DTSTART:{v.start:%Y%m%dT%H%M%S}", f"DTEND:{v.end:%Y%m%dT%H%M%S}",
-                      f"SUMMARY:{_ics_text(f'HAI refill {v.seq}: {v.infusate.replace(chr(95), chr(32))} ({area})')}",
-                      f"LOCATION:{_ics_text(area)}", f"DESCRIPTION:{_ics_text(desc)}",
-                      "STATUS:CONFIRMED", "TRANSP:OPAQUE", "END:VEVENT"]
+            lines += _vevent(v, roster.patient(v.patient_id), areas.get(v.patient_id, v.state), zone=zone,
+                             dtstamp=dtstamp, uid=(f"{v.date:%Y%m%d}-{stems[nid]}-{v.seq}-"
+                                                   f"{file_stem(v.patient_id, fallback='patient')}@haiplan"))
+        for d in sorted((d for d in plan.nurse_days if d.nurse_id == nid), key=lambda d: d.date):
+            lines += _break_event(d, zone=zone, dtstamp=dtstamp, uid=f"{d.date:%Y%m%d}-{stems[nid]}-break@haiplan")
         lines.append("END:VCALENDAR")
         path = out / f"{stems[nid]}.ics"
         path.write_bytes(("\r\n".join(_fold(x) for x in lines) + "\r\n").encode("utf-8"))
         written.append(path)
     return written
+
+
+def _break_event(day: Any, *, zone: str, dtstamp: str, uid: str) -> list[str]:
+    """The nurse-day's break (a day of more than 6 hours of work) as a VEVENT; none without one."""
+    start, end = getattr(day, "break_start", None), getattr(day, "break_end", None)
+    if start is None or end is None:
+        return []
+    return ["BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{dtstamp}",
+            f"DTSTART;TZID={zone}:{start:%Y%m%dT%H%M%S}", f"DTEND;TZID={zone}:{end:%Y%m%dT%H%M%S}",
+            f"SUMMARY:{_ics_text(f'Break {start:%H:%M}–{end:%H:%M}')}",
+            f"DESCRIPTION:{_ics_text('Planned break: no visit and no drive')}",
+            "STATUS:CONFIRMED", "TRANSP:OPAQUE", "END:VEVENT"]
+
+
+def _vevent(v: Any, patient: Any, area: str, *, zone: str, dtstamp: str, uid: str) -> list[str]:
+    """One visit as a VEVENT: local times in ``zone``, the address (else the area) as LOCATION,
+    name, phone and notes first in the DESCRIPTION."""
+    c = contact(patient)
+    who = f"Patient {v.patient_id}" + (f" — {c['patient_name']}" if c["patient_name"] else "")
+    desc = "\n".join(x for x in (
+        who, f"Phone: {c['phone']}" if c["phone"] else "", f"Notes: {c['notes']}" if c["notes"] else "",
+        f"Area: {area}" if c["address"] else "",
+        f"Stop {v.seq} of the day", f"Infusate: {v.infusate.replace('_', ' ')}", f"Arrive {v.arrival:%H:%M}",
+        f"Window {v.window_start} to {v.window_end}; pump empty {v.empty_date}; "
+        f"reserve days left {v.reserve_days_left}",
+        f"Drive from previous stop: {v.travel_minutes} min, {v.travel_km:.0f} km",
+        f"ALARM: {v.alarm}" if v.alarm else "") if x)
+    return ["BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{dtstamp}",
+            f"DTSTART;TZID={zone}:{v.start:%Y%m%dT%H%M%S}", f"DTEND;TZID={zone}:{v.end:%Y%m%dT%H%M%S}",
+            f"SUMMARY:{_ics_text(f'HAI refill {v.seq}: {v.infusate.replace(chr(95), chr(32))} ({area})')}",
+            f"LOCATION:{_ics_text(c['address'] or area)}", f"DESCRIPTION:{_ics_text(desc)}",
+            "STATUS:CONFIRMED", "TRANSP:OPAQUE", "END:VEVENT"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from datetime import date
 from typing import Any
 
 import folium
@@ -26,15 +27,12 @@ from optimizer.report._area import area_labels
 from optimizer.report._assets import OfflineMap
 from optimizer.report._escape import html_text, tooltip
 from optimizer.report._mapkit import (NO_DATA, Legend, NurseFilter, Popup, base_layers, bin_color, collection,
-                                      feature, pct, popup_table, round_geom, swatches, title_box)
+                                      feature, fit, pct, popup_table, round_geom, swatches, title_box)
+from optimizer.report._style import (ACTION_STYLES, PALETTE, action_icon, reason_icon, reason_label, route_colors,
+                                     text_color)
 
 __all__ = ["leadership_map", "operations_map", "PALETTE"]
 
-#: Route colours, one per nurse (cycled).
-PALETTE: tuple[str, ...] = (
-    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
-    "#7f7f7f", "#bcbd22", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd",
-)
 # ColorBrewer RdYlBu (colour-blind safe), low coverage = red
 _SHARE_BINS = ((0.25, "#d7191c", "< 25 %"), (0.50, "#fdae61", "25–50 %"), (0.75, "#ffffbf", "50–75 %"),
                (0.90, "#abd9e9", "75–90 %"), (1.01, "#2c7bb6", "≥ 90 %"))
@@ -47,10 +45,12 @@ _DIGITS = 2  # decimals of every coordinate on the leadership map (≈ 1 km)
 # --------------------------------------------------------------------------- leadership
 
 
-def _recommendation_layer(collection: dict) -> folium.FeatureGroup:
-    """Ranked expansion actions as numbered markers with their gain, cost and lead time."""
-    group = folium.FeatureGroup(name="Recommended actions (expansion study)", show=True)
-    for feat in collection.get("features", []):
+def _recommendation_layer(collection: dict) -> tuple[folium.FeatureGroup, str]:
+    """Ranked expansion actions as numbered markers (coloured by kind of action) and their legend."""
+    feats = collection.get("features", [])
+    group = folium.FeatureGroup(name=f"Recommended actions, expansion study ({len(feats)})", show=True)
+    kinds: dict[str, int] = defaultdict(int)
+    for feat in feats:
         lon, lat = feat["geometry"]["coordinates"]
         p = feat["properties"]
         rank = p.get("rank", "")
@@ -59,12 +59,15 @@ def _recommendation_layer(collection: dict) -> folium.FeatureGroup:
             f"cost ${float(p.get('cost', 0) or 0):,.0f}, lead time {p.get('lead_weeks', '?')} weeks",
             f"+{p.get('visits_per_week_absorbed', 0)} visits/week absorbed, "
             f"+{p.get('patients_covered', 0)} patients covered"))
-        icon = folium.DivIcon(html=(f'<div class="hai-recommendation" style="background:#7b3294;color:#fff;'
-                                    f'border-radius:3px;padding:1px 4px;font:bold 11px sans-serif;'
-                                    f'border:1px solid #fff">{html_text(rank)}</div>'),
-                              icon_size=(22, 16), icon_anchor=(11, 8))
+        action = str(p.get("action", ""))
+        kinds[action] += 1
+        icon = folium.DivIcon(html=action_icon(action, rank), icon_size=(22, 16), icon_anchor=(11, 8),
+                              class_name="hai-recommendation-icon")
         folium.Marker([lat, lon], icon=icon, tooltip=tooltip(tip)).add_to(group)
-    return group
+    rows = [(ACTION_STYLES.get(k, ("#555555", k))[0], f"{ACTION_STYLES.get(k, ('', k))[1] or k}: {n}")
+            for k, n in sorted(kinds.items())]
+    legend = swatches(f"Recommended actions ({len(feats)}), numbered by rank", rows or [("#fff", "none")])
+    return group, legend
 
 
 def leadership_map(
@@ -111,7 +114,8 @@ def leadership_map(
     by_state = view.by_state.set_index("state")
     with_patients = [s for s in by_state.index if by_state.loc[s, "patients"] > 0]
 
-    m = OfflineMap(location=[39.0, -96.0], zoom_start=4, control_scale=True, prefer_canvas=False)
+    m = OfflineMap(location=[39.0, -96.0], zoom_start=4, control_scale=True, prefer_canvas=False,
+                   zoom_snap=0.25, zoom_delta=0.5)
     base_layers(m, with_patients, tiles=tiles, digits=_DIGITS)
 
     # ---- state choropleths
@@ -213,11 +217,13 @@ def leadership_map(
                             class_name="hai-nurse-home", tooltip=tooltip(tip)).add_to(homes)
     areas.add_to(m)
     homes.add_to(m)
-    if recommendations:
-        _recommendation_layer(recommendations).add_to(m)
+    actions_legend = ""
+    if recommendations is not None:
+        layer, actions_legend = _recommendation_layer(recommendations)
+        layer.add_to(m)
 
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
-    legend = (
+    legend = actions_legend + (
         swatches(f"Covered within {cutoff} min (share of patients)",
                   [(c, lab) for _, c, lab in _SHARE_BINS] + [(NO_DATA, "no patients")])
         + swatches("Licensed HAI nurses (layer off by default)", [(c, lab) for _, c, lab in _NURSE_BINS])
@@ -238,11 +244,8 @@ def leadership_map(
            + " / ".join(pct(t[f'covered_{c}min']) for c in view.cutoffs)
            + f" · single-nurse patients {int(t['single_nurse_patients'])}, no nurse {int(t['no_nurse_patients'])}")
     title_box(m, title, sub)
-    if with_patients:
-        b = [geoms[s].bounds for s in with_patients if s in geoms and s not in ("AK", "HI")]
-        if b:
-            m.fit_bounds([[min(x[1] for x in b), min(x[0] for x in b)],
-                          [max(x[3] for x in b), max(x[2] for x in b)]])
+    b = [geoms[s].bounds for s in with_patients if s in geoms and s not in ("AK", "HI")]
+    fit(m, [(x[1], x[0]) for x in b] + [(x[3], x[2]) for x in b])
     return m
 
 
@@ -281,125 +284,162 @@ def operations_map(
     """
     roster = problem.roster
     nurse_ids = sorted({v.nurse_id for v in plan.visits} | {d.nurse_id for d in plan.nurse_days})
-    color = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(nurse_ids)}
+    homes = {n: (roster.nurse(n).lat, roster.nurse(n).lon) for n in nurse_ids}
+    color = route_colors(nurse_ids, homes)
     states = {roster.patient(v.patient_id).state for v in plan.visits} | {u.state for u in plan.unassigned}
     states |= {roster.nurse(n).home_state for n in nurse_ids}
 
-    m = OfflineMap(location=[39.0, -96.0], zoom_start=4, control_scale=True)
+    m = OfflineMap(location=[39.0, -96.0], zoom_start=4, control_scale=True, zoom_snap=0.25, zoom_delta=0.5)
     base_layers(m, states, tiles=tiles, digits=4)
 
     pids = sorted({v.patient_id for v in plan.visits} | {u.patient_id for u in plan.unassigned})
     pts = {pid: (roster.patient(pid).lat, roster.patient(pid).lon) for pid in pids}
     areas = dict(zip(pids, area_labels([pts[p] for p in pids], [roster.patient(p).state for p in pids])))
+    layers, all_points = _route_layers(m, plan, roster, pts, areas, color, provider)
+    layers += _home_layer(m, plan, roster, nurse_ids, color)
+    all_points += list(homes.values())
+    all_points += _unassigned_layer(m, plan, pts, areas)
 
-    def leg(a: tuple[float, float], b: tuple[float, float]) -> list[tuple[float, float]]:
-        if provider is not None and hasattr(provider, "route"):
-            try:
-                return [tuple(p) for p in provider.route(a, b)]  # type: ignore[misc]
-            except Exception:  # an unreachable leg is drawn straight
-                return [a, b]
-        return [a, b]
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    visits = defaultdict(int)
+    for v in plan.visits:
+        visits[v.nurse_id] += 1
+    NurseFilter(layers, nurse_ids, [f"{n} · {visits[n]} visit(s)" for n in nurse_ids]).add_to(m)
+    Legend(_operations_legend(plan, nurse_ids, color, visits), "bottomleft").add_to(m)
+    end = plan.horizon_start.toordinal() + plan.horizon_days - 1
+    k = plan.kpis()
+    title_box(m, title, f"{plan.horizon_start} – {date.fromordinal(end)} · {k['visits']} visits of "
+                        f"{k['refills_due']} refills due · {k['nurses_used']} nurses · "
+                        f"{k['unassigned']} unassigned")
+    fit(m, all_points)
+    return m
 
+
+def _leg(provider: Any, a: tuple[float, float], b: tuple[float, float]) -> list[tuple[float, float]]:
+    """The drawn path of one leg: the provider's route, else a straight line."""
+    if provider is not None and hasattr(provider, "route"):
+        try:
+            return [tuple(p) for p in provider.route(a, b)]  # type: ignore[misc]
+        except Exception:  # an unreachable leg is drawn straight
+            return [a, b]
+    return [a, b]
+
+
+def _route_layers(m: folium.Map, plan: Any, roster: Any, pts: dict[str, tuple[float, float]],
+                  areas: dict[str, str], color: dict[str, str],
+                  provider: Any) -> tuple[list[tuple[str, str, str]], list[tuple[float, float]]]:
+    """One overlay per day (the first shown), one sub-layer per nurse-day: the route and its stops.
+
+    Returns the ``(nurse, layer, day group)`` names for the nurse picker and the points drawn.
+    """
     by_day: dict[Any, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for v in plan.visits:
         by_day[v.date][v.nurse_id].append(v)
     nd_by_key = {(d.nurse_id, d.date): d for d in plan.nurse_days}
-    routes_js: list[tuple[str, str, str]] = []
-    all_points: list[tuple[float, float]] = []
-    first = True
-    for day in sorted(by_day):
+    layers: list[tuple[str, str, str]] = []
+    points: list[tuple[float, float]] = []
+    for i, day in enumerate(sorted(by_day)):
         nurses_today = by_day[day]
         n_vis = sum(len(v) for v in nurses_today.values())
         day_fg = folium.FeatureGroup(
-            name=f"{day:%a %d %b}: {len(nurses_today)} route(s), {n_vis} visit(s)", show=first)
-        first = False
+            name=f"{day:%a %d %b}: {len(nurses_today)} route(s), {n_vis} visit(s)", show=i == 0)
         for nid in sorted(nurses_today):
             visits = sorted(nurses_today[nid], key=lambda v: v.seq)
-            nurse = roster.nurse(nid)
-            home = (nurse.lat, nurse.lon)
+            home = (roster.nurse(nid).lat, roster.nurse(nid).lon)
             sub = folium.FeatureGroup(name=f"{nid} {day}", control=False)
             path: list[tuple[float, float]] = [home]
             stops = [home] + [pts[v.patient_id] for v in visits] + [home]
             for a, b in zip(stops[:-1], stops[1:]):
-                path.extend(leg(a, b)[1:])
+                path.extend(_leg(provider, a, b)[1:])
             nd = nd_by_key.get((nid, day))
             tip = (f"{nid} · {day:%a %d %b} · {len(visits)} visit(s)"
                    + (f" · depart {nd.depart:%H:%M}, back {nd.return_:%H:%M} · drive {nd.drive_minutes} min, "
                       f"{nd.drive_km:.0f} km" if nd else ""))
-            folium.PolyLine(path, color=color[nid], weight=3, opacity=0.85, tooltip=tooltip(html_text(tip)),
+            # a dark casing under the coloured line keeps light colours visible on the pale base map
+            folium.PolyLine(path, color="#333", weight=5, opacity=0.45, class_name="hai-route-casing",
+                            interactive=False).add_to(sub)
+            folium.PolyLine(path, color=color[nid], weight=3, opacity=0.95, tooltip=tooltip(html_text(tip)),
                             class_name="hai-route").add_to(sub)
             for v in visits:
-                rows = [("Nurse", nid), ("Day", f"{v.date:%a %Y-%m-%d}"), ("Stop", v.seq),
-                        ("Arrive", f"{v.arrival:%H:%M}"), ("Visit", f"{v.start:%H:%M}–{v.end:%H:%M}"),
-                        ("Area", areas[v.patient_id]), ("Infusate", v.infusate.replace("_", " ")),
-                        ("Window", f"{v.window_start} – {v.window_end}"), ("Pump empty", v.empty_date),
-                        ("Reserve days left", v.reserve_days_left),
-                        ("Drive from previous", f"{v.travel_minutes} min, {v.travel_km:.0f} km")]
-                if v.alarm:
-                    rows.append(("ALARM", v.alarm.replace("_", " ")))
-                marker = folium.Marker(
-                    pts[v.patient_id],
-                    icon=folium.DivIcon(
-                        html=f'<div class="hai-stop" style="background:{color[nid]}">{v.seq}</div>',
-                        icon_size=(22, 22), icon_anchor=(11, 11), class_name="hai-stop-icon"),
-                    tooltip=tooltip(html_text(f"{nid} stop {v.seq}: {v.patient_id}")),
-                ).add_to(sub)
-                Popup(popup_table(rows, f"Patient {v.patient_id}"), 360).add_to(marker)
-                all_points.append(pts[v.patient_id])
+                _stop_marker(v, pts[v.patient_id], areas[v.patient_id], color[nid]).add_to(sub)
+                points.append(pts[v.patient_id])
             sub.add_to(day_fg)
-            routes_js.append((nid, sub.get_name(), day_fg.get_name()))
+            layers.append((nid, sub.get_name(), day_fg.get_name()))
         day_fg.add_to(m)
+    return layers, points
 
-    homes = folium.FeatureGroup(name="Nurse home bases", show=True)
+
+def _stop_marker(v: Any, point: tuple[float, float], area: str, fill: str) -> folium.Marker:
+    """A numbered stop in the nurse's colour, with the visit in its popup."""
+    rows = [("Nurse", v.nurse_id), ("Day", f"{v.date:%a %Y-%m-%d}"), ("Stop", v.seq),
+            ("Arrive", f"{v.arrival:%H:%M}"), ("Visit", f"{v.start:%H:%M}–{v.end:%H:%M}"),
+            ("Area", area), ("Infusate", v.infusate.replace("_", " ")),
+            ("Window", f"{v.window_start} – {v.window_end}"), ("Pump empty", v.empty_date),
+            ("Reserve days left", v.reserve_days_left),
+            ("Drive from previous", f"{v.travel_minutes} min, {v.travel_km:.0f} km")]
+    if v.alarm:
+        rows.append(("ALARM", v.alarm.replace("_", " ")))
+    marker = folium.Marker(
+        point,
+        icon=folium.DivIcon(
+            html=f'<div class="hai-stop" style="background:{fill};color:{text_color(fill)}">{v.seq}</div>',
+            icon_size=(22, 22), icon_anchor=(11, 11), class_name="hai-stop-icon"),
+        tooltip=tooltip(html_text(f"{v.nurse_id} stop {v.seq}: {v.patient_id}")),
+    )
+    Popup(popup_table(rows, f"Patient {v.patient_id}"), 360).add_to(marker)
+    return marker
+
+
+def _home_layer(m: folium.Map, plan: Any, roster: Any, nurse_ids: list[str],
+                color: dict[str, str]) -> list[tuple[str, str, str]]:
+    """Each nurse's home base, an "H" in the nurse's colour; the markers' names for the nurse picker."""
+    group = folium.FeatureGroup(name=f"Nurse home bases ({len(nurse_ids)})", show=True)
+    out = []
     for nid in nurse_ids:
         n = roster.nurse(nid)
         days = sum(1 for d in plan.nurse_days if d.nurse_id == nid)
         vis = sum(1 for v in plan.visits if v.nurse_id == nid)
-        folium.Marker([n.lat, n.lon],
-                      icon=folium.DivIcon(html=f'<div class="hai-home" style="background:{color[nid]}">H</div>',
-                                          icon_size=(20, 20), icon_anchor=(10, 10), class_name="hai-home-icon"),
-                      tooltip=tooltip(html_text(f"{nid} home ({n.home_state}) · {days} day(s), {vis} visit(s)"))
-                      ).add_to(homes)
-        all_points.append((n.lat, n.lon))
-    homes.add_to(m)
+        fill = color[nid]
+        marker = folium.Marker(
+            [n.lat, n.lon],
+            icon=folium.DivIcon(html=f'<div class="hai-home" style="background:{fill};color:{text_color(fill)}">'
+                                     f'H</div>', icon_size=(20, 20), icon_anchor=(10, 10),
+                                class_name="hai-home-icon"),
+            tooltip=tooltip(html_text(f"{nid} home ({n.home_state}) · {days} day(s), {vis} visit(s)")))
+        marker.add_to(group)
+        out.append((nid, marker.get_name(), group.get_name()))
+    group.add_to(m)
+    return out
 
-    un = folium.FeatureGroup(name=f"Unassigned refills ({len(plan.unassigned)})", show=True)
+
+def _unassigned_layer(m: folium.Map, plan: Any, pts: dict[str, tuple[float, float]],
+                      areas: dict[str, str]) -> list[tuple[float, float]]:
+    """Unassigned refills, one marker shape and colour per reason; the points drawn."""
+    group = folium.FeatureGroup(name=f"Unassigned refills ({len(plan.unassigned)})", show=True)
     for u in plan.unassigned:
-        rows = [("Reason", str(u.reason).replace("_", " ")), ("Detail", u.detail), ("Area", areas[u.patient_id]),
+        reason = str(u.reason)
+        rows = [("Reason", reason_label(reason)), ("Detail", u.detail), ("Area", areas[u.patient_id]),
                 ("Window", f"{u.window_start} – {u.window_end}"), ("Pump empty", u.empty_date),
                 ("Reserve days left at window end", u.reserve_days_left)]
         marker = folium.Marker(
             pts[u.patient_id],
-            icon=folium.DivIcon(html='<div class="hai-unassigned">!</div>', icon_size=(22, 22),
-                                icon_anchor=(11, 11), class_name="hai-unassigned-icon"),
-            tooltip=tooltip(html_text(f"UNASSIGNED {u.patient_id}: {str(u.reason).replace('_', ' ')}")),
-        ).add_to(un)
+            icon=folium.DivIcon(html=reason_icon(reason), icon_size=(22, 22), icon_anchor=(11, 11),
+                                class_name="hai-unassigned-icon"),
+            tooltip=tooltip(html_text(f"UNASSIGNED {u.patient_id}: {reason_label(reason)}")),
+        ).add_to(group)
         Popup(popup_table(rows, f"Unassigned: patient {u.patient_id}"), 380).add_to(marker)
-        all_points.append(pts[u.patient_id])
-    un.add_to(m)
+    group.add_to(m)
+    return [pts[u.patient_id] for u in plan.unassigned]
 
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
-    NurseFilter(routes_js, nurse_ids).add_to(m)
-    reasons: dict[str, int] = defaultdict(int)
-    for u in plan.unassigned:
-        reasons[str(u.reason).replace("_", " ")] += 1
-    legend = (
-        swatches("Routes (one colour per nurse)", [(color[n], n) for n in nurse_ids[:12]]
-                  + ([("#fff", f"… {len(nurse_ids) - 12} more")] if len(nurse_ids) > 12 else []))
-        + "<h4>Stops</h4><div>numbered in visit order; H = nurse home</div>"
-        + swatches("Unassigned refills", [("#c00", f"{k}: {v}") for k, v in sorted(reasons.items())]
-                    or [("#c00", "none")], circle=True, outline=True)
-    )
-    Legend(legend, "bottomleft").add_to(m)
-    end = plan.horizon_start.toordinal() + plan.horizon_days - 1
-    from datetime import date as _date
 
-    k = plan.kpis()
-    title_box(m, title, f"{plan.horizon_start} – {_date.fromordinal(end)} · {k['visits']} visits of "
-                     f"{k['refills_due']} refills due · {k['nurses_used']} nurses · "
-                     f"{k['unassigned']} unassigned")
-    if all_points:
-        lats = [p[0] for p in all_points]
-        lons = [p[1] for p in all_points]
-        m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]])
-    return m
+def _operations_legend(plan: Any, nurse_ids: list[str], color: dict[str, str], visits: dict[str, int]) -> str:
+    """Every nurse's colour (two columns), the stops, one shape per unassigned reason with its count."""
+    routes = "".join(f'<div class="row"><i style="background:{color[n]}"></i>{html_text(n)} ({visits[n]})</div>'
+                     for n in nurse_ids)
+    reasons = plan.kpis()["unassigned_by_reason"]
+    keys = "".join(f'<div class="row">{reason_icon(r, size=16, key=True)}{html_text(reason_label(r))}: {n}</div>'
+                   for r, n in reasons.items()) or "<div>none</div>"
+    return (f"<h4>Routes: one colour per nurse ({len(nurse_ids)} nurses; visits in the plan)</h4>"
+            f'<div class="cols">{routes}</div>'
+            "<h4>Stops</h4><div>numbered in visit order; H = nurse home</div>"
+            f"<h4>Unassigned refills ({len(plan.unassigned)})</h4>{keys}")

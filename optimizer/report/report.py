@@ -21,7 +21,7 @@ from jinja2 import Environment
 
 from optimizer.report._assets import offline_html
 from optimizer.report._escape import file_stems
-from optimizer.report.exports import _areas
+from optimizer.report.exports import _areas, contact, nurse_of
 from optimizer.report.maps import operations_map
 
 __all__ = ["HtmlDocument", "plan_report"]
@@ -82,9 +82,10 @@ solver: {{ solver }}</p></header>
 
 <h2 id="unassigned">Unassigned refills ({{ unassigned|length }})</h2>
 {% if unassigned %}
-<table id="unassigned-table"><thead><tr><th>Patient</th><th>Area</th><th>Reason</th><th>Detail</th>
+<table id="unassigned-table"><thead><tr><th>Patient</th><th>Phone</th><th>Area</th><th>Reason</th><th>Detail</th>
 <th>Window</th><th>Pump empty</th><th>Reserve days left at window end</th></tr></thead><tbody>
-{% for u in unassigned %}<tr class="{% if u.reserve <= 1 %}warn{% endif %}"><td>{{ u.patient_id }}</td>
+{% for u in unassigned %}<tr class="{% if u.reserve <= 1 %}warn{% endif %}"><td>{{ u.patient_id }}{% if u.name %}<br>
+<b class="pname">{{ u.name }}</b>{% endif %}</td><td class="phone">{{ u.phone }}</td>
 <td>{{ u.area }}</td><td>{{ u.reason }}</td><td>{{ u.detail }}</td><td>{{ u.window }}</td>
 <td>{{ u.empty }}</td><td class="num">{{ u.reserve }}</td></tr>
 {% endfor %}</tbody></table>
@@ -93,21 +94,40 @@ solver: {{ solver }}</p></header>
 <h2 id="itineraries">Itineraries</h2>
 <nav class="toc">{% for n in nurses %}<a href="#nurse-{{ n.anchor }}">{{ n.nurse_id }}</a>{% endfor %}</nav>
 {% for n in nurses %}
-<section class="nurse" id="nurse-{{ n.anchor }}"><h3>{{ n.nurse_id }} <span class="muted">· home {{ n.home }}
+<section class="nurse" id="nurse-{{ n.anchor }}"><h3>{{ n.nurse_id }}{% if n.name %} — {{ n.name }}{% endif %}
+<span class="muted">{% if n.phone %}· {{ n.phone }} {% endif %}· home {{ n.home }}
 · {{ n.days|length }} day(s), {{ n.visits }} visit(s)</span></h3>
 {% for d in n.days %}<div class="day"><h4>{{ d.label }}</h4>
-<p class="muted">Leave home {{ d.depart }} · back {{ d.back }} · drive {{ d.drive }} · overtime {{ d.overtime }} min</p>
-<table class="itinerary"><thead><tr><th>#</th><th>Arrive</th><th>Visit</th><th>Patient</th><th>Area</th>
-<th>Infusate</th><th>Window</th><th>Reserve days left</th><th>Drive from previous</th></tr></thead><tbody>
+<p class="muted">Leave home {{ d.depart }} · back {{ d.back }} · drive {{ d.drive }} · overtime {{ d.overtime }} min{% if d.brk %} · {{ d.brk }}{% endif %}</p>
+<table class="itinerary"><thead><tr><th>#</th><th>Arrive</th><th>Visit</th><th>Patient</th><th>Address</th>
+<th>Phone</th><th>Notes</th><th>Infusate</th><th>Window</th><th>Reserve days left</th><th>Drive from previous</th></tr></thead><tbody>
 {% for v in d.visits %}<tr class="{% if v.reserve <= 1 or v.alarm %}warn{% endif %}"><td class="num">{{ v.seq }}</td>
-<td>{{ v.arrival }}</td><td>{{ v.time }}</td><td>{{ v.patient_id }}</td><td>{{ v.area }}</td>
+<td>{{ v.arrival }}</td><td>{{ v.time }}</td><td>{{ v.patient_id }}{% if v.name %}<br><b class="pname">{{ v.name }}</b>
+{% endif %}</td><td class="addr">{% if v.address %}{{ v.address }}<br>{% endif %}<span class="muted">{{ v.area }}</span></td>
+<td class="phone">{{ v.phone }}</td><td class="notes">{{ v.notes }}</td>
 <td>{{ v.infusate }}</td><td>{{ v.window }}</td><td class="num">{{ v.reserve }}{% if v.alarm %} ({{ v.alarm }}){% endif %}</td>
 <td>{{ v.drive }}</td></tr>
-{% endfor %}<tr><td></td><td>{{ d.back }}</td><td colspan="7">back home</td></tr></tbody></table></div>
+{% if d.brk and d.break_after == v.seq %}<tr class="break"><td></td><td></td><td colspan="9">{{ d.brk }}</td></tr>
+{% endif %}{% endfor %}<tr><td></td><td>{{ d.back }}</td><td colspan="10">back home</td></tr></tbody></table></div>
 {% endfor %}</section>
 {% endfor %}
 </main></body></html>
 """
+
+
+def _who(patient: Any) -> dict[str, str]:
+    """The itinerary's contact cells of a patient: name, address, phone, notes."""
+    c = contact(patient)
+    return {"name": c["patient_name"], "address": c["address"], "phone": c["phone"], "notes": c["notes"]}
+
+
+def _break_line(day: Any, visits: list[Any]) -> dict[str, Any]:
+    """The day's break as an itinerary line ("Break 12:10–12:40") after the visit it follows."""
+    start, end = getattr(day, "break_start", None), getattr(day, "break_end", None)
+    if start is None or end is None:
+        return {"brk": "", "break_after": None}
+    before = [v.seq for v in visits if v.end <= start]
+    return {"brk": f"Break {start:%H:%M}–{end:%H:%M}", "break_after": max(before) if before else visits[0].seq}
 
 
 def _fmt_minutes(m: float) -> str:
@@ -171,6 +191,8 @@ def plan_report(
     ]
     unassigned = [{
         "patient_id": u.patient_id, "area": areas.get(u.patient_id, u.state),
+        "name": contact(roster.patient(u.patient_id))["patient_name"],
+        "phone": contact(roster.patient(u.patient_id))["phone"],
         "reason": str(u.reason).replace("_", " "), "detail": u.detail,
         "window": f"{u.window_start} – {u.window_end}", "empty": u.empty_date, "reserve": u.reserve_days_left,
     } for u in sorted(plan.unassigned, key=lambda u: (u.reserve_days_left, u.window_end, u.patient_id))]
@@ -182,7 +204,7 @@ def plan_report(
     anchors = file_stems(by_nurse, fallback="nurse")  # distinct ids, distinct anchors
     nurses = []
     for nid in sorted(by_nurse):
-        n = roster.nurse(nid)
+        n = nurse_of(roster, nid)
         days = []
         for day in sorted(by_nurse[nid]):
             vs = sorted(by_nurse[nid][day], key=lambda v: v.seq)
@@ -191,19 +213,22 @@ def plan_report(
                 "label": f"{day:%A %d %B %Y}",
                 "depart": f"{d.depart:%H:%M}" if d else "", "back": f"{d.return_:%H:%M}" if d else "",
                 "drive": f"{_fmt_minutes(d.drive_minutes)}, {d.drive_km:.0f} km" if d else "",
-                "overtime": d.overtime_minutes if d else 0,
+                "overtime": d.overtime_minutes if d else 0, **_break_line(d, vs),
                 "visits": [{
                     "seq": v.seq, "arrival": f"{v.arrival:%H:%M}", "time": f"{v.start:%H:%M}–{v.end:%H:%M}",
                     "patient_id": v.patient_id, "area": areas.get(v.patient_id, v.state),
+                    **_who(roster.patient(v.patient_id)),
                     "infusate": v.infusate.replace("_", " "), "window": f"{v.window_start} – {v.window_end}",
                     "reserve": v.reserve_days_left, "alarm": v.alarm.replace("_", " "),
                     "drive": f"{v.travel_minutes} min, {v.travel_km:.0f} km",
                 } for v in vs],
             })
-        nurses.append({"nurse_id": nid, "anchor": anchors[nid],
-                       "home": n.home_state, "days": days,
+        nurses.append({"nurse_id": nid, "anchor": anchors[nid], "name": getattr(n, "name", None) or "",
+                       "phone": getattr(n, "phone", None) or "",
+                       "home": getattr(n, "home_state", ""), "days": days,
                        "visits": sum(len(d["visits"]) for d in days)})
     end = plan.horizon_start.toordinal() + plan.horizon_days - 1
+
     s = plan.solver or {}
     env = Environment(autoescape=True)
     page = env.from_string(_TEMPLATE).render(

@@ -54,7 +54,8 @@ def test_ics_one_event_per_visit_and_valid_lines(extras: Path) -> None:
         assert raw.startswith(b"BEGIN:VCALENDAR\r\n") and raw.endswith(b"END:VCALENDAR\r\n")
         lines = raw.split(b"\r\n")
         assert all(len(line) <= 75 for line in lines)
-        assert raw.count(b"BEGIN:VEVENT") == per_nurse[path.stem]
+        breaks = sum(1 for d in plan.nurse_days if d.nurse_id == path.stem and d.break_start is not None)
+        assert raw.count(b"BEGIN:VEVENT") == per_nurse[path.stem] + breaks  # a visit each, a break a long day
         text = raw.decode()
         p = demo().roster.patient(next(v.patient_id for v in plan.visits if v.nurse_id == path.stem))
         assert f"{p.lat:.3f}" not in text and f"{p.lon:.3f}" not in text  # areas, never coordinates
@@ -68,8 +69,9 @@ def test_ics_parses_with_icalendar(extras: Path) -> None:
     events = [e for e in cal.walk("VEVENT")]
     first = min((v for v in plan.visits if v.nurse_id == nid), key=lambda v: (v.date, v.seq))
     starts = sorted(e.decoded("DTSTART") for e in events)
-    assert starts[0] == first.start
-    assert all(str(e["LOCATION"]) for e in events)
+    assert starts[0].replace(tzinfo=None) == first.start  # the nurse's wall clock ...
+    assert str(starts[0].tzinfo) == str(cal["X-WR-TIMEZONE"])  # ... in the nurse's zone
+    assert all(str(e["LOCATION"]) for e in events if not str(e["SUMMARY"]).startswith("Break"))
 
 
 def test_fold_keeps_utf8_sequences_whole() -> None:
