@@ -1,18 +1,31 @@
-"""Write and read plan folders (SPEC §6): visits, nurse_days, unassigned, summary, map."""
+"""Write and read plan folders (SPEC §6): visits, nurse_days, unassigned, summary, map.
+
+A plan that kept visits (confirmed visits, a re-plan) also gets ``changes.csv``; with
+``confirm_days`` the first days' visits are written as ``confirmed_visits.csv``, the
+input table next week's run reads (SPEC §4). :func:`read_plan` reads a folder back
+(``haiplan replan --previous``).
+"""
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Callable
-from dataclasses import astuple
-from datetime import timedelta
+from dataclasses import astuple, fields
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from optimizer.io.atomic import atomic_dir
-from optimizer.io.cells import write_rows
-from optimizer.planning.plan import DEFERRED_COLUMNS, NURSE_DAY_COLUMNS, UNASSIGNED_COLUMNS, VISIT_COLUMNS, Plan
+from optimizer.io.cells import restore_cell, write_rows
+from optimizer.planning.keep import CHANGE_COLUMNS
+from optimizer.planning.plan import (DEFERRED_COLUMNS, NURSE_DAY_COLUMNS, UNASSIGNED_COLUMNS, VISIT_COLUMNS,
+                                     Deferred, NurseDayPlan, Plan, PlannedVisit, Unassigned)
+from optimizer.rules.eligibility import Reason
 
-__all__ = ["write_plan", "summary_dict"]
+__all__ = ["write_plan", "summary_dict", "read_plan", "CONFIRMED_COLUMNS", "confirmed_rows"]
+
+CONFIRMED_COLUMNS = ("patient_id", "nurse_id", "date", "start")
+"""``confirmed_visits.csv`` (SPEC §4), as the loader reads it."""
 
 
 def _fmt(value: object) -> str:
@@ -52,19 +65,83 @@ def write_plan(
     *,
     extras: dict[str, Callable[[Path], None]] | None = None,
     summary_extra: dict | None = None,
+    confirm_days: int | None = None,
 ) -> Path:
     """Write ``plan`` to ``out_dir`` atomically; ``extras`` write more files (e.g. ``map.html``).
 
     Each extra is called with the file's path inside the temporary folder; if any
-    raises, nothing is written.
+    raises, nothing is written. ``changes.csv`` is written when the plan kept visits;
+    ``confirm_days`` writes the first N days' visits as ``confirmed_visits.csv``.
     """
     with atomic_dir(out_dir, kind="plan") as tmp:
         _write_csv(tmp / "visits.csv", VISIT_COLUMNS, [astuple(v) for v in plan.visits])
         _write_csv(tmp / "nurse_days.csv", NURSE_DAY_COLUMNS, [astuple(d) for d in plan.nurse_days])
         _write_csv(tmp / "unassigned.csv", UNASSIGNED_COLUMNS, [astuple(u) for u in plan.unassigned])
         _write_csv(tmp / "deferred.csv", DEFERRED_COLUMNS, [astuple(d) for d in plan.deferred])
+        if plan.changes is not None:
+            _write_csv(tmp / "changes.csv", CHANGE_COLUMNS, [astuple(c) for c in plan.changes])
+        if confirm_days is not None:
+            _write_csv(tmp / "confirmed_visits.csv", CONFIRMED_COLUMNS, confirmed_rows(plan, confirm_days))
         (tmp / "summary.json").write_text(
             json.dumps(summary_dict(plan, extra=summary_extra), indent=2, sort_keys=False) + "\n")
         for name, writer in (extras or {}).items():
             writer(tmp / name)
     return Path(out_dir)
+
+
+def confirmed_rows(plan: Plan, days: int) -> list[tuple]:
+    """The visits of the plan's first ``days`` days as ``confirmed_visits.csv`` rows (start HH:MM)."""
+    last = plan.horizon_start + timedelta(days=days - 1)
+    return [(v.patient_id, v.nurse_id, v.date, v.start.strftime("%H:%M"))
+            for v in sorted(plan.visits, key=lambda v: (v.date, v.nurse_id, v.seq)) if v.date <= last]
+
+
+def _parse(kind: str, text: str) -> object:
+    """A cell of our own CSVs back to its value, by the field's annotation."""
+    text = restore_cell(text)
+    optional = kind.endswith("| None")
+    kind = kind.removesuffix("| None").strip()
+    if text == "" and (optional or kind in ("date", "datetime")):
+        return None
+    parsers: dict[str, Callable[[str], object]] = {
+        "date": date.fromisoformat, "datetime": datetime.fromisoformat, "int": int, "float": float,
+        "Reason": lambda t: Reason(t) if t in Reason._value2member_map_ else t}
+    return parsers.get(kind, str)(text)
+
+
+def _read_table(path: Path, cls: type, names: dict[str, str] | None = None) -> list:
+    """Rows of a plan CSV as ``cls`` objects (columns matched to fields; ``names`` renames)."""
+    if not path.exists():
+        return []
+    names = names or {}
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    out = []
+    for row in rows:
+        row = {names.get(restore_cell(k), restore_cell(k)): v for k, v in row.items()}
+        out.append(cls(**{f.name: _parse(str(f.type), row[f.name]) for f in fields(cls) if f.name in row}))
+    return out
+
+
+def read_plan(folder: str | Path) -> Plan:
+    """A plan folder written by :func:`write_plan`, read back (visits, nurse-days, unassigned,
+    deferred, horizon and solver info; not the extras).
+
+    Raises
+    ------
+    FileNotFoundError
+        When the folder has no ``summary.json`` or ``visits.csv``.
+    """
+    folder = Path(folder)
+    summary = json.loads((folder / "summary.json").read_text())
+    if not (folder / "visits.csv").exists():
+        raise FileNotFoundError(f"{folder / 'visits.csv'}: not a plan folder")
+    return Plan(
+        visits=_read_table(folder / "visits.csv", PlannedVisit),
+        nurse_days=_read_table(folder / "nurse_days.csv", NurseDayPlan, {"return": "return_"}),
+        unassigned=_read_table(folder / "unassigned.csv", Unassigned),
+        horizon_start=date.fromisoformat(summary["horizon"]["start"]),
+        horizon_days=int(summary["horizon"]["days"]),
+        solver=dict(summary.get("solver", {})),
+        deferred=_read_table(folder / "deferred.csv", Deferred),
+    )

@@ -12,6 +12,7 @@ import time as _time
 
 from optimizer.planning.plan import Plan, plan_from_routes
 from optimizer.planning.problem import PlanningProblem
+from optimizer.rules.objective import keep_cost
 from optimizer.planning.schedule import RouteSchedule, schedule_order
 
 __all__ = ["Routes", "greedy_routes", "plan_greedy", "insert_with_ejection", "urgency_order"]
@@ -21,10 +22,11 @@ Routes = dict[int, tuple[list[int], RouteSchedule]]
 
 
 def urgency_order(problem: PlanningProblem) -> list[int]:
-    """Refill indices, most urgent first: overdue, then by window end, pump empty date."""
+    """Refill indices, most urgent first: kept visits (pinned), overdue, then by window end, pump empty date."""
+    keep = problem.pins.keep if problem.pins is not None else {}
     return sorted(
         range(len(problem.refills)),
-        key=lambda j: (not problem.refills[j].overdue, problem.refills[j].window.end,
+        key=lambda j: (j not in keep, not problem.refills[j].overdue, problem.refills[j].window.end,
                        problem.refills[j].window.empty, problem.refills[j].patient_id),
     )
 
@@ -45,7 +47,7 @@ def greedy_routes(
 
         def key(k: int) -> tuple:
             nd = problem.nurse_days[k]
-            return (nd.day, problem.minutes[problem.nurse_location[nd.nurse.nurse_id], ploc],
+            return (keep_cost(problem, j, k), nd.day, problem.minutes[problem.nurse_location[nd.nurse.nurse_id], ploc],
                     nd.nurse.nurse_id)
 
         for k in sorted(cands[j], key=key):

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 from optimizer.rules.eligibility import Reason
 from optimizer.rules.objective import in_last_reserve_day
+from optimizer.planning.keep import Change, changes_of
 from optimizer.planning.problem import PlanningProblem
 from optimizer.planning.schedule import RouteSchedule
 
@@ -106,6 +107,7 @@ class Plan:
     horizon_days: int
     solver: dict = field(default_factory=dict)  # status, backend, runtime, objective, bound
     deferred: list[Deferred] = field(default_factory=list)
+    changes: list[Change] | None = None  # changes.csv: kept visits not kept as they were (keep.py)
 
     def kpis(self) -> dict:
         """Counts, drive totals, on-time rate, cost (for summary.json and the screen)."""
@@ -215,5 +217,8 @@ def plan_from_routes(
     unassigned.sort(key=lambda u: (u.window_end, u.patient_id))
     visits.sort(key=lambda v: (v.nurse_id, v.date, v.seq))
     deferred.sort(key=lambda d: (d.window_end, d.patient_id))
+    placed = {j: (problem.nurse_days[k].nurse.nurse_id, problem.nurse_days[k].day)
+              for k, (order, _) in routes.items() for j in order}
+    changes = changes_of(problem, placed) if problem.pins is not None else None
     return Plan(visits, days, unassigned, problem.horizon.start, problem.horizon.days, dict(solver or {}),
-                deferred)
+                deferred, changes)

@@ -26,14 +26,15 @@ import numpy as np
 
 from optimizer import settings
 from optimizer._proc import die_with_parent
-from optimizer.planning.greedy import Routes, greedy_routes, insert_with_ejection
+from optimizer.planning.greedy import Routes, _best_insertion, greedy_routes, insert_with_ejection, urgency_order
 from optimizer.rules.objective import DAY, UNITS_PER_DOLLAR, Built, build_model, score
 from optimizer.planning.plan import Plan, plan_from_routes
 from optimizer.planning.problem import PlanningProblem
 from optimizer.routing import Solution
 from optimizer.planning.schedule import schedule_order
 
-__all__ = ["SolverOptions", "plan_problem", "build_model", "components", "routes_from_solution"]
+__all__ = ["SolverOptions", "plan_problem", "build_model", "components", "routes_from_solution",
+           "move_kept_for_missed"]
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,8 @@ def split_by_region(problem: PlanningProblem, refills: list[int], *, max_refills
     """Split a big component: cluster its nurses by home; a refill goes to the cluster of
     its nearest eligible nurse, or with ``sticky``, a refill served now (``served_by``) to
     the cluster of its nurse, so every current route stays whole in one part and no
-    placement is lost. Deterministic for a given seed."""
+    placement is lost; a kept (pinned) visit always stays with its nurse's cluster.
+    Deterministic for a given seed."""
     from scipy.cluster.vq import kmeans2
 
     cands = problem.candidates_by_refill()
@@ -103,14 +105,15 @@ def split_by_region(problem: PlanningProblem, refills: list[int], *, max_refills
     cluster_of = dict(zip(nurse_ids, (int(x) for x in label)))
     members: dict[int, list[int]] = defaultdict(list)
     served_by = served_by or {}
+    pinned = problem.pins.keep if problem.pins is not None else {}
     for j in refills:
         ploc = problem.patient_location[problem.refills[j].patient_id]
         best = min({problem.nurse_days[kk].nurse.nurse_id for kk in cands[j]},
                    key=lambda n: (problem.minutes[problem.nurse_location[n], ploc], n))
         home = cluster_of[best]
         now = served_by.get(j)
-        if now is not None and now in cluster_of and sticky:
-            home = cluster_of[now]  # its route stays whole in one part: no placement is lost
+        if now is not None and now in cluster_of and (sticky or j in pinned):
+            home = cluster_of[now]  # its route stays whole in one part (a kept visit always)
         members[home].append(j)
     parts = []
     for c in sorted(members):
@@ -289,6 +292,45 @@ def _merge(problem: PlanningProblem, results: list[tuple[dict[int, list[int]], d
     return greedy_routes(problem, routes=routes)
 
 
+def move_kept_for_missed(problem: PlanningProblem, routes: Routes) -> Routes:
+    """Place refills the routes miss by moving a kept (pinned) visit off their nurse-day to
+    another of its nurse-days (SPEC §5: a kept visit moves only to place a refill that would
+    otherwise be missed; the solvers rarely find this three-visit move by local search).
+    Refills the next plan can still make (deferrable) are left out, as the objective says."""
+    keep = problem.pins.keep if problem.pins is not None else {}
+    if not keep:
+        return routes
+    routes = dict(routes)
+    cands = problem.candidates_by_refill()
+    placed = {j for o, _ in routes.values() for j in o}
+    for j in urgency_order(problem):
+        if j in placed or j not in cands or problem.refills[j].deferrable:
+            continue
+        move = _kept_move(problem, routes, cands, keep, j)
+        if move is not None:
+            routes.update(move)
+            placed.add(j)
+    return routes
+
+
+def _kept_move(problem: PlanningProblem, routes: Routes, cands: dict[int, list[int]], keep: dict[int, int],
+               j: int) -> Routes | None:
+    """The two routes that place ``j`` on a nurse-day by moving one visit kept there, or ``None``."""
+    for k in cands[j]:
+        order = routes.get(k, ([], None))[0]
+        for v in (x for x in order if keep.get(x) == k):
+            fit = _best_insertion(problem, k, [x for x in order if x != v], j)
+            if fit is None:
+                continue
+            for k2 in cands[v]:
+                if k2 == k:
+                    continue
+                fit2 = _best_insertion(problem, k2, routes.get(k2, ([], None))[0], v)
+                if fit2 is not None:
+                    return {k: fit, k2: fit2}
+    return None
+
+
 def plan_problem(
     problem: PlanningProblem,
     options: SolverOptions | None = None,
@@ -332,6 +374,9 @@ def plan_problem(
             f"(was {old[1]}, {old[0]:,}){'' if new[0] <= old[0] else '; kept the previous plan'}")
         if new[0] <= old[0]:
             routes = merged
+    moved = move_kept_for_missed(problem, routes)
+    if score(problem, moved)[0] < score(problem, routes)[0]:
+        routes = moved
     note = ""
     if score(problem, base)[0] < score(problem, routes)[0]:
         routes, note = base, "the greedy baseline was better; kept it"

@@ -12,12 +12,16 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from geodata.travel.table import TravelTable, TravelView
 from optimizer.planning.candidates import assess
 from optimizer.domain import Horizon, Nurse, Patient, Roster
 from optimizer.rules.eligibility import Reason
 from optimizer.rules.windows import RefillWindow, WindowRules, refill_window
+
+if TYPE_CHECKING:  # pragma: no cover
+    from optimizer.planning.keep import Pins
 
 __all__ = ["Refill", "NurseDay", "Candidate", "PlanningProblem", "build_problem", "due_refills", "nurse_days_of"]
 
@@ -80,6 +84,7 @@ class PlanningProblem:
     later: list[RefillWindow] = field(default_factory=list)  # windows opening after the horizon
     provider_name: str = ""
     table: TravelTable | None = None
+    pins: Pins | None = None  # visits to keep (confirmed, or a previous plan's): optimizer.planning.keep
 
     def candidates_by_refill(self) -> dict[int, list[int]]:
         out: dict[int, list[int]] = defaultdict(list)

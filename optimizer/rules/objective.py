@@ -8,7 +8,8 @@ functions price the generic routing model (:func:`build_model`) and score a plan
 (:func:`score`), so the model's objective of a solution and the plan's score are
 the same number.
 
-The objective, lowest first: refills not placed (overdue ≫ due ≫ deferrable)
+The objective, lowest first: refills not placed (overdue ≫ due ≫ a kept visit moved,
+:func:`keep_cost` ≫ deferrable)
 ≫ overdue delay ≫ visits in the last reserve day ≫ labour, overtime and mileage
 (:func:`optimizer.routing.timing.route_cost`) ≫ continuity ≫ a per nurse-day
 tie-break toward fewer, fuller days.
@@ -34,7 +35,7 @@ from optimizer.routing.timing import UNREACHABLE
 
 __all__ = ["UNITS_PER_DOLLAR", "UNITS_PER_CENT", "DAY", "NurseRates", "nurse_rates", "leg_minutes",
            "leg_metres", "matrix_minutes", "matrix_metres", "arc_cost", "in_last_reserve_day",
-           "visit_cost", "miss_penalty", "score", "Built", "build_model"]
+           "visit_cost", "keep_cost", "miss_penalty", "refill_penalty", "score", "Built", "build_model"]
 
 UNITS_PER_CENT: int = 60
 """The objective counts sixtieths of a cent, so that a wage in cents per hour is an
@@ -114,7 +115,24 @@ def visit_cost(problem: PlanningProblem, refill: int, nurse_day: int) -> int:
     pref = r.patient.preferred_nurse_id
     if pref and pref != nd.nurse.nurse_id:
         cents += settings.COST_NOT_PREFERRED_NURSE
-    return cents * UNITS_PER_CENT
+    return (cents + keep_cost(problem, refill, nurse_day)) * UNITS_PER_CENT
+
+
+def keep_cost(problem: PlanningProblem, refill: int, nurse_day: int) -> int:
+    """Cents for making a pinned refill (a confirmed visit, or a re-plan's previous visit) on
+    another nurse-day than its own: the keep tier, below a missed refill that can be made."""
+    pins = problem.pins
+    if pins is None or pins.keep.get(refill, nurse_day) == nurse_day:
+        return 0
+    return settings.COST_MOVED_VISIT
+
+
+def refill_penalty(problem: PlanningProblem, refill: int) -> int:
+    """Cost of not placing ``refill`` (:func:`miss_penalty`); a pinned refill also pays the
+    keep tier, so dropping a kept visit is never cheaper than moving it."""
+    pins = problem.pins
+    moved = settings.COST_MOVED_VISIT * UNITS_PER_CENT if pins is not None and refill in pins.keep else 0
+    return miss_penalty(problem.refills[refill]) + moved
 
 
 def miss_penalty(refill: Refill) -> int:
@@ -149,7 +167,7 @@ def score(problem: PlanningProblem,
         for j in order:
             total += visit_cost(problem, j, k)
             placed.add(j)
-    total += sum(miss_penalty(problem.refills[j]) for j in problem.candidates_by_refill() if j not in placed)
+    total += sum(refill_penalty(problem, j) for j in problem.candidates_by_refill() if j not in placed)
     return total, len(placed)
 
 
@@ -211,5 +229,5 @@ def build_model(problem: PlanningProblem, refills: Sequence[int]) -> Built:
                 allowed_vehicles=[vehicle_of[k] for k in allowed], required=False, service_cost=cost,
                 name=f"{p.patient_id}@{problem.horizon.start + timedelta(days=day_idx)}"))
             visit_refill.append(j)
-        m.add_group(copies, required=False, penalty=miss_penalty(problem.refills[j]))
+        m.add_group(copies, required=False, penalty=refill_penalty(problem, j))
     return Built(m, [k for k in nd_used], visit_refill)

@@ -1,0 +1,296 @@
+"""Visits to keep: confirmed visits and a previous plan's visits, pinned to their nurse-day.
+
+SPEC §4 (confirmed_visits.csv) and §6 (``haiplan replan``): a visit already promised
+stays with the same nurse on the same date (its start within ±30 minutes when one
+was given) unless that became impossible. :func:`pin_visits` matches each wanted
+visit to a refill of the problem, finds the true reason when it cannot be kept
+(nurse off, holiday, patient away, license, certification, window moved, the day
+cannot hold it), and pins the others: the refill's copies on other nurse-days cost
+the "keep" tier of the objective (:func:`optimizer.rules.objective.visit_cost`), so
+a pinned visit moves only to place a refill that would otherwise be missed
+(reason ``capacity``). :func:`changes_of` lists every difference for ``changes.csv``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, time
+from typing import TYPE_CHECKING
+
+from optimizer import settings
+from optimizer.domain import minutes_of
+from optimizer.planning.schedule import schedule_order
+from optimizer.rules.company_calendar import HolidayCalendar
+from optimizer.rules.eligibility import is_certified_for, may_practice
+
+if TYPE_CHECKING:  # pragma: no cover
+    from optimizer.planning.problem import PlanningProblem
+
+__all__ = ["Wanted", "Pins", "Change", "CHANGE_COLUMNS", "CHANGE_REASONS", "pin_visits", "pin_confirmed",
+           "pin_later_fills", "changes_of", "START_TOLERANCE_MINUTES"]
+
+CHANGE_COLUMNS = ("patient_id", "change", "old_nurse_id", "old_date", "new_nurse_id", "new_date", "reason")
+"""``changes.csv`` (SPEC §6)."""
+
+CHANGE_REASONS = ("nurse_off", "holiday", "patient_away", "license", "certification", "window_moved",
+                  "capacity", "patient_inactive", "referral")
+"""Why a visit was not kept as it was (the first seven), a patient no longer in the program,
+and for an added visit: ``referral`` (a refill the previous plan did not list) or ``capacity``
+(listed unassigned before, placed now)."""
+
+START_TOLERANCE_MINUTES: int = settings.CONFIRMED_START_TOLERANCE_MINUTES
+
+
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    """A visit to keep: ``patient_id`` with ``nurse_id`` on ``date``, starting near ``start``."""
+
+    patient_id: str
+    nurse_id: str
+    date: date
+    start: time | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A row of ``changes.csv``: a wanted visit not kept as it was, or a visit added."""
+
+    patient_id: str
+    change: str  # kept, moved, added, dropped
+    old_nurse_id: str
+    old_date: date | None
+    new_nurse_id: str
+    new_date: date | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Pins:
+    """Wanted visits matched to the problem's refills.
+
+    Attributes
+    ----------
+    keep
+        Refill index -> the nurse-day index its visit is pinned to.
+    wanted
+        The wanted visits inside the horizon.
+    refill_of
+        Index into ``wanted`` -> the refill it refers to (when one does).
+    conflicts
+        Index into ``wanted`` -> (reason, detail) of a visit that cannot be kept.
+    report_added
+        List visits that no wanted visit refers to as ``added`` (a re-plan).
+    known
+        Patients the previous plan listed (visited, unassigned or deferred).
+    """
+
+    keep: Mapping[int, int]
+    wanted: tuple[Wanted, ...]
+    refill_of: Mapping[int, int]
+    conflicts: Mapping[int, tuple[str, str]]
+    report_added: bool = False
+    known: frozenset[str] = field(default_factory=frozenset)
+
+
+def _match(problem: PlanningProblem, by_patient: Mapping[str, list[int]], w: Wanted) -> int | None:
+    """The refill ``w`` refers to: the patient's fill whose days hold its date, else her first."""
+    js = sorted(by_patient.get(w.patient_id, ()), key=lambda j: problem.refills[j].window.start)
+    if not js:
+        return None
+    for j in js:
+        if w.date in problem.refills[j].days:
+            return j
+    return js[0]
+
+
+def _start_fits(intervals: Sequence[tuple[int, int]], start: int, minutes: int) -> bool:
+    """Some start within the tolerance of ``start`` lets a visit of ``minutes`` fit an interval."""
+    tol = START_TOLERANCE_MINUTES
+    return any(max(a, start - tol) <= min(b - minutes, start + tol) for a, b in intervals)
+
+
+def _conflict(problem: PlanningProblem, w: Wanted, j: int | None, nd_of: Mapping[tuple[str, date], int],
+              calendar: HolidayCalendar, cands: set[tuple[int, int]]) -> tuple[str, str] | None:
+    """Why ``w`` cannot be kept (reason, detail), or ``None`` when it can be pinned."""
+    roster = problem.roster
+    if j is None:
+        if not roster.has_patient(w.patient_id) or not roster.patient(w.patient_id).active:
+            return "patient_inactive", "the patient is no longer active"
+        return "window_moved", "no refill of the patient falls due in the horizon"
+    r = problem.refills[j]
+    if w.date in calendar:
+        return "holiday", f"{calendar.name(w.date) or 'company holiday'}"
+    if roster.is_away(w.patient_id, w.date):
+        return "patient_away", "the patient is away that day"
+    if w.date not in r.days:
+        return "window_moved", f"the refill's window is now {r.window.start}..{r.window.end}"
+    if not roster.has_nurse(w.nurse_id):
+        return "nurse_off", "the nurse is no longer on the roster"
+    nurse = roster.nurse(w.nurse_id)
+    k = nd_of.get((w.nurse_id, w.date))
+    if k is None:
+        return "nurse_off", "the nurse does not work that day (time off or not a workday)"
+    if w.start is not None and not _start_fits(roster.working_intervals(nurse, w.date, overtime=True),
+                                               minutes_of(w.start), r.patient.visit_minutes):
+        return "nurse_off", "part-day time off covers the confirmed time"
+    if not may_practice(nurse, r.patient.state, on=w.date):
+        return "license", f"the nurse may no longer practice in {r.patient.state}"
+    if not is_certified_for(nurse, r.patient.next_infusate):
+        return "certification", f"the nurse is not certified for a {r.patient.next_infusate.value} fill"
+    if (j, k) not in cands:
+        return "capacity", "the nurse cannot reach the patient within her drive limit and shift"
+    return None
+
+
+def _narrowed(problem: PlanningProblem, j: int, start: time) -> PlanningProblem | None:
+    """The refill's arrival window cut to ``start`` ± the tolerance (``None`` if nothing is left)."""
+    p = problem.refills[j].patient
+    s, tol = minutes_of(start), START_TOLERANCE_MINUTES
+    lo, hi = max(minutes_of(p.earliest_arrival), s - tol), min(minutes_of(p.latest_arrival), s + tol)
+    if lo > hi:
+        return None
+    newp = replace(p, earliest_arrival=time(lo // 60, lo % 60), latest_arrival=time(hi // 60, hi % 60))
+    problem.refills[j] = replace(problem.refills[j], patient=newp)
+    return problem
+
+
+def pin_visits(problem: PlanningProblem, wanted: Iterable[Wanted], *, report_added: bool = False,
+               known: Iterable[str] = ()) -> PlanningProblem:
+    """``problem`` with ``wanted`` visits (those inside its horizon) pinned or listed as conflicts.
+
+    Parameters
+    ----------
+    problem
+        The planning problem (not changed; a copy is returned).
+    wanted
+        Visits to keep: confirmed visits, or a previous plan's visits from the re-plan date.
+    report_added
+        A re-plan: :func:`changes_of` also lists visits no wanted visit refers to.
+    known
+        Patients the previous plan listed (for the reason of an added visit).
+
+    Returns
+    -------
+    PlanningProblem
+        With ``pins`` set; a pinned visit with a start has its arrival window narrowed to ±30 min.
+    """
+    out = replace(problem, refills=list(problem.refills))
+    horizon = problem.horizon
+    ws = tuple(sorted({w for w in wanted if w.date in horizon},
+                      key=lambda w: (w.date, w.nurse_id, w.patient_id)))
+    by_patient: dict[str, list[int]] = defaultdict(list)
+    for j, r in enumerate(problem.refills):
+        by_patient[r.patient_id].append(j)
+    nd_of = {(nd.nurse.nurse_id, nd.day): k for k, nd in enumerate(problem.nurse_days)}
+    calendar = HolidayCalendar.of(problem.roster.holidays, horizon.start, horizon.end)
+    cands = {(c.refill, c.nurse_day) for c in problem.candidates}
+    keep: dict[int, int] = {}
+    refill_of: dict[int, int] = {}
+    conflicts: dict[int, tuple[str, str]] = {}
+    for i, w in enumerate(ws):
+        j = _match(problem, by_patient, w)
+        if j is not None:
+            refill_of[i] = j
+        why = _conflict(problem, w, j, nd_of, calendar, cands)
+        if why is None and j in keep:
+            why = ("window_moved", "another kept visit already makes this refill")
+        if why is None and w.start is not None and _narrowed(out, j, w.start) is None:
+            why = ("capacity", "the confirmed time is outside the patient's arrival window")
+        if why is None and schedule_order(out, nd_of[(w.nurse_id, w.date)], [j]) is None:
+            out.refills[j] = problem.refills[j]
+            why = ("capacity", "the nurse's day cannot hold the visit at its time")
+        if why is not None:
+            conflicts[i] = why
+            continue
+        keep[j] = nd_of[(w.nurse_id, w.date)]
+    out.pins = Pins(keep=keep, wanted=ws, refill_of=refill_of, conflicts=conflicts,
+                    report_added=report_added, known=frozenset(known))
+    return out
+
+
+def changes_of(problem: PlanningProblem, placed: Mapping[int, tuple[str, date]]) -> list[Change]:
+    """``changes.csv`` rows: every wanted visit not kept as it was (moved or dropped, with its
+    reason) and, in a re-plan, every visit added.
+
+    A wanted visit is kept when a visit of its patient is planned with the same nurse on
+    the same date (a later fill too); else its refill's new visit, if any, is where it moved.
+
+    Parameters
+    ----------
+    placed
+        Refill index -> (nurse_id, date) of the new plan's visit.
+    """
+    pins = problem.pins
+    if pins is None:
+        return []
+    by_patient: dict[str, list[int]] = defaultdict(list)
+    for j in sorted(placed):
+        by_patient[problem.refills[j].patient_id].append(j)
+    claimed: set[int] = set()
+    open_: list[int] = []
+    for i, w in enumerate(pins.wanted):
+        same = [j for j in by_patient.get(w.patient_id, ()) if placed[j] == (w.nurse_id, w.date) and j not in claimed]
+        if same:
+            claimed.add(same[0])
+        else:
+            open_.append(i)
+    rows: list[Change] = []
+    for i in open_:
+        w = pins.wanted[i]
+        j = pins.refill_of.get(i)
+        new = placed.get(j) if j is not None and j not in claimed else None
+        if new is not None:
+            claimed.add(j)
+        reason = pins.conflicts[i][0] if i in pins.conflicts else "capacity"
+        rows.append(Change(w.patient_id, "moved" if new else "dropped", w.nurse_id, w.date,
+                           new[0] if new else "", new[1] if new else None, reason))
+    if pins.report_added:
+        for j, (nurse_id, day) in placed.items():
+            if j in claimed:
+                continue
+            pid = problem.refills[j].patient_id
+            rows.append(Change(pid, "added", "", None, nurse_id, day,
+                               "capacity" if pid in pins.known else "referral"))
+    rows.sort(key=lambda c: (c.patient_id, c.old_date or c.new_date or date.min, c.change))
+    return rows
+
+
+def pin_confirmed(problem: PlanningProblem) -> PlanningProblem:
+    """``problem`` with the roster's confirmed visits (``confirmed_visits.csv``) pinned; unchanged
+    when there are none."""
+    confirmed = problem.roster.confirmed_visits
+    if not confirmed:
+        return problem
+    return pin_visits(problem, [Wanted(c.patient_id, c.nurse_id, c.date, c.start) for c in confirmed])
+
+
+def pin_later_fills(problem: PlanningProblem) -> PlanningProblem:
+    """Pin wanted visits to the later fills (``fill_no`` 2, 3, …) a planning pass just added.
+
+    A wanted visit that referred to no refill it could keep (its date outside the first
+    fill's days: a second fill of the previous plan) is pinned to the new refill of its
+    patient whose days hold its date, when its nurse-day may make it.
+    """
+    pins = problem.pins
+    if pins is None:
+        return problem
+    used = set(pins.keep)
+    fresh: dict[str, list[int]] = defaultdict(list)
+    for j, r in enumerate(problem.refills):
+        if j not in used and j not in pins.refill_of.values():
+            fresh[r.patient_id].append(j)
+    nd_of = {(nd.nurse.nurse_id, nd.day): k for k, nd in enumerate(problem.nurse_days)}
+    cands = {(c.refill, c.nurse_day) for c in problem.candidates}
+    keep, refill_of, conflicts = dict(pins.keep), dict(pins.refill_of), dict(pins.conflicts)
+    for i, w in enumerate(pins.wanted):
+        if conflicts.get(i, ("",))[0] != "window_moved":
+            continue
+        k = nd_of.get((w.nurse_id, w.date))
+        for j in fresh.get(w.patient_id, ()):
+            if j not in keep and w.date in problem.refills[j].days and (j, k) in cands:
+                keep[j], refill_of[i] = k, j
+                del conflicts[i]
+                break
+    return replace(problem, pins=replace(pins, keep=keep, refill_of=refill_of, conflicts=conflicts))

@@ -1,0 +1,117 @@
+"""Confirmed visits (SPEC §4, issue 11 item 6): kept unless impossible, each conflict in changes.csv.
+
+Tiny instances where the rule binds: without the pin, the planner would choose another
+nurse, day or time.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from geodata.travel.haversine import HaversineProvider
+from optimizer.domain import ConfirmedVisit, Horizon, Infusate, Roster, TimeOff
+from optimizer.io.plan_writer import write_plan
+from optimizer.planning.keep import pin_confirmed
+from optimizer.planning.planner import SolverOptions, plan_problem
+from optimizer.planning.problem import build_problem
+from tests.conftest import make_nurse, make_patient
+
+MON = dt.date(2026, 11, 30)
+TUE, WED = MON + dt.timedelta(days=1), MON + dt.timedelta(days=2)
+PROVIDER = HaversineProvider()
+
+
+def patient_due(pid: str, due: dt.date, **kw):
+    """A saline patient in Columbus OH due on ``due`` (window due−3 .. due+1)."""
+    base = dict(patient_id=pid, lat=39.96, lon=-83.00, state="OH", flow_ml_per_day=1.5,
+                last_fill_date=due - dt.timedelta(days=14), last_fill_infusate=Infusate.HEPARINIZED_SALINE,
+                next_infusate=Infusate.HEPARINIZED_SALINE, visit_minutes=60)
+    base.update(kw)
+    return make_patient(**base)
+
+
+# N1 lives 60 km away; N2 next door: without a pin N2 makes the visit
+FAR = make_nurse(nurse_id="N1", lat=40.50, lon=-83.00)
+NEAR = make_nurse(nurse_id="N2", lat=39.97, lon=-83.00)
+
+
+def solve(patients, nurses, confirmed, *, time_off=(), backend="ortools", tmp_path: Path | None = None):
+    roster = Roster(tuple(patients), tuple(nurses), frozenset(time_off), confirmed_visits=tuple(confirmed))
+    problem = pin_confirmed(build_problem(roster, Horizon(MON, 5), provider=PROVIDER))
+    plan = plan_problem(problem, SolverOptions(backend=backend, time_limit=1, workers=1, greedy_part_max=0))
+    if tmp_path is not None:
+        write_plan(plan, tmp_path / "plan")
+    return plan
+
+
+def visit(plan, pid):
+    return next(v for v in plan.visits if v.patient_id == pid)
+
+
+def changes_csv(folder: Path) -> list[dict]:
+    with (folder / "changes.csv").open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.mark.parametrize("backend", ["ortools", "greedy"])
+def test_confirmed_visit_kept_even_when_another_nurse_is_cheaper(tmp_path, backend):
+    p = patient_due("P1", WED)
+    free = solve([p], [FAR, NEAR], [], backend=backend)
+    assert visit(free, "P1").nurse_id == "N2"  # the pin binds
+    plan = solve([p], [FAR, NEAR], [ConfirmedVisit("P1", "N1", TUE)], backend=backend, tmp_path=tmp_path)
+    assert (visit(plan, "P1").nurse_id, visit(plan, "P1").date) == ("N1", TUE)
+    assert plan.changes == [] and changes_csv(tmp_path / "plan") == []
+
+
+def test_confirmed_nurse_now_off_is_replanned_with_reason_nurse_off(tmp_path):
+    p = patient_due("P1", WED)
+    plan = solve([p], [FAR, NEAR], [ConfirmedVisit("P1", "N1", TUE)], time_off=[TimeOff("N1", TUE)],
+                 tmp_path=tmp_path)
+    new = visit(plan, "P1")
+    assert new.nurse_id == "N2"
+    assert changes_csv(tmp_path / "plan") == [{
+        "patient_id": "P1", "change": "moved", "old_nurse_id": "N1", "old_date": TUE.isoformat(),
+        "new_nurse_id": "N2", "new_date": new.date.isoformat(), "reason": "nurse_off"}]
+
+
+def test_part_day_time_off_over_the_confirmed_time_is_nurse_off():
+    p = patient_due("P1", WED)
+    off = TimeOff("N1", TUE, start=dt.time(12, 0), end=dt.time(18, 0))
+    plan = solve([p], [FAR, NEAR], [ConfirmedVisit("P1", "N1", TUE, dt.time(14, 0))], time_off=[off])
+    assert [(c.change, c.reason) for c in plan.changes] == [("moved", "nurse_off")]
+
+
+def test_confirmed_start_kept_within_30_minutes():
+    p = patient_due("P1", WED)
+    free = solve([p], [FAR], [ConfirmedVisit("P1", "N1", WED)])
+    assert visit(free, "P1").start.time() < dt.time(10, 0)  # unpinned: first thing in the morning
+    plan = solve([p], [FAR], [ConfirmedVisit("P1", "N1", WED, dt.time(14, 0))])
+    start = visit(plan, "P1").start
+    assert start.date() == WED and dt.time(13, 30) <= start.time() <= dt.time(14, 30)
+    assert plan.changes == []
+
+
+def test_license_no_longer_valid_is_a_license_conflict():
+    ny = patient_due("NY1", WED, lat=40.71, lon=-74.0, state="NY")
+    ny_nurse = make_nurse(nurse_id="N3", lat=40.75, lon=-73.95, home_state="NY", multistate_license=False,
+                          state_licenses=frozenset({"NY"}))
+    lapsed = make_nurse(nurse_id="N4", lat=40.73, lon=-73.99, home_state="NJ", multistate_license=True)
+    plan = solve([ny], [ny_nurse, lapsed], [ConfirmedVisit("NY1", "N4", TUE)])
+    assert visit(plan, "NY1").nurse_id == "N3"
+    assert [(c.change, c.old_nurse_id, c.reason) for c in plan.changes] == [("moved", "N4", "license")]
+
+
+def test_a_full_day_moves_a_confirmed_visit_only_to_place_a_missed_refill():
+    # N1 works Wednesday only, one visit a day; P1 is confirmed with N1 on Wednesday, but P2's
+    # chemo fill can be made by N1 alone, while N2 (Thursday, not chemo-certified) can make P1's
+    only_wed = make_nurse(nurse_id="N1", workdays=frozenset({2}), max_visits_per_day=1)
+    thu_only = make_nurse(nurse_id="N2", lat=39.97, lon=-83.00, workdays=frozenset({3}), chemo_certified=False)
+    p1 = patient_due("P1", WED)
+    p2 = patient_due("P2", WED, next_infusate=Infusate.FLOXURIDINE, lat=39.95)
+    plan = solve([p1, p2], [only_wed, thu_only], [ConfirmedVisit("P1", "N1", WED)])
+    assert {v.patient_id for v in plan.visits} == {"P1", "P2"}
+    assert [(c.patient_id, c.change, c.reason) for c in plan.changes] == [("P1", "moved", "capacity")]
