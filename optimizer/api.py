@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,20 +26,21 @@ from typing import Any
 import pandas as pd
 
 from optimizer.analysis.alarms import Alarm, alarm_counts, alarm_lines, find_alarms, headline
-from optimizer.analysis.coverage import analyze_coverage, load_regions
-from optimizer.analysis.expansion import ExpansionResult, map_layer, write_expansion
+from optimizer.analysis.coverage import analyze_coverage, capacity_vs_demand, load_regions
+from optimizer.analysis.expansion import (ActionKind, ExpansionResult, build_expansion, map_layer, optimize,
+                                          write_expansion)
 from optimizer.analysis.roster_report import RosterSummary, summarize_roster
-from optimizer.analysis.simulate import SimulationResult
+from optimizer.analysis.simulate import SimulationResult, SimulationSettings, summarize_runs
 from optimizer.analysis.simulate import simulate as _simulate
 from optimizer.domain import Horizon, Roster
 from optimizer.errors import UsageError
-from optimizer.inputs import (backend_names, cache_dir, horizon_for, input_paths, inputs_of, load_data,
+from optimizer.inputs import (backend_names, cache_dir, check_out, horizon_for, input_paths, inputs_of, load_data,
                               load_report_of, materialize, need_file, need_folder, next_monday, provider_for,
                               solver_options, travel_name, travel_names, travel_provider)
 from optimizer.io import LoadReport
 from optimizer.io.atomic import atomic_dir
 from optimizer.io.cells import write_csv
-from optimizer.io.outdir import ROSTER, OutputFolderError, absolute, check_out_dir
+from optimizer.io.outdir import ROSTER, check_out_dir
 from optimizer.io.plan_writer import write_plan
 from optimizer.io.template import write_template
 from optimizer.planning.plan import Plan
@@ -61,76 +61,12 @@ __all__ = [
     "backend_names", "travel_names", "Run", "prepare", "Validation", "validate", "CoverageRun", "coverage",
     "expand", "simulate", "scenarios", "compare", "template", "synth", "Alarm", "alarm_lines", "headline",
     "find_alarms", "scenario_verdict", "Comparison",
+    # the building blocks the notebooks use, re-exported so they need nothing but the API
+    "analyze_coverage", "capacity_vs_demand", "leadership_map", "ActionKind", "build_expansion", "optimize",
+    "write_expansion", "SimulationSettings", "summarize_runs",
 ]
 
 log = logging.getLogger(__name__)
-
-
-# --------------------------------------------------------------------------- output folders
-
-
-def _writable(path: Path) -> str | None:
-    """Why nothing can be created at ``path`` (``None``: it can), tried for real in its parent.
-
-    A probe folder is made and removed in the nearest existing parent, so a read-only
-    filesystem, a pseudo-filesystem (``/proc``) or a folder without write permission is
-    found before any work, whoever runs the command (root ignores permission bits).
-    """
-    parent = next((p for p in path.parents if p.exists()), None)
-    if parent is None or not parent.is_dir():
-        return None  # check_out_dir names a parent that is a file
-    try:
-        Path(tempfile.mkdtemp(prefix=".haiplan-probe-", dir=parent)).rmdir()
-    except OSError as exc:
-        return f"nothing can be written in {parent} ({exc.strerror or exc})"
-    return None
-
-
-def check_out(
-    out: str | Path,
-    *,
-    data: str | Path | Scenario | None = None,
-    roster: Roster | None = None,
-    extra: Iterable[str | Path | None] = (),
-    kind: str = "output",
-    force: bool = False,
-) -> Path:
-    """Refuse ``out`` before any work when writing it could damage the user's files or would fail.
-
-    Parameters
-    ----------
-    out
-        The output folder.
-    data
-        The run's data (folder, scenario file or object; ``None``: the demo); ignored when
-        ``roster`` is given.
-    roster
-        A roster from :func:`load_data`: its inputs are the ones remembered then.
-    extra
-        More input files or folders (an OSM file, a sites file, a previous plan).
-    kind
-        Kind of output (the marker written last into the folder).
-    force
-        Allow a roster to replace a roster.
-
-    Returns
-    -------
-    pathlib.Path
-        The absolute output path.
-
-    Raises
-    ------
-    optimizer.io.outdir.OutputFolderError
-        See :func:`optimizer.io.outdir.check_out_dir`; also when nothing can be written where
-        ``out`` would be made (a read-only parent).
-    """
-    inputs = list(inputs_of(roster) if roster is not None else input_paths(data))
-    inputs += [Path(p) for p in extra if p is not None]
-    path = check_out_dir(out, inputs=inputs, kind=kind, force=force)
-    reason = _writable(absolute(out))
-    if reason is not None:
-        raise OutputFolderError(out, reason)
-    return path
 
 
 # --------------------------------------------------------------------------- a run's inputs

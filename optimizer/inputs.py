@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import tempfile
 import weakref
 from collections.abc import Iterable
 from pathlib import Path
@@ -28,7 +29,7 @@ from optimizer.errors import UsageError
 from optimizer.io import LoadReport, load_roster_with_report
 from optimizer.io.atomic import atomic_dir
 from optimizer.io.load_report import did_you_mean
-from optimizer.io.outdir import ROSTER, table_paths
+from optimizer.io.outdir import ROSTER, OutputFolderError, absolute, check_out_dir, table_paths
 from optimizer.planning.planner import SolverOptions
 from optimizer.routing.backends import BACKENDS
 from optimizer.scenario import DEMO_SCENARIO, Scenario, SolverSpec, load_scenario
@@ -37,7 +38,7 @@ from optimizer.studies import synth
 __all__ = [
     "cache_dir", "next_monday", "materialize", "input_paths", "load_data", "inputs_of", "load_report_of",
     "horizon_for", "travel_provider", "provider_for", "solver_options", "backend_names", "travel_names",
-    "need_file", "need_folder", "check_travel", "travel_name",
+    "need_file", "need_folder", "check_travel", "travel_name", "check_out",
 ]
 
 #: The planner that needs no solver (greedy insertion), besides the routing backends.
@@ -196,6 +197,73 @@ def load_data(
         roster = dataclasses.replace(roster, holidays=holidays)
     _remember(roster, input_paths(sc), report)
     return roster, sc
+
+
+# --------------------------------------------------------------------------- output folders
+
+
+def _writable(path: Path) -> str | None:
+    """Why nothing can be created at ``path`` (``None``: it can), tried for real in its parent.
+
+    A probe folder is made and removed in the nearest existing parent, so a read-only
+    filesystem, a pseudo-filesystem (``/proc``) or a folder without write permission is
+    found before any work, whoever runs the command (root ignores permission bits).
+    """
+    parent = next((p for p in path.parents if p.exists()), None)
+    if parent is None or not parent.is_dir():
+        return None  # check_out_dir names a parent that is a file
+    try:
+        Path(tempfile.mkdtemp(prefix=".haiplan-probe-", dir=parent)).rmdir()
+    except OSError as exc:
+        return f"nothing can be written in {parent} ({exc.strerror or exc})"
+    return None
+
+
+def check_out(
+    out: str | Path,
+    *,
+    data: str | Path | Scenario | None = None,
+    roster: Roster | None = None,
+    extra: Iterable[str | Path | None] = (),
+    kind: str = "output",
+    force: bool = False,
+) -> Path:
+    """Refuse ``out`` before any work when writing it could damage the user's files or would fail.
+
+    Parameters
+    ----------
+    out
+        The output folder.
+    data
+        The run's data (folder, scenario file or object; ``None``: the demo); ignored when
+        ``roster`` is given.
+    roster
+        A roster from :func:`load_data`: its inputs are the ones remembered then.
+    extra
+        More input files or folders (an OSM file, a sites file, a previous plan).
+    kind
+        Kind of output (the marker written last into the folder).
+    force
+        Allow a roster to replace a roster.
+
+    Returns
+    -------
+    pathlib.Path
+        The absolute output path.
+
+    Raises
+    ------
+    optimizer.io.outdir.OutputFolderError
+        See :func:`optimizer.io.outdir.check_out_dir`; also when nothing can be written where
+        ``out`` would be made (a read-only parent).
+    """
+    inputs = list(inputs_of(roster) if roster is not None else input_paths(data))
+    inputs += [Path(p) for p in extra if p is not None]
+    path = check_out_dir(out, inputs=inputs, kind=kind, force=force)
+    reason = _writable(absolute(out))
+    if reason is not None:
+        raise OutputFolderError(out, reason)
+    return path
 
 
 # --------------------------------------------------------------------------- options

@@ -207,3 +207,16 @@ def test_scenario_holidays_reach_the_roster(tmp_path: Path) -> None:
     assert [(h.date, h.name) for h in roster.holidays] == [(dt.date(2026, 11, 24), "Founders Day")]
     plain, _ = api.load_data(GOOD, as_of=dt.date(2026, 11, 20))
     assert plain.holidays is None
+
+
+def test_the_notebooks_use_only_the_api() -> None:
+    """The notebooks call the same Python API as the CLI (issue 10 item 4): no other project import."""
+    imports = []
+    for nb in sorted((DATA.parent.parent / "notebooks").glob("*.ipynb")):
+        cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+        for cell in cells:
+            if cell["cell_type"] == "code":
+                imports += [line.strip() for line in "".join(cell["source"]).splitlines()
+                            if line.strip().startswith(("from optimizer", "import optimizer", "from geodata"))]
+    assert imports, "no project import found: the test reads the notebooks wrongly"
+    assert [i for i in imports if not i.startswith(("from optimizer import api", "from optimizer.api import"))] == []

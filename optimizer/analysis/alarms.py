@@ -74,7 +74,8 @@ def _fate(alarm: Alarm, plan: Plan | None) -> str:
     """What ``plan`` does with the overdue refill: its visit, or why it is not placed."""
     if plan is None:
         return ""
-    visit = next((v for v in plan.visits if v.patient_id == alarm.patient_id), None)
+    # the overdue refill's visit carries the alarm (a later fill of the same patient does not)
+    visit = next((v for v in plan.visits if v.patient_id == alarm.patient_id and v.alarm), None)
     if visit is not None:
         return (f"; planned {visit.date:%a} {visit.date} {visit.start:%H:%M} with {visit.nurse_id} "
                 f"(stop {visit.seq})")
@@ -104,5 +105,5 @@ def alarm_counts(alarms: list[Alarm], *, plan: Plan | None = None) -> dict[str, 
     }
     if plan is not None:
         ids = {a.patient_id for a in alarms}
-        out["overdue_planned"] = sum(1 for v in plan.visits if v.patient_id in ids)
+        out["overdue_planned"] = sum(1 for v in plan.visits if v.patient_id in ids and v.alarm)
     return out
