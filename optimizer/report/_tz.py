@@ -13,6 +13,10 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import us
+
+import geodata
+
 __all__ = ["nurse_zone", "vtimezone", "SPLIT_STATES"]
 
 #: state → (zone of most of the state, zone of the part given by county FIPS or a test on (lat, lon), rule)
@@ -63,15 +67,11 @@ def nurse_zone(state: str, lat: float, lon: float, *, county: str | None = None)
     str
         e.g. ``"America/Chicago"``; ``"UTC"`` for a code the ``us`` package does not know.
     """
-    import us
-
     split = SPLIT_STATES.get(state)
     if split is not None:
         main, other, rule = split
         if isinstance(rule, frozenset):
             if county is None:
-                import geodata
-
                 county = geodata.county_of(lat, lon)
             return other if county in rule else main
         return other if rule(lat, lon) else main
