@@ -43,6 +43,7 @@ from optimizer.io.cells import write_csv
 from optimizer.io.outdir import ROSTER, check_out_dir
 from optimizer.io.plan_writer import write_plan
 from optimizer.io.template import write_template
+from optimizer.planning.fills import with_later_fills
 from optimizer.planning.plan import Plan
 from optimizer.planning.planner import SolverOptions
 from optimizer.planning.problem import PlanningProblem, build_problem
@@ -182,6 +183,7 @@ def plan(
     horizon = Horizon(start, days)
     problem = make_problem(roster, horizon, provider=provider, rules=rules)
     result = solve(problem, options, progress=progress)
+    result, problem = with_later_fills(problem, result)  # fill 2, 3, … from the planned dates (issue 11 item 8)
     return PlanResult(result, problem, provider, find_alarms(roster, horizon, rules=rules))
 
 

@@ -2,7 +2,8 @@
 
 SPEC §5 layer by layer: license (on the refill's days), certification, reach (the
 one-way drive within the nurse's limit, and a visit alone fitting her shift and
-the patient's arrival window), then a working day in the window. Reach is found
+the patient's arrival window), then a working day in the window; a window wholly inside an absence of the patient is
+``patient_away``. Reach is found
 as a sparse list of (nurse, patient) pairs within the largest drive limit
 (:func:`geodata.travel.base.pairs_within`), so memory grows with the candidate
 pairs, never with nurses × patients or patients × patients. Counts per refill
@@ -26,7 +27,7 @@ from optimizer.rules.eligibility import Reason, may_practice
 if TYPE_CHECKING:  # pragma: no cover
     from optimizer.planning.problem import NurseDay, Refill
 
-__all__ = ["Eligibility", "assess", "license_matrix"]
+__all__ = ["Eligibility", "assess", "license_matrix", "away_detail"]
 
 
 @dataclass(frozen=True)
@@ -189,9 +190,20 @@ def assess(roster: Roster, horizon: Horizon, refills: list[Refill], nurse_days: 
     return Eligibility(cand_j[order], cand_k[order], unplannable, reach_pairs=int(n_reach.sum()))
 
 
+def away_detail(r: Refill) -> str:
+    """Why a refill whose window lies inside an absence cannot be made, and the option (SPEC §4)."""
+    assert r.absence is not None
+    first, last = r.absence
+    return (f"window {r.window.start}..{r.window.end} lies inside the patient's absence {first}..{last}, "
+            "with no day of it before departure; option: a glycerin fill before the trip "
+            "(a glycerin-filled pump lasts about eight weeks)")
+
+
 def _reason(r: Refill, n_lic: int, n_cert: int, n_reach: int) -> tuple[Reason, str]:
     """The first failing layer for a refill without a candidate, with its detail."""
     p = r.patient
+    if r.absence is not None:
+        return Reason.PATIENT_AWAY, away_detail(r)
     if r.overdue:
         return Reason.WINDOW_CLOSED, (f"window closed {r.window.end} before the horizon; no eligible nurse "
                                       "can reach the patient in the horizon")

@@ -1,7 +1,9 @@
 """Greedy baseline: what a careful planner does by hand (SPEC §5, issue 3 item 7).
 
-Most urgent refill first; for it, the earliest feasible day and on that day the
-nearest eligible nurse with room, inserting the visit where it adds the least
+Most urgent refill first; for it, the day the objective prefers (its due date where
+a nurse works, else the nearest day, a day late rather than early on a fill that
+ends a floxuridine course: :func:`optimizer.rules.objective.day_cost`) and on that
+day the nearest eligible nurse with room, inserting the visit where it adds the least
 cost to her route (the one route cost, :mod:`optimizer.planning.schedule`). Produces the same :class:`~optimizer.planning.plan.Plan` as the
 optimizer, so both are validated and compared the same way.
 """
@@ -11,11 +13,11 @@ from __future__ import annotations
 import time as _time
 
 from optimizer.planning.plan import Plan, plan_from_routes
+from optimizer.rules.objective import day_cost, keep_cost, score, visit_cost
 from optimizer.planning.problem import PlanningProblem
-from optimizer.rules.objective import keep_cost
 from optimizer.planning.schedule import RouteSchedule, schedule_order
 
-__all__ = ["Routes", "greedy_routes", "plan_greedy", "insert_with_ejection", "urgency_order"]
+__all__ = ["Routes", "greedy_routes", "plan_greedy", "insert_with_ejection", "urgency_order", "improve_days"]
 
 Routes = dict[int, tuple[list[int], RouteSchedule]]
 """Scheduled routes by nurse-day index: (refill indices in order, schedule)."""
@@ -36,8 +38,34 @@ def greedy_routes(
     *,
     routes: Routes | None = None,
 ) -> Routes:
-    """Routes by nurse-day index, built greedily (optionally on top of ``routes``)."""
-    routes = dict(routes or {})
+    """Routes by nurse-day index, built greedily (optionally on top of ``routes``).
+
+    From scratch, two constructions are made — each refill on the day the objective
+    prefers, and each on the earliest feasible day (which packs tight regions best) —
+    each completed by :func:`insert_with_ejection` and moved toward the due dates by
+    :func:`improve_days`; the one with the lower objective is kept. On top of given
+    routes, the refills they leave out are inserted on the preferred days.
+    """
+    if routes:
+        return _construct(problem, dict(routes), earliest=False)
+    best: tuple[int, Routes] | None = None
+    cands = problem.candidates_by_refill()
+    for earliest in (False, True):
+        built = _construct(problem, {}, earliest=earliest)
+        placed = {j for order, _ in built.values() for j in order}
+        built = insert_with_ejection(problem, built, [j for j in cands if j not in placed])
+        built = improve_days(problem, built)
+        total = score(problem, built)[0]
+        if best is None or total < best[0]:
+            best = (total, built)
+    assert best is not None
+    return best[1]
+
+
+def _construct(problem: PlanningProblem, routes: Routes, *, earliest: bool) -> Routes:
+    """Insert every refill ``routes`` leaves out, most urgent first, on its first nurse-day with
+    room in order of preference: the objective's visit tiers — day, then continuity — (or the
+    earliest day), then the nearest nurse."""
     served = {j for order, _ in routes.values() for j in order}
     cands = problem.candidates_by_refill()
     for j in urgency_order(problem):
@@ -45,10 +73,10 @@ def greedy_routes(
             continue
         ploc = problem.patient_location[problem.refills[j].patient_id]
 
-        def key(k: int) -> tuple:
+        def key(k: int, j: int = j, ploc: int = ploc) -> tuple:
             nd = problem.nurse_days[k]
-            return (keep_cost(problem, j, k), nd.day, problem.minutes[problem.nurse_location[nd.nurse.nurse_id], ploc],
-                    nd.nurse.nurse_id)
+            return (keep_cost(problem, j, k), 0 if earliest else visit_cost(problem, j, k), nd.day,
+                    problem.minutes[problem.nurse_location[nd.nurse.nurse_id], ploc], nd.nurse.nurse_id)
 
         for k in sorted(cands[j], key=key):
             fit = _best_insertion(problem, k, routes.get(k, ([], None))[0], j)
@@ -57,6 +85,87 @@ def greedy_routes(
                 served.add(j)
                 break
     return routes
+
+
+def _distance(problem: PlanningProblem, k: int, j: int) -> float:
+    """Minutes from the home of nurse-day ``k``'s nurse to refill ``j``'s patient."""
+    return float(problem.minutes[problem.nurse_location[problem.nurse_days[k].nurse.nurse_id],
+                                 problem.patient_location[problem.refills[j].patient_id]])
+
+
+def _total(problem: PlanningProblem, k: int, order: list[int], sched: RouteSchedule | None) -> int:
+    """Objective units of one nurse-day's route with its visits' tier costs (0 when empty)."""
+    if not order or sched is None:
+        return 0
+    return sched.objective_units + sum(visit_cost(problem, j, k) for j in order)
+
+
+def _relocate(problem: PlanningProblem, routes: Routes, j: int, k: int, k2: int,
+              cands: dict[int, list[int]], tries: int) -> bool:
+    """Move refill ``j`` from nurse-day ``k`` to ``k2``, directly or by moving one visit of ``k2``
+    elsewhere, when the objective falls; updates ``routes`` and returns whether it moved."""
+    order, sched = routes[k]
+    rest = [x for x in order if x != j]
+    rest_s = schedule_order(problem, k, rest) if rest else None
+    if rest and rest_s is None:
+        return False
+    gain = _total(problem, k, order, sched) - _total(problem, k, rest, rest_s)
+    o2, s2 = routes.get(k2, ([], None))
+    before2 = _total(problem, k2, o2, s2)
+    fit = _best_insertion(problem, k2, o2, j)
+    if fit is not None:
+        if _total(problem, k2, *fit) - before2 < gain:
+            routes[k], routes[k2] = (rest, rest_s), fit  # type: ignore[assignment]
+            return True
+        return False
+    for v in o2:  # make room: move one of k2's visits to another nurse-day
+        less = [x for x in o2 if x != v]
+        fit = _best_insertion(problem, k2, less, j)
+        if fit is None:
+            continue
+        alts = sorted((x for x in cands.get(v, ()) if x != k2),
+                      key=lambda x: (day_cost(problem, v, x), _distance(problem, x, v), x))
+        for k3 in alts[:tries]:
+            o3, s3 = (rest, rest_s) if k3 == k else routes.get(k3, ([], None))
+            fit3 = _best_insertion(problem, k3, o3, v)
+            if fit3 is None:
+                continue
+            cost = _total(problem, k2, *fit) - before2 + _total(problem, k3, *fit3) - _total(problem, k3, o3, s3)
+            if cost < gain:
+                routes[k] = (rest, rest_s)  # type: ignore[assignment]
+                routes[k2], routes[k3] = fit, fit3
+                return True
+    return False
+
+
+def improve_days(problem: PlanningProblem, routes: Routes, *, tries: int = 6) -> Routes:
+    """Move visits to the days the objective prefers (due date first, never early on a fill that
+    ends a floxuridine course when a later day can take it): each visit off its best day, costliest
+    first, is relocated to a nurse-day of lower day cost — into room there, or by moving one of that
+    route's visits elsewhere — whenever the objective (:func:`optimizer.rules.objective.score`) falls.
+
+    Parameters
+    ----------
+    problem
+        The planning problem.
+    routes
+        Feasible routes; the result is feasible and scores no worse.
+    tries
+        Nurse-days tried per visit and per moved visit (a bound on the work).
+    """
+    routes = dict(routes)
+    cands = problem.candidates_by_refill()
+    where = {j: k for k, (o, _) in routes.items() for j in o}
+    for j in sorted(where, key=lambda j: (-day_cost(problem, j, where[j]), j)):
+        k = where[j]
+        here = day_cost(problem, j, k)
+        better = sorted((x for x in cands[j] if day_cost(problem, j, x) < here),
+                        key=lambda x: (day_cost(problem, j, x), _distance(problem, x, j), x))
+        for k2 in better[:tries]:
+            if _relocate(problem, routes, j, k, k2, cands, tries):
+                where = {x: kk for kk, (o, _) in routes.items() for x in o}
+                break
+    return {k: r for k, r in routes.items() if r[0]}
 
 
 def plan_greedy(problem: PlanningProblem) -> Plan:
@@ -94,7 +203,7 @@ def insert_with_ejection(
         if any(j in o for o, _ in routes.values()):
             continue
         done = False
-        for k in cands.get(j, ()):
+        for k in sorted(cands.get(j, ()), key=lambda k, j=j: (day_cost(problem, j, k), k)):
             order = routes.get(k, ([], None))[0]
             fit = _best_insertion(problem, k, order, j)
             if fit is not None:

@@ -18,7 +18,7 @@ __all__ = ["PlannedVisit", "NurseDayPlan", "Unassigned", "Deferred", "Plan", "pl
 VISIT_COLUMNS = (
     "nurse_id", "date", "seq", "patient_id", "state", "infusate", "arrival", "start", "end",
     "travel_minutes", "travel_km", "window_start", "window_end", "due_date", "empty_date",
-    "reserve_days_left", "alarm",
+    "reserve_days_left", "alarm", "fill_no",
 )
 NURSE_DAY_COLUMNS = (
     "nurse_id", "date", "visits", "depart", "return", "drive_minutes", "drive_km",
@@ -54,6 +54,7 @@ class PlannedVisit:
     empty_date: date
     reserve_days_left: int
     alarm: str = ""  # "window_closed" / "pump_empty" for overdue refills
+    fill_no: int = 1  # 1, 2, … per patient within the plan, in date order (issue 11 item 8)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +175,7 @@ def plan_from_routes(
                 arrival=_at(nd.day, leg.arrival), start=_at(nd.day, leg.start), end=_at(nd.day, leg.end),
                 travel_minutes=leg.travel_minutes, travel_km=round(leg.travel_km, 2),
                 window_start=w.start, window_end=w.end, due_date=w.due, empty_date=w.empty,
-                reserve_days_left=reserve, alarm=alarm,
+                reserve_days_left=reserve, alarm=alarm, fill_no=r.fill_no,
             ))
         days.append(NurseDayPlan(
             nurse_id=nd.nurse.nurse_id, date=nd.day, visits=len(order),

@@ -4,26 +4,36 @@ This is the layer between the domain and the generic routing model. It decides
 which refills are due in the horizon, on which (nurse, day) pairs each may be
 made, and, for those that can be made nowhere, the reason (SPEC §5), layer by
 layer: window closed, no licensed nurse, no certified nurse, out of reach, no
-capacity in the window.
+capacity in the window, patient away.
+
+Company holidays (:class:`~optimizer.rules.company_calendar.HolidayCalendar` of the
+roster) have no nurse-days, so a window that holds one is planned on the working days
+around it; a patient's days away (``patient_away.csv``) are not among a refill's days,
+so a window partly inside an absence is planned before departure (or after the return)
+and one wholly inside it is listed with reason ``patient_away``. A patient may need more
+than one refill in a long horizon: ``fill_no`` numbers them (see
+:mod:`optimizer.planning.fills`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from geodata.travel.table import TravelTable, TravelView
 from optimizer.planning.candidates import assess
 from optimizer.domain import Horizon, Nurse, Patient, Roster
+from optimizer.rules.company_calendar import HolidayCalendar
 from optimizer.rules.eligibility import Reason
 from optimizer.rules.windows import RefillWindow, WindowRules, refill_window
 
 if TYPE_CHECKING:  # pragma: no cover
     from optimizer.planning.keep import Pins
 
-__all__ = ["Refill", "NurseDay", "Candidate", "PlanningProblem", "build_problem", "due_refills", "nurse_days_of"]
+__all__ = ["Refill", "NurseDay", "Candidate", "PlanningProblem", "build_problem", "due_refills", "nurse_days_of",
+           "refill_in", "calendar_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +45,8 @@ class Refill:
     overdue: bool
     days: tuple[date, ...]  # dates of the horizon on which it may be made
     deferrable: bool = False  # the window runs past the horizon: the next plan can still make it
+    fill_no: int = 1  # 1, 2, … per patient within the plan, in date order
+    absence: tuple[date, date] | None = None  # the absence that holds every day of the window
 
     @property
     def patient_id(self) -> str:
@@ -84,6 +96,7 @@ class PlanningProblem:
     later: list[RefillWindow] = field(default_factory=list)  # windows opening after the horizon
     provider_name: str = ""
     table: TravelTable | None = None
+    provider: object | None = None  # the travel provider (later fills are assessed with it)
     pins: Pins | None = None  # visits to keep (confirmed, or a previous plan's): optimizer.planning.keep
 
     def candidates_by_refill(self) -> dict[int, list[int]]:
@@ -99,30 +112,68 @@ class PlanningProblem:
         return float(self.minutes[a, b]), float(self.km[a, b])
 
 
+def calendar_of(roster: Roster, horizon: Horizon) -> HolidayCalendar:
+    """The company calendar of a run: the roster's ``holidays.csv`` list, else the default."""
+    return HolidayCalendar.of(roster.holidays, horizon.start, horizon.end)
+
+
+def _absence_holding(roster: Roster, patient_id: str, days: list[date]) -> tuple[date, date] | None:
+    """The absence (first, last day) that holds every one of ``days``, if the patient is away on all."""
+    if not days or not all(roster.is_away(patient_id, d) for d in days):
+        return None
+    spans = [(a.start_date, a.end_date) for a in roster.absences(patient_id) if a.covers(days[0])]
+    return min(spans) if spans else (days[0], days[-1])
+
+
+def refill_in(roster: Roster, horizon: Horizon, patient: Patient, *, rules: WindowRules,
+              fill_no: int = 1) -> Refill | RefillWindow:
+    """The refill of ``patient`` due in ``horizon``, or its window when that opens after the horizon.
+
+    Its days are the window's dates in the horizon on which the patient is home (every
+    day of the horizon for an overdue refill, the last safe day for a pump that runs dry
+    before the window opens). When an absence removes them all, ``absence`` names it,
+    unless the window runs past the horizon onto a day the patient is home (the next
+    plan can make it).
+    """
+    w = refill_window(patient, rules=rules)
+    if w.opens_after(horizon):
+        return w
+    overdue = w.closed_before(horizon)
+    if overdue:  # an alarm: the most urgent of all, any day of the horizon
+        raw = horizon.dates()
+    elif w.is_empty_window:  # the pump runs dry before the window opens: its last safe day
+        raw = [w.end] if w.end in horizon else []
+    else:
+        raw = w.days_in(horizon)
+    pid = patient.patient_id
+    days = tuple(d for d in raw if not roster.is_away(pid, d))
+    deferrable = not overdue and w.end > horizon.end
+    absence = None
+    if raw and not days:
+        beyond = [w.end - timedelta(days=i) for i in range((w.end - horizon.end).days)] if deferrable else []
+        if not any(not roster.is_away(pid, d) for d in beyond):
+            absence = _absence_holding(roster, pid, sorted(raw))
+    return Refill(patient, w, overdue, days, deferrable=deferrable, fill_no=fill_no, absence=absence)
+
+
 def due_refills(roster: Roster, horizon: Horizon, *, rules: WindowRules) -> tuple[list[Refill], list[RefillWindow]]:
     """The refills due in ``horizon`` (overdue ones included) and the windows opening after it."""
     refills: list[Refill] = []
     later: list[RefillWindow] = []
     for p in roster.active_patients():
-        w = refill_window(p, rules=rules)
-        if w.opens_after(horizon):
-            later.append(w)
-            continue
-        overdue = w.closed_before(horizon)
-        if overdue:  # an alarm: the most urgent of all, any day of the horizon
-            days = tuple(horizon.dates())
-        elif w.is_empty_window:  # the pump runs dry before the window opens: its last safe day
-            days = (w.end,) if w.end in horizon else ()
+        r = refill_in(roster, horizon, p, rules=rules)
+        if isinstance(r, Refill):
+            refills.append(r)
         else:
-            days = tuple(w.days_in(horizon))
-        refills.append(Refill(p, w, overdue, days, deferrable=not overdue and w.end > horizon.end))
+            later.append(r)
     return refills, later
 
 
 def nurse_days_of(roster: Roster, horizon: Horizon) -> list[NurseDay]:
-    """One vehicle per nurse and working day of the horizon."""
+    """One vehicle per nurse and working day of the horizon (no nurse-day on a company holiday)."""
+    holidays = calendar_of(roster, horizon)
     return [NurseDay(n, d, horizon.index(d))
-            for n in roster.nurses for d in horizon.dates() if roster.available(n, d)]
+            for n in roster.nurses for d in horizon.dates() if d not in holidays and roster.available(n, d)]
 
 
 def build_problem(
@@ -154,5 +205,5 @@ def build_problem(
         candidates=[Candidate(j, k) for j, k in zip(elig.refill.tolist(), elig.nurse_day.tolist())],
         unplannable=elig.unplannable, minutes=table.minutes, km=table.km,
         nurse_location=nurse_location, patient_location=patient_location, later=later,
-        provider_name=getattr(provider, "name", type(provider).__name__), table=table,
+        provider_name=getattr(provider, "name", type(provider).__name__), table=table, provider=provider,
     )

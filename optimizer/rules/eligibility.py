@@ -26,6 +26,7 @@ class Reason(str, Enum):
     OUT_OF_REACH = "out_of_reach"
     NO_CAPACITY_IN_WINDOW = "no_capacity_in_window"
     WINDOW_CLOSED = "window_closed"
+    PATIENT_AWAY = "patient_away"  # the window lies inside an absence (patient_away.csv)
 
     def __str__(self) -> str:
         return self.value

@@ -10,7 +10,8 @@ the same number.
 
 The objective, lowest first: refills not placed (overdue ≫ due ≫ a kept visit moved,
 :func:`keep_cost` ≫ deferrable)
-≫ overdue delay ≫ visits in the last reserve day ≫ labour, overtime and mileage
+≫ overdue delay ≫ visits in the last reserve day ≫ days away from the due date
+(a day early on a fill that ends a floxuridine course most) ≫ labour, overtime and mileage
 (:func:`optimizer.routing.timing.route_cost`) ≫ continuity ≫ a per nurse-day
 tie-break toward fewer, fuller days.
 """
@@ -21,7 +22,7 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Protocol
 
 import numpy as np
@@ -35,7 +36,7 @@ from optimizer.routing.timing import UNREACHABLE
 
 __all__ = ["UNITS_PER_DOLLAR", "UNITS_PER_CENT", "DAY", "NurseRates", "nurse_rates", "leg_minutes",
            "leg_metres", "matrix_minutes", "matrix_metres", "arc_cost", "in_last_reserve_day",
-           "visit_cost", "keep_cost", "miss_penalty", "refill_penalty", "score", "Built", "build_model"]
+           "due_date_cost", "day_cost", "visit_cost", "keep_cost", "miss_penalty", "refill_penalty", "score", "Built", "build_model"]
 
 UNITS_PER_CENT: int = 60
 """The objective counts sixtieths of a cent, so that a wage in cents per hour is an
@@ -103,17 +104,49 @@ def in_last_reserve_day(reserve_days_left: int) -> bool:
     return reserve_days_left <= settings.LAST_RESERVE_DAYS
 
 
-def visit_cost(problem: PlanningProblem, refill: int, nurse_day: int) -> int:
-    """Tier costs of making ``refill`` on ``nurse_day``: last reserve day, overdue delay, continuity."""
+def due_date_cost(refill: Refill, day: date) -> int:
+    """Cents for making ``refill`` on ``day`` rather than on its due date (SPEC §5 objective).
+
+    Each day away from ``due`` costs :data:`~optimizer.settings.COST_DAY_FROM_DUE`; a day
+    early on a fill that ends a floxuridine course (the pump now holds floxuridine) costs
+    :data:`~optimizer.settings.COST_DAY_EARLY_CHEMO_END` instead, since it cuts the course
+    short. Overdue refills are priced by their delay instead.
+    """
+    if refill.overdue:
+        return 0
+    away = (day - refill.window.due).days
+    if away < 0 and refill.window.infusate_now.is_chemo:
+        return -away * settings.COST_DAY_EARLY_CHEMO_END
+    return abs(away) * settings.COST_DAY_FROM_DUE
+
+
+def day_cost(problem: PlanningProblem, refill: int, nurse_day: int) -> int:
+    """Cents of the tiers that depend on the day only: overdue delay, last reserve day, due date.
+
+    The last-reserve-day tier prices a visit that uses the pump's reserve: after the due
+    date, with :data:`~optimizer.settings.LAST_RESERVE_DAYS` or fewer days left. A visit
+    on or before its due date is on the prescribed schedule, even when the pump's reserve
+    beyond the due date is a single day (30 mL at 2 mL/day for a 14-day interval): pricing
+    it as a reserve-day visit would send every such fill a day early, cutting floxuridine
+    courses short (issue 11 item 1).
+    """
     r = problem.refills[refill]
     nd = problem.nurse_days[nurse_day]
     cents = 0
-    if in_last_reserve_day(r.window.reserve_days_left(nd.day)):
+    if (nd.day > r.window.due or r.overdue) and in_last_reserve_day(r.window.reserve_days_left(nd.day)):
         cents += settings.COST_LAST_RESERVE_DAY
     if r.overdue:
         cents += settings.COST_OVERDUE_PER_DAY * nd.index
+    return cents + due_date_cost(r, nd.day)
+
+
+def visit_cost(problem: PlanningProblem, refill: int, nurse_day: int) -> int:
+    """Tier costs of making ``refill`` on ``nurse_day`` (objective units): last reserve day,
+    overdue delay, days from the due date (:func:`day_cost`), continuity."""
+    r = problem.refills[refill]
+    cents = day_cost(problem, refill, nurse_day)
     pref = r.patient.preferred_nurse_id
-    if pref and pref != nd.nurse.nurse_id:
+    if pref and pref != problem.nurse_days[nurse_day].nurse.nurse_id:
         cents += settings.COST_NOT_PREFERRED_NURSE
     return (cents + keep_cost(problem, refill, nurse_day)) * UNITS_PER_CENT
 

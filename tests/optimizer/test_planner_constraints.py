@@ -34,8 +34,10 @@ def patient_due(pid: str, due: dt.date, **kw):
     return make_patient(**base)
 
 
-def solve(patients, nurses, *, time_off=(), days=7, start=MON, backend="ortools", tmp_path=None):
-    roster = Roster(tuple(patients), tuple(nurses), frozenset(time_off))
+def solve(patients, nurses, *, time_off=(), days=7, start=MON, backend="ortools", tmp_path=None, holidays=()):
+    """Plan and check; no company holidays unless given (Thanksgiving falls on day 3 of these horizons;
+    the holiday rule has its own tests in tests/planning/test_holidays_away.py)."""
+    roster = Roster(tuple(patients), tuple(nurses), frozenset(time_off), holidays=holidays)
     problem = build_problem(roster, Horizon(start, days), provider=PROVIDER)
     opts = SolverOptions(backend=backend, time_limit=1, workers=1, greedy_part_max=0)
     plan = plan_problem(problem, opts)
@@ -178,11 +180,28 @@ def test_continuity_prefers_preferred_nurse(tmp_path, backend):
 
 
 def test_last_reserve_day_avoided_when_possible(tmp_path):
-    # 30 mL at 2.0 mL/day: empty on day 15; due day 14; window day 11..14; day 14 is the last reserve day
-    last = MON - dt.timedelta(days=11)
-    p = patient_due("P1", last + dt.timedelta(days=14), last_fill_date=last, flow_ml_per_day=2.0)
-    plan = solve([p], [make_nurse()], tmp_path=tmp_path)
-    assert visit_of(plan, "P1").reserve_days_left >= 2
+    # due Wed (day 2), empty Fri (day 4): window Sun..Thu; the nurse is off on the due date, so the
+    # refill is a day early or a day late; late (Thursday) leaves one reserve day: Tuesday it is
+    last = MON + dt.timedelta(days=2) - dt.timedelta(days=14)
+    p = patient_due("P1", MON + dt.timedelta(days=2), last_fill_date=last, flow_ml_per_day=30 / 16)
+    plan = solve([p], [make_nurse()], time_off=[TimeOff("N1", MON + dt.timedelta(days=2))], tmp_path=tmp_path)
+    v = visit_of(plan, "P1")
+    assert v.date == MON + dt.timedelta(days=1) and v.reserve_days_left == 3
+    # without the time off, the due date itself (two reserve days left)
+    assert visit_of(solve([p], [make_nurse()]), "P1").date == MON + dt.timedelta(days=2)
+
+
+def test_due_date_kept_and_a_chemo_course_not_cut_short(tmp_path, backend):
+    """Issue 11 item 1: the refill lands on its due date, not the earliest day of its window; when the
+    due date has no nurse, a fill ending a floxuridine course is made a day late, not a day early."""
+    due = MON + dt.timedelta(days=2)
+    saline = patient_due("S", due, flow_ml_per_day=1.0)
+    plan = solve([saline], [make_nurse()], backend=backend, tmp_path=tmp_path)
+    assert visit_of(plan, "S").date == due  # window Sun..Thu: Monday was the old habit
+    chemo = patient_due("C", due, flow_ml_per_day=1.0, last_fill_infusate=Infusate.FLOXURIDINE)
+    off = [TimeOff("N1", due)]
+    plan = solve([chemo], [make_nurse()], time_off=off, backend=backend, tmp_path=tmp_path)
+    assert visit_of(plan, "C").date == due + dt.timedelta(days=1)  # window Tue..Thu
 
 
 def test_overdue_refill_planned_first_day_and_flagged(tmp_path):
