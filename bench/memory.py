@@ -44,6 +44,8 @@ CASES: dict[str, tuple[str, int, int, tuple[str, ...]]] = {
     "validate-10k": ("validate", 10_000, 1_200, ()),
     "validate-50k": ("validate", 50_000, 6_000, ()),
     "plan-5k": ("plan", 5_000, 625, ("--time-limit", "60")),
+    # the planner's own memory, without solver children: problem, greedy, plan folder
+    "plan-5k-greedy": ("plan", 5_000, 625, ("--backend", "greedy")),
 }
 
 
@@ -62,6 +64,7 @@ class Run:
     load_after: tuple[float, float, float] | None
     killed: bool
     at_peak: tuple[str, ...] = ()
+    main_peak: int = 0  # the main process's own peak RSS (kernel high-water mark, ru_maxrss)
 
 
 def _tree(root: psutil.Process) -> list[psutil.Process]:
@@ -106,35 +109,40 @@ def measure(argv: list[str], *, env: dict[str, str], interval: float, kill_above
     """
     load_before = load_avg()
     t0 = time.perf_counter()
-    child = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                             start_new_session=True)
-    root = psutil.Process(child.pid)
-    peak_rss = peak_pss = most = 0
-    killed = False
-    at_peak: list[str] = []
-    while child.poll() is None:
-        procs = _tree(root)
-        most = max(most, len(procs))
-        rss, pss, lines = _sample(procs)
-        if pss > peak_pss:
-            at_peak = [f"{time.perf_counter() - t0:.0f} s", *lines]
-        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
-        if kill_above is not None and rss > kill_above * GIB:
-            for p in reversed(procs):
-                try:
-                    p.kill()
-                except psutil.NoSuchProcess:
-                    pass
-            killed = True
-            break
-        time.sleep(interval)
-    _, err = child.communicate()
-    wall = time.perf_counter() - t0
-    if child.returncode not in (0, None) and not killed:
-        tail = err.decode(errors="replace").strip().splitlines()[-3:]
-        print(f"  {case} ({label}) exit {child.returncode}: {' | '.join(tail)}", file=sys.stderr)
-    return Run(case, label, child.returncode, wall, peak_rss, peak_pss, most, load_before,
-               load_avg(), killed, tuple(at_peak))
+    with tempfile.TemporaryFile() as err:
+        child = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+        root = psutil.Process(child.pid)
+        peak_rss = peak_pss = most = 0
+        killed = False
+        at_peak: list[str] = []
+        while True:
+            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+            if pid:  # exited: the kernel's high-water mark of the main process catches short peaks
+                exit_code = os.waitstatus_to_exitcode(status)
+                main_peak = usage.ru_maxrss * 1024
+                break
+            procs = _tree(root)
+            most = max(most, len(procs))
+            rss, pss, lines = _sample(procs)
+            if pss > peak_pss:
+                at_peak = [f"{time.perf_counter() - t0:.0f} s", *lines]
+            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+            if kill_above is not None and rss > kill_above * GIB and not killed:
+                for p in reversed(procs):
+                    try:
+                        p.kill()
+                    except psutil.NoSuchProcess:
+                        pass
+                killed = True
+            time.sleep(interval)
+        child.returncode = exit_code
+        wall = time.perf_counter() - t0
+        err.seek(0)
+        tail = err.read().decode(errors="replace").strip().splitlines()[-3:]
+    if exit_code != 0 and not killed:
+        print(f"  {case} ({label}) exit {exit_code}: {' | '.join(tail)}", file=sys.stderr)
+    return Run(case, label, exit_code, wall, max(peak_rss, main_peak), max(peak_pss, 0), most, load_before,
+               load_avg(), killed, tuple(at_peak), main_peak)
 
 
 def _roster(root: Path, patients: int, nurses: int, *, env: dict[str, str]) -> Path:
@@ -148,7 +156,8 @@ def _roster(root: Path, patients: int, nurses: int, *, env: dict[str, str]) -> P
 
 
 def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-c", "import sys; from optimizer.cli import app; sys.argv[0] = 'haiplan'; app()",
+    # -P: the working directory is not put on sys.path, so PYTHONPATH (--code) decides which code runs
+    return [sys.executable, "-P", "-c", "import sys; from optimizer.cli import app; sys.argv[0] = 'haiplan'; app()",
             *args]
 
 
@@ -158,7 +167,7 @@ def _fmt_load(load: tuple[float, float, float] | None) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
+    ap.add_argument("--cases", nargs="+", default=["validate-10k", "validate-50k", "plan-5k"], choices=list(CASES))
     ap.add_argument("--code", type=Path, default=None, help="checkout to run (PYTHONPATH); default this one")
     ap.add_argument("--label", default="after")
     ap.add_argument("--rosters", type=Path, default=Path(tempfile.gettempdir()) / "haiplan-memory-bench")
@@ -176,8 +185,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"# psutil {psutil.__version__}, {platform.platform()}; code {code}; shared machine: other "
           "jobs ran on it, so load is printed per run")
     print("| case | code | patients | nurses | exit | wall s | peak RSS GiB (sum) | peak PSS GiB (sum) "
-          "| processes | load 1-min before / after |")
-    print("|---|---|---:|---:|---|---:|---:|---:|---:|---|")
+          "| main process peak GiB | processes | load 1-min before / after |")
+    print("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---|")
     for case in args.cases:
         command, patients, nurses, extra = CASES[case]
         data = _roster(args.rosters, patients, nurses, env=here)
@@ -189,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
                           case=case, label=args.label)
         status = f"killed above {args.kill_above} GiB" if run.killed else str(run.exit_code)
         print(f"| {case} | {args.label} | {patients:,} | {nurses:,} | {status} | {run.wall_s:.1f} "
-              f"| {run.peak_rss / GIB:.2f} | {run.peak_pss / GIB:.2f} | {run.processes} "
+              f"| {run.peak_rss / GIB:.2f} | {run.peak_pss / GIB:.2f} | {run.main_peak / GIB:.2f} | {run.processes} "
               f"| {_fmt_load(run.load_before)} / {_fmt_load(run.load_after)} |", flush=True)
         if args.detail:
             print("\n".join(f"#   {line}" for line in run.at_peak), flush=True)
