@@ -19,7 +19,7 @@ from typing import Any, Optional, TypeVar
 import typer
 
 from optimizer import api
-from optimizer.errors import EXIT_INTERNAL, EXIT_VIOLATIONS, DataError, HaiplanError
+from optimizer.errors import EXIT_INTERNAL, EXIT_VIOLATIONS, DataError, HaiplanError, UsageError
 
 
 class _App(typer.Typer):
@@ -92,14 +92,20 @@ def _setup_logging(verbose: bool) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-def _day(value: Optional[dt.datetime]) -> Optional[dt.date]:
-    return value.date() if value else None
+def _day(value: str | dt.datetime | None, flag: str = "date") -> Optional[dt.date]:
+    """A date option as a date; anything but ISO YYYY-MM-DD is a usage mistake (one line, exit 2)."""
+    if value is None or isinstance(value, dt.datetime):
+        return value.date() if value else None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise UsageError(f"{flag} {value!r} is not a date: give YYYY-MM-DD (ISO), e.g. 2026-11-23") from None
 
 
 # --------------------------------------------------------------------------- shared options
 
 def _date(help_: str, default: str) -> Any:
-    return typer.Option(None, formats=["%Y-%m-%d"], help=f"{help_} (YYYY-MM-DD)", show_default=default)
+    return typer.Option(None, metavar="YYYY-MM-DD", help=f"{help_} (YYYY-MM-DD)", show_default=default)
 
 
 DataArg = typer.Argument(None, help="Data folder (patients, nurses, time_off ... tables), one workbook, "
@@ -126,9 +132,9 @@ TimeLimit = typer.Option(None, help="Seconds for the solver (whole plan)",
 @_command(app)
 def validate(
     data: Optional[Path] = DataArg,
-    start: Optional[dt.datetime] = Start,
+    start: Optional[str] = Start,
     days: Optional[int] = Days,
-    as_of: Optional[dt.datetime] = AsOf,
+    as_of: Optional[str] = AsOf,
     travel: Optional[str] = Travel,
     osm: Optional[Path] = Osm,
     out: Optional[Path] = typer.Option(None, help="Write the summary tables (CSV) to this folder",
@@ -137,7 +143,7 @@ def validate(
 ) -> None:
     """Validate the input files and summarize them: the danger first, then warnings, states, windows."""
     _setup_logging(verbose)
-    v = api.validate(data, as_of=_day(as_of), start=_day(start), days=days, travel=travel, osm=osm, out=out)
+    v = api.validate(data, as_of=_day(as_of, "--as-of"), start=_day(start, "--start"), days=days, travel=travel, osm=osm, out=out)
     for line in v.alarm_lines():
         _echo(line)
     for line in v.run.report.lines():
@@ -161,11 +167,11 @@ def validate(
 @_command(app)
 def template(
     out: Path = typer.Argument(..., help="Folder to write the example files into (created if missing)"),
-    as_of: Optional[dt.datetime] = _date("Data date the examples are dated around; validate them with it",
+    as_of: Optional[str] = _date("Data date the examples are dated around; validate them with it",
                                          "today"),
 ) -> None:
     """Write example input files (every table as CSV, and one workbook with a sheet per table)."""
-    files = api.template(out, as_of=_day(as_of))
+    files = api.template(out, as_of=_day(as_of, "--as-of"))
     _echo(f"Wrote {len(files)} files to {out}/: " + ", ".join(p.name for p in files))
     _echo(f"Check them with: haiplan validate {out}" + (f" --as-of {_day(as_of)}" if as_of else ""))
 
@@ -177,10 +183,10 @@ def synth(
     nurses: int = typer.Option(35, min=1, help="Nurses", show_default=True),
     seed: int = typer.Option(0, help="Random seed (same seed, same bytes)", show_default=True),
     states: Optional[str] = typer.Option(None, help="Footprint, e.g. 'NY;NJ;PA'", show_default="25 states + DC"),
-    as_of: Optional[dt.datetime] = _date("Data date", "today"),
+    as_of: Optional[str] = _date("Data date", "today"),
     chemo_share: float = typer.Option(0.6, min=0, max=1, help="Share of chemo-certified nurses",
                                       show_default=True),
-    plan_start: Optional[dt.datetime] = _date("First planning day: no refill is overdue then", "as_of"),
+    plan_start: Optional[str] = _date("First planning day: no refill is overdue then", "as_of"),
     bbox: Optional[str] = typer.Option(None, help="Place everyone inside WEST,SOUTH,EAST,NORTH "
                                                   "(e.g. an OSM extract's area)", show_default="none"),
     force: bool = typer.Option(False, "--force", help="Replace an existing roster in OUT", show_default=True),
@@ -193,8 +199,8 @@ def synth(
             box = tuple(float(x) for x in bbox.split(","))
         except ValueError:
             raise typer.BadParameter("--bbox needs four numbers WEST,SOUTH,EAST,NORTH") from None
-    api.synth(out, patients=patients, nurses=nurses, seed=seed, states=footprint, as_of=_day(as_of),
-              plan_start=_day(plan_start), chemo_share=chemo_share, bbox=box, force=force)
+    api.synth(out, patients=patients, nurses=nurses, seed=seed, states=footprint, as_of=_day(as_of, "--as-of"),
+              plan_start=_day(plan_start, "--plan-start"), chemo_share=chemo_share, bbox=box, force=force)
     _echo(f"Wrote {patients} patients, {nurses} nurses to {out}/")
 
 
@@ -239,7 +245,7 @@ def _plan_and_write(run: Any, out: Path) -> Any:
 @_command(app)
 def plan(
     data: Optional[Path] = DataArg,
-    start: Optional[dt.datetime] = Start,
+    start: Optional[str] = Start,
     days: Optional[int] = Days,
     out: Path = typer.Option(Path("plan"), help="Plan folder (written whole or not at all)", show_default=True),
     time_limit: Optional[float] = TimeLimit,
@@ -251,12 +257,12 @@ def plan(
                                           show_default=f"the scenario's, else {_DEFAULT.workers}"),
     travel: Optional[str] = Travel,
     osm: Optional[Path] = Osm,
-    as_of: Optional[dt.datetime] = AsOf,
+    as_of: Optional[str] = AsOf,
     verbose: bool = Verbose,
 ) -> None:
     """Plan refill visits: which nurse, which day, in what order; write the plan folder."""
     _setup_logging(verbose)
-    run = api.prepare(data, as_of=_day(as_of), start=_day(start), days=days, backend=backend,
+    run = api.prepare(data, as_of=_day(as_of, "--as-of"), start=_day(start, "--start"), days=days, backend=backend,
                       time_limit=time_limit, iterations=iterations, seed=seed, workers=workers,
                       travel=travel, osm=osm, out=out)
     _plan_and_write(run, out)
@@ -286,10 +292,10 @@ def check(
     plan_dir: Path = typer.Argument(..., help="Plan folder"),
     travel: Optional[str] = Travel,
     osm: Optional[Path] = Osm,
-    as_of: Optional[dt.datetime] = AsOf,
+    as_of: Optional[str] = AsOf,
 ) -> None:
     """Check a plan against every rule, recomputed from the inputs; exit 1 on violations."""
-    run = api.prepare(None if str(data) == "demo" else data, as_of=_day(as_of), travel=travel, osm=osm)
+    run = api.prepare(None if str(data) == "demo" else data, as_of=_day(as_of, "--as-of"), travel=travel, osm=osm)
     violations = api.check(run.roster, plan_dir, provider=run.provider, rules=run.rules)
     for v in violations:
         _echo(str(v))
@@ -305,8 +311,8 @@ def coverage(
     data: Optional[Path] = DataArg,
     out: Path = typer.Option(Path("out/coverage"), help="Folder for the tables and maps (written whole)",
                              show_default=True),
-    as_of: Optional[dt.datetime] = AsOf,
-    start: Optional[dt.datetime] = _date("First day of the capacity outlook", "the next Monday"),
+    as_of: Optional[str] = AsOf,
+    start: Optional[str] = _date("First day of the capacity outlook", "the next Monday"),
     weeks: int = typer.Option(8, min=1, max=52, help="Weeks of capacity vs demand", show_default=True),
     cutoffs: str = typer.Option("60;120;180;240", help="Drive-time cutoffs in minutes, ';'-separated",
                                 show_default=True),
@@ -325,7 +331,7 @@ def coverage(
         cuts = [int(c) for c in cutoffs.replace(",", ";").split(";") if c.strip()]
     except ValueError:
         raise typer.BadParameter(f"--cutoffs needs minutes separated by ';', got {cutoffs!r}") from None
-    c = api.coverage(data, out=out, as_of=_day(as_of), start=_day(start), weeks=weeks, cutoffs=cuts,
+    c = api.coverage(data, out=out, as_of=_day(as_of, "--as-of"), start=_day(start, "--start"), weeks=weeks, cutoffs=cuts,
                      map_cutoff=map_cutoff, regions=regions, travel=travel, osm=osm, tiles=tiles,
                      backend=None if backend.lower() == "none" else backend, progress=_say)
     st = c.by_state[c.by_state["patients"] > 0]
@@ -360,14 +366,14 @@ def expand(
     time_limit: Optional[float] = typer.Option(None, help="MIP time limit, seconds", show_default="the scenario's"),
     out: Path = typer.Option(Path("out/expansion"), help="Folder for recommendations and the map layer",
                              show_default=True),
-    as_of: Optional[dt.datetime] = AsOf,
+    as_of: Optional[str] = AsOf,
     verbose: bool = Verbose,
 ) -> None:
     """Where to hire, whom to license where, whom to certify: ranked actions with gains and costs."""
     _setup_logging(verbose)
     kinds = [a.strip() for a in actions.replace(",", ";").split(";") if a.strip()] if actions else None
     result = api.expand(data, out=out, budget=budget, target_share=target, cutoff_minutes=cutoff, actions=kinds,
-                        sites_file=sites, backend=backend, time_limit=time_limit, as_of=_day(as_of), progress=_say)
+                        sites_file=sites, backend=backend, time_limit=time_limit, as_of=_day(as_of, "--as-of"), progress=_say)
     s = result.summary()
     sol = s["solver"]
     _echo(f"MIP {sol['backend']} {sol['status']} in {sol['runtime_s']} s, gap {sol['gap']}"

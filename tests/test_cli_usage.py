@@ -55,6 +55,7 @@ def afile(tmp_path: Path) -> Path:
     (["--travel", "road"], ("--travel road needs", "--osm")),
     (["--travel", "road", "--osm", "missing.osm.pbf"], ("--osm file", "does not exist")),
     (["--time-limit", "0"], ("--time-limit must be positive",)),
+    (["--start", "11/23/2026"], ("--start '11/23/2026' is not a date", "YYYY-MM-DD")),
 ])
 def test_plan_usage_mistakes_one_line_exit_2_nothing_written(tmp_path: Path, args: list[str],
                                                             needles: tuple[str, ...]) -> None:
