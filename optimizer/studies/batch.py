@@ -26,6 +26,7 @@ same sick days, referrals and flow variations for every plan).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import json
@@ -42,8 +43,11 @@ import numpy as np
 import pandas as pd
 import yaml
 
+import geodata
 from optimizer.domain import Roster
 from optimizer.errors import DataError, Problem
+from optimizer.inputs import horizon_for, load_data, travel_provider
+from optimizer.io.atomic import atomic_dir
 from optimizer.io.outdir import check_out_dir
 from optimizer.io.cells import restore_cell, write_csv
 from optimizer.report._escape import file_stem
@@ -126,8 +130,6 @@ def _resolve_change(sc: Scenario, roster: Roster, change: ChangeSpec, key: str, 
             name = change.place or f"{change.lat:.3f},{change.lon:.3f}"
             lat, lon, pop = change.lat, change.lon, 0
         else:
-            import geodata
-
             towns = geodata.places(states=[state])
             match = towns[towns.name.str.casefold() == str(change.place).casefold()]
             if not len(match):
@@ -153,8 +155,6 @@ def _resolve_change(sc: Scenario, roster: Roster, change: ChangeSpec, key: str, 
 
 
 def _provider(travel: dict[str, Any]) -> Any:
-    from optimizer.api import travel_provider
-
     options = dict(travel.get("options") or {})
     if travel.get("provider") == "road" and travel.get("osm_file"):
         options["osm_file"] = travel["osm_file"]
@@ -183,8 +183,6 @@ def prepare_scenario(
     DataError
         A plan names a nurse or place that does not exist (file and key named).
     """
-    from optimizer.api import horizon_for, load_data
-
     say = progress or (lambda msg: log.info(msg))
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     roster, sc = load_data(sc)
@@ -279,10 +277,6 @@ def expand_scenario(
     neither ``budget`` nor ``target_share`` the budget is
     :data:`optimizer.settings.DEFAULT_EXPANSION_BUDGET_USD`.
     """
-    import dataclasses
-
-    from optimizer.api import horizon_for, load_data
-
     say = progress or (lambda msg: log.info(msg))
     roster, sc = load_data(scenario, as_of=as_of)
     start = horizon_for(sc).start
@@ -492,8 +486,6 @@ def verdict(totals: pd.DataFrame, info: dict[str, dict[str, Any]], plans: Sequen
 
 
 def _write_scenario(p: PreparedScenario, weekly: pd.DataFrame, totals: pd.DataFrame, out: Path) -> Path:
-    from optimizer.io.atomic import atomic_dir
-
     plans = list(p.plans)
     w = weekly[weekly.scenario == p.name]
     t = totals[totals.scenario == p.name]
@@ -714,8 +706,6 @@ Generated {generated}. No patient identifiers or locations are shown.</p>
 
 def compare_runs(dirs: Sequence[str | Path], *, out: str | Path) -> dict[str, Path]:
     """Write ``compare.csv``, ``verdicts.csv`` and ``compare.html`` (inline SVG charts) to ``out``."""
-    from optimizer.io.atomic import atomic_dir
-
     check_out_dir(out, inputs=dirs, kind="compare")
     table, verdicts = compare_table(dirs)
     out = Path(out)
