@@ -20,6 +20,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,9 @@ from optimizer.io import LoadReport
 from optimizer.io.atomic import atomic_dir
 from optimizer.io.cells import write_csv
 from optimizer.io.outdir import ROSTER, check_out_dir
-from optimizer.io.plan_writer import write_plan
+from optimizer.io.plan_writer import read_plan, write_plan
+from optimizer.planning.keep import pin_confirmed
+from optimizer.planning.replan import replan as replan_plan
 from optimizer.io.template import write_template
 from optimizer.planning.fills import with_later_fills
 from optimizer.planning.plan import Plan
@@ -57,7 +60,7 @@ from optimizer.validate import Violation, check_plan
 
 __all__ = [
     "cache_dir", "load_data", "materialize", "travel_provider", "next_monday", "horizon_for",
-    "make_problem", "plan", "PlanResult", "write_plan_folder", "check", "SolverOptions",
+    "make_problem", "plan", "replan", "PlanResult", "write_plan_folder", "check", "SolverOptions",
     "input_paths", "inputs_of", "check_out", "load_report_of", "solver_options", "provider_for",
     "backend_names", "travel_names", "Run", "prepare", "Validation", "validate", "CoverageRun", "coverage",
     "expand", "simulate", "scenarios", "compare", "template", "synth", "Alarm", "alarm_lines", "headline",
@@ -157,8 +160,9 @@ class PlanResult:
 
 def make_problem(roster: Roster, horizon: Horizon, *, provider: Any = None,
                  rules: WindowRules | None = None) -> PlanningProblem:
-    """The planning problem (refills × nurse-days) of ``roster`` over ``horizon``."""
-    return build_problem(roster, horizon, provider=provider or travel_provider(), rules=rules)
+    """The planning problem (refills × nurse-days) of ``roster`` over ``horizon``, its confirmed
+    visits pinned (:func:`optimizer.planning.keep.pin_confirmed`)."""
+    return pin_confirmed(build_problem(roster, horizon, provider=provider or travel_provider(), rules=rules))
 
 
 def plan(
@@ -187,12 +191,45 @@ def plan(
     return PlanResult(result, problem, provider, find_alarms(roster, horizon, rules=rules))
 
 
-def write_plan_folder(result: PlanResult, out: str | Path, *, with_map: bool = True) -> Path:
+def replan(
+    roster: Roster,
+    previous: str | Path | Plan,
+    *,
+    start: dt.date,
+    provider: Any = None,
+    rules: WindowRules | None = None,
+    options: SolverOptions | None = None,
+    progress: Callable[[str], None] | None = None,
+    out: str | Path | None = None,
+) -> PlanResult:
+    """Re-plan from ``start`` after a change, keeping every still-feasible visit of ``previous``
+    (a plan folder or a :class:`Plan`): SPEC §6 ``haiplan replan``. Visits before ``start``
+    stay as they were; ``plan.changes`` (``changes.csv``) lists every difference.
+
+    With ``out``, the folder is checked first; the previous plan folder counts as an input.
+    """
+    folder = previous if isinstance(previous, (str, Path)) else None
+    if out is not None:
+        check_out(out, roster=roster, kind="plan", extra=[folder])
+    if folder is not None:
+        previous = read_plan(need_folder(folder, "previous plan folder"))
+    assert isinstance(previous, Plan)
+    provider = provider or travel_provider()
+    result, problem = replan_plan(roster, previous, start=start, provider=provider, rules=rules,
+                                  options=options, progress=progress)
+    problem = dc_replace(problem, roster=roster)  # the roster as loaded: its inputs and load report
+    return PlanResult(result, problem, provider, find_alarms(roster, problem.horizon, rules=rules))
+
+
+def write_plan_folder(result: PlanResult, out: str | Path, *, with_map: bool = True,
+                      confirm_days: int | None = None) -> Path:
     """Write the plan folder of SPEC §6 atomically (``map.html`` included).
 
     ``out`` is checked first (:func:`check_out`): a file, an input of the roster, or a
     non-empty folder haiplan did not write is refused and left untouched. ``summary.json``
-    carries the overdue counts and the load report (warnings, assumed values).
+    carries the overdue counts and the load report (warnings, assumed values). With
+    ``confirm_days``, the first N days' visits are also written as ``confirmed_visits.csv``
+    (next week's input).
     """
     check_out(out, roster=result.problem.roster, kind="plan")
     extras: dict[str, Callable[[Path], None]] = {}
@@ -206,7 +243,7 @@ def write_plan_folder(result: PlanResult, out: str | Path, *, with_map: bool = T
     summary = {"travel_provider": getattr(result.provider, "name", ""),
                "overdue": alarm_counts(result.alarms, plan=result.plan),
                "load_report": load_report_of(result.problem.roster).as_dict()}
-    return write_plan(result.plan, out, extras=extras, summary_extra=summary)
+    return write_plan(result.plan, out, extras=extras, summary_extra=summary, confirm_days=confirm_days)
 
 
 def check(roster: Roster, plan_dir: str | Path, *, provider: Any = None,

@@ -226,7 +226,7 @@ def _print_kpis(result: Any, path: Path | None) -> None:
         _echo(f"Wrote {path}/")
 
 
-def _plan_and_write(run: Any, out: Path) -> Any:
+def _plan_and_write(run: Any, out: Path, *, confirm_days: int | None = None) -> Any:
     """Print the danger and the load warnings, plan, write the folder and print the KPIs."""
     for line in api.alarm_lines(api.find_alarms(run.roster, run.horizon, rules=run.rules)):
         _echo(line)  # known before solving: shown first, the solver may take a while
@@ -237,7 +237,7 @@ def _plan_and_write(run: Any, out: Path) -> Any:
          f"({'%d iterations' % o.max_iterations if o.max_iterations else '%g s' % o.time_limit})")
     result = api.plan(run.roster, start=run.horizon.start, days=run.horizon.days, provider=run.provider,
                       rules=run.rules, options=o, progress=_say)
-    api.write_plan_folder(result, out)
+    api.write_plan_folder(result, out, confirm_days=confirm_days)
     _print_kpis(result, out)
     return result
 
@@ -259,13 +259,42 @@ def plan(
     osm: Optional[Path] = Osm,
     as_of: Optional[str] = AsOf,
     verbose: bool = Verbose,
+    confirm_days: Optional[int] = typer.Option(None, "--confirm-days", min=1, help=(
+        "Also write the first N days' visits as confirmed_visits.csv (next week's input)"), show_default="none"),
 ) -> None:
     """Plan refill visits: which nurse, which day, in what order; write the plan folder."""
     _setup_logging(verbose)
     run = api.prepare(data, as_of=_day(as_of, "--as-of"), start=_day(start, "--start"), days=days, backend=backend,
                       time_limit=time_limit, iterations=iterations, seed=seed, workers=workers,
                       travel=travel, osm=osm, out=out)
-    _plan_and_write(run, out)
+    _plan_and_write(run, out, confirm_days=confirm_days)
+
+
+@_command(app)
+def replan(
+    data: Path = typer.Argument(..., help="Data folder or scenario .yaml with the change (a time_off row, a referral)"),
+    previous: Path = typer.Option(..., "--previous", help="The plan folder in force"),
+    from_: str = typer.Option(..., "--from", help="Re-plan date (YYYY-MM-DD): earlier visits stay as they were"),
+    out: Path = typer.Option(..., help="New plan folder (written whole or not at all)"),
+    time_limit: Optional[float] = TimeLimit,
+    backend: Optional[str] = _backend(),
+    travel: Optional[str] = Travel,
+    osm: Optional[Path] = Osm,
+    as_of: Optional[str] = AsOf,
+    verbose: bool = Verbose,
+) -> None:
+    """Re-plan after a change, keeping every still-feasible visit; changes.csv lists the differences."""
+    _setup_logging(verbose)
+    start = _day(from_, "--from")
+    run = api.prepare(data, as_of=_day(as_of, "--as-of"), backend=backend, time_limit=time_limit, travel=travel, osm=osm,
+                      out=out, extra=[previous])
+    result = api.replan(run.roster, previous, start=start, provider=run.provider, rules=run.rules,
+                        options=run.options, progress=_say)
+    api.write_plan_folder(result, out)
+    moved = [c for c in result.plan.changes or [] if c.change != "added"]
+    _echo(f"Re-plan from {start}: {len(moved)} visit(s) moved or dropped, "
+          f"{len(result.plan.changes or []) - len(moved)} added (changes.csv)")
+    _print_kpis(result, out)
 
 
 @_command(app)

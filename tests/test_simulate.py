@@ -89,6 +89,8 @@ def test_sick_days_force_replanning() -> None:
                    seed=0)
     assert res.totals["sick_days"] == 10  # every workday of two weeks
     assert res.totals["refills"] == 0 and res.totals["replans"] >= 1
+    # each call-out re-plans with minimal change: her one confirmed visit moves off the sick day
+    assert res.totals["moved_after_confirmed"] == res.totals["replans"]
 
 
 def test_same_seed_same_run_and_common_random_numbers(demo) -> None:

@@ -6,9 +6,13 @@ Each simulated week:
    licenses and certifications are granted);
 2. some patients leave the program, new referrals arrive by state;
 3. the planner plans the week (``plan_days`` from Monday) on what the planner
-   knows: the recorded flow rates and the scheduled time off;
+   knows: the recorded flow rates and the scheduled time off; when the previous
+   plan's look-ahead reaches into the week, it is re-planned with minimal change
+   (its visits kept, new referrals added);
 4. the days are lived one by one: a nurse may call in sick (then the rest of
-   the week is re-planned from that morning without her), every planned visit
+   the week is re-planned from that morning without her, with minimal change:
+   :func:`optimizer.planning.replan.replan` keeps every other visit where it was),
+   every planned visit
    is made, the pump's cycle advances per protocol
    (:func:`optimizer.rules.windows.after_refill`), and a chemo-cycle patient may move
    to glycerin (a treatment pause);
@@ -21,7 +25,9 @@ Counted per week and in total: home refills made, late refills (made after the
 real window closed), missed refills (the pump reached its real empty date with
 no home visit: the patient is refilled at the clinic that day, the fallback, and
 the cycle goes on), visits in the last reserve day (real reserve ≤ 1 day), drive
-hours per refill, utilization (visits over visit slots, and work time over shift time of
+hours per refill, visits moved after they were confirmed (a week's plan is
+confirmed to patients when it is made; a re-plan that moves or drops one of its
+visits for a call-out or capacity counts it), utilization (visits over visit slots, and work time over shift time of
 the nurse-days available), overtime, cost per refill (nurse-day cost per SPEC §5).
 
 Random events come from per-entity streams (a nurse's sick days, a patient's

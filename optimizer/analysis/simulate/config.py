@@ -14,7 +14,7 @@ __all__ = ["WEEKLY_COLUMNS", "SimulationSettings", "SimulationResult"]
 #: Columns of the weekly table, in order.
 WEEKLY_COLUMNS: tuple[str, ...] = (
     "week", "week_start", "active_patients", "nurses", "new_referrals", "left", "moved_to_glycerin",
-    "sick_days", "replans", "refills", "late_refills", "missed_refills",
+    "sick_days", "replans", "moved_after_confirmed", "refills", "late_refills", "missed_refills",
     "last_reserve_day_visits", "cancelled_visits", "unplanned_at_planning", "drive_hours", "drive_hours_per_refill",
     "work_hours", "overtime_hours", "nurse_days_available", "nurse_days_used", "visit_utilization",
     "time_utilization", "cost", "cost_per_refill",

@@ -25,6 +25,8 @@ from optimizer.analysis.simulate.events import PatientState, Referrals, base_vis
 from optimizer.analysis.simulate.totals import totals_of
 from optimizer.planning.planner import SolverOptions
 from optimizer.planning.solve import plan_roster
+from optimizer.planning.plan import Plan
+from optimizer.planning.replan import replan
 from optimizer.rules.windows import WindowRules, after_refill
 
 __all__ = ["simulate"]
@@ -86,8 +88,11 @@ def simulate(
     opts = SolverOptions(backend=st.backend, time_limit=st.time_limit, max_iterations=st.max_iterations,
                          seed=seed, workers=st.workers)
 
-    def plan(r: Roster, day: date, days: int) -> Any:
-        return plan_roster(r, Horizon(day, days), provider=provider, rules=rules, options=opts)[0]
+    def plan(r: Roster, day: date, days: int, previous: Plan | None = None) -> Plan:
+        if previous is None:
+            return plan_roster(r, Horizon(day, days), provider=provider, rules=rules, options=opts)[0]
+        return replan(r, previous, start=day, end=day + timedelta(days=days - 1), provider=provider, rules=rules,
+                      options=opts, keep_before=False)[0]
 
     run = _Run(roster, start=start, settings=st, actions=actions, hire=hire or HireProfile(), rules=rules,
                seed=seed, plan=plan)
@@ -107,11 +112,20 @@ def simulate(
                             actions=tuple(run.applied))
 
 
+def moved_after_confirmed(plan: Plan, *, until: date) -> int:
+    """Visits of the week (to ``until``) a re-plan moved or dropped for a call-out or capacity;
+    a visit cancelled because the refill was made meanwhile (``window_moved``) or the patient
+    left is not a move."""
+    return sum(1 for c in plan.changes or () if c.change in ("moved", "dropped") and c.old_date is not None
+               and c.old_date <= until and c.reason not in ("window_moved", "patient_inactive"))
+
+
 class _Run:
     """The simulated world of one run and its weekly steps."""
 
     def __init__(self, roster: Roster, *, start: date, settings: SimulationSettings, actions: Sequence[Action],
-                 hire: HireProfile, rules: WindowRules, seed: int, plan: Callable[[Roster, date, int], Any]) -> None:
+                 hire: HireProfile, rules: WindowRules, seed: int,
+                 plan: Callable[[Roster, date, int, Plan | None], Plan]) -> None:
         st = self.st = settings
         self.start, self.hire, self.rules, self.seed, self.plan = start, hire, rules, seed, plan
         self.pending = sorted(actions, key=lambda a: (_effective_week(a, st.respect_lead_times), a.key))
@@ -129,6 +143,7 @@ class _Run:
         self.time_off: set[TimeOff] = set(roster.time_off)
         self.applied: list[str] = []
         self.sim_end = start + timedelta(days=7 * st.weeks - 1)
+        self.last_plan: Plan | None = None  # the plan in force at the end of the last week
 
     # ------------------------------------------------------------------ state
 
@@ -162,6 +177,10 @@ class _Run:
         return Roster(patients=tuple(ps.patient for _, ps in sorted(self.patients.items())),
                       nurses=tuple(self.nurses), time_off=frozenset(self.time_off))
 
+    def week_end(self, day: date) -> date:
+        """Last day of the simulated week holding ``day`` (its visits were confirmed to patients)."""
+        return day + timedelta(days=6 - (day - self.start).days % 7)
+
     # ------------------------------------------------------------------ the week
 
     def week(self, week: int) -> dict[str, Any]:
@@ -174,7 +193,9 @@ class _Run:
         self.turnover(week, week_start, wk)
         sick = self.sick_days(week_start, wk)
         horizon_end = week_start + timedelta(days=self.st.plan_days - 1)
-        current = self.plan(self.roster(), week_start, self.st.plan_days)
+        last = self.last_plan
+        reaches = last is not None and last.horizon_start + timedelta(days=last.horizon_days - 1) >= week_start
+        current = self.plan(self.roster(), week_start, self.st.plan_days, last if reaches else None)
         done_since_plan: set[str] = set()  # refilled at the clinic after the plan was made
         wk["unplanned_at_planning"] = sum(
             1 for u in current.unassigned if u.window_end <= week_start + timedelta(days=6))
@@ -185,6 +206,7 @@ class _Run:
                 break
             current, done_since_plan = self.live_day(day, current, done_since_plan, sick.get(day, set()),
                                                      horizon_end, wk, counts)
+        self.last_plan = current
         wk["active_patients"] = len(self.patients)
         wk["nurses"] = len(self.nurses)
         wk["nurse_days_available"] = counts["available"]
@@ -245,9 +267,10 @@ class _Run:
             for nid in sorted(sick_today):
                 self.time_off.add(TimeOff(nid, day))
             if any(v.nurse_id in sick_today and v.date == day for v in current.visits):
-                current = self.plan(self.roster(), day, max(1, (horizon_end - day).days + 1))
+                current = self.plan(self.roster(), day, max(1, (horizon_end - day).days + 1), current)
                 done_since_plan = set()
                 wk["replans"] += 1
+                wk["moved_after_confirmed"] += moved_after_confirmed(current, until=self.week_end(day))
         for n in self.nurses:
             if n.works_on(day) and TimeOff(n.nurse_id, day) not in self.time_off:
                 counts["available"] += 1

@@ -14,7 +14,7 @@ __all__ = ["TOTAL_COLUMNS", "totals_of", "summarize_runs"]
 TOTAL_COLUMNS: tuple[str, ...] = (
     "refills", "late_refills", "missed_refills", "last_reserve_day_visits",
     "on_time_rate", "drive_hours", "drive_hours_per_refill", "overtime_hours", "visit_utilization",
-    "time_utilization", "cost", "cost_per_refill", "new_referrals", "left", "sick_days", "replans",
+    "time_utilization", "cost", "cost_per_refill", "new_referrals", "left", "sick_days", "replans", "moved_after_confirmed",
     "active_patients_end", "nurses_end",
 )
 
@@ -41,6 +41,7 @@ def totals_of(weekly: pd.DataFrame) -> dict[str, Any]:
         "left": int(s["left"]),
         "sick_days": int(s["sick_days"]),
         "replans": int(s["replans"]),
+        "moved_after_confirmed": int(s["moved_after_confirmed"]),
         "active_patients_end": int(weekly["active_patients"].iloc[-1]),
         "nurses_end": int(weekly["nurses"].iloc[-1]),
     }

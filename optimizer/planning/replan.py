@@ -1,0 +1,163 @@
+"""Re-plan after a change, changing as few visits as it can (SPEC §6 ``haiplan replan``).
+
+A nurse calls out (a new time_off row), a referral arrives, a patient travels: the
+previous plan is the starting point. Its visits before the re-plan date stay as they
+were (copied, and the refills they made counted as made); from that date on, every
+visit of the previous plan is pinned to its nurse and date
+(:func:`optimizer.planning.keep.pin_visits`), so it moves only when it became
+impossible (the reason: nurse off, holiday, patient away, license, certification,
+window moved) or when moving it places a refill that would otherwise be missed
+(``capacity``); the displaced and new refills are inserted around them, and
+``changes.csv`` lists every difference.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import date, timedelta
+
+from optimizer.domain import Horizon, Roster
+from optimizer.planning.fills import MAX_PASSES, extend_with_next_fills
+from optimizer.planning.keep import Wanted, pin_later_fills, pin_visits
+from optimizer.planning.greedy import greedy_routes
+from optimizer.planning.plan import Plan, PlannedVisit, plan_from_routes
+from optimizer.planning.planner import SolverOptions, move_kept_for_missed
+from optimizer.planning.problem import PlanningProblem, build_problem
+from optimizer.planning.solve import GREEDY
+from optimizer.rules.objective import score
+from optimizer.rules.windows import WindowRules, after_refill
+
+__all__ = ["replan", "refilled_before", "wanted_from"]
+
+log = logging.getLogger(__name__)
+
+
+def refilled_before(roster: Roster, visits: Iterable[PlannedVisit], *, rules: WindowRules) -> Roster:
+    """``roster`` with the refills that ``visits`` made counted as made (a patient's last fill
+    moves to the visit's date), unless the roster already records a fill on or after it."""
+    by_patient: dict[str, list[date]] = {}
+    for v in sorted(visits, key=lambda v: v.date):
+        by_patient.setdefault(v.patient_id, []).append(v.date)
+    patients = []
+    for p in roster.patients:
+        for day in by_patient.get(p.patient_id, ()):
+            if p.last_fill_date < day:
+                p = after_refill(p, day, rules=rules)
+        patients.append(p)
+    return replace(roster, patients=tuple(patients))
+
+
+def wanted_from(previous: Plan, roster: Roster, *, start: date, end: date) -> list[Wanted]:
+    """The previous plan's visits from ``start`` to ``end`` as visits to keep; a confirmed visit
+    of the roster gives its start time to the same visit, or is added when the plan lacks it."""
+    confirmed = {(c.patient_id, c.nurse_id, c.date): c.start for c in roster.confirmed_visits}
+    out = [Wanted(v.patient_id, v.nurse_id, v.date, confirmed.get((v.patient_id, v.nurse_id, v.date)))
+           for v in previous.visits if start <= v.date <= end]
+    planned = {v.patient_id for v in previous.visits if start <= v.date <= end}
+    out += [Wanted(c.patient_id, c.nurse_id, c.date, c.start) for c in roster.confirmed_visits
+            if start <= c.date <= end and c.patient_id not in planned]
+    return out
+
+
+def _around_kept(problem: PlanningProblem) -> tuple[PlanningProblem, Plan]:
+    """Kept visits first on their nurse-days, then the displaced and new refills by greedy
+    insertion, a kept visit moved only to place a refill that would otherwise be missed
+    (:func:`move_kept_for_missed`); then later fills (``fill_no`` 2, …) in passes
+    (:mod:`optimizer.planning.fills`), each pinned where the previous plan had it."""
+    routes = greedy_routes(problem)
+    moved = move_kept_for_missed(problem, routes)
+    if score(problem, moved)[0] < score(problem, routes)[0]:
+        routes = moved
+    current = problem
+    for _ in range(MAX_PASSES):
+        ext = extend_with_next_fills(current, routes) if current.provider is not None else None
+        if ext is None:
+            break
+        current = pin_later_fills(ext)
+        routes = greedy_routes(current, routes=routes)
+    return current, plan_from_routes(current, routes, solver={
+        "backend": GREEDY, "status": "feasible", "objective": score(current, routes)[0],
+        "later_fills": len(current.refills) - len(problem.refills)})
+
+
+def replan(
+    roster: Roster,
+    previous: Plan,
+    *,
+    start: date,
+    provider,
+    end: date | None = None,
+    rules: WindowRules | None = None,
+    options: SolverOptions | None = None,
+    progress: Callable[[str], None] | None = None,
+    keep_before: bool = True,
+) -> tuple[Plan, PlanningProblem]:
+    """Re-plan ``roster`` from ``start`` with the fewest changes to ``previous``.
+
+    Parameters
+    ----------
+    roster
+        The inputs now (with the new time off, referrals, absences).
+    previous
+        The plan in force.
+    start
+        The re-plan date: visits before it stay as they were.
+    provider
+        Travel provider.
+    end
+        Last day of the new plan (default: the previous plan's last day).
+    rules
+        Window rules.
+    options
+        Solver options: with ``max_iterations`` (a deterministic run) no run time is recorded.
+        The re-plan is built by insertion around the kept visits whatever the backend: with
+        nearly every visit pinned, a routing solver could only reorder kept routes, at many
+        times the run time (measured in bench/replan.py).
+    progress
+        Called with a line when the re-plan is made.
+    keep_before
+        Copy the previous plan's visits and nurse-days before ``start`` into the result and
+        count the refills they made as made; without, the roster is taken as the truth of
+        what was made (the simulation, which records every visit made or cancelled).
+
+    Returns
+    -------
+    (Plan, PlanningProblem)
+        The new plan (``changes`` lists every difference from ``start`` on) and the problem
+        it solved (the horizon from ``start``).
+    """
+    rules = rules or WindowRules()
+    opts = options or SolverOptions()
+    prev_end = previous.horizon_start + timedelta(days=previous.horizon_days - 1)
+    end = end or prev_end
+    if end < start:
+        raise ValueError(f"re-plan date {start} is after the plan's last day {end}")
+    before = [v for v in previous.visits if v.date < start] if keep_before else []
+    now = refilled_before(roster, before, rules=rules) if before else roster
+    problem = build_problem(now, Horizon(start, (end - start).days + 1), provider=provider, rules=rules)
+    known = ({v.patient_id for v in previous.visits} | {u.patient_id for u in previous.unassigned}
+             | {d.patient_id for d in previous.deferred})
+    problem = pin_visits(problem, wanted_from(previous, roster, start=start, end=end), report_added=True,
+                         known=known)
+    t0 = time.perf_counter()
+    problem, plan = _around_kept(problem)
+    if not opts.max_iterations:
+        plan.solver["runtime_s"] = round(time.perf_counter() - t0, 2)
+    if progress is not None:
+        progress(f"re-plan from {start}: {len(plan.visits)} visits, "
+                 f"{sum(1 for c in plan.changes or () if c.change != 'added')} moved or dropped")
+    plan.solver["replan_from"] = start.isoformat()
+    plan.solver["kept_visits"] = len(problem.pins.keep) if problem.pins is not None else 0
+    if not before:
+        return plan, problem
+    first = min(previous.horizon_start, start)
+    plan = replace(
+        plan,
+        visits=sorted(before + plan.visits, key=lambda v: (v.nurse_id, v.date, v.seq)),
+        nurse_days=sorted([d for d in previous.nurse_days if d.date < start] + plan.nurse_days,
+                          key=lambda d: (d.nurse_id, d.date)),
+        horizon_start=first, horizon_days=(end - first).days + 1)
+    return plan, problem

@@ -1,0 +1,118 @@
+"""Re-plan with minimal change (SPEC §6 ``haiplan replan``, issue 11 item 7) on tiny instances.
+
+Each test makes the previous plan, changes the inputs (a call-out, a referral, a nurse back
+from leave) and re-plans: still-feasible visits stay, the differences are in changes.csv.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import astuple
+
+from geodata.travel.haversine import HaversineProvider
+from optimizer import api
+from optimizer.domain import Horizon, Infusate, Roster, TimeOff
+from optimizer.io.plan_writer import read_plan, write_plan
+from optimizer.planning.planner import SolverOptions, plan_problem
+from optimizer.planning.problem import build_problem
+from optimizer.planning.replan import replan
+from tests.conftest import make_nurse, make_patient
+
+MON = dt.date(2026, 11, 30)
+PROVIDER = HaversineProvider()
+OPTS = SolverOptions(time_limit=1, workers=1, greedy_part_max=0)
+
+
+def day(i: int) -> dt.date:
+    return MON + dt.timedelta(days=i)
+
+
+def patient_due(pid: str, due: dt.date, lat: float = 39.96, lon: float = -83.0):
+    return make_patient(patient_id=pid, lat=lat, lon=lon, state="OH", flow_ml_per_day=1.5,
+                        last_fill_date=due - dt.timedelta(days=14), last_fill_infusate=Infusate.HEPARINIZED_SALINE,
+                        next_infusate=Infusate.HEPARINIZED_SALINE, visit_minutes=60)
+
+
+# two nurses in Columbus with room for everyone; ten patients due over the week
+NURSES = (make_nurse(nurse_id="N1", lat=39.99, lon=-83.02), make_nurse(nurse_id="N2", lat=39.93, lon=-82.98))
+PATIENTS = tuple(patient_due(f"P{i}", day(i % 5), lat=39.90 + 0.012 * i, lon=-83.05 + 0.01 * i) for i in range(10))
+
+
+def first_plan(roster: Roster):
+    return plan_problem(build_problem(roster, Horizon(MON, 5), provider=PROVIDER), OPTS)
+
+
+def where(plan) -> dict[str, tuple[str, dt.date]]:
+    return {v.patient_id: (v.nurse_id, v.date) for v in plan.visits}
+
+
+def test_replan_keeps_every_still_feasible_visit_even_when_a_fresh_plan_would_differ():
+    # the previous plan was made while N2 was on leave; N2 is back: a fresh plan shares the
+    # work, the re-plan keeps N1's visits as they were
+    away = Roster(PATIENTS, NURSES, frozenset(TimeOff("N2", day(i)) for i in range(5)))
+    previous = first_plan(away)
+    assert {n for n, _ in where(previous).values()} == {"N1"}
+    back = Roster(PATIENTS, NURSES)
+    assert "N2" in {n for n, _ in where(first_plan(back)).values()}  # the pin binds
+    new, _ = replan(back, previous, start=MON, provider=PROVIDER, options=OPTS)
+    assert where(new) == where(previous)
+    assert new.changes == []
+
+
+def busiest_day(plan) -> tuple[str, dt.date]:
+    """The nurse-day after Monday with the most visits."""
+    return max(((v.nurse_id, v.date) for v in plan.visits if v.date > MON),
+               key=lambda nd: (sum(1 for v in plan.visits if (v.nurse_id, v.date) == nd), nd))
+
+
+# N3, 35 km north, has room all week: displaced visits fit without moving anyone else
+SPARE = make_nurse(nurse_id="N3", lat=40.30, lon=-83.02)
+
+
+def test_sick_nurse_visits_move_and_nothing_else_changes():
+    roster = Roster(PATIENTS, NURSES + (SPARE,))
+    previous = first_plan(roster)
+    nurse, sick_day = busiest_day(previous)
+    hers = {v.patient_id for v in previous.visits if (v.nurse_id, v.date) == (nurse, sick_day)}
+    assert hers and nurse != "N3"
+    sick = Roster(PATIENTS, NURSES + (SPARE,), frozenset({TimeOff(nurse, sick_day)}))
+    new, _ = replan(sick, previous, start=day(1), provider=PROVIDER, options=OPTS)
+    after = where(new)
+    assert {c.patient_id for c in new.changes} == hers
+    assert all(c.change == "moved" and c.reason == "nurse_off" and c.old_nurse_id == nurse for c in new.changes)
+    assert all(after[p] != (nurse, sick_day) for p in hers)
+    assert {p: w for p, w in after.items() if p not in hers} == {
+        p: w for p, w in where(previous).items() if p not in hers}
+
+
+def test_visits_before_the_replan_date_stay_as_they_were_and_a_referral_is_added():
+    roster = Roster(PATIENTS, NURSES)
+    previous = first_plan(roster)
+    referral = patient_due("NEW", day(3), lat=39.97, lon=-83.01)
+    new, _ = replan(Roster(PATIENTS + (referral,), NURSES), previous, start=day(2), provider=PROVIDER,
+                    options=OPTS)
+    before = [astuple(v) for v in previous.visits if v.date < day(2)]
+    assert before and [astuple(v) for v in new.visits if v.date < day(2)] == before
+    assert [astuple(d) for d in new.nurse_days if d.date < day(2)] == [
+        astuple(d) for d in previous.nurse_days if d.date < day(2)]
+    assert (new.horizon_start, new.horizon_days) == (MON, 5)
+    assert [(c.patient_id, c.change, c.reason) for c in new.changes] == [("NEW", "added", "referral")]
+
+
+def test_replan_from_a_plan_folder_through_the_api_writes_changes_csv(tmp_path):
+    roster = Roster(PATIENTS, NURSES + (SPARE,))
+    previous = first_plan(roster)
+    write_plan(previous, tmp_path / "prev")
+    assert [astuple(v) for v in read_plan(tmp_path / "prev").visits] == [astuple(v) for v in previous.visits]
+    nurse, sick_day = busiest_day(previous)
+    sick = Roster(PATIENTS, NURSES + (SPARE,), frozenset({TimeOff(nurse, sick_day)}))
+    res = api.replan(sick, tmp_path / "prev", start=sick_day, provider=PROVIDER, options=OPTS,
+                     out=tmp_path / "new")
+    write_plan(res.plan, tmp_path / "new")
+    with (tmp_path / "new" / "changes.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    hers = sorted(v.patient_id for v in previous.visits if (v.nurse_id, v.date) == (nurse, sick_day))
+    assert sorted(r["patient_id"] for r in rows) == hers
+    assert {(r["change"], r["old_nurse_id"], r["old_date"], r["reason"]) for r in rows} == {
+        ("moved", nurse, sick_day.isoformat(), "nurse_off")}
