@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
@@ -113,12 +112,11 @@ def test_states_gdf(simplified: bool) -> None:
     assert gdf.geometry.is_valid.all()
 
 
-def test_ten_thousand_points_well_under_a_second() -> None:
+def test_ten_thousand_points_at_once_agree_with_one_at_a_time() -> None:
+    """The vectorised lookup (timed in bench/, never here) gives what single lookups give."""
     rng = np.random.default_rng(0)
     lat, lon = rng.uniform(25, 49, 10_000), rng.uniform(-124, -67, 10_000)
-    geodata.states_of(lat[:10], lon[:10])  # load the polygons and the border lines
-    t0 = time.perf_counter()
     got = geodata.states_of(lat, lon)
-    elapsed = time.perf_counter() - t0
     assert 0.3 < np.mean(got != None) < 0.9  # noqa: E711  (the box holds sea, Canada, Mexico)
-    assert elapsed < 1.0, f"10,000 points took {elapsed:.2f} s"
+    for i in range(0, 10_000, 500):
+        assert geodata.states_of(lat[i:i + 1], lon[i:i + 1])[0] == got[i]
