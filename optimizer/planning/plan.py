@@ -18,7 +18,7 @@ __all__ = ["PlannedVisit", "NurseDayPlan", "Unassigned", "Deferred", "Plan", "pl
 VISIT_COLUMNS = (
     "nurse_id", "date", "seq", "patient_id", "state", "infusate", "arrival", "start", "end",
     "travel_minutes", "travel_km", "window_start", "window_end", "due_date", "empty_date",
-    "reserve_days_left", "alarm", "fill_no",
+    "reserve_days_left", "alarm", "fill_no", "patient_name", "address", "phone", "notes", "nurse_name",
 )
 NURSE_DAY_COLUMNS = (
     "nurse_id", "date", "visits", "depart", "return", "drive_minutes", "drive_km",
@@ -55,6 +55,12 @@ class PlannedVisit:
     reserve_days_left: int
     alarm: str = ""  # "window_closed" / "pump_empty" for overdue refills
     fill_no: int = 1  # 1, 2, … per patient within the plan, in date order (issue 11 item 8)
+    # operational columns (SPEC §4): for nurses and planners, never in leadership outputs or logs
+    patient_name: str = field(default="", repr=False)
+    address: str = field(default="", repr=False)
+    phone: str = field(default="", repr=False)
+    notes: str = field(default="", repr=False)
+    nurse_name: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +182,8 @@ def plan_from_routes(
                 travel_minutes=leg.travel_minutes, travel_km=round(leg.travel_km, 2),
                 window_start=w.start, window_end=w.end, due_date=w.due, empty_date=w.empty,
                 reserve_days_left=reserve, alarm=alarm, fill_no=r.fill_no,
+                patient_name=r.patient.name or "", address=r.patient.address or "", phone=r.patient.phone or "",
+                notes=r.patient.notes or "", nurse_name=nd.nurse.name or "",
             ))
         days.append(NurseDayPlan(
             nurse_id=nd.nurse.nurse_id, date=nd.day, visits=len(order),
