@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Optional, TypeVar
 
 import typer
+import typer.core
 
 from optimizer import api
 from optimizer.errors import EXIT_INTERNAL, EXIT_VIOLATIONS, DataError, HaiplanError, UsageError
@@ -35,7 +36,29 @@ class _App(typer.Typer):
             sys.exit(EXIT_INTERNAL)
 
 
-app = _App(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+class _OneLineGroup(typer.core.TyperGroup):
+    """The parser's own mistakes (unknown option, value out of range, missing argument) in one line too."""
+
+    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except typer.Abort:
+            _echo("Aborted.", err=True)
+            sys.exit(1)
+        except typer.TyperException as exc:  # click's usage errors (typer vendors click)
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                exc.show()  # type: ignore[attr-defined]  # the help text, as asked for
+            else:
+                message = " ".join(exc.format_message().split()).rstrip(".")  # type: ignore[attr-defined]
+                _echo(f"Error: {message} (see --help). Nothing was written.", err=True)
+            sys.exit(getattr(exc, "exit_code", 2))
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+app = _App(cls=_OneLineGroup, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
            help="Plan home refills of HAI pumps: validate data, plan, check, map coverage.")
 scenario_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                            help="Scenario studies: run scenario files in batch, compare their results.")

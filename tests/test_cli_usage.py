@@ -56,6 +56,8 @@ def afile(tmp_path: Path) -> Path:
     (["--travel", "road", "--osm", "missing.osm.pbf"], ("--osm file", "does not exist")),
     (["--time-limit", "0"], ("--time-limit must be positive",)),
     (["--start", "11/23/2026"], ("--start '11/23/2026' is not a date", "YYYY-MM-DD")),
+    (["--days", "40"], ("Invalid value for '--days'", "28")),  # the parser's own mistakes: one line too
+    (["--bogus"], ("No such option: --bogus",)),
 ])
 def test_plan_usage_mistakes_one_line_exit_2_nothing_written(tmp_path: Path, args: list[str],
                                                             needles: tuple[str, ...]) -> None:
@@ -63,6 +65,12 @@ def test_plan_usage_mistakes_one_line_exit_2_nothing_written(tmp_path: Path, arg
     res = runner.invoke(app, ["plan", str(GOOD), *AS_OF, "--out", str(out), *args])
     _one_line_usage_error(res, *needles)
     assert not out.exists()
+
+
+def test_a_missing_argument_is_one_line_and_no_arguments_show_the_help() -> None:
+    _one_line_usage_error(runner.invoke(app, ["check", str(GOOD)]), "Missing argument")
+    res = runner.invoke(app, [])
+    assert res.exit_code == 2 and "validate" in res.output and "Traceback" not in res.output
 
 
 def test_names_are_case_insensitive() -> None:
