@@ -115,3 +115,48 @@ def test_a_full_day_moves_a_confirmed_visit_only_to_place_a_missed_refill():
     plan = solve([p1, p2], [only_wed, thu_only], [ConfirmedVisit("P1", "N1", WED)])
     assert {v.patient_id for v in plan.visits} == {"P1", "P2"}
     assert [(c.patient_id, c.change, c.reason) for c in plan.changes] == [("P1", "moved", "capacity")]
+
+
+def test_confirm_days_file_is_next_runs_input_and_its_visits_are_kept(tmp_path):
+    from optimizer import api
+
+    data = tmp_path / "data"
+    start = dt.date(2026, 1, 5)
+    api.synth(data, patients=40, nurses=5, seed=3, as_of=dt.date(2026, 1, 1), plan_start=start)
+    roster, _ = api.load_data(data, as_of=dt.date(2026, 1, 1))
+    first = api.plan(roster, start=start, days=7, provider=PROVIDER, options=SolverOptions(backend="greedy"))
+    api.write_plan_folder(first, tmp_path / "plan", with_map=False, confirm_days=3)
+    with (tmp_path / "plan" / "confirmed_visits.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    early = [v for v in first.plan.visits if v.date < start + dt.timedelta(days=3)]
+    assert rows and len(rows) == len(early)
+    # a new nurse next door to every confirmed patient: unpinned, the next plan gives her their visits
+    with (data / "nurses.csv").open(newline="") as fh:
+        nurses = list(csv.DictReader(fh))
+    with (data / "patients.csv").open(newline="") as fh:
+        homes = {p["patient_id"]: p for p in csv.DictReader(fh)}
+    extra = []
+    for i, r in enumerate(rows):
+        twin = dict(next(n for n in nurses if n["nurse_id"] == r["nurse_id"]))
+        home = homes[r["patient_id"]]
+        twin.update(nurse_id=f"NEW{i}", lat=home["lat"], lon=home["lon"], zip=home.get("zip", ""))
+        extra.append(twin)
+    with (data / "nurses.csv").open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(dict.fromkeys([*nurses[0], "zip"])), restval="")
+        w.writeheader()
+        w.writerows(nurses + extra)
+    opts = SolverOptions(max_iterations=300, workers=1)
+    free_roster, _ = api.load_data(data, as_of=dt.date(2026, 1, 1))
+    free = api.plan(free_roster, start=start, days=7, provider=PROVIDER, options=opts)
+    key = {(v.patient_id, v.nurse_id, v.date) for v in early}
+    assert key - {(v.patient_id, v.nurse_id, v.date) for v in free.plan.visits}
+    (data / "confirmed_visits.csv").write_bytes((tmp_path / "plan" / "confirmed_visits.csv").read_bytes())
+    again_roster, _ = api.load_data(data, as_of=dt.date(2026, 1, 1))
+    again = api.plan(again_roster, start=start, days=7, provider=PROVIDER, options=opts)
+    new = {v.patient_id: v for v in again.plan.visits}
+    for r in rows:
+        v = new[r["patient_id"]]
+        assert (v.nurse_id, v.date.isoformat()) == (r["nurse_id"], r["date"])
+        promised = dt.datetime.combine(v.date, dt.time.fromisoformat(r["start"]))
+        assert abs((v.start - promised).total_seconds()) <= 30 * 60
+    assert again.plan.changes == []
