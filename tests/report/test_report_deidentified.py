@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from pathlib import Path
+from typing import Any
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -80,3 +84,73 @@ def test_small_counties_are_banded(lead_html: str) -> None:
     small = view.by_county[view.by_county["patients_band"] == f"1–{view.small_cell - 1}"]
     assert len(small) > 0 and small["covered_120min"].isna().all()
     assert "details withheld" in lead_html
+
+
+# --------------------------------------------------------------------------- operational columns
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Every output of a roster whose patients and nurses have names, addresses, phones, notes and
+    emails: the coverage folder, the recommendations map, the plan folder, and the log lines of it all."""
+    from optimizer import api
+    from optimizer.analysis.expansion import recommend
+    from optimizer.report import write_coverage
+    from tests.report._contacts import contacts
+
+    c = contacts()
+    d = demo()
+    root = tmp_path_factory.mktemp("deid")
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.DEBUG)
+    handler.emit = records.append  # type: ignore[method-assign]
+    log = logging.getLogger()
+    old_level = log.level
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG)
+    try:
+        start = c.result.plan.horizon_start
+        write_coverage(c.roster, root / "coverage", provider=d.provider, as_of=start, start=start, weeks=2,
+                       plan_result=c.result)
+        expansion = recommend(c.roster, budget=20_000, provider=d.provider, on=start)
+        api._recommendations_map(expansion, root / "recommendations_map.html")
+        api.write_plan_folder(c.result, root / "plan")
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(old_level)
+    return {"root": root, "logs": "\n".join(f"{r.name} {r.getMessage()}" for r in records),
+            "actions": len(expansion.recommendations)}
+
+
+def _leaks(text: str) -> list[str]:
+    from tests.report._contacts import MARKERS
+
+    return [kind for kind, marker in MARKERS.items() if marker in text]
+
+
+def test_leadership_outputs_hold_no_name_address_phone_note_or_email(outputs: dict[str, Any]) -> None:
+    root: Path = outputs["root"]
+    files = sorted((root / "coverage" / "leadership").rglob("*.*"))
+    assert {f.name for f in files} >= {"leadership_map.html", "summary.json", "coverage_by_county.csv"}
+    files += [root / "recommendations_map.html", root / "plan" / "summary.json"]
+    leaked = {f.name: _leaks(f.read_text(encoding="utf-8")) for f in files}
+    assert {k: v for k, v in leaked.items() if v} == {}
+    assert "Recommended actions" in (root / "recommendations_map.html").read_text(encoding="utf-8")
+
+
+def test_logs_hold_no_operational_value(outputs: dict[str, Any]) -> None:
+    assert _leaks(outputs["logs"]) == []
+
+
+def test_the_scan_finds_the_values_where_they_belong(outputs: dict[str, Any]) -> None:
+    """Not vacuous: the nurse-facing files do hold every kind of value."""
+    plan = outputs["root"] / "plan"
+    found = set(_leaks((plan / "visits.csv").read_text(encoding="utf-8")))
+    found |= set(_leaks((plan / "report.html").read_text(encoding="utf-8")))
+    found |= {k for f in (plan / "ics").glob("*.ics") for k in _leaks(f.read_text(encoding="utf-8"))}
+    wb = openpyxl.load_workbook(plan / "plan.xlsx")
+    found |= set(_leaks(" ".join(str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True)
+                                 for c in row)))  # the nurses' emails are on the Nurses sheet
+    from tests.report._contacts import MARKERS
+
+    assert found == set(MARKERS)
