@@ -228,7 +228,7 @@ def time_route(
             return _violated(plain, f"duration {ret - departure} > max_duration {max_duration}")
         return plain
     best = _with_break(travel, tw_early, tw_late, service, earliest_departure, latest_return, spans,
-                       break_duration, break_preferred)
+                       break_duration, break_preferred, bound=(ret, -departure, 0))
     if best is None:
         return _violated(plain, f"no gap takes a break of {break_duration} in a route of "
                                 f"{ret - departure} > {break_after}")
@@ -242,9 +242,13 @@ def time_route(
 
 def _with_break(travel: Sequence[int], tw_early: Sequence[int], tw_late: Sequence[int],
                 service: Sequence[int], earliest: int, latest_return: int, spans: Blocked,
-                length: int, preferred: tuple[int, int] | None
+                length: int, preferred: tuple[int, int] | None, bound: tuple[int, int, int]
                 ) -> tuple[int, list[int], list[int], int, int] | None:
-    """The best schedule with the break as a pseudo stop in one gap (see the module docs)."""
+    """The best schedule with the break as a pseudo stop in one gap (see the module docs).
+
+    ``bound`` is the key of the schedule without a break, which no gap can beat: the first
+    gap that reaches it is the answer (the same one the whole enumeration would keep).
+    """
     n = len(tw_early)
     best: tuple[tuple[int, int, int], tuple[int, list[int], list[int], int, int]] | None = None
     for p in (range(1, n) if n > 1 else range(2)):
@@ -266,6 +270,8 @@ def _with_break(travel: Sequence[int], tw_early: Sequence[int], tw_late: Sequenc
             # A stop's arrival is at its door, before the break taken there.
             arrivals = arr[:n] if p == n else arr[:p + 1] + arr[p + 2:]
             best = (key, (dep, arrivals, st[:p] + st[p + 1:], ret, b))
+            if key == bound:
+                break
     return None if best is None else best[1]
 
 

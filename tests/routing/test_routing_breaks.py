@@ -137,3 +137,35 @@ def replace_blocked(m: Model) -> Model:
         out.add_visit(location=c.location, tw_early=c.tw_early, tw_late=c.tw_late, service=c.service,
                       required=c.required, penalty=c.penalty)
     return out
+
+
+def test_every_schedule_the_timing_accepts_passes_the_model_check():
+    """Random orders, windows, blocked time and breaks: what time_route calls feasible, the
+    independent check of reported times accepts (and a break is there exactly when due)."""
+    import random
+
+    rng = random.Random(11)
+    feasible = 0
+    for _ in range(400):
+        xs = [0] + [rng.randrange(0, 80) for _ in range(5)]
+        m = line_model(xs)
+        a = rng.randrange(500, 900)
+        blocked = [(a, a + rng.randrange(10, 150))] if rng.random() < 0.6 else []
+        m.add_vehicle(start=0, end=0, tw_early=480, tw_late=rng.randrange(900, 1200), blocked=blocked,
+                      break_duration=rng.choice([0, 15, 30, 45]), break_after=rng.choice([None, 200, 360]),
+                      break_preferred=(690, 810))
+        for loc in range(1, 6):
+            e = rng.randrange(480, 900)
+            m.add_visit(location=loc, tw_early=e, tw_late=e + rng.randrange(0, 240),
+                        service=rng.randrange(20, 130), required=False, penalty=1)
+        order = rng.sample(range(5), rng.randrange(1, 6))
+        s = m.schedule(0, order)
+        if not s.feasible:
+            continue
+        feasible += 1
+        sol = m.build_solution([(0, order)])
+        assert m.check(sol) == [], (xs, blocked, order, m.check(sol))
+        v = m.vehicles[0]
+        due = v.break_after is not None and v.break_duration > 0 and s.duration > v.break_after
+        assert (s.break_start is not None) == due
+    assert feasible > 40
