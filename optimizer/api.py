@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from dataclasses import replace as dc_replace
 from pathlib import Path
@@ -35,10 +35,9 @@ from optimizer.analysis.simulate import SimulationResult, SimulationSettings, su
 from optimizer.analysis.simulate import simulate as _simulate
 from optimizer.domain import Horizon, Roster
 from optimizer.errors import UsageError
-from optimizer.inputs import (backend_names, cache_dir, check_out, horizon_for, input_paths, inputs_of, load_data,
-                              load_report_of, materialize, need_file, need_folder, next_monday, provider_for,
-                              solver_options, travel_name, travel_names, travel_provider)
-from optimizer.io import LoadReport
+from optimizer.inputs import (Run, backend_names, cache_dir, check_out, horizon_for, input_paths, inputs_of, load_data,
+                              load_report_of, materialize, need_file, need_folder, next_monday, prepare,
+                              provider_for, solver_options, travel_names, travel_provider)
 from optimizer.io.atomic import atomic_dir
 from optimizer.io.cells import write_csv
 from optimizer.io.outdir import ROSTER, check_out_dir
@@ -71,74 +70,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-
-# --------------------------------------------------------------------------- a run's inputs
-
-
-@dataclass
-class Run:
-    """What a command runs on: the roster, its scenario, and the options merged from both."""
-
-    roster: Roster
-    scenario: Scenario
-    horizon: Horizon
-    provider: Any
-    options: SolverOptions
-    rules: WindowRules
-    as_of: dt.date
-
-    @property
-    def report(self) -> LoadReport:
-        """What the load warned about and assumed."""
-        return load_report_of(self.roster)
-
-
-def prepare(
-    data: str | Path | Scenario | None = None,
-    *,
-    as_of: dt.date | None = None,
-    start: dt.date | None = None,
-    days: int | None = None,
-    backend: str | None = None,
-    time_limit: float | None = None,
-    iterations: int | None = None,
-    seed: int | None = None,
-    workers: int | None = None,
-    travel: str | None = None,
-    osm: str | Path | None = None,
-    out: str | Path | None = None,
-    kind: str = "plan",
-    extra: Iterable[str | Path | None] = (),
-) -> Run:
-    """Check every option, then load ``data`` and merge the scenario with the options.
-
-    The order makes every usage mistake fail before any data is read or any solving starts:
-    names (backend, travel provider) and files (``--osm``), then ``out``
-    (:func:`check_out`), then the data, then the travel provider.
-
-    Raises
-    ------
-    optimizer.errors.UsageError
-        An unknown name, a missing or wrong-kind path, a refused ``out``.
-    optimizer.errors.DataError
-        Every located problem of the input files.
-    """
-    solver_options(None, backend=backend, time_limit=time_limit, iterations=iterations,
-                   seed=seed, workers=workers)  # names and limits first, before anything is read
-    if travel is not None:
-        travel_name(travel)
-    if osm is not None:
-        need_file(osm, "--osm file")
-    if out is not None:
-        check_out(out, data=data, extra=[osm, *extra], kind=kind)
-    roster, sc = load_data(data, as_of=as_of)
-    provider = provider_for(sc, travel=travel, osm=osm)
-    options = solver_options(sc, backend=backend, time_limit=time_limit, iterations=iterations,
-                             seed=seed, workers=workers)
-    horizon = horizon_for(sc, start=start, days=days)
-    return Run(roster, sc, horizon, provider, options, sc.window_rules(),
-               as_of or sc.as_of or dt.date.today())
 
 
 # --------------------------------------------------------------------------- plan, check
@@ -279,7 +210,21 @@ def validate(
     osm: str | Path | None = None,
     out: str | Path | None = None,
 ) -> Validation:
-    """Validate the input and summarize it; with ``out``, write the summary tables (CSV) there."""
+    """Validate the input and summarize it; with ``out``, write the summary tables (CSV) there.
+
+    Parameters
+    ----------
+    data, as_of, start, days, travel, osm
+        As for :func:`prepare`.
+    out
+        Folder for ``by_state.csv``, ``no_eligible_nurse.csv``, ``windows_per_day.csv``,
+        ``alarms.csv`` (``None``: nothing written).
+
+    Returns
+    -------
+    Validation
+        The run (with its load report), the roster summary and the overdue refills.
+    """
     run = prepare(data, as_of=as_of, start=start, days=days, travel=travel, osm=osm, out=out, kind="validate")
     s = summarize_roster(run.roster, run.horizon, provider=run.provider, rules=run.rules)
     if out is not None:
@@ -325,7 +270,27 @@ def coverage(
 ) -> CoverageRun:
     """Coverage within drive-time cutoffs and capacity vs demand, written to ``out``.
 
-    ``backend`` plans the horizon for the operations map (``None``: no map of routes).
+    Parameters
+    ----------
+    data, as_of, start, travel, osm
+        As for :func:`prepare` (``start``: first day of the capacity outlook).
+    out
+        Folder written whole: ``leadership/`` (de-identified) and ``operations/``.
+    weeks, cutoffs, map_cutoff
+        Weeks of capacity vs demand; drive-time cutoffs in minutes; the map's cutoff.
+    regions
+        CSV ``state,region`` (``None``: US Census regions).
+    tiles
+        A web tile layer (needs internet when viewing).
+    backend
+        Plans the horizon for the operations map (``None``: no map of routes).
+    progress
+        Called with a line per step.
+
+    Returns
+    -------
+    CoverageRun
+        What was written, with the coverage-by-state and capacity-by-region tables.
     """
     if regions is not None:
         need_file(regions, "--regions file")
@@ -365,6 +330,24 @@ def expand(
 
     Options left ``None`` come from the scenario's ``expansion`` section. With ``out``, the
     recommendations, tables and a de-identified map with the actions as a layer are written there.
+
+    Parameters
+    ----------
+    data, as_of
+        As for :func:`prepare`.
+    out
+        Output folder (checked before the MIP), or ``None``.
+    budget, target_share
+        Spend at most ``budget`` USD, or reach ``target_share`` of visits covered at least cost.
+    cutoff_minutes, actions, sites_file, backend, time_limit
+        The drive-time cutoff, allowed action kinds, candidate sites CSV, MIP backend and limit.
+    progress
+        Called with a line per step.
+
+    Returns
+    -------
+    ExpansionResult
+        The ranked recommendations and the MIP's summary.
     """
     if sites_file is not None:
         need_file(sites_file, "--sites file")
@@ -407,7 +390,24 @@ def scenarios(
     ray: str | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> list[Path]:
-    """Run scenario files in batch (expansion plans × seeds of the closed loop); the result folders."""
+    """Run scenario files in batch (expansion plans × seeds of the closed loop).
+
+    Parameters
+    ----------
+    files
+        Scenario ``.yaml`` files (a folder is a usage mistake).
+    out
+        Parent folder; one result folder per scenario, each written whole.
+    seeds, workers, ray
+        Seeds per plan (``None``: each file's), local processes, or a Ray address.
+    progress
+        Called with a line per step.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The result folders.
+    """
     paths = [need_file(f, "scenario file") for f in files]
     if workers < 1:
         raise UsageError(f"--workers must be positive, got {workers}")

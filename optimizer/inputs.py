@@ -20,6 +20,7 @@ import os
 import tempfile
 import weakref
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +34,13 @@ from optimizer.io.outdir import ROSTER, OutputFolderError, absolute, check_out_d
 from optimizer.planning.planner import SolverOptions
 from optimizer.routing.backends import BACKENDS
 from optimizer.scenario import DEMO_SCENARIO, Scenario, SolverSpec, load_scenario
+from optimizer.rules.windows import WindowRules
 from optimizer.studies import synth
 
 __all__ = [
     "cache_dir", "next_monday", "materialize", "input_paths", "load_data", "inputs_of", "load_report_of",
     "horizon_for", "travel_provider", "provider_for", "solver_options", "backend_names", "travel_names",
-    "need_file", "need_folder", "check_travel", "travel_name", "check_out",
+    "need_file", "need_folder", "check_travel", "travel_name", "check_out", "Run", "prepare",
 ]
 
 #: The planner that needs no solver (greedy insertion), besides the routing backends.
@@ -360,3 +362,89 @@ def solver_options(
     return SolverOptions(backend=name, time_limit=time_limit or s.time_limit,
                          max_iterations=iterations or s.max_iterations,
                          seed=s.seed if seed is None else seed, workers=workers or s.workers)
+
+
+# --------------------------------------------------------------------------- a run's inputs
+
+
+@dataclass
+class Run:
+    """What a command runs on: the roster, its scenario, and the options merged from both."""
+
+    roster: Roster
+    scenario: Scenario
+    horizon: Horizon
+    provider: Any
+    options: SolverOptions
+    rules: WindowRules
+    as_of: dt.date
+
+    @property
+    def report(self) -> LoadReport:
+        """What the load warned about and assumed."""
+        return load_report_of(self.roster)
+
+
+def prepare(
+    data: str | Path | Scenario | None = None,
+    *,
+    as_of: dt.date | None = None,
+    start: dt.date | None = None,
+    days: int | None = None,
+    backend: str | None = None,
+    time_limit: float | None = None,
+    iterations: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    travel: str | None = None,
+    osm: str | Path | None = None,
+    out: str | Path | None = None,
+    kind: str = "plan",
+    extra: Iterable[str | Path | None] = (),
+) -> Run:
+    """Check every option, then load ``data`` and merge the scenario with the options.
+
+    The order makes every usage mistake fail before any data is read or any solving starts:
+    names (backend, travel provider) and files (``--osm``), then ``out``
+    (:func:`check_out`), then the data, then the travel provider.
+
+    Parameters
+    ----------
+    data
+        A data folder, a workbook, a scenario file or object, or ``None`` (the built-in demo).
+    as_of, start, days
+        Data date and horizon (``None``: the scenario's, else today and the next Monday for 14 days).
+    backend, time_limit, iterations, seed, workers
+        Solver options (``None``: the scenario's ``solver`` section, else :mod:`optimizer.settings`).
+    travel, osm
+        Travel provider name and OSM extract (``None``: the scenario's ``travel`` section).
+    out, kind, extra
+        The output folder to check first, the kind of output, more inputs it must not replace.
+
+    Returns
+    -------
+    Run
+        The roster, scenario, horizon, travel provider, solver options and window rules.
+
+    Raises
+    ------
+    optimizer.errors.UsageError
+        An unknown name, a missing or wrong-kind path, a refused ``out``.
+    optimizer.errors.DataError
+        Every located problem of the input files.
+    """
+    solver_options(None, backend=backend, time_limit=time_limit, iterations=iterations,
+                   seed=seed, workers=workers)  # names and limits first, before anything is read
+    if travel is not None:
+        travel_name(travel)
+    if osm is not None:
+        need_file(osm, "--osm file")
+    if out is not None:
+        check_out(out, data=data, extra=[osm, *extra], kind=kind)
+    roster, sc = load_data(data, as_of=as_of)
+    provider = provider_for(sc, travel=travel, osm=osm)
+    options = solver_options(sc, backend=backend, time_limit=time_limit, iterations=iterations,
+                             seed=seed, workers=workers)
+    horizon = horizon_for(sc, start=start, days=days)
+    return Run(roster, sc, horizon, provider, options, sc.window_rules(),
+               as_of or sc.as_of or dt.date.today())
