@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING
 
 from .entities import Vehicle
 from .solution import Route, Solution
-from .timing import UNREACHABLE, normalise_blocked
-from .timing import _after as clear_after
+from .timing import UNREACHABLE, clear_after, normalise_blocked
 
 if TYPE_CHECKING:
     from .model import Model

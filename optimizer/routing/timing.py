@@ -38,7 +38,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["UNREACHABLE", "Timing", "time_route", "route_cost", "COST_PARTS", "normalise_blocked"]
+__all__ = ["UNREACHABLE", "Timing", "time_route", "route_cost", "COST_PARTS", "normalise_blocked", "clear_after"]
 
 UNREACHABLE: int = 10**9
 """A travel time at or above this value marks an arc that may never be used."""
@@ -103,7 +103,7 @@ def normalise_blocked(blocked: Sequence[tuple[int, int]]) -> Blocked:
     return tuple((a, b) for a, b in out)
 
 
-def _after(t: int, length: int, blocked: Blocked) -> int:
+def clear_after(t: int, length: int, blocked: Blocked) -> int:
     """The earliest ``d >= t`` with ``[d, d + length)`` clear of ``blocked``."""
     if length > 0:
         for a, b in blocked:
@@ -125,16 +125,16 @@ def _forward(depart: int, travel: Sequence[int], tw_early: Sequence[int], servic
              blocked: Blocked) -> tuple[int, list[int], list[int], int]:
     """Departure, arrivals, earliest starts and return of leaving no earlier than ``depart``."""
     t = depart
-    first = _after(depart, travel[0], blocked)
+    first = clear_after(depart, travel[0], blocked)
     arrivals: list[int] = []
     starts: list[int] = []
     for k in range(len(tw_early)):
-        arrive = _after(t, travel[k], blocked) + travel[k]
-        t = _after(arrive if arrive > tw_early[k] else tw_early[k], service[k], blocked)
+        arrive = clear_after(t, travel[k], blocked) + travel[k]
+        t = clear_after(arrive if arrive > tw_early[k] else tw_early[k], service[k], blocked)
         arrivals.append(arrive)
         starts.append(t)
         t += service[k]
-    return first, arrivals, starts, _after(t, travel[-1], blocked) + travel[-1]
+    return first, arrivals, starts, clear_after(t, travel[-1], blocked) + travel[-1]
 
 
 def _backward(ret: int, travel: Sequence[int], tw_late: Sequence[int], service: Sequence[int],
@@ -282,7 +282,7 @@ def _place(lo: int, hi: int, length: int, preferred: tuple[int, int] | None, spa
     want = min(max(lo, preferred[0]), hi)
     if want + length > preferred[1]:  # the window is too short or passed: start as late as it allows
         want = min(max(lo, preferred[1] - length), hi)
-    return want if _after(want, length, spans) == want else lo
+    return want if clear_after(want, length, spans) == want else lo
 
 
 def _distance(start: int, length: int, preferred: tuple[int, int] | None) -> int:
