@@ -47,8 +47,8 @@ def blocked_minutes(roster: Roster, nurse: Nurse, day: date) -> tuple[tuple[int,
     start = minutes_of(nurse.shift_start)
     end = minutes_of(nurse.shift_end) + nurse.max_overtime_minutes
     free = roster.working_intervals(nurse, day, overtime=True)
-    if not free:
-        return ()
+    if not free:  # no working time at all (such a nurse-day is normally never built)
+        return ((start, end),) if end > start else ()
     out, t = [], start
     for a, b in free:
         if a > t:

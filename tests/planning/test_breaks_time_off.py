@@ -121,3 +121,13 @@ def test_a_nurse_off_all_afternoon_has_only_morning_visits(tmp_path, backend):
     assert len(plan.visits) < 4  # the afternoon would have held the rest:
     whole = _plan(pats, replace(make_nurse(), max_overtime_minutes=0), backend=backend)
     assert len(whole.visits) == 4 and any(v.end > noon for v in whole.visits)
+
+
+def test_blocked_minutes_are_the_time_off_inside_the_day():
+    from optimizer.planning.workday import blocked_minutes
+
+    n = make_nurse()  # 08:00-18:00, 60 min of overtime
+    roster = Roster((), (n,), frozenset({TimeOff("N1", MON, dt.time(6, 0), dt.time(9, 0)),
+                                         TimeOff("N1", MON, dt.time(17, 30), dt.time(21, 0))}))
+    assert blocked_minutes(roster, n, MON) == ((480, 540), (1050, 1140))
+    assert blocked_minutes(roster, n, MON + dt.timedelta(days=1)) == ()
