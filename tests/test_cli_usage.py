@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from optimizer import api
 from optimizer.analysis.alarms import Alarm, headline
-from optimizer.cli import app
+from optimizer.cli import _safe, app
 from optimizer.errors import UsageError
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -229,3 +229,8 @@ def test_the_notebooks_use_only_the_api() -> None:
                             if line.strip().startswith(("from optimizer", "import optimizer", "from geodata"))]
     assert imports, "no project import found: the test reads the notebooks wrongly"
     assert [i for i in imports if not i.startswith(("from optimizer import api", "from optimizer.api import"))] == []
+
+
+def test_screen_text_from_input_cannot_drive_the_terminal() -> None:
+    """Text from input files is hostile: control characters (terminal escapes) are shown as '?'."""
+    assert _safe("P\x1b[2J003\x07 ok\n\tnext") == "P?[2J003? ok\n\tnext"
