@@ -123,7 +123,10 @@ def test_plan_report_in_browser(pages: dict[str, Path]) -> None:
         assert _count(page, ".kpi") >= 10
         assert _count(page, "section.nurse") == len({v.nurse_id for v in plan.visits})
         # one row per visit, plus a "back home" row per nurse-day
-        assert _count(page, "table.itinerary tbody tr") == len(plan.visits) + len(plan.nurse_days)
+        assert _count(page, "table.itinerary tbody tr:not(.break)") == len(plan.visits) + len(plan.nurse_days)
+        # and a "Break" line in every nurse-day with a break
+        assert _count(page, "table.itinerary tbody tr.break") == sum(d.break_start is not None
+                                                                       for d in plan.nurse_days)
         assert _count(page, "#unassigned-table tbody tr") == len(plan.unassigned)
         frame = page.frames["about:srcdoc"]
         count = "document.querySelectorAll({!r}).length"
