@@ -105,7 +105,9 @@ def main() -> None:
           f", dropped {sum(1 for c in moved if (c.patient_id, c.old_date) in her_ids and c.change == 'dropped')}")
     print(f"  visits changed beyond hers: {len(beyond)} (target <= {len(hers)}) {Counter(c.reason for c in beyond)}")
     print(f"  visits added: {len(added)} {Counter(c.reason for c in added)}")
-    print(f"  time to re-plan: {seconds:.1f} s (target <= 15 s; solver limit {args.replan_limit:g} s); "
+    for v in v_new[:5]:
+        print(f"  violation: {v}")
+    print(f"  time to re-plan: {seconds:.1f} s (target <= 15 s; insertion around the kept visits); "
           f"load average {load0[0] if load0 else '-':.2f} before, {load1[0] if load1 else '-':.2f} after")
 
 

@@ -35,10 +35,11 @@ CHANGE_COLUMNS = ("patient_id", "change", "old_nurse_id", "old_date", "new_nurse
 """``changes.csv`` (SPEC §6)."""
 
 CHANGE_REASONS = ("nurse_off", "holiday", "patient_away", "license", "certification", "window_moved",
-                  "capacity", "patient_inactive", "referral")
+                  "capacity", "patient_inactive", "referral", "next_fill")
 """Why a visit was not kept as it was (the first seven), a patient no longer in the program,
-and for an added visit: ``referral`` (a refill the previous plan did not list) or ``capacity``
-(listed unassigned before, placed now)."""
+and for an added visit: ``referral`` (a refill the previous plan did not list), ``capacity``
+(listed unassigned before, placed now) or ``next_fill`` (the fill after one made before the
+re-plan date)."""
 
 START_TOLERANCE_MINUTES: int = settings.CONFIRMED_START_TOLERANCE_MINUTES
 
@@ -84,6 +85,8 @@ class Pins:
         List visits that no wanted visit refers to as ``added`` (a re-plan).
     known
         Patients the previous plan listed (visited, unassigned or deferred).
+    refilled
+        Patients whose refill the previous plan made before the re-plan date.
     """
 
     keep: Mapping[int, int]
@@ -92,6 +95,7 @@ class Pins:
     conflicts: Mapping[int, tuple[str, str]]
     report_added: bool = False
     known: frozenset[str] = field(default_factory=frozenset)
+    refilled: frozenset[str] = field(default_factory=frozenset)
 
 
 def _match(problem: PlanningProblem, by_patient: Mapping[str, list[int]], w: Wanted) -> int | None:
@@ -157,7 +161,7 @@ def _narrowed(problem: PlanningProblem, j: int, start: time) -> PlanningProblem 
 
 
 def pin_visits(problem: PlanningProblem, wanted: Iterable[Wanted], *, report_added: bool = False,
-               known: Iterable[str] = ()) -> PlanningProblem:
+               known: Iterable[str] = (), refilled: Iterable[str] = ()) -> PlanningProblem:
     """``problem`` with ``wanted`` visits (those inside its horizon) pinned or listed as conflicts.
 
     Parameters
@@ -168,8 +172,9 @@ def pin_visits(problem: PlanningProblem, wanted: Iterable[Wanted], *, report_add
         Visits to keep: confirmed visits, or a previous plan's visits from the re-plan date.
     report_added
         A re-plan: :func:`changes_of` also lists visits no wanted visit refers to.
-    known
-        Patients the previous plan listed (for the reason of an added visit).
+    known, refilled
+        Patients the previous plan listed, and those it refilled before the re-plan date (for
+        the reason of an added visit).
 
     Returns
     -------
@@ -206,7 +211,7 @@ def pin_visits(problem: PlanningProblem, wanted: Iterable[Wanted], *, report_add
             continue
         keep[j] = nd_of[(w.nurse_id, w.date)]
     out.pins = Pins(keep=keep, wanted=ws, refill_of=refill_of, conflicts=conflicts,
-                    report_added=report_added, known=frozenset(known))
+                    report_added=report_added, known=frozenset(known), refilled=frozenset(refilled))
     return out
 
 
@@ -251,8 +256,8 @@ def changes_of(problem: PlanningProblem, placed: Mapping[int, tuple[str, date]])
             if j in claimed:
                 continue
             pid = problem.refills[j].patient_id
-            rows.append(Change(pid, "added", "", None, nurse_id, day,
-                               "capacity" if pid in pins.known else "referral"))
+            why = "next_fill" if pid in pins.refilled else "capacity" if pid in pins.known else "referral"
+            rows.append(Change(pid, "added", "", None, nurse_id, day, why))
     rows.sort(key=lambda c: (c.patient_id, c.old_date or c.new_date or date.min, c.change))
     return rows
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date, timedelta
@@ -141,7 +142,7 @@ def replan(
     known = ({v.patient_id for v in previous.visits} | {u.patient_id for u in previous.unassigned}
              | {d.patient_id for d in previous.deferred})
     problem = pin_visits(problem, wanted_from(previous, roster, start=start, end=end), report_added=True,
-                         known=known)
+                         known=known, refilled={v.patient_id for v in before})
     t0 = time.perf_counter()
     problem, plan = _around_kept(problem)
     if not opts.max_iterations:
@@ -154,9 +155,11 @@ def replan(
     if not before:
         return plan, problem
     first = min(previous.horizon_start, start)
+    done = Counter(v.patient_id for v in before)  # fills made before: the new ones number on
+    after = [replace(v, fill_no=v.fill_no + done[v.patient_id]) if done[v.patient_id] else v for v in plan.visits]
     plan = replace(
         plan,
-        visits=sorted(before + plan.visits, key=lambda v: (v.nurse_id, v.date, v.seq)),
+        visits=sorted(before + after, key=lambda v: (v.nurse_id, v.date, v.seq)),
         nurse_days=sorted([d for d in previous.nurse_days if d.date < start] + plan.nurse_days,
                           key=lambda d: (d.nurse_id, d.date)),
         horizon_start=first, horizon_days=(end - first).days + 1)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from dataclasses import astuple
+from dataclasses import astuple, replace
 
 from geodata.travel.haversine import HaversineProvider
 from optimizer import api
@@ -87,17 +87,27 @@ def test_sick_nurse_visits_move_and_nothing_else_changes():
 
 
 def test_visits_before_the_replan_date_stay_as_they_were_and_a_referral_is_added():
-    roster = Roster(PATIENTS, NURSES)
+    # QUICK's pump lasts 3 days: refilled on Monday, it is due again on Thursday
+    quick = replace(patient_due("QUICK", MON, lat=39.98, lon=-83.0), prescribed_interval_days=3,
+                    last_fill_date=MON - dt.timedelta(days=3))
+    roster = Roster(PATIENTS + (quick,), NURSES)
     previous = first_plan(roster)
     referral = patient_due("NEW", day(3), lat=39.97, lon=-83.01)
-    new, _ = replan(Roster(PATIENTS + (referral,), NURSES), previous, start=day(2), provider=PROVIDER,
+    new, _ = replan(Roster(PATIENTS + (quick, referral), NURSES), previous, start=day(2), provider=PROVIDER,
                     options=OPTS)
+    quick = [v for v in previous.visits if v.patient_id == "QUICK"]
+    assert quick and quick[0].date < day(2)  # refilled before the date: its next fill falls due after
     before = [astuple(v) for v in previous.visits if v.date < day(2)]
     assert before and [astuple(v) for v in new.visits if v.date < day(2)] == before
     assert [astuple(d) for d in new.nurse_days if d.date < day(2)] == [
         astuple(d) for d in previous.nurse_days if d.date < day(2)]
     assert (new.horizon_start, new.horizon_days) == (MON, 5)
-    assert [(c.patient_id, c.change, c.reason) for c in new.changes] == [("NEW", "added", "referral")]
+    for pid in {v.patient_id for v in new.visits}:  # a refill made before the date is fill 1, the next fill 2
+        fills = sorted((v.date, v.fill_no) for v in new.visits if v.patient_id == pid)
+        assert [n for _, n in fills] == list(range(1, len(fills) + 1))
+    assert [(c.patient_id, c.change, c.reason) for c in new.changes] == [
+        ("NEW", "added", "referral"), ("QUICK", "added", "next_fill")]
+    assert [v.fill_no for v in new.visits if v.patient_id == "QUICK"] == [1, 2]
 
 
 def test_replan_from_a_plan_folder_through_the_api_writes_changes_csv(tmp_path):
