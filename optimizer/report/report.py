@@ -56,6 +56,7 @@ h2{border-bottom:2px solid #1f3b57;padding-bottom:3px;margin-top:28px}
 table{border-collapse:collapse;width:100%;background:#fff;margin:6px 0 14px}
 th,td{border:1px solid #ddd;padding:4px 7px;text-align:left;vertical-align:top}
 th{background:#eef2f6;font-weight:600}tr.warn td{background:#fff1f0}td.num{text-align:right}
+td.phone{white-space:nowrap}
 .map{width:100%;height:640px;border:1px solid #bbb;border-radius:6px;background:#fff}
 .nurse{background:#fff;border:1px solid #ddd;border-radius:6px;padding:4px 14px 10px;margin:14px 0}
 .nurse h3{margin:8px 0}.day h4{margin:10px 0 2px}.muted{color:#666}
