@@ -23,9 +23,10 @@ Row = dict[str, str]
 CHANGE_COLUMNS = ("patient_id", "change", "old_nurse_id", "old_date", "new_nurse_id", "new_date", "reason")
 CHANGE_KINDS = ("kept", "moved", "added", "dropped")
 #: Why a kept visit was not kept as it was; ``patient_inactive`` (left the program) and, for an
-#: added visit, ``referral`` (a refill the previous plan did not list) complete the list.
+#: added visit, ``referral`` (a refill the previous plan did not list) and ``next_fill`` (the fill
+#: after one made before the re-plan date) complete the list.
 CHANGE_REASONS = ("nurse_off", "holiday", "patient_away", "license", "certification", "window_moved",
-                  "capacity", "patient_inactive", "referral")
+                  "capacity", "patient_inactive", "referral", "next_fill")
 
 
 def _day(text: str) -> date | None:
