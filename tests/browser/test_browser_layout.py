@@ -143,3 +143,52 @@ def test_operations_map_hides_nothing(size: tuple[int, int], pages: dict[str, Pa
         assert len(stops) == n  # all in view after the fit
         _shot(page, f"layout_operations_one_nurse_{size[0]}x{size[1]}")
         assert page.errors() == []
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    """A national synthetic roster with 80 nurses, planned greedily, and its operations map."""
+    import datetime as dt
+
+    from optimizer import api
+    from optimizer.planning.planner import SolverOptions
+    from optimizer.report import operations_map
+    from optimizer.studies import synth
+
+    as_of = dt.date(2026, 3, 2)
+    out = tmp_path_factory.mktemp("many")
+    synth.write(synth.generate(400, 80, seed=5, as_of=as_of, plan_start=as_of), out / "roster")
+    roster, _ = api.load_data(out / "roster", as_of=as_of)
+    provider = api.travel_provider("haversine")
+    result = api.plan(roster, start=as_of, days=7, provider=provider, options=SolverOptions(backend="greedy"))
+    operations_map(result.plan, result.problem, provider=provider).save(out / "operations.html")
+    return out / "operations.html", result.plan
+
+
+def test_the_nurse_picker_works_with_many_nurses(many: tuple[Path, Any]) -> None:
+    path, plan = many
+    counts = Counter(v.nurse_id for v in plan.visits)
+    nurses = sorted(counts | Counter(d.nurse_id for d in plan.nurse_days))
+    assert len(nurses) > 40
+    with browser(1280, 720) as page:
+        open_file(page, path)
+        assert page.errors() == []
+        assert page.evaluate("document.querySelectorAll('#hai-nurse-filter option').length") == len(nurses) + 1
+        check_layout(page, min_markers=len(plan.unassigned))
+        page.evaluate("document.querySelectorAll('.leaflet-control-layers-overlays input')"
+                      ".forEach(i => { if (!i.checked) i.click(); })")
+        for nid in (nurses[-1], nurses[len(nurses) // 2]):
+            page.evaluate(f"(s => {{ s.value = {nid!r}; s.dispatchEvent(new Event('change')); }})"
+                          "(document.getElementById('hai-nurse-filter'))")
+            page.pump(0.6)
+            assert page.evaluate("document.querySelectorAll('.hai-stop').length") == counts[nid]
+            m = check_layout(page, min_markers=1)
+            assert sum(1 for mk in m["markers"] if "hai-stop-icon" in mk["cls"]) == counts[nid]
+        _shot(page, "layout_operations_80_nurses_one_picked_1280x720")
+        page.evaluate("(s => { s.value = ''; s.dispatchEvent(new Event('change')); })"
+                      "(document.getElementById('hai-nurse-filter'))")
+        page.pump(0.6)
+        assert page.evaluate("document.querySelectorAll('.hai-stop').length") == len(plan.visits)
+        check_layout(page, min_markers=len(plan.visits) // 2)
+        _shot(page, "layout_operations_80_nurses_1280x720")
+        assert page.errors() == []
