@@ -103,8 +103,8 @@ def main() -> None:
     print(f"call-out: the busiest nurse is off {off[0]} and {off[-1]}: {len(hers)} visits of hers")
     print(f"re-plan from {off[0]}: {k1['visits']} visits, {k1['unassigned']} unassigned, "
           f"{len(v_new)} violation(s); visits before {off[0]} unchanged: {same_before}")
-    print(f"  her visits: moved {sum(1 for c in moved if (c.patient_id, c.old_date) in her_ids and c.change == 'moved')}"
-          f", dropped {sum(1 for c in moved if (c.patient_id, c.old_date) in her_ids and c.change == 'dropped')}")
+    mine = Counter(c.change for c in moved if (c.patient_id, c.old_date) in her_ids)
+    print(f"  her visits: moved {mine['moved']}, dropped {mine['dropped']}")
     print(f"  visits changed beyond hers: {len(beyond)} (target <= {len(hers)}) {Counter(c.reason for c in beyond)}")
     print(f"  visits added: {len(added)} {Counter(c.reason for c in added)}")
     for v in v_new[:5]:

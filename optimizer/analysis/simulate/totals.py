@@ -14,8 +14,8 @@ __all__ = ["TOTAL_COLUMNS", "totals_of", "summarize_runs"]
 TOTAL_COLUMNS: tuple[str, ...] = (
     "refills", "late_refills", "missed_refills", "last_reserve_day_visits",
     "on_time_rate", "drive_hours", "drive_hours_per_refill", "overtime_hours", "visit_utilization",
-    "time_utilization", "cost", "cost_per_refill", "new_referrals", "left", "sick_days", "replans", "moved_after_confirmed",
-    "active_patients_end", "nurses_end",
+    "time_utilization", "cost", "cost_per_refill", "new_referrals", "left", "sick_days", "replans",
+    "moved_after_confirmed", "active_patients_end", "nurses_end",
 )
 
 
