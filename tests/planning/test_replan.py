@@ -10,8 +10,11 @@ import csv
 import datetime as dt
 from dataclasses import astuple, replace
 
+from typer.testing import CliRunner
+
 from geodata.travel.haversine import HaversineProvider
 from optimizer import api
+from optimizer.cli import app
 from optimizer.domain import Horizon, Infusate, Roster, TimeOff
 from optimizer.io.plan_writer import read_plan, write_plan
 from optimizer.planning.planner import SolverOptions, plan_problem
@@ -126,3 +129,26 @@ def test_replan_from_a_plan_folder_through_the_api_writes_changes_csv(tmp_path):
     assert sorted(r["patient_id"] for r in rows) == hers
     assert {(r["change"], r["old_nurse_id"], r["old_date"], r["reason"]) for r in rows} == {
         ("moved", nurse, sick_day.isoformat(), "nurse_off")}
+
+
+def test_haiplan_replan_command_writes_changes_and_refuses_the_previous_folder(tmp_path):
+    run = CliRunner().invoke
+    data = tmp_path / "data"
+    api.synth(data, patients=40, nurses=5, seed=3, as_of=dt.date(2026, 1, 1), plan_start=dt.date(2026, 1, 5))
+    common = ["--backend", "greedy", "--as-of", "2026-01-01"]
+    assert run(app, ["plan", str(data), "--start", "2026-01-05", "--days", "7", "--out", str(tmp_path / "p"),
+                     *common]).exit_code == 0
+    with (tmp_path / "p" / "visits.csv").open(newline="") as fh:
+        first = next(r for r in csv.DictReader(fh) if r["date"] >= "2026-01-07")
+    (data / "time_off.csv").write_text(f"nurse_id,date\n{first['nurse_id']},{first['date']}\n")
+    before = sorted(p.name for p in (tmp_path / "p").iterdir())
+    refused = run(app, ["replan", str(data), "--previous", str(tmp_path / "p"), "--from", "2026-01-07",
+                        "--out", str(tmp_path / "p"), *common])
+    assert refused.exit_code == 2 and sorted(p.name for p in (tmp_path / "p").iterdir()) == before
+    done = run(app, ["replan", str(data), "--previous", str(tmp_path / "p"), "--from", "2026-01-07",
+                     "--out", str(tmp_path / "new"), *common])
+    assert done.exit_code == 0, done.output
+    with (tmp_path / "new" / "changes.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {(r["old_nurse_id"], r["old_date"], r["reason"]) for r in rows if r["change"] != "added"} == {
+        (first["nurse_id"], first["date"], "nurse_off")}
