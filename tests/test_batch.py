@@ -121,7 +121,8 @@ def test_cli_expand(tiny_file, tmp_path) -> None:
     recs = pd.read_csv(out / "recommendations.csv")
     layer = json.loads((out / "recommendations.geojson").read_text())
     html = (out / "recommendations_map.html").read_text()
-    assert html.count('hai-recommendation') == len(layer["features"]) == len(recs) > 0
+    markers = html.count('"className": "hai-recommendation-icon"')  # one divIcon per marker
+    assert markers == len(layer["features"]) == len(recs) > 0
     roster, _ = __import__("optimizer.api", fromlist=["api"]).load_data(tiny_file)
     for p in roster.patients:
         assert p.patient_id not in html and f"{p.lat:.4f}" not in html

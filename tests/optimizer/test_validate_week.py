@@ -281,11 +281,17 @@ def test_a_confirmed_visit_kept(week):
     assert rules_of(with_(roster, confirmed_visits=(elsewhere,)), folder) == {"confirmed"}
 
 
-def _truths(roster: Roster, v: pd.Series, day: str) -> dict[str, tuple[str, str, Roster]]:
-    """reason -> (nurse, date, roster) of a confirmed visit of P001 that the reason explains."""
+def _truths(roster: Roster, v: pd.Series, day: str, visits: pd.DataFrame) -> dict[str, tuple[str, str, Roster]]:
+    """reason -> (nurse, date, roster) of a confirmed visit of P001 that the reason explains.
+
+    For nurse_off the confirmed nurse is one with no visit in the plan that day, so the day off
+    added to the inputs explains the move and breaks nothing else.
+    """
     d = dt.date.fromisoformat(day)
+    busy = set(visits.loc[visits.date == day, "nurse_id"])
+    off = next(n.nurse_id for n in roster.nurses if n.nurse_id not in busy)
     return {
-        "nurse_off": (v.nurse_id, day, with_(roster, time_off=roster.time_off | {TimeOff(v.nurse_id, d)})),
+        "nurse_off": (off, day, with_(roster, time_off=roster.time_off | {TimeOff(off, d)})),
         "holiday": (v.nurse_id, THANKSGIVING, roster),  # the default calendar
         "patient_away": (v.nurse_id, day, with_(roster, patient_away=(PatientAway("P001", d, d),))),
         "license": ("N3", day, roster),  # N3 holds no Ohio license
@@ -301,7 +307,7 @@ def test_a_confirmed_visit_moved_for_a_true_reason(week, tmp_path, reason):
     roster, folder = week
     v, day = _p001(folder, roster)
     assert v.infusate == "floxuridine"
-    nurse_id, old_date, inputs = _truths(roster, v, day)[reason]
+    nurse_id, old_date, inputs = _truths(roster, v, day, frame(folder, "visits.csv"))[reason]
     confirmed = with_(inputs, confirmed_visits=(ConfirmedVisit("P001", nurse_id, dt.date.fromisoformat(old_date)),))
     for change in ("moved", "dropped"):
         out = _with_change(folder, tmp_path / change, v, nurse_id, old_date, reason, change)
