@@ -45,6 +45,7 @@ def prepared(tiny_file):
     return prepare_scenario(tiny_file)
 
 
+@pytest.mark.slow
 def test_ray_batch_equals_local_batch(prepared) -> None:
     ray = pytest.importorskip("ray")
     local_weekly, local_totals = run_batch([prepared], workers=2)

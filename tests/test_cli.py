@@ -123,6 +123,7 @@ def test_check_command_passes_on_plan_and_fails_on_corrupted(tmp_path):
     assert res.exit_code == 1 and "[coverage]" in res.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT, signal.SIGTERM])
 def test_killed_mid_solve_leaves_previous_plan_intact(tmp_path, sig):
     data = tmp_path / "data"
@@ -166,6 +167,7 @@ def _descendants(pid: int) -> set[int]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
 def test_workers_do_not_outlive_a_killed_planner(tmp_path):
     data = tmp_path / "data"

@@ -16,6 +16,7 @@ from optimizer.cli import app
 OSM = Path(__file__).resolve().parents[1].parent / "shared" / "osm" / "columbus-oh.osm.pbf"
 BBOX = "-83.245,39.859,-82.788,40.112"
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.osm,
     pytest.mark.skipif(not OSM.exists(), reason=f"{OSM} is absent (the shared US extracts; CI has them)"),
     pytest.mark.skipif(shutil.which("osmium") is None, reason="osmium-tool is not installed (.ci/run installs it)"),

@@ -76,6 +76,7 @@ def test_output_is_pinned_to_the_generator_version(tmp_path: Path) -> None:
     assert got == GOLDEN[synth.GENERATOR_VERSION], "same arguments, different bytes: bump GENERATOR_VERSION"
 
 
+@pytest.mark.slow
 def test_same_bytes_in_another_process_with_another_hash_seed(tmp_path: Path) -> None:
     synth.write(synth.generate(80, 12, seed=9, as_of=AS_OF), tmp_path / "here")
     code = ("import datetime as dt, sys; from optimizer.studies import synth; "

@@ -9,7 +9,8 @@ import pytest
 from optimizer.routing.vrplib_io import read_instance, read_solution
 
 SDVRPTW = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "sdvrptw"
-pytestmark = pytest.mark.skipif(not (SDVRPTW / "PR01.vrp").exists(), reason="shared SDVRPTW instances absent")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not (SDVRPTW / "PR01.vrp").exists(), reason="shared SDVRPTW instances absent")]
 
 
 def test_reader_maps_sections_onto_the_model():

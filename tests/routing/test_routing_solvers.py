@@ -218,6 +218,7 @@ def test_impossible_required_visit_is_reported_not_hidden(backend):
     assert "required visit 1 not served" in sol.message
 
 
+@pytest.mark.slow
 def test_deterministic_mode_repeats_exactly(backend):
     rng = np.random.default_rng(7)
     xs, ys = rng.integers(0, 100, 25), rng.integers(0, 100, 25)
