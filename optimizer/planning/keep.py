@@ -20,7 +20,7 @@ from datetime import date, time
 from typing import TYPE_CHECKING
 
 from optimizer import settings
-from optimizer.domain import minutes_of
+from optimizer.domain import Patient, minutes_of
 from optimizer.planning.schedule import schedule_order
 from optimizer.rules.company_calendar import HolidayCalendar
 from optimizer.rules.eligibility import is_certified_for, may_practice
@@ -87,6 +87,10 @@ class Pins:
         Patients the previous plan listed (visited, unassigned or deferred).
     refilled
         Patients whose refill the previous plan made before the re-plan date.
+    patients
+        Refill index -> the patient as its kept visit is timed: the arrival window cut to the
+        confirmed start ± 30 min (:func:`optimizer.rules.objective.visit_patient`); the refill
+        itself keeps the patient as she is, so a later fill does not inherit the cut.
     """
 
     keep: Mapping[int, int]
@@ -96,6 +100,7 @@ class Pins:
     report_added: bool = False
     known: frozenset[str] = field(default_factory=frozenset)
     refilled: frozenset[str] = field(default_factory=frozenset)
+    patients: Mapping[int, Patient] = field(default_factory=dict)
 
 
 def _match(problem: PlanningProblem, by_patient: Mapping[str, list[int]], w: Wanted) -> int | None:
@@ -148,16 +153,20 @@ def _conflict(problem: PlanningProblem, w: Wanted, j: int | None, nd_of: Mapping
     return None
 
 
-def _narrowed(problem: PlanningProblem, j: int, start: time) -> PlanningProblem | None:
-    """The refill's arrival window cut to ``start`` ± the tolerance (``None`` if nothing is left)."""
-    p = problem.refills[j].patient
+def _narrowed(p: Patient, start: time) -> Patient | None:
+    """``p`` with the arrival window cut to ``start`` ± the tolerance (``None`` if nothing is left)."""
     s, tol = minutes_of(start), START_TOLERANCE_MINUTES
     lo, hi = max(minutes_of(p.earliest_arrival), s - tol), min(minutes_of(p.latest_arrival), s + tol)
     if lo > hi:
         return None
-    newp = replace(p, earliest_arrival=time(lo // 60, lo % 60), latest_arrival=time(hi // 60, hi % 60))
-    problem.refills[j] = replace(problem.refills[j], patient=newp)
-    return problem
+    return replace(p, earliest_arrival=time(lo // 60, lo % 60), latest_arrival=time(hi // 60, hi % 60))
+
+
+def _fits_alone(problem: PlanningProblem, j: int, k: int, patient: Patient | None) -> bool:
+    """The visit alone fits nurse-day ``k`` (at the confirmed time when ``patient`` is the cut one)."""
+    trial = replace(problem, pins=Pins(keep={}, wanted=(), refill_of={}, conflicts={},
+                                       patients={j: patient} if patient is not None else {}))
+    return schedule_order(trial, k, [j]) is not None
 
 
 def pin_visits(problem: PlanningProblem, wanted: Iterable[Wanted], *, report_added: bool = False,
@@ -179,9 +188,8 @@ def pin_visits(problem: PlanningProblem, wanted: Iterable[Wanted], *, report_add
     Returns
     -------
     PlanningProblem
-        With ``pins`` set; a pinned visit with a start has its arrival window narrowed to ±30 min.
+        With ``pins`` set; a pinned visit with a start is timed within ±30 min of it.
     """
-    out = replace(problem, refills=list(problem.refills))
     horizon = problem.horizon
     ws = tuple(sorted({w for w in wanted if w.date in horizon},
                       key=lambda w: (w.date, w.nurse_id, w.patient_id)))
@@ -194,6 +202,7 @@ def pin_visits(problem: PlanningProblem, wanted: Iterable[Wanted], *, report_add
     keep: dict[int, int] = {}
     refill_of: dict[int, int] = {}
     conflicts: dict[int, tuple[str, str]] = {}
+    narrowed: dict[int, Patient] = {}
     for i, w in enumerate(ws):
         j = _match(problem, by_patient, w)
         if j is not None:
@@ -201,18 +210,20 @@ def pin_visits(problem: PlanningProblem, wanted: Iterable[Wanted], *, report_add
         why = _conflict(problem, w, j, nd_of, calendar, cands)
         if why is None and j in keep:
             why = ("window_moved", "another kept visit already makes this refill")
-        if why is None and w.start is not None and _narrowed(out, j, w.start) is None:
+        cut = _narrowed(problem.refills[j].patient, w.start) if why is None and w.start is not None else None
+        if why is None and w.start is not None and cut is None:
             why = ("capacity", "the confirmed time is outside the patient's arrival window")
-        if why is None and schedule_order(out, nd_of[(w.nurse_id, w.date)], [j]) is None:
-            out.refills[j] = problem.refills[j]
+        if why is None and not _fits_alone(problem, j, nd_of[(w.nurse_id, w.date)], cut):
             why = ("capacity", "the nurse's day cannot hold the visit at its time")
         if why is not None:
             conflicts[i] = why
             continue
         keep[j] = nd_of[(w.nurse_id, w.date)]
-    out.pins = Pins(keep=keep, wanted=ws, refill_of=refill_of, conflicts=conflicts,
-                    report_added=report_added, known=frozenset(known), refilled=frozenset(refilled))
-    return out
+        if cut is not None:
+            narrowed[j] = cut
+    return replace(problem, pins=Pins(keep=keep, wanted=ws, refill_of=refill_of, conflicts=conflicts,
+                                      report_added=report_added, known=frozenset(known),
+                                      refilled=frozenset(refilled), patients=narrowed))
 
 
 def changes_of(problem: PlanningProblem, placed: Mapping[int, tuple[str, date]]) -> list[Change]:

@@ -136,7 +136,7 @@ def schedule_order(problem: PlanningProblem, nurse_day: int, order: Sequence[int
     nd = problem.nurse_days[nurse_day]
     refills = [problem.refills[j] for j in order]
     return schedule_route(
-        nd.nurse, [r.patient for r in refills], problem.travel,
+        nd.nurse, [objective.visit_patient(problem, j) for j in order], problem.travel,
         home=problem.nurse_location[nd.nurse.nurse_id],
         locations=[problem.patient_location[r.patient_id] for r in refills],
         blocked=blocked_minutes(problem.roster, nd.nurse, nd.day))

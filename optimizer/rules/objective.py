@@ -28,7 +28,7 @@ from typing import Protocol
 import numpy as np
 
 from optimizer import settings
-from optimizer.domain import Nurse, minutes_of
+from optimizer.domain import Nurse, Patient, minutes_of
 from optimizer.planning.problem import PlanningProblem, Refill
 from optimizer.planning.workday import blocked_minutes, break_terms
 from optimizer.routing import Model
@@ -36,7 +36,8 @@ from optimizer.routing.timing import UNREACHABLE
 
 __all__ = ["UNITS_PER_DOLLAR", "UNITS_PER_CENT", "DAY", "NurseRates", "nurse_rates", "leg_minutes",
            "leg_metres", "matrix_minutes", "matrix_metres", "arc_cost", "in_last_reserve_day",
-           "due_date_cost", "day_cost", "visit_cost", "keep_cost", "miss_penalty", "refill_penalty", "score", "Built", "build_model"]
+           "due_date_cost", "day_cost", "visit_cost", "keep_cost", "visit_patient", "miss_penalty",
+           "refill_penalty", "score", "Built", "build_model"]
 
 UNITS_PER_CENT: int = 60
 """The objective counts sixtieths of a cent, so that a wage in cents per hour is an
@@ -151,6 +152,15 @@ def visit_cost(problem: PlanningProblem, refill: int, nurse_day: int) -> int:
     return (cents + keep_cost(problem, refill, nurse_day)) * UNITS_PER_CENT
 
 
+def visit_patient(problem: PlanningProblem, refill: int) -> Patient:
+    """The patient as the visit of ``refill`` is timed: a kept visit with a confirmed start has its
+    arrival window cut to the start ± 30 min (:class:`optimizer.planning.keep.Pins`)."""
+    pins = problem.pins
+    if pins is not None and refill in pins.patients:
+        return pins.patients[refill]
+    return problem.refills[refill].patient
+
+
 def keep_cost(problem: PlanningProblem, refill: int, nurse_day: int) -> int:
     """Cents for making a pinned refill (a confirmed visit, or a re-plan's previous visit) on
     another nurse-day than its own: the keep tier, below a missed refill that can be made."""
@@ -248,7 +258,7 @@ def build_model(problem: PlanningProblem, refills: Sequence[int]) -> Built:
             **break_terms(n).shifted(off))
     visit_refill: list[int] = []
     for j in refills:
-        p = problem.refills[j].patient
+        p = visit_patient(problem, j)
         ploc = local[problem.patient_location[p.patient_id]]
         by_copy: dict[tuple[int, int], list[int]] = defaultdict(list)
         for k in cands.get(j, ()):

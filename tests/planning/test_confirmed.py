@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from geodata.travel.haversine import HaversineProvider
+from optimizer import api
 from optimizer.domain import ConfirmedVisit, Horizon, Infusate, Roster, TimeOff
 from optimizer.io.plan_writer import write_plan
 from optimizer.planning.keep import pin_confirmed
@@ -118,8 +120,6 @@ def test_a_full_day_moves_a_confirmed_visit_only_to_place_a_missed_refill():
 
 
 def test_confirm_days_file_is_next_runs_input_and_its_visits_are_kept(tmp_path):
-    from optimizer import api
-
     data = tmp_path / "data"
     start = dt.date(2026, 1, 5)
     api.synth(data, patients=40, nurses=5, seed=3, as_of=dt.date(2026, 1, 1), plan_start=start)
@@ -160,3 +160,13 @@ def test_confirm_days_file_is_next_runs_input_and_its_visits_are_kept(tmp_path):
         promised = dt.datetime.combine(v.date, dt.time.fromisoformat(r["start"]))
         assert abs((v.start - promised).total_seconds()) <= 30 * 60
     assert again.plan.changes == []
+
+
+def test_a_confirmed_start_binds_its_visit_only_not_the_next_fill():
+    weekly = replace(patient_due("P1", WED), prescribed_interval_days=7, last_fill_date=WED - dt.timedelta(days=7))
+    roster = Roster((weekly,), (FAR,), confirmed_visits=(ConfirmedVisit("P1", "N1", WED, dt.time(14, 0)),))
+    res = api.plan(roster, start=MON, days=14, provider=PROVIDER, options=SolverOptions(backend="greedy"))
+    fills = sorted((v.fill_no, v.date, v.start.time()) for v in res.plan.visits)
+    assert [(n, d) for n, d, _ in fills] == [(1, WED), (2, WED + dt.timedelta(days=7))]
+    assert dt.time(13, 30) <= fills[0][2] <= dt.time(14, 30)
+    assert fills[1][2] < dt.time(11, 0)  # the next fill is timed by the patient's own window
