@@ -85,16 +85,18 @@ class Part:
 
 def split_by_region(problem: PlanningProblem, refills: list[int], *, max_refills: int,
                     seed: int = 0, served_by: dict[int, str] | None = None,
-                    sticky: bool = True) -> list[Part]:
+                    sticky: bool = True, nurses: frozenset[str] | None = None) -> list[Part]:
     """Split a big component: cluster its nurses by home; a refill goes to the cluster of
     its nearest eligible nurse, or with ``sticky``, a refill served now (``served_by``) to
     the cluster of its nurse, so every current route stays whole in one part and no
     placement is lost; a kept (pinned) visit always stays with its nurse's cluster.
+    ``nurses`` restricts the split to those nurses (a part split again keeps its own).
     Deterministic for a given seed."""
     from scipy.cluster.vq import kmeans2
 
     cands = problem.candidates_by_refill()
-    nurse_ids = sorted({problem.nurse_days[k].nurse.nurse_id for j in refills for k in cands[j]})
+    nurse_ids = sorted(n for n in {problem.nurse_days[k].nurse.nurse_id for j in refills for k in cands[j]}
+                       if nurses is None or n in nurses)
     k = min(len(nurse_ids), max(2, -(-len(refills) // max_refills)))
     if k < 2:
         return [Part(tuple(refills))]
@@ -108,8 +110,11 @@ def split_by_region(problem: PlanningProblem, refills: list[int], *, max_refills
     pinned = problem.pins.keep if problem.pins is not None else {}
     for j in refills:
         ploc = problem.patient_location[problem.refills[j].patient_id]
-        best = min({problem.nurse_days[kk].nurse.nurse_id for kk in cands[j]},
-                   key=lambda n: (problem.minutes[problem.nurse_location[n], ploc], n))
+        eligible = {problem.nurse_days[kk].nurse.nurse_id for kk in cands[j]} & cluster_of.keys()
+        if not eligible:  # no nurse of this part may go: it stays with the first cluster
+            members[min(cluster_of.values())].append(j)
+            continue
+        best = min(eligible, key=lambda n: (problem.minutes[problem.nurse_location[n], ploc], n))
         home = cluster_of[best]
         now = served_by.get(j)
         if now is not None and now in cluster_of and (sticky or j in pinned):
@@ -235,11 +240,37 @@ def _partition(problem: PlanningProblem, opts: SolverOptions, seed: int, max_ref
     parts: list[Part] = []
     for comp in components(problem):
         if len(comp) > max_refills:
-            parts += split_by_region(problem, comp, max_refills=max_refills, seed=seed,
-                                     served_by=served_by, sticky=sticky)
+            parts += _split_to_size(problem, split_by_region(
+                problem, comp, max_refills=max_refills, seed=seed, served_by=served_by, sticky=sticky),
+                max_refills=max_refills, seed=seed, served_by=served_by, sticky=sticky)
         else:
             parts.append(Part(tuple(comp)))
     return parts
+
+
+def _split_to_size(problem: PlanningProblem, parts: list[Part], *, max_refills: int, seed: int,
+                   served_by: dict[int, str], sticky: bool) -> list[Part]:
+    """Split again, within its own nurses, every part over twice ``max_refills``.
+
+    k-means of nurse homes can leave one region with hundreds of refills (a dense metro
+    area, or routes kept whole in a sticky round): one such part made a 3.4 GiB OR-Tools
+    model at 5,000 patients and overran the time limit by minutes (bench/RESULTS.md,
+    "Memory"). A part whose nurses do not split (one nurse, or one home) stays as it is.
+    """
+    out: list[Part] = []
+    todo = list(parts)
+    while todo:
+        part = todo.pop()
+        if len(part.refills) <= 2 * max_refills or part.nurses is None or len(part.nurses) < 2:
+            out.append(part)
+            continue
+        sub = split_by_region(problem, list(part.refills), max_refills=max_refills, seed=seed,
+                              served_by=served_by, sticky=sticky, nurses=part.nurses)
+        if len(sub) < 2 or max(len(p.refills) for p in sub) == len(part.refills):
+            out.append(part)
+            continue
+        todo += sub
+    return sorted(out, key=lambda p: p.refills)
 
 
 def _run_parts(problem: PlanningProblem, parts: list[Part], opts: SolverOptions, budget: float,
@@ -354,6 +385,9 @@ def plan_problem(
     n_parts = 0
     rounds = max(1, opts.rounds) if opts.backend != "greedy" else 1
     for r in range(rounds):
+        if r and not opts.max_iterations and _time.perf_counter() - t0 > opts.time_limit:
+            say(f"time limit of {opts.time_limit:g} s reached after round {r}; no further round")
+            break
         size = opts.max_part_refills if r % 2 == 0 else int(opts.max_part_refills * 1.5)
         # even rounds give each refill to the region of its nearest nurse (compact regions, but a
         # border may cut a placement: such a round is kept only if it is better); odd rounds keep
