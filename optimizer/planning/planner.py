@@ -379,7 +379,8 @@ def plan_problem(
     t0 = _time.perf_counter()
     base = greedy_routes(problem)  # the baseline: warm start and safety net
     routes = base
-    say(f"{len(problem.refills)} refills due, {len(problem.candidates)} (refill, nurse-day) pairs; "
+    say(f"{len(problem.refills)} first fills due (later fills of the same pumps are added after), "
+        f"{len(problem.candidates)} (refill, nurse-day) pairs; "
         f"greedy start places {sum(len(o) for o, _ in base.values())}")
     infos: list[dict] = []
     n_parts = 0
@@ -395,7 +396,9 @@ def plan_problem(
         parts = [_with_start(problem, p, routes)
                  for p in _partition(problem, opts, opts.seed + r, size, routes, sticky=r % 2 == 1)]
         n_parts = max(n_parts, len(parts))
-        say(f"round {r + 1}/{rounds}: {len(parts)} independent part(s), backend {opts.backend}")
+        n_big = sum(len(p.refills) > opts.greedy_part_max or opts.backend == "greedy" for p in parts)
+        say(f"round {r + 1}/{rounds}: {len(parts)} independent part(s): {n_big} solved by {opts.backend}, "
+            f"{len(parts) - n_big} small one(s) placed greedily")
         results = _run_parts(problem, parts, opts, opts.time_limit / rounds, say, f"round {r + 1}")
         merged = _merge(problem, results)
         placed = {j for o, _ in merged.values() for j in o}
