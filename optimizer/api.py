@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from optimizer import settings
 from optimizer.analysis.alarms import Alarm, alarm_counts, alarm_lines, find_alarms, headline
 from optimizer.analysis.coverage import analyze_coverage, capacity_vs_demand, load_regions
 from optimizer.analysis.expansion import (ActionKind, ExpansionResult, build_expansion, map_layer, optimize,
@@ -42,12 +43,12 @@ from optimizer.io.atomic import atomic_dir
 from optimizer.io.cells import write_csv
 from optimizer.io.outdir import ROSTER, check_out_dir
 from optimizer.io.plan_writer import read_plan, write_plan
+from optimizer.io.template import write_template
 from optimizer.planning.keep import pin_confirmed
 from optimizer.planning.replan import replan as replan_plan
-from optimizer.io.template import write_template
-from optimizer.planning.fills import with_later_fills
 from optimizer.planning.plan import Plan
 from optimizer.planning.planner import SolverOptions
+from optimizer.planning.fills import with_later_fills
 from optimizer.planning.problem import PlanningProblem, build_problem
 from optimizer.planning.solve import solve
 from optimizer.report import leadership_map, operations_map, write_coverage, write_plan_extras
@@ -100,7 +101,7 @@ def plan(
     roster: Roster,
     *,
     start: dt.date,
-    days: int = 14,
+    days: int = settings.HORIZON_DAYS,
     provider: Any = None,
     rules: WindowRules | None = None,
     options: SolverOptions | None = None,
