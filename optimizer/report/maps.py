@@ -110,7 +110,6 @@ def leadership_map(
         raise TypeError("leadership_map takes a LeadershipView (aggregates only)")
     if cutoff not in view.cutoffs:
         raise ValueError(f"cutoff {cutoff} is not one of the computed cutoffs {view.cutoffs}")
-    share = f"covered_{cutoff}min"
     by_state = view.by_state.set_index("state")
     with_patients = [s for s in by_state.index if by_state.loc[s, "patients"] > 0]
 
@@ -118,7 +117,32 @@ def leadership_map(
                    zoom_snap=0.25, zoom_delta=0.5)
     base_layers(m, with_patients, tiles=tiles, digits=_DIGITS)
 
-    # ---- state choropleths
+    geoms = _state_layers(m, view, cutoff)
+    _county_layers(m, view, cutoff)
+    _nurse_layers(m, view, provider, cutoff)
+    actions_legend = ""
+    if recommendations is not None:
+        layer, actions_legend = _recommendation_layer(recommendations)
+        layer.add_to(m)
+
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    Legend(_leadership_legend(view, provider, cutoff, actions_legend), "bottomleft").add_to(m)
+    title_box(m, title, _leadership_subtitle(view))
+    b = [geoms[s].bounds for s in with_patients if s in geoms and s not in ("AK", "HI")]
+    fit(m, [(x[1], x[0]) for x in b] + [(x[3], x[2]) for x in b])
+    return m
+
+
+def _state_layers(m: OfflineMap, view: LeadershipView, cutoff: int) -> dict[str, Any]:
+    """State choropleths: share covered within ``cutoff`` (shown) and licensed nurses (hidden).
+
+    Returns
+    -------
+    dict of str to geometry
+        The rounded state outlines, by state code.
+    """
+    share = f"covered_{cutoff}min"
+    by_state = view.by_state.set_index("state")
     st = states_gdf(simplified=True)
     geoms = {s: round_geom(g, _DIGITS, 0.005) for s, g in zip(st["state"], st["geometry"])}
     cov_feats, nurse_feats = [], []
@@ -155,8 +179,12 @@ def leadership_map(
                                              "weight": 1, "fillOpacity": 0.8, "className": "hai-state-nurses"},
                    tooltip=folium.GeoJsonTooltip(fields, aliases=aliases, sticky=True)).add_to(fg2)
     fg2.add_to(m)
+    return geoms
 
-    # ---- county demand: proportional circles at the county's representative point
+
+def _county_layers(m: OfflineMap, view: LeadershipView, cutoff: int) -> None:
+    """County demand: proportional circles at the county's representative point, and counties at risk."""
+    share = f"covered_{cutoff}min"
     co = counties_gdf().set_index("fips")
     bc = view.by_county
     fg3 = folium.FeatureGroup(name="Counties: patients (refill demand)", show=True)
@@ -197,7 +225,9 @@ def leadership_map(
                        ).add_to(risk)
     risk.add_to(m)
 
-    # ---- nurse service areas and homes (staff data, rounded)
+
+def _nurse_layers(m: OfflineMap, view: LeadershipView, provider: Any, cutoff: int) -> None:
+    """Nurse service areas and homes (staff data, rounded)."""
     areas = folium.FeatureGroup(name=f"Nurse service areas ({cutoff} min drive)", show=True)
     homes = folium.FeatureGroup(name="Nurse home bases (rounded to ~1 km)", show=True)
     for _, r in view.nurses.iterrows():
@@ -217,13 +247,11 @@ def leadership_map(
                             class_name="hai-nurse-home", tooltip=tooltip(tip)).add_to(homes)
     areas.add_to(m)
     homes.add_to(m)
-    actions_legend = ""
-    if recommendations is not None:
-        layer, actions_legend = _recommendation_layer(recommendations)
-        layer.add_to(m)
 
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
-    legend = actions_legend + (
+
+def _leadership_legend(view: LeadershipView, provider: Any, cutoff: int, actions_legend: str) -> str:
+    """The leadership map's legend (HTML)."""
+    return actions_legend + (
         swatches(f"Covered within {cutoff} min (share of patients)",
                   [(c, lab) for _, c, lab in _SHARE_BINS] + [(NO_DATA, "no patients")])
         + swatches("Licensed HAI nurses (layer off by default)", [(c, lab) for _, c, lab in _NURSE_BINS])
@@ -236,17 +264,17 @@ def leadership_map(
         + "<div style='margin-top:6px;color:#555'>Aggregates only: no patient identifiers or "
           "locations.<br>Drive times: " + html_text(getattr(provider, "name", "model")) + "</div>"
     )
-    Legend(legend, "bottomleft").add_to(m)
+
+
+def _leadership_subtitle(view: LeadershipView) -> str:
+    """The subtitle: data date, counts and national coverage shares."""
     t = view.totals
     sub = (f"Data as of {view.as_of.isoformat()} · {int(t['patients'])} patients in {int(t['states'])} states, "
            f"{int(t['nurses'])} nurses · covered within "
            + " / ".join(f"{c}" for c in view.cutoffs) + " min: "
            + " / ".join(pct(t[f'covered_{c}min']) for c in view.cutoffs)
            + f" · single-nurse patients {int(t['single_nurse_patients'])}, no nurse {int(t['no_nurse_patients'])}")
-    title_box(m, title, sub)
-    b = [geoms[s].bounds for s in with_patients if s in geoms and s not in ("AK", "HI")]
-    fit(m, [(x[1], x[0]) for x in b] + [(x[3], x[2]) for x in b])
-    return m
+    return sub
 
 
 # --------------------------------------------------------------------------- operations

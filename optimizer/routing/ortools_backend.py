@@ -187,16 +187,9 @@ class _Built:
 
     def __init__(self, model: "Model", *, prune_arcs: bool):
         self.phases: dict[str, float] = {}
-        tick = time.perf_counter()
-
-        def mark(name: str) -> None:
-            nonlocal tick
-            now = time.perf_counter()
-            self.phases[name] = round(now - tick, 2)
-            tick = now
-
+        self._tick = time.perf_counter()
         a = model.arrays()
-        mark("arrays")
+        self._mark("arrays")
         self.model = model
         m = model.num_vehicles
         vis = np.flatnonzero(a.servable())
@@ -206,6 +199,44 @@ class _Built:
         self.arcs_kept = self.arcs_total
         if len(vis) == 0 or m == 0:
             return
+        node_loc, node_svc, node_scost, horizon = self._index(a, vis, m)
+        ix = np.ix_(node_loc, node_loc)
+        self._time_dimension(a, ix, node_svc, horizon)
+        # Arcs that can never be used (see _prune) get a prohibitive cost as well as being
+        # removed from the NextVar domains: OR-Tools picks its operators' neighbours by arc
+        # cost, and should not pick a copy of the same visit on another day.
+        self.possible = a.arc_possible(vis, vis) if prune_arcs else None
+        self._mark("arc_pruning")
+        self._arc_costs(ix, node_scost)
+        self._mark("cost_matrices")
+        self._count_dimensions(a)
+        self._mark("dimensions")
+        # Eligibility (allowed and single-visit feasible), and arc pruning.
+        fits = a.fits[vis]
+        for k in range(len(vis)):
+            row = fits[k]
+            if not row.all():
+                self.routing.VehicleVar(self.visit_index[k]).SetValues([-1] + np.flatnonzero(row).tolist())
+        if prune_arcs:
+            self._prune(a, vis, fits, self.visit_index, m)
+        self._mark("domains")
+        self._disjunctions()
+        self._mark("disjunctions")
+
+    def _mark(self, name: str) -> None:
+        """Record the seconds since the previous mark as build phase ``name``."""
+        now = time.perf_counter()
+        self.phases[name] = round(now - self._tick, 2)
+        self._tick = now
+
+    def _index(self, a: Any, vis: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """Nodes (depots, then servable visits), the index manager and routing model, and index maps.
+
+        Returns
+        -------
+        (node_loc, node_svc, node_scost, horizon)
+            Location, service time and service cost per node, and the time horizon.
+        """
         depot_locs = np.unique(np.concatenate([a.v_start, a.v_end]))
         d = len(depot_locs)
         depot_node = {int(loc): k for k, loc in enumerate(depot_locs)}
@@ -216,27 +247,31 @@ class _Built:
         starts = [depot_node[int(s)] for s in a.v_start]
         ends = [depot_node[int(e)] for e in a.v_end]
         self.manager = manager = pywrapcp.RoutingIndexManager(d + len(vis), m, starts, ends)
-        self.routing = routing = pywrapcp.RoutingModel(manager)
+        self.routing = pywrapcp.RoutingModel(manager)
         horizon = int(max(a.v_tw_late.max(initial=0), a.tw_late.max(initial=0))) + 1
         visit_index = [manager.NodeToIndex(d + k) for k in range(len(vis))]
         self.visit_index = visit_index
         self.index_visit = {idx: int(c) for idx, c in zip(visit_index, vis)}
         self.visit_position = {int(c): k for k, c in enumerate(vis)}
+        return node_loc, node_svc, node_scost, horizon
 
+    def _time_dimension(self, a: Any, ix: Any, node_svc: np.ndarray, horizon: int) -> None:
+        """The time dimension: visit and vehicle windows, span cost and bound, overtime, fixed cost."""
+        routing = self.routing
+        vis = self.visits
+        visit_index = self.visit_index
         # Time: service at the from-node plus travel, capped so that sums stay small.
-        ix = np.ix_(node_loc, node_loc)
         transit = np.minimum(a.duration[ix] + node_svc[:, None], horizon + 1)
-        mark("index")
+        self._mark("index")
         time_cb = routing.RegisterTransitMatrix(_nested_lists(transit))
         del transit
-        mark("time_matrix")
+        self._mark("time_matrix")
         routing.AddDimension(time_cb, horizon, horizon, False, "time")
         time_dim = routing.GetDimensionOrDie("time")
         for k, c in enumerate(vis):
             time_dim.CumulVar(visit_index[k]).SetRange(int(a.tw_early[c]), int(a.tw_late[c]))
-        vehicles = model.vehicles
         early, late = a.solver_windows()  # breaks and blocked time: a conservative reservation
-        for v, veh in enumerate(vehicles):
+        for v, veh in enumerate(self.model.vehicles):
             time_dim.CumulVar(routing.Start(v)).SetRange(int(early[v]), int(late[v]))
             time_dim.CumulVar(routing.End(v)).SetRange(int(early[v]), int(late[v]))
             if veh.cost_per_time:
@@ -248,15 +283,14 @@ class _Built:
             if veh.fixed_cost:
                 routing.SetFixedCostOfVehicle(veh.fixed_cost, v)
 
-        # Arcs that can never be used (see _prune) get a prohibitive cost as well as being
-        # removed from the NextVar domains: OR-Tools picks its operators' neighbours by arc
-        # cost, and should not pick a copy of the same visit on another day.
-        self.possible = a.arc_possible(vis, vis) if prune_arcs else None
-        mark("arc_pruning")
-        # Arc costs: one matrix per distinct distance rate (service cost rides on leaving arcs).
+    def _arc_costs(self, ix: Any, node_scost: np.ndarray) -> None:
+        """Arc costs: one matrix per distinct distance rate (service cost rides on leaving arcs)."""
+        routing = self.routing
+        vehicles = self.model.vehicles
+        d = self.first_visit_node
         cost_cap = 1 << 50
         for rate in sorted({veh.cost_per_distance_unit for veh in vehicles}):
-            cost = np.minimum(model.arc_costs(rate)[ix] + node_scost[:, None], cost_cap)
+            cost = np.minimum(self.model.arc_costs(rate)[ix] + node_scost[:, None], cost_cap)
             if self.possible is not None:
                 # Larger than any real cost: sorts last as a neighbour, never in a solution.
                 cost[d:, d:][~self.possible] = int(cost.max(initial=0)) + 1
@@ -268,8 +302,12 @@ class _Built:
                 if veh.cost_per_distance_unit == rate:
                     routing.SetArcCostEvaluatorOfVehicle(cb, v)
 
-        mark("cost_matrices")
-        # Count and load dimensions.
+    def _count_dimensions(self, a: Any) -> None:
+        """Count (``max_visits``) and load (``capacity``) dimensions, where some vehicle has a limit."""
+        routing = self.routing
+        vehicles = self.model.vehicles
+        vis = self.visits
+        d = self.first_visit_node
         if any(veh.max_visits is not None for veh in vehicles):
             ones = [0] * d + [1] * len(vis)
             cb = routing.RegisterUnaryTransitVector(ones)
@@ -282,24 +320,13 @@ class _Built:
             caps = [min(int(x), total) for x in a.v_capacity]
             routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, "load")
 
-        mark("dimensions")
-        # Eligibility (allowed and single-visit feasible), and arc pruning.
-        fits = a.fits[vis]
-        for k in range(len(vis)):
-            row = fits[k]
-            if not row.all():
-                routing.VehicleVar(visit_index[k]).SetValues([-1] + np.flatnonzero(row).tolist())
-        if prune_arcs:
-            self._prune(a, vis, fits, visit_index, m)
-
-        mark("domains")
-        # Disjunctions: lone visits and groups; required ones with a dominating penalty.
-        big = model.required_penalty
-        for item in model.items():
-            idx = [visit_index[self.visit_position[c]] for c in item.visits if c in self.visit_position]
+    def _disjunctions(self) -> None:
+        """Disjunctions: lone visits and groups; required ones with a dominating penalty."""
+        big = self.model.required_penalty
+        for item in self.model.items():
+            idx = [self.visit_index[self.visit_position[c]] for c in item.visits if c in self.visit_position]
             if idx:
-                routing.AddDisjunction(idx, big if item.required else item.penalty, 1)
-        mark("disjunctions")
+                self.routing.AddDisjunction(idx, big if item.required else item.penalty, 1)
 
     def _prune(self, a: Any, vis: np.ndarray, fits: np.ndarray, visit_index: list[int], m: int) -> None:
         routing = self.routing

@@ -252,15 +252,41 @@ class _Built:
         self.client_visit = vis  # PyVRP location d + k is visit vis[k]
         self.visit_client = {int(c): d + k for k, c in enumerate(vis)}
         locs = np.concatenate([depot_locs, a.loc[vis]])
+        fits = a.fits[vis]  # client × vehicle
+        veh_profile, dist_mats, duration, unreachable = self._matrices(a, vis, locs, fits, max_matrix_bytes)
+        dur_mats = [duration] * len(dist_mats)
+        # Load dimensions: demand (if any vehicle has a capacity), visit count (if any max_visits).
+        vehicles = model.vehicles
+        use_demand = bool(a.demand[vis].any()) and any(veh.capacity is not None for veh in vehicles)
+        use_count = any(veh.max_visits is not None for veh in vehicles)
+        vtypes = self._vehicle_types(a, depot_of, veh_profile, use_demand, use_count)
+        groups, clients = self._clients(a, vis, use_demand, use_count)
+        depots = [Depot(x=model.locations[int(loc)].x, y=model.locations[int(loc)].y) for loc in depot_locs]
+        self.data = ProblemData(clients=clients, depots=depots, vehicle_types=vtypes,
+                                distance_matrices=dist_mats, duration_matrices=dur_mats, groups=groups)
+        self._penalties(dist_mats, duration, unreachable, clients)
+
+    def _matrices(self, a: Any, vis: np.ndarray, locs: np.ndarray, fits: np.ndarray,
+                  max_matrix_bytes: float) -> tuple[np.ndarray, list[np.ndarray], np.ndarray, np.ndarray]:
+        """Profiles, one per distinct (allowed clients, distance rate), and their cost matrices.
+
+        Returns
+        -------
+        (veh_profile, dist_mats, duration, unreachable)
+            Profile of each vehicle, one distance (cost) matrix per profile, the shared
+            duration matrix and its unreachable arcs.
+
+        Raises
+        ------
+        BackendError
+            The matrices would need more than ``max_matrix_bytes``.
+        """
+        d = self.num_depots
         n_loc = len(locs)
         ix = np.ix_(locs, locs)
-        vehicles = model.vehicles
-        fits = a.fits[vis]  # client × vehicle
-
-        # Profiles: one per distinct (allowed clients, distance rate).
         profile_of: dict[tuple[bytes, float], int] = {}
-        veh_profile = np.empty(m, dtype=np.int64)
-        for v, veh in enumerate(vehicles):
+        veh_profile = np.empty(self.model.num_vehicles, dtype=np.int64)
+        for v, veh in enumerate(self.model.vehicles):
             key = (np.packbits(fits[:, v]).tobytes(), veh.cost_per_distance_unit)
             veh_profile[v] = profile_of.setdefault(key, len(profile_of))
         need = len(profile_of) * n_loc * n_loc * 8 * 2
@@ -275,37 +301,27 @@ class _Built:
         duration[unreachable] = horizon + 1
         np.fill_diagonal(duration, 0)
         scost = np.concatenate([np.zeros(d, np.int64), a.service_cost[vis]])
-        dist_mats, dur_mats = [], []
+        dist_mats = []
         for (bits, rate), _p in sorted(profile_of.items(), key=lambda kv: kv[1]):
             allowed = np.ones(n_loc, dtype=bool)
             allowed[d:] = np.unpackbits(np.frombuffer(bits, dtype=np.uint8), count=len(vis)).astype(bool)
-            cost = model.arc_costs(rate)[ix] + scost[:, None]
+            cost = self.model.arc_costs(rate)[ix] + scost[:, None]
             cost = np.minimum(cost, MAX_VALUE)
             cost[unreachable] = MAX_VALUE
             cost[:, ~allowed] = MAX_VALUE
             cost[~allowed, :] = MAX_VALUE
             np.fill_diagonal(cost, 0)
             dist_mats.append(cost)
-            dur_mats.append(duration)
+        return veh_profile, dist_mats, duration, unreachable
 
-        # Load dimensions: demand (if any vehicle has a capacity), visit count (if any max_visits).
-        use_demand = bool(a.demand[vis].any()) and any(veh.capacity is not None for veh in vehicles)
-        use_count = any(veh.max_visits is not None for veh in vehicles)
-
-        def load(c: int) -> list[int]:
-            out = []
-            if use_demand:
-                out.append(int(a.demand[c]))
-            if use_count:
-                out.append(1)
-            return out
-
-        # Vehicle types: vehicles with identical attributes.
+    def _vehicle_types(self, a: Any, depot_of: dict[int, int], veh_profile: np.ndarray, use_demand: bool,
+                       use_count: bool) -> list[VehicleType]:
+        """Vehicle types: vehicles with identical attributes (sets :attr:`type_vehicles`)."""
         early, late = a.solver_windows()  # breaks and blocked time: a conservative reservation
         type_of: dict[tuple[Any, ...], int] = {}
         self.type_vehicles: list[list[int]] = []
         specs: list[dict[str, Any]] = []
-        for v, veh in enumerate(vehicles):
+        for v, veh in enumerate(self.model.vehicles):
             cap = []
             if use_demand:
                 cap.append(_BIG if veh.capacity is None else veh.capacity)
@@ -331,10 +347,14 @@ class _Built:
                 specs.append(spec)
                 self.type_vehicles.append([])
             self.type_vehicles[t].append(v)
-        vtypes = [VehicleType(num_available=len(self.type_vehicles[t]), name=str(t), **spec)
-                  for t, spec in enumerate(specs)]
+        return [VehicleType(num_available=len(self.type_vehicles[t]), name=str(t), **spec)
+                for t, spec in enumerate(specs)]
 
-        # Clients and groups.
+    def _clients(self, a: Any, vis: np.ndarray, use_demand: bool,
+                 use_count: bool) -> tuple[list[ClientGroup], list[Client]]:
+        """Client groups, and one client per servable visit with its prize, group and load."""
+        model = self.model
+        d = self.num_depots
         groups: list[ClientGroup] = []
         client_group: dict[int, int] = {}
         client_prize: dict[int, int] = {}
@@ -354,25 +374,30 @@ class _Built:
                 client_group[loc] = gid
                 client_required[loc] = False
                 client_prize[loc] = prize
-        depots = [Depot(x=model.locations[int(loc)].x, y=model.locations[int(loc)].y) for loc in depot_locs]
         clients = []
         for k, c in enumerate(vis):
             loc = d + k
             visit = model.visits[int(c)]
             place = model.locations[visit.location]
+            load = _load(a, int(c), use_demand, use_count)
             clients.append(Client(
-                x=place.x, y=place.y, delivery=load(int(c)), pickup=[0] * len(load(int(c))),
+                x=place.x, y=place.y, delivery=load, pickup=[0] * len(load),
                 service_duration=visit.service, tw_early=visit.tw_early, tw_late=visit.tw_late,
                 prize=min(client_prize.get(loc, 0), MAX_VALUE), required=client_required.get(loc, True),
                 group=client_group.get(loc)))
-        self.data = ProblemData(clients=clients, depots=depots, vehicle_types=vtypes,
-                                distance_matrices=dist_mats, duration_matrices=dur_mats, groups=groups)
+        return groups, clients
 
-        # Penalties. PyVRP's PenaltyManager.init_from averages whole matrices, forbidden
-        # (MAX_VALUE) arcs included, which starts every penalty at its cap; and its cap
-        # (1e5) is far below prizes in the billions, so the search would rather time-warp
-        # than drop a visit and never gets back to feasibility. Average the usable arcs
-        # only, and let penalties grow past the largest prize.
+    def _penalties(self, dist_mats: list[np.ndarray], duration: np.ndarray, unreachable: np.ndarray,
+                   clients: list[Client]) -> None:
+        """Initial penalties and their cap (:attr:`initial_penalties`, :attr:`penalty_params`).
+
+        PyVRP's PenaltyManager.init_from averages whole matrices, forbidden (MAX_VALUE)
+        arcs included, which starts every penalty at its cap; and its cap (1e5) is far
+        below prizes in the billions, so the search would rather time-warp than drop a
+        visit and never gets back to feasibility. Average the usable arcs only, and let
+        penalties grow past the largest prize.
+        """
+        n_loc = duration.shape[0]
         best_cost = np.full((n_loc, n_loc), np.inf)
         for mat in dist_mats:
             ok = mat < MAX_VALUE
@@ -380,7 +405,7 @@ class _Built:
         usable = np.isfinite(best_cost) & ~unreachable
         np.fill_diagonal(usable, False)
         avg_cost = float(best_cost[usable].mean()) if usable.any() else 1.0
-        min_rate = min((veh.cost_per_time for veh in vehicles), default=0)
+        min_rate = min((veh.cost_per_time for veh in self.model.vehicles), default=0)
         avg_cost += min_rate * float(duration[usable].mean()) if usable.any() else 0.0
         avg_duration = float(duration[usable].mean()) if usable.any() else 1.0
         loads = np.array([c.delivery for c in clients], dtype=np.float64) if clients else np.zeros((0, 0))
@@ -417,6 +442,16 @@ class _Built:
             return PSolution(self.data, routes)
         except (ValueError, RuntimeError, IndexError):
             return None
+
+
+def _load(a: Any, c: int, use_demand: bool, use_count: bool) -> list[int]:
+    """Visit ``c``'s load: its demand (if the demand dimension is used), then 1 (if visits are counted)."""
+    out = []
+    if use_demand:
+        out.append(int(a.demand[c]))
+    if use_count:
+        out.append(1)
+    return out
 
 
 def _r(t0: float) -> float:
