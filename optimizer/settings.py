@@ -90,7 +90,10 @@ LAST_RESERVE_DAYS: int = 1  # a visit with this many reserve days left or fewer
 # and stays below a visit in the last reserve day
 COST_DAY_FROM_DUE: int = 50_000  # $500 per day early or late
 COST_DAY_EARLY_CHEMO_END: int = 500_000  # $5,000 per day early on a fill that ends a floxuridine course
-COST_NOT_PREFERRED_NURSE: int = 500  # $5: continuity of care
+# continuity of care (issue 12 item 7): worth ~27 min of a $55/h nurse, so the preferred nurse is kept when she
+# costs a little more; at $5 the solvers skipped her for +$9..$25 (bench/RESULTS.md "Default backend": 6 small
+# rosters, preferred visits made 40 -> 42 of 51 with ortools, 37 -> 41 with pyvrp, for +$25 and +$61 in all)
+COST_NOT_PREFERRED_NURSE: int = 2_500  # $25 a visit
 COST_NURSE_DAY_BALANCE: int = 100  # $1 per nurse-day used: a tie-break toward fewer, fuller days
 
 # --- company calendar (SPEC §4 "holidays") ---
@@ -101,7 +104,7 @@ DEFAULT_HOLIDAY_NAMES: frozenset[str] = frozenset({  # the six the spec names, b
 # --- planning run defaults (the CLI, the scenario schema and SolverOptions read these) ---
 HORIZON_DAYS: int = 14  # SPEC §2: planners plan the next 1–2 weeks
 MAX_HORIZON_DAYS: int = 28  # four weeks: two refill cycles at most
-SOLVER_BACKEND: str = "ortools"  # measured default (bench/RESULTS.md); "pyvrp" | "greedy" also
+SOLVER_BACKEND: str = "ortools"  # "pyvrp" | "greedy" also; measured (bench/RESULTS.md "Default backend"): ties pyvrp on refills placed (128/128, 837/837), cost within 0.1 %
 SOLVER_TIME_LIMIT_S: float = 30.0  # whole plan, split over parts: "a feasible plan in minutes" (SPEC §2)
 SOLVER_WORKERS: int = 2  # this machine class has 2 cores (DEVELOPERS.md)
 SOLVER_MIN_PART_SECONDS: float = 1.0

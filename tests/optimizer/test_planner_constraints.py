@@ -11,6 +11,7 @@ from dataclasses import replace
 import pytest
 
 from geodata.travel.haversine import HaversineProvider
+from optimizer import settings
 from optimizer.domain import Horizon, Infusate, Roster, TimeOff
 from optimizer.io.plan_writer import write_plan
 from optimizer.planning.planner import SolverOptions, plan_problem
@@ -177,6 +178,21 @@ def test_continuity_prefers_preferred_nurse(tmp_path, backend):
     assert visit_of(plan, "P1").nurse_id == "N2"
     q = replace(p, preferred_nurse_id=None)
     assert visit_of(solve([q], [n1, n2], backend=backend), "P1").nurse_id == "N1"
+
+
+def test_continuity_honoured_when_it_costs_little(tmp_path, backend):
+    """Issue 12 item 7: the preferred nurse is chosen when she costs a little more (about $14 of
+    pay and mileage: 7 min and 6.2 km each way against 2 min and 1 km), not when she costs much more."""
+    p = patient_due("P1", MON + dt.timedelta(days=2), preferred_nurse_id="N2")
+    near = make_nurse(nurse_id="N1", lat=39.965, lon=-83.005)
+    a_bit_farther = make_nurse(nurse_id="N2", lat=39.99, lon=-83.04)
+    plan = solve([p], [near, a_bit_farther], backend=backend, tmp_path=tmp_path)
+    assert visit_of(plan, "P1").nurse_id == "N2"
+    far = make_nurse(nurse_id="N2", lat=40.10, lon=-83.25)  # about 30 min each way: an hour of pay and more
+    by_near = solve([p], [near, far], backend=backend)
+    assert visit_of(by_near, "P1").nurse_id == "N1"
+    extra = plan.kpis()["cost"] - by_near.kpis()["cost"]
+    assert 10 < extra < settings.COST_NOT_PREFERRED_NURSE / 100  # binds: more than $10, less than the weight
 
 
 def test_last_reserve_day_avoided_when_possible(tmp_path):
