@@ -78,10 +78,6 @@ PENALTY_DEFERRED: int = 100_000_000  # window runs past the horizon: next week's
 # moving a kept visit costs more than deferring a refill, less than missing one that can be made
 COST_MOVED_VISIT: int = 300_000_000
 CONFIRMED_START_TOLERANCE_MINUTES: int = 30  # a confirmed start is kept within ±30 min (SPEC §4)
-# "Confirmed visits are kept; a re-plan changes as few visits as it can" (SPEC §5, issue 11 items 6-7):
-# moving a kept visit costs more than deferring a refill, less than missing one that can be made
-COST_MOVED_VISIT: int = 300_000_000
-CONFIRMED_START_TOLERANCE_MINUTES: int = 30  # a confirmed start is kept within ±30 min (SPEC §4)
 COST_OVERDUE_PER_DAY: int = 5_000_000  # overdue: first day a nurse can make it
 COST_LAST_RESERVE_DAY: int = 2_000_000  # $20k: fewest visits in the last reserve day
 LAST_RESERVE_DAYS: int = 1  # a visit with this many reserve days left or fewer
