@@ -40,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from geodata.states import STATE_CODES, STATE_FIPS, STATE_NAMES
+from geodata.travel._geo import haversine_km
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import geopandas as gpd
@@ -59,7 +60,6 @@ __all__ = [
 #: is still given that polygon (homes on a shore the generalised coastline cuts).
 COAST_TOLERANCE_KM: float = 5.0
 
-_EARTH_RADIUS_KM = 6371.0088
 _KM_PER_DEGREE_LAT = 111.19
 
 # International land/water borders as stretches of the national outline:
@@ -141,17 +141,6 @@ def _international_borders() -> "shapely.Geometry":
     return borders
 
 
-def _haversine_km(
-    lat1: npt.ArrayLike, lon1: npt.ArrayLike, lat2: npt.ArrayLike, lon2: npt.ArrayLike
-) -> npt.NDArray[np.float64]:
-    """Great-circle distance in km (element-wise, broadcasting)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dphi = p2 - p1
-    dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
-    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
 def _per_point(values: npt.NDArray[np.object_], idx: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
     """``values`` of each point's county (from :func:`_county_index`), ``None`` where it has none."""
     out = np.empty(idx.size, dtype=object)
@@ -201,14 +190,14 @@ def _county_index(
         if near_pt.size:
             line = shapely.shortest_line(miss_pts[near_pt], c.geoms[near_county])
             xy = shapely.get_coordinates(line).reshape(-1, 2, 2)
-            km = _haversine_km(xy[:, 0, 1], xy[:, 0, 0], xy[:, 1, 1], xy[:, 1, 0])
+            km = haversine_km(xy[:, 0, 1], xy[:, 0, 0], xy[:, 1, 1], xy[:, 1, 0])
             keep = km <= tol
             if keep.any():
                 # Refuse points across the Canada/Mexico border (foreign land).
                 cand = np.flatnonzero(keep)
                 bline = shapely.shortest_line(miss_pts[near_pt[cand]], _international_borders())
                 bxy = shapely.get_coordinates(bline).reshape(-1, 2, 2)
-                bkm = _haversine_km(bxy[:, 0, 1], bxy[:, 0, 0], bxy[:, 1, 1], bxy[:, 1, 0])
+                bkm = haversine_km(bxy[:, 0, 1], bxy[:, 0, 0], bxy[:, 1, 1], bxy[:, 1, 0])
                 keep[cand[bkm <= km[cand] + _BORDER_MARGIN_KM]] = False
             out[miss[near_pt[keep]]] = near_county[keep]
     return out

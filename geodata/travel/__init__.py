@@ -17,6 +17,7 @@ from geodata.travel.base import (
     TravelProvider,
     UnreachableError,
 )
+from geodata.travel._geo import haversine_km
 from geodata.travel.cache import CacheStats, MatrixCache, default_cache_dir
 from geodata.travel.haversine import HaversineProvider
 from geodata.travel.registry import PROVIDERS, get_provider
@@ -36,6 +37,7 @@ __all__ = [
     "TravelMatrix",
     "TravelPairs",
     "TravelProvider",
+    "haversine_km",
     "UnreachableError",
     "default_cache_dir",
     "get_provider",

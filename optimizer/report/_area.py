@@ -17,6 +17,7 @@ from functools import lru_cache
 import numpy as np
 
 import geodata
+from geodata.travel import haversine_km
 
 __all__ = ["area_labels", "county_names"]
 
@@ -35,11 +36,11 @@ def county_names() -> dict[str, str]:
 @lru_cache(maxsize=64)
 def _towns(state: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Places of one state with at least the smallest population asked: names, populations,
-    latitudes and longitudes in radians, county FIPS."""
+    latitudes and longitudes, county FIPS."""
     t = geodata.places(states=[state], min_population=min(_TOWN_POPULATIONS))
     lat, lon = t["lat"].to_numpy(float), t["lon"].to_numpy(float)
     fips = geodata.counties_of(lat, lon) if len(t) else np.empty(0, object)
-    return (t["name"].to_numpy(object), t["population"].to_numpy(int), np.radians(lat), np.radians(lon),
+    return (t["name"].to_numpy(object), t["population"].to_numpy(int), lat, lon,
             np.asarray(fips, object))
 
 
@@ -53,7 +54,7 @@ def _county_label(fips: str | None, state: str) -> str:
 
 
 def _nearest_town(lat: float, lon: float, fips: str | None, state: str) -> str:
-    """The nearest town in county ``fips`` (radians in), preferring larger towns; ``""`` if none is near."""
+    """The nearest town in county ``fips`` (degrees in), preferring larger towns; ``""`` if none is near."""
     if not fips or not state:
         return ""
     try:
@@ -65,9 +66,7 @@ def _nearest_town(lat: float, lon: float, fips: str | None, state: str) -> str:
         mask = in_county & (pops >= floor)
         if not mask.any():
             continue
-        a = (np.sin((tlat[mask] - lat) / 2) ** 2
-             + np.cos(lat) * np.cos(tlat[mask]) * np.sin((tlon[mask] - lon) / 2) ** 2)
-        km = 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+        km = haversine_km(lat, lon, tlat[mask], tlon[mask])
         k = int(np.argmin(km))
         if km[k] <= _NEAR_KM:
             return str(names[mask][k])
@@ -97,7 +96,7 @@ def area_labels(points: Sequence[tuple[float, float]], states: Sequence[str]) ->
     lons = np.array([p[1] for p in points], float)
     fips = geodata.counties_of(lats, lons)
     out: list[str] = []
-    for lat, lon, f, st in zip(np.radians(lats), np.radians(lons), fips, states):
+    for lat, lon, f, st in zip(np.asarray(lats, float), np.asarray(lons, float), fips, states):
         where = _county_label(f, st)
         town = _nearest_town(float(lat), float(lon), f, st)
         out.append(f"near {town}, {where}" if town else where)

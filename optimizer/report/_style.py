@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from geodata.travel import haversine_km
 from optimizer.report._escape import html_text
 
 __all__ = ["PALETTE", "REASON_STYLES", "ACTION_STYLES", "route_colors", "text_color", "reason_icon",
@@ -78,13 +79,11 @@ def route_colors(ids: Sequence[str], homes: Mapping[str, tuple[float, float]],
         if i < len(palette):
             color = palette[i]
         else:
-            lat, lon = np.radians(homes[nid])
+            lat, lon = homes[nid]
 
             def nearest_km(c: str) -> float:
-                pts = np.radians(np.asarray(holders[c], float))
-                a = (np.sin((pts[:, 0] - lat) / 2) ** 2
-                     + np.cos(lat) * np.cos(pts[:, 0]) * np.sin((pts[:, 1] - lon) / 2) ** 2)
-                return float(2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1))).min())
+                pts = np.asarray(holders[c], float)
+                return float(haversine_km(lat, lon, pts[:, 0], pts[:, 1]).min())
 
             color = max(palette, key=nearest_km)
         out[nid] = color

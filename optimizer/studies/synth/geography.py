@@ -9,19 +9,11 @@ import numpy.typing as npt
 
 import geodata
 from geodata import states_of
+from geodata.travel import haversine_km
 from optimizer.studies.synth.assumptions import (NURSE_DECAY_KM, NURSE_JITTER_KM, NURSE_MIN_PLACE_POPULATION,
                                          NURSE_NEAR_KM, PROGRAM_SIZE, RURAL_MAX_POPULATION,
                                          RURAL_MIN_KM_FROM_CENTER, URBAN_DECAY_KM, URBAN_POP_EXPONENT,
                                          URBAN_REACH_KM, KM_PER_DEG)
-
-
-def _haversine_km(
-    lat1: npt.ArrayLike, lon1: npt.ArrayLike, lat2: npt.ArrayLike, lon2: npt.ArrayLike
-) -> npt.NDArray[np.float64]:
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
-    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 def pairwise_km(
@@ -29,7 +21,7 @@ def pairwise_km(
     lat_b: npt.NDArray[np.float64], lon_b: npt.NDArray[np.float64],
 ) -> npt.NDArray[np.float64]:
     """Distance matrix ``len(a) × len(b)`` in km."""
-    return _haversine_km(lat_a[:, None], lon_a[:, None], lat_b[None, :], lon_b[None, :])
+    return haversine_km(lat_a[:, None], lon_a[:, None], lat_b[None, :], lon_b[None, :])
 
 
 def _choice(rng: np.random.Generator, weights: npt.NDArray[np.float64], size: int) -> npt.NDArray[np.int64]:
