@@ -55,6 +55,13 @@ RESERVE_MARGIN_DAYS: int = 1
 IRS_MILEAGE_RATE_PER_MILE: float = 0.725  # IRS business rate 2026
 KM_PER_MILE: float = 1.609344
 
+# --- overnight trips (SPEC §5 routes, §6 nurse_days.csv; issue 13 item 1) ----
+OVERNIGHT_TRIPS: bool = True  # issue 13 item 1: on by default; a scenario (solver.overnight_trips) or `plan --no-overnight` turns trips off
+# One night away, per diem included: GSA FY2026 standard CONUS rate (GSA Per Diem Bulletin FTR 26-01,
+# 31 Jul 2025: FY2025 rates kept): lodging $110 + M&IE $68 a day, at 75 % on the first and the last
+# day of travel (FTR 301-11.101), so a one-night trip pays $110 + 2 x 0.75 x $68 = $212.
+LODGING_COST_PER_NIGHT_USD: float = 212.0
+
 # --- expansion studies (SPEC §2, analyst) ------------------------------------
 # Budget of a study that names none (CLI ``expand``, a scenario's default plan):
 # a planning assumption, about one hire ($120,000 first-year cost, the
