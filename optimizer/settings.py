@@ -133,6 +133,16 @@ LICENSE_TERMS_BY_STATE: dict[str, tuple[float, float]] = {  # SPEC §8: 8–12+ 
     "CA": (350.0, 12.0),
     "NY": (350.0, 12.0),
 }
+# New hires need HAI training and competency validation before they fill (issue 13 item 5; the seed program
+# trains its nurses on the pump before home fills): the HAI course above, taken by every hire after recruiting
+HIRE_TRAINING_WEEKS: float = HAI_CERT_LEAD_WEEKS  # planning assumption: vendor pump in-service plus supervised refills
+HIRE_TRAINING_COST_USD: float = HAI_CERT_COST_USD  # planning assumption: course fee plus paid training time
+# chemo certification is separate (CHEMO_CERT_* above): the ONS/ONCC Chemotherapy Immunotherapy Certificate, an
+# online course of about 16 contact hours with up to 3 months of access, plus a clinical practicum
+# (https://help.ons.org/hc/en-us/articles/206783593 ; https://ccnd.nihcc.recsolutions.com/ct/client/home/class_information/550)
+# A study's horizon: the hire cost is a first-year cost, so a hire's coverage counts over one year, from the
+# week her training ends (issue 13 item 5); partner contracts are priced over the same year
+EXPANSION_HORIZON_WEEKS: float = 52.0  # planning assumption (matches HIRE_COST_USD's first year)
 COVERAGE_CUTOFF_MINUTES: float = 120.0  # one-way drive for "covered" in expansion studies
 CAPACITY_FACTOR: float = 0.8  # share of nominal weekly visits a nurse absorbs after driving (assumption)
 SITE_MIN_POPULATION: int = 25_000  # candidate hire sites: towns at least this large
@@ -141,3 +151,19 @@ CLUSTER_SITES: int = 20  # candidate sites from clusters of uncovered demand
 MIP_BACKEND: str = "highs"  # SPEC §8: a MIP solver (HiGHS) proves these models fast
 MIP_TIME_LIMIT_S: float = 60.0
 MIP_RELATIVE_GAP: float = 1e-4
+
+# --- ways out for a refill the plan cannot place (issue 13 items 2-3; SPEC §6 alternatives.csv) ---
+# a clinic refill at the nearest HAI center: CPT 96522 "refilling and maintenance of implantable pump or reservoir
+# for drug delivery, systemic", billed in the hospital outpatient setting
+# (https://www.openpayer.com/billing-codes/cpt-96522-implantable-drug-reservoir-refill-pump-check);
+# planning assumption for the amount: replace with the contracted rate
+CLINIC_REFILL_FEE_USD: float = 150.0
+CLINIC_LEAD_DAYS: int = 1  # planning assumption: a clinic slot is booked for the next day
+CLINIC_MAX_DRIVE_MINUTES: float = 480.0  # planning assumption: a patient drives at most a day's 8 h each way
+# the patient's drive to the clinic is reimbursed at the IRS business rate (planning assumption)
+# overnight trip estimate (when the trip planner offers none): the drive both ways plus one night's
+# LODGING_COST_PER_NIGHT_USD (above)
+OVERNIGHT_MAX_DRIVE_FACTOR: float = 2.0  # planning assumption: a trip reaches twice a nurse's one-way limit
+# glycerin bridge (SPEC §1, §5): a glycerin fill lasts about 8 weeks; offered only when the next fill is not
+# floxuridine (a chemo fill is never replaced without the oncologist); always flagged "needs the oncologist's order"
+GLYCERIN_BRIDGE_NOTE: str = "needs the oncologist's order"
