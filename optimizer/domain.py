@@ -185,6 +185,26 @@ class PatientAway:
 
 
 @dataclass(frozen=True, slots=True)
+class Partner:
+    """A partner team that refills pumps for a price (partners.csv, issue 13 item 2): a way out for a
+    refill no nurse of ours can make, and an expansion action (buy coverage instead of hiring).
+
+    Its area is ``state``, narrowed to ``county`` when given, or to ``radius_km`` around
+    ``lat``/``lon`` when given. A public business: its name may appear in any output.
+    """
+
+    partner: str
+    state: str
+    cost_per_visit: float
+    lead_days: int
+    county: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    radius_km: float | None = None
+    chemo_certified: bool = settings.CHEMO_CERTIFIED  # floxuridine fills need it, as for nurses (SPEC §4)
+
+
+@dataclass(frozen=True, slots=True)
 class ConfirmedVisit:
     """A visit already promised to a patient (confirmed_visits.csv): nurse, date, optional start.
 
@@ -240,6 +260,7 @@ class Roster:
     patient_away: tuple[PatientAway, ...] = ()
     confirmed_visits: tuple[ConfirmedVisit, ...] = ()
     holidays: tuple[Holiday, ...] | None = None
+    partners: tuple[Partner, ...] = ()  # partners.csv: teams that refill for a price (issue 13 item 2)
     _patients_by_id: Mapping[str, Patient] = field(init=False, repr=False, compare=False)
     _nurses_by_id: Mapping[str, Nurse] = field(init=False, repr=False, compare=False)
     _off: Mapping[tuple[str, date], tuple[TimeOff, ...]] = field(init=False, repr=False, compare=False)
