@@ -59,6 +59,16 @@ class RouteSchedule:
     fixed_units: int  # the objective's tie-break per nurse-day used
     break_start: int | None = None  # the break of a day of more than 6 hours of work (minutes)
     break_end: int | None = None
+    # an overnight trip (SPEC §5 routes, §6): where the day starts / ends when not at home
+    # (location indices of the problem; None = home) and the night's lodging in ``cost_units``
+    start: int | None = None
+    end: int | None = None
+    lodging_units: int = 0
+
+    @property
+    def away(self) -> bool:
+        """Whether the day starts or ends away from home (a day of an overnight trip)."""
+        return self.start is not None or self.end is not None
 
     @property
     def drive_minutes(self) -> int:
@@ -74,7 +84,8 @@ class RouteSchedule:
 
     @property
     def cost(self) -> float:
-        """Dollars: hourly cost from departure to return, overtime at 1.5×, mileage at the IRS rate."""
+        """Dollars: hourly cost from departure to return, overtime at 1.5×, mileage at the IRS rate,
+        lodging on the night an overnight trip spends away."""
         return self.cost_units / objective.UNITS_PER_DOLLAR
 
     @property
@@ -91,6 +102,9 @@ def schedule_route(
     home: int,
     locations: Sequence[int],
     blocked: Sequence[tuple[int, int]] = (),
+    start: int | None = None,
+    end: int | None = None,
+    lodging_units: int = 0,
 ) -> RouteSchedule | None:
     """Schedule ``patients`` in order for ``nurse``; ``None`` if any rule breaks.
 
@@ -105,10 +119,17 @@ def schedule_route(
         Location index of the nurse's home and of each patient.
     blocked
         Part-day time off, minutes since midnight (:func:`~optimizer.planning.workday.blocked_minutes`).
+    start, end
+        Where the day starts and ends when not at home (an overnight trip's lodging, SPEC §5
+        routes); a day of such a trip is used (and priced) even with no visit, for its drive.
+    lodging_units
+        The night's lodging (objective units) when the day ends away from home.
     """
     if len(patients) > nurse.max_visits_per_day:
         return None
-    stops = [home, *locations, home]
+    first = home if start is None else start
+    last = home if end is None else end
+    stops = [first, *locations, last]
     raw = [travel(a, b) for a, b in zip(stops, stops[1:])]
     minutes = [objective.leg_minutes(m) for m, _ in raw]
     metres = [objective.leg_metres(k) for _, k in raw]
@@ -121,22 +142,27 @@ def schedule_route(
     if not t.feasible:
         return None
     rates = objective.nurse_rates(nurse)
-    parts = route_cost(stops=len(patients), duration=t.duration, overtime=t.overtime,
+    parts = route_cost(stops=len(patients) or int(first != last), duration=t.duration, overtime=t.overtime,
                        arc_costs=[objective.arc_cost(rates, d) for d in metres], fixed_cost=rates.fixed,
                        cost_per_time=rates.per_minute, overtime_cost=rates.overtime_per_minute)
     legs = tuple(Leg(p, minutes[i], float(raw[i][1]), t.arrivals[i], t.starts[i], t.starts[i] + p.visit_minutes)
                  for i, p in enumerate(patients))
     return RouteSchedule(nurse, legs, t.departure, t.return_time, minutes[-1], float(raw[-1][1]), t.overtime,
-                         parts["time"] + parts["overtime"] + parts["distance"], parts["fixed"],
-                         t.break_start, t.break_end)
+                         parts["time"] + parts["overtime"] + parts["distance"] + lodging_units, parts["fixed"],
+                         t.break_start, t.break_end, None if first == home else first,
+                         None if last == home else last, lodging_units)
 
 
-def schedule_order(problem: PlanningProblem, nurse_day: int, order: Sequence[int]) -> RouteSchedule | None:
-    """:func:`schedule_route` of refills ``order`` (indices) on nurse-day ``nurse_day`` of ``problem``."""
+def schedule_order(problem: PlanningProblem, nurse_day: int, order: Sequence[int], *,
+                   start: int | None = None, end: int | None = None,
+                   lodging_units: int = 0) -> RouteSchedule | None:
+    """:func:`schedule_route` of refills ``order`` (indices) on nurse-day ``nurse_day`` of ``problem``
+    (``start``/``end``/``lodging_units``: a day of an overnight trip, see :func:`schedule_route`)."""
     nd = problem.nurse_days[nurse_day]
     refills = [problem.refills[j] for j in order]
     return schedule_route(
         nd.nurse, [objective.visit_patient(problem, j) for j in order], problem.travel,
         home=problem.nurse_location[nd.nurse.nurse_id],
         locations=[problem.patient_location[r.patient_id] for r in refills],
-        blocked=blocked_minutes(problem.roster, nd.nurse, nd.day))
+        blocked=blocked_minutes(problem.roster, nd.nurse, nd.day), start=start, end=end,
+        lodging_units=lodging_units)
