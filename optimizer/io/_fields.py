@@ -99,6 +99,15 @@ RANGES: dict[tuple[str, str], Range] = {
         10, 500, "$/hour", "US RN pay with overhead runs about $35-120 an hour"),
     ("nurses", "break_minutes"): Range(
         0, 120, "minutes", "a meal break is 30-60 minutes", integer=True),
+    ("partners", "lat"): Range(-90, 90, "degrees", "WGS84 latitude", decimals=2),
+    ("partners", "lon"): Range(-180, 180, "degrees", "WGS84 longitude", decimals=2),
+    ("partners", "radius_km"): Range(
+        1, 1000, "km", "a team's area spans a town to a few states; beyond 1,000 km is a typo or miles"),
+    ("partners", "cost_per_visit"): Range(
+        0, 10000, "$/visit", "a home refill visit is priced in the hundreds of dollars"),
+    ("partners", "lead_days"): Range(
+        0, 365, "days", "a team starts within days or weeks; a year is a contract, not a lead time",
+        integer=True),
 }
 
 #: (table, column) -> allowed dates around the data date.

@@ -22,6 +22,7 @@ _BY_TYPE: dict[str, str] = {
     "ZIP": "5 digits (ZIP+4 and lost leading zeros are accepted); must be a known US ZIP",
     "state code": "a 2-letter US state code or DC",
     "state list": "2-letter state codes separated by ';'",
+    "county FIPS": "5 digits: the state's 2-digit FIPS code and the county's 3 (a lost leading zero is accepted)",
     "weekdays": "Mon;Tue;Wed;Thu;Fri;Sat;Sun (full names accepted), ';'-separated, at least one",
     "float": "a finite number",
     "int": "a whole number",

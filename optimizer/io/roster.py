@@ -26,6 +26,7 @@ from optimizer.io._table import SUFFIXES, RawTable, read_table, sheet_names
 from optimizer.io.load_report import LoadReport
 from optimizer.io.schema import TABLES, columns_of
 from optimizer.io.week import load_confirmed_visits, load_holidays, load_patient_away, load_time_off
+from optimizer.io.partners import load_partners
 
 __all__ = ["load_roster", "load_roster_with_report", "find_table", "find_sources", "Source",
            "PATIENT_COLUMNS", "NURSE_COLUMNS", "TIME_OFF_COLUMNS"]
@@ -351,7 +352,7 @@ def load_roster_with_report(data: str | Path, *, as_of: dt.date | None = None) -
     ----------
     data
         A folder with ``patients``, ``nurses`` and the optional ``time_off``, ``patient_away``,
-        ``confirmed_visits`` and ``holidays`` tables (CSV, Parquet or Excel; file names in any
+        ``confirmed_visits``, ``holidays`` and ``partners`` tables (CSV, Parquet or Excel; file names in any
         case), or one Excel workbook (a ``.xlsx`` path, or a folder holding one) with a sheet
         per table.
     as_of
@@ -386,10 +387,11 @@ def load_roster_with_report(data: str | Path, *, as_of: dt.date | None = None) -
     confirmed = load_confirmed_visits(raw["confirmed_visits"], patient_ids=patient_ids, nurse_ids=nurse_ids,
                                       errors=errs["confirmed_visits"], **common) if raw["confirmed_visits"] else []
     holidays = load_holidays(raw["holidays"], errors=errs["holidays"], **common) if raw["holidays"] else None
-    order = ("patients", "nurses", "time_off", "patient_away", "confirmed_visits", "holidays")
+    partners = load_partners(raw["partners"], errors=errs["partners"], report=report) if raw["partners"] else []
+    order = ("patients", "nurses", "time_off", "patient_away", "confirmed_visits", "holidays", "partners")
     problems = [p for k in order for p in errs[k].problems]
     if problems:
         raise DataError(problems)
     roster = Roster(tuple(patients), tuple(nurses), frozenset(time_off), tuple(away), tuple(confirmed),
-                    None if holidays is None else tuple(holidays))
+                    None if holidays is None else tuple(holidays), tuple(partners))
     return roster, report

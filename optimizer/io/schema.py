@@ -132,9 +132,27 @@ HOLIDAYS = Table("holidays", False, "company holidays: replaces the default cale
     _c("name", "text", "company holiday", "Christmas Eve", "shown in plans and reports"),
 ))
 
+PARTNERS = Table("partners", False, "partner teams that refill pumps for a price: a way out for a refill no "
+                 "nurse can make (alternatives.csv) and an action expansion studies may buy; the area is the "
+                 "state, narrowed to a county or to a circle when given", (
+    _c("partner", "id", "", "Keystone Infusion", "the team's name; unique; shown in plans and reports",
+       required=True),
+    _c("state", "state code", "", "PA", "the state the team serves (it holds the licenses there)",
+       required=True),
+    _c("county", "county FIPS", "empty: the whole state", "42003",
+       "5-digit county FIPS code (state + county) narrowing the area; in the state"),
+    _c("lat", "float", "", "40.44", "center of a circular area; give lat, lon and radius_km together"),
+    _c("lon", "float", "", "-79.99", "center of a circular area"),
+    _c("radius_km", "float", "empty: no circle", "80", "radius of the circular area around lat/lon"),
+    _c("cost_per_visit", "float", "", "350", "$ the team charges per refill", required=True),
+    _c("lead_days", "int", "", "3", "days from the request to the first visit it can make", required=True),
+    _c("chemo_certified", "bool", str(settings.CHEMO_CERTIFIED).lower(), "true",
+       "may deliver floxuridine fills"),
+))
+
 #: Every input table, in the order the documentation lists them.
 TABLES: dict[str, Table] = {t.name: t for t in (PATIENTS, NURSES, TIME_OFF, PATIENT_AWAY, CONFIRMED_VISITS,
-                                                 HOLIDAYS)}
+                                                 HOLIDAYS, PARTNERS)}
 
 #: Columns that are operational only (never for leadership outputs or logs), by table.
 OPERATIONAL: dict[str, frozenset[str]] = {

@@ -72,6 +72,10 @@ def template_rows(as_of: dt.date) -> dict[str, list[dict[str, str]]]:
         "confirmed_visits": [dict(patient_id="P001", nurse_id="N1", date=workday(9), start="10:00")],
         "holidays": [dict(date=h.date.isoformat(), name=h.name)
                      for h in cal.between(as_of, as_of + dt.timedelta(days=365))],
+        "partners": [dict(partner="Keystone Infusion", state="PA", county="42003", cost_per_visit="350",
+                          lead_days="3", chemo_certified="true"),
+                     dict(partner="Lake Erie Home Care", state="NY", lat="42.10", lon="-79.24", radius_km="80",
+                          cost_per_visit="300", lead_days="5")],
     }
 
 
