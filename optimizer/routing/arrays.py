@@ -48,6 +48,7 @@ class ModelArrays:
     fits: np.ndarray  # visit × vehicle bool (eligibility and single-visit feasibility)
     v_solver_early: np.ndarray  # per vehicle: see solver_windows
     v_solver_late: np.ndarray
+    first: np.ndarray  # per visit: bool, leads its route (Model.add_visit)
 
     @staticmethod
     def build(model: "Model") -> "ModelArrays":
@@ -64,6 +65,7 @@ class ModelArrays:
         scost = np.fromiter((v.service_cost for v in visits), np.int64, n)
         demand = np.fromiter((v.demand for v in visits), np.int64, n)
         group = np.fromiter((-1 if g is None else g for g in model._visit_group), np.int64, n)
+        first = np.fromiter((v.first for v in visits), bool, n)
         vs = np.fromiter((v.start for v in vehicles), np.int64, m)
         ve = np.fromiter((v.end for v in vehicles), np.int64, m)
         vte = np.fromiter((v.tw_early for v in vehicles), np.int64, m)
@@ -92,7 +94,8 @@ class ModelArrays:
         )
         early, late = zip(*(_reserved(v) for v in vehicles)) if vehicles else ((), ())
         return ModelArrays(dur, dist, loc, twe, twl, svc, scost, demand, group, vs, ve, vte, vtl,
-                           vmd, vmv, vcap, allowed, fits, np.array(early, np.int64), np.array(late, np.int64))
+                           vmd, vmv, vcap, allowed, fits, np.array(early, np.int64), np.array(late, np.int64),
+                           first)
 
     def solver_windows(self) -> tuple[np.ndarray, np.ndarray]:
         """Vehicle windows for backends that model neither breaks nor blocked time.
@@ -114,7 +117,8 @@ class ModelArrays:
 
         Pruned: unreachable arcs, arcs whose time windows cannot chain (the
         earliest end of the first plus travel is past the second's window),
-        arcs between alternatives of one group, and, when the work is cheap
+        arcs between alternatives of one group, arcs from a visit without
+        the ``first`` flag to one with it (first visits lead their route), and, when the work is cheap
         enough (``len(rows) * len(cols) * vehicles <= max_work``), arcs
         between visits no common vehicle fits.
         """
@@ -124,6 +128,7 @@ class ModelArrays:
         ok &= (self.tw_early[rows] + self.service[rows])[:, None] + travel <= self.tw_late[cols][None, :]
         gr, gc = self.group[rows], self.group[cols]
         ok &= ~((gr[:, None] == gc[None, :]) & (gr[:, None] >= 0))
+        ok &= ~(~self.first[rows][:, None] & self.first[cols][None, :])
         fr, fc = self.fits[rows], self.fits[cols]
         # Vehicles with identical fit columns are merged before the product.
         both = np.concatenate([fr, fc], axis=0)

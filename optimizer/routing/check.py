@@ -6,8 +6,11 @@ schedule). :func:`fit_routes` is for backends that model neither breaks nor
 blocked time (PyVRP; OR-Tools here, which plans within the conservative windows
 of :meth:`ModelArrays.solver_windows`): a route the one schedule rejects only
 because of them loses the visits that cost least to leave out until it fits;
-those visits are unserved and priced as such. Nothing is re-timed behind the
-solver's back: the routes returned are what the solution holds.
+those visits are unserved and priced as such. :func:`order_first` is for
+backends that do not model the ``first`` flag of a visit (PyVRP): it moves the
+flagged visits to the front of their route and cuts what that move breaks the
+same way. Nothing is re-timed behind the solver's back: the routes returned are
+what the solution holds, timed by the one schedule.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from .timing import UNREACHABLE, clear_after, normalise_blocked
 if TYPE_CHECKING:
     from .model import Model
 
-__all__ = ["check_solution", "cost_breakdown", "fit_routes", "unserved_of"]
+__all__ = ["check_solution", "cost_breakdown", "fit_routes", "first_out_of_order", "order_first", "unserved_of"]
 
 
 def check_solution(model: "Model", solution: Solution) -> list[str]:
@@ -34,7 +37,8 @@ def check_solution(model: "Model", solution: Solution) -> list[str]:
     service), visit and vehicle time windows, maximum duration, maximum
     visits, capacity, blocked intervals (no service or drive in them), the
     break of a long route (there, and clear of services, drives and blocked
-    time), group cardinality, required visits and groups served, and that
+    time), visits flagged ``first`` ahead of every other visit of their route,
+    group cardinality, required visits and groups served, and that
     ``unserved`` lists exactly what is not served.
     """
     model.validate()
@@ -64,6 +68,8 @@ def check_solution(model: "Model", solution: Solution) -> list[str]:
                 issues.append(f"visit {c} on vehicle {v}, which is not allowed")
         issues += _check_times(model, r)
         issues += _check_limits(model, r)
+        issues += [f"vehicle {v}: visit {c} is flagged first but follows visit {prev}"
+                   for prev, c in first_out_of_order(model, r.visits)]
     for gid, g in enumerate(model.groups):
         n = sum(c in served for c in g.visits)
         if n > 1:
@@ -172,13 +178,63 @@ def fit_routes(model: "Model", routes: Sequence[tuple[int, Sequence[int]]]) -> l
             if not model.schedule(int(v), seq, relaxed=True).feasible:
                 out.append((int(v), seq))  # broken without breaks too: the check reports it
                 continue
-            while seq and not model.schedule(int(v), seq).feasible:
-                trials = [(not model.schedule(int(v), seq[:i] + seq[i + 1:]).feasible, penalty.get(c, 0), i)
-                          for i, c in enumerate(seq)]
-                seq.pop(min(trials)[2])
+            seq = _cut(model, int(v), seq, penalty, relaxed=False)
         if seq:
             out.append((int(v), seq))
     return out
+
+
+def first_out_of_order(model: "Model", visits: Sequence[int]) -> list[tuple[int, int]]:
+    """Pairs ``(non-first visit, first visit after it)`` that break the ``first`` flag in one
+    visit order: each flagged visit that some unflagged visit precedes, with the first such
+    unflagged visit. Empty when the flagged visits lead the route."""
+    flags = model.visits
+    lead: int | None = None
+    out: list[tuple[int, int]] = []
+    for c in visits:
+        if not flags[c].first:
+            lead = c if lead is None else lead
+        elif lead is not None:
+            out.append((lead, c))
+    return out
+
+
+def order_first(model: "Model", routes: Sequence[tuple[int, Sequence[int]]]) -> list[tuple[int, list[int]]]:
+    """``routes`` with the visits flagged ``first`` moved, in their order, to the front of their route.
+
+    For backends that do not model the flag. A route the move makes infeasible
+    under the one schedule without breaks and blocked time (which
+    :func:`fit_routes` fits next), though it was feasible as it came, loses, one
+    at a time, the visit whose leaving out costs least until it fits, as
+    :func:`fit_routes` does; those visits are unserved. Routes already in order
+    are returned as they are.
+    """
+    penalty: dict[int, int] | None = None
+    out: list[tuple[int, list[int]]] = []
+    for v, visits in routes:
+        seq = [int(c) for c in visits]
+        if not 0 <= int(v) < model.num_vehicles or not first_out_of_order(model, seq):
+            out.append((int(v), seq))
+            continue
+        flags = model.visits
+        moved = [c for c in seq if flags[c].first] + [c for c in seq if not flags[c].first]
+        if model.schedule(int(v), seq, relaxed=True).feasible:
+            penalty = _penalties(model) if penalty is None else penalty
+            moved = _cut(model, int(v), moved, penalty, relaxed=True)
+        if moved:
+            out.append((int(v), moved))
+    return out
+
+
+def _cut(model: "Model", v: int, seq: list[int], penalty: dict[int, int], *, relaxed: bool) -> list[int]:
+    """``seq`` less, one at a time, the visit whose leaving out costs least (preferring removals
+    that make the route feasible) until the schedule accepts it."""
+    seq = list(seq)
+    while seq and not model.schedule(v, seq, relaxed=relaxed).feasible:
+        trials = [(not model.schedule(v, seq[:i] + seq[i + 1:], relaxed=relaxed).feasible, penalty.get(c, 0), i)
+                  for i, c in enumerate(seq)]
+        seq.pop(min(trials)[2])
+    return seq
 
 
 def _penalties(model: "Model") -> dict[int, int]:

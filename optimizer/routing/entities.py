@@ -63,6 +63,7 @@ class Visit:
     service_cost: int = 0
     demand: int = 0
     name: str = ""
+    first: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,11 @@ Timing (all integers; the domain uses minutes): the one route schedule and
 route cost of :mod:`optimizer.routing.timing`, shared with the domain: windows,
 waiting, blocked intervals and breaks, least duration.
 
+Order: the visits flagged ``first`` (:meth:`Model.add_visit`) lead their route;
+:meth:`Model.check` reports a route where another visit precedes one of them
+(and :meth:`Model.build_solution` then calls the solution infeasible), while
+:meth:`Model.schedule` times any order it is given.
+
 Objective
 ---------
 Sum over used vehicles of ``fixed_cost + cost_per_time * duration +
@@ -185,6 +190,7 @@ class Model:
         service_cost: int = 0,
         demand: int = 0,
         name: str = "",
+        first: bool = False,
     ) -> int:
         """Add a visit and return its index.
 
@@ -210,6 +216,10 @@ class Model:
             Load the visit uses of the vehicle's ``capacity``.
         name
             Free label, kept for reports.
+        first
+            On its route, no visit without the flag may precede it: the visits
+            flagged ``first`` lead their route (in the domain: an overdue refill,
+            the most urgent of all, is the nurse's first stop).
         """
         check_visit(tw_early=tw_early, tw_late=tw_late, service=service, penalty=penalty,
                     service_cost=service_cost, demand=demand)
@@ -222,7 +232,7 @@ class Model:
                                  f"(there are {len(self._vehicles)}); add vehicles first")
         self._visits.append(
             Visit(int(location), int(tw_early), int(tw_late), int(service), allowed, bool(required),
-                  int(penalty), int(service_cost), int(demand), name)
+                  int(penalty), int(service_cost), int(demand), name, bool(first))
         )
         self._visit_group.append(None)
         self._cache.clear()

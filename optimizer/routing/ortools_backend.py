@@ -22,7 +22,11 @@ Model, built with numpy and no per-arc Python callbacks:
   OR-Tools found no first solution on SDVRPTW PR02), groups with
   ``max_cardinality=1``;
 * arcs that can never be used are removed from the ``NextVar`` domains
-  (:meth:`ModelArrays.arc_possible`; plus starts/ends of vehicles that do not fit).
+  (:meth:`ModelArrays.arc_possible`; plus starts/ends of vehicles that do not fit);
+* visits flagged ``first`` lead their route: no arc from an unflagged visit to a
+  flagged one (removed from the ``NextVar`` domains with the pruning above, or on
+  their own when ``prune_arcs`` is off), so once a route serves an unflagged visit
+  it serves no flagged one; no extra constraint or dimension.
 
 Options (``options={"ortools": {...}}``):
 
@@ -219,6 +223,8 @@ class _Built:
                 self.routing.VehicleVar(self.visit_index[k]).SetValues([-1] + np.flatnonzero(row).tolist())
         if prune_arcs:
             self._prune(a, vis, fits, self.visit_index, m)
+        else:
+            self._first_lead(a.first[vis])
         self._mark("domains")
         self._disjunctions()
         self._mark("disjunctions")
@@ -343,6 +349,15 @@ class _Built:
         for v in range(m):
             keep = np.concatenate([vidx[fits[:, v]], [ends[v]]])
             routing.NextVar(routing.Start(v)).SetValues(keep.tolist())
+
+    def _first_lead(self, first: np.ndarray) -> None:
+        """Without pruning: remove the flagged visits from the ``NextVar`` domain of every
+        unflagged visit (with pruning, :meth:`ModelArrays.arc_possible` already has)."""
+        if not first.any() or first.all():
+            return
+        flagged = [self.visit_index[k] for k in np.flatnonzero(first)]
+        for k in np.flatnonzero(~first):
+            self.routing.NextVar(self.visit_index[k]).RemoveValues(flagged)
 
     def routes_of(self, next_of: Any) -> list[tuple[int, list[int]]]:
         routing = self.routing

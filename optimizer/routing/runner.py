@@ -4,9 +4,12 @@ Each backend call runs in a fresh child interpreter (no inherited threads or
 locks, no re-run of the caller's ``__main__``) with a hard deadline. The child streams progress lines and
 incumbents (best routes so far) through a pipe; when the deadline passes the
 child is killed, and the next backend is tried, starting from the best
-incumbent seen. Backends do not model breaks and blocked time exactly: their
-routes are fitted to them (:func:`~optimizer.routing.check.fit_routes`) before
-they become solutions. ``watchdog=None`` runs in-process instead (fast, for small
+incumbent seen. Backends do not model breaks and blocked time exactly, and not
+all model the ``first`` flag of a visit: their routes are put in order
+(:func:`~optimizer.routing.check.order_first`) and fitted to breaks and blocked
+time (:func:`~optimizer.routing.check.fit_routes`) before they become solutions,
+so that every backend's answer respects both; a visit the reordering cuts is
+re-inserted where it fits best (:func:`~optimizer.routing.construct.reinsert`). ``watchdog=None`` runs in-process instead (fast, for small
 models and tests; no protection against hangs).
 """
 
@@ -24,7 +27,8 @@ from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any, Literal
 
 from .backends import FALLBACKS, BackendError, BackendFn, BackendResult, SolveRequest, lookup, resolve
-from .check import fit_routes
+from .check import fit_routes, order_first
+from .construct import reinsert
 from .solution import Solution
 
 if TYPE_CHECKING:
@@ -125,12 +129,12 @@ def solve(
         say(f"{name}: starting" + (f" (watchdog {deadline:.0f} s)" if deadline is not None else " (in-process)"))
         outcome = _run_guarded(name, model, request, deadline, say)
         if outcome.incumbent is not None:
-            inc = model.build_solution(fit_routes(model, outcome.incumbent), status="feasible", backend=name)
+            inc = model.build_solution(_fitted(model, outcome.incumbent), status="feasible", backend=name)
             if best_incumbent is None or inc.objective < best_incumbent.objective:
                 best_incumbent = inc
         res = outcome.result
         if res is not None and res.routes is not None:
-            sol = model.build_solution(fit_routes(model, res.routes), status=res.status, backend=name,
+            sol = model.build_solution(_fitted(model, res.routes), status=res.status, backend=name,
                                        lower_bound=res.lower_bound, message=res.message)
             if best_incumbent is not None and best_incumbent.objective < sol.objective:
                 notes.append(f"{name}'s result ({sol.objective}) is worse than an earlier incumbent "
@@ -154,6 +158,14 @@ def solve(
         notes.append(f"returning the best incumbent of {best_incumbent.backend}")
         return _finish(best_incumbent, notes, t0)
     return _finish(_empty(model, "timeout" if all_timeouts else "error", chain[0]), notes, t0)
+
+
+def _fitted(model: "Model", routes: Sequence[tuple[int, Sequence[int]]]) -> list[tuple[int, list[int]]]:
+    """A backend's routes with first visits in front (what that move cuts re-inserted where it
+    fits best, :func:`~optimizer.routing.construct.reinsert`), then fitted to breaks and blocked time."""
+    ordered = order_first(model, routes)
+    cut = {int(c) for _, vs in routes for c in vs} - {c for _, vs in ordered for c in vs}
+    return fit_routes(model, reinsert(model, ordered, sorted(cut)) if cut else ordered)
 
 
 @dataclass
