@@ -66,17 +66,27 @@ def write_plan(
     extras: dict[str, Callable[[Path], None]] | None = None,
     summary_extra: dict | None = None,
     confirm_days: int | None = None,
+    alternatives: tuple[tuple[str, ...], list[tuple]] | None = None,
+    options: list[str] | None = None,
 ) -> Path:
     """Write ``plan`` to ``out_dir`` atomically; ``extras`` write more files (e.g. ``map.html``).
 
     Each extra is called with the file's path inside the temporary folder; if any
     raises, nothing is written. ``changes.csv`` is written when the plan kept visits;
     ``confirm_days`` writes the first N days' visits as ``confirmed_visits.csv``.
+    ``alternatives`` (columns, rows) is written as ``alternatives.csv`` and ``options`` (the best way
+    out of each unassigned refill, in order) as the ``options`` column of ``unassigned.csv`` (SPEC §6).
     """
     with atomic_dir(out_dir, kind="plan") as tmp:
         _write_csv(tmp / "visits.csv", VISIT_COLUMNS, [astuple(v) for v in plan.visits])
         _write_csv(tmp / "nurse_days.csv", NURSE_DAY_COLUMNS, [astuple(d) for d in plan.nurse_days])
-        _write_csv(tmp / "unassigned.csv", UNASSIGNED_COLUMNS, [astuple(u) for u in plan.unassigned])
+        if options is None:
+            _write_csv(tmp / "unassigned.csv", UNASSIGNED_COLUMNS, [astuple(u) for u in plan.unassigned])
+        else:
+            _write_csv(tmp / "unassigned.csv", UNASSIGNED_COLUMNS + ("options",),
+                       [astuple(u) + (o,) for u, o in zip(plan.unassigned, options, strict=True)])
+        if alternatives is not None:
+            _write_csv(tmp / "alternatives.csv", alternatives[0], alternatives[1])
         _write_csv(tmp / "deferred.csv", DEFERRED_COLUMNS, [astuple(d) for d in plan.deferred])
         if plan.changes is not None:
             _write_csv(tmp / "changes.csv", CHANGE_COLUMNS, [astuple(c) for c in plan.changes])
