@@ -28,6 +28,7 @@ import pandas as pd
 
 from optimizer import settings
 from optimizer.analysis.alarms import Alarm, alarm_counts, alarm_lines, find_alarms, headline
+from optimizer.analysis.alternatives import ALTERNATIVE_COLUMNS, Alternatives, alternatives_for
 from optimizer.analysis.coverage import analyze_coverage, capacity_vs_demand, load_regions
 from optimizer.analysis.expansion import (ActionKind, ExpansionResult, build_expansion, map_layer, optimize,
                                           write_expansion)
@@ -84,6 +85,14 @@ class PlanResult:
     problem: PlanningProblem
     provider: Any
     alarms: list[Alarm] = field(default_factory=list)
+    _alternatives: Alternatives | None = field(default=None, repr=False)
+
+    @property
+    def alternatives(self) -> Alternatives:
+        """The ranked ways out of every unassigned refill (``alternatives.csv``), computed once."""
+        if self._alternatives is None:
+            self._alternatives = alternatives_for(self.plan, self.problem.roster, provider=self.provider)
+        return self._alternatives
 
     def alarm_lines(self) -> list[str]:
         """The danger first: headline and one line per overdue refill with its visit (or none)."""
@@ -175,7 +184,10 @@ def write_plan_folder(result: PlanResult, out: str | Path, *, with_map: bool = T
     summary = {"travel_provider": getattr(result.provider, "name", ""),
                "overdue": alarm_counts(result.alarms, plan=result.plan),
                "load_report": load_report_of(result.problem.roster).as_dict()}
-    return write_plan(result.plan, out, extras=extras, summary_extra=summary, confirm_days=confirm_days)
+    alts = result.alternatives
+    summary["alternatives"] = alts.best_kinds()
+    return write_plan(result.plan, out, extras=extras, summary_extra=summary, confirm_days=confirm_days,
+                      alternatives=(ALTERNATIVE_COLUMNS, alts.rows()), options=alts.options_column())
 
 
 def check(roster: Roster, plan_dir: str | Path, *, provider: Any = None,
