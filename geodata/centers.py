@@ -1,10 +1,13 @@
 """US cancer centers that place HAI pumps, as a small table of typed-in facts.
 
-``geodata/data/hai_centers.csv`` lists about fifty centers (SPEC §1: "only
+``geodata/data/hai_centers.csv`` lists about sixty centers (SPEC §1: "only
 about fifty US cancer centers place these pumps") with approximate campus
-coordinates typed in by hand, not geocoded. Its ``source`` column says so row
-by row; rows not named in the project brief are marked "verify". Users can
-edit the file or pass their own with the same columns.
+coordinates typed in by hand, not geocoded. Its ``source`` column cites, row by
+row, the public page (the hospital's HAI pump program page, or a news report
+of its program) that shows the center places HAI pumps; a row whose program
+no checked page confirmed starts with ``unverified:`` (:func:`verified`
+tells them apart). Users can edit the file or pass their own with the same
+columns.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from geodata.states import STATE_CODES
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas as pd
 
-__all__ = ["hai_centers"]
+__all__ = ["hai_centers", "verified"]
 
 _COLUMNS = ["center_id", "name", "city", "state", "lat", "lon", "source"]
 
@@ -77,3 +80,21 @@ def hai_centers(
         wanted = {str(s).strip().upper() for s in ([states] if isinstance(states, str) else states)}
         df = df[df["state"].isin(sorted(wanted))].reset_index(drop=True)
     return df
+
+
+def verified(centers: "pd.DataFrame") -> "pd.Series":
+    """Which centers' HAI programs a cited page confirms.
+
+    Parameters
+    ----------
+    centers : pandas.DataFrame
+        As :func:`hai_centers` returns it.
+
+    Returns
+    -------
+    pandas.Series of bool
+        ``True`` where the ``source`` cites a page (``http``) and does not start
+        with ``unverified``.
+    """
+    text = centers["source"].astype(str).str.strip()
+    return text.str.contains("http", regex=False) & ~text.str.lower().str.startswith("unverified")

