@@ -44,6 +44,8 @@ CASES: dict[str, tuple[str, int, int, tuple[str, ...]]] = {
     "validate-10k": ("validate", 10_000, 1_200, ()),
     "validate-50k": ("validate", 50_000, 6_000, ()),
     "plan-5k": ("plan", 5_000, 625, ("--time-limit", "60")),
+    # issue 14 item 4: 10,000 patients / 1,250 nurses end to end (target ≤ 8 min, ≤ 4 GiB)
+    "plan-10k": ("plan", 10_000, 1_250, ("--time-limit", "60")),
     # the planner's own memory, without solver children: problem, greedy, plan folder
     "plan-5k-greedy": ("plan", 5_000, 625, ("--backend", "greedy")),
 }

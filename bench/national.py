@@ -141,6 +141,31 @@ def _imports():
     return api, synth, SolverOptions
 
 
+def make_roster(size: int, seed: int, data: Path):
+    """The synthetic national roster of ``size`` patients (about one nurse per 8), as ``run_one`` makes it.
+
+    Parameters
+    ----------
+    size
+        Patients.
+    seed
+        The generator's seed.
+    data
+        Folder the roster's files are written to (``bench/national_refs.py`` reads it again).
+
+    Returns
+    -------
+    Roster
+        The roster loaded as the planner loads it (as of ``AS_OF``).
+    """
+    api, synth, _ = _imports()
+    syn = synth.generate(size, max(1, round(size / 8)), seed=seed, as_of=dt.date.fromisoformat(AS_OF),
+                         plan_start=dt.date.fromisoformat(START))
+    synth.write(syn, data)
+    roster, _ = api.load_data(data, as_of=dt.date.fromisoformat(AS_OF))
+    return roster
+
+
 def run_one(size: int, method: str, time_limit: float, seed: int, keep: Path | None = None) -> dict:
     api, synth, SolverOptions = _imports()
     t0 = time.perf_counter()

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from optimizer.domain import Horizon, Roster
+from optimizer.planning.bound import plan_bound
 from optimizer.planning.greedy import plan_greedy
 from optimizer.planning.plan import Plan
 from optimizer.planning.planner import SolverOptions, plan_problem
@@ -44,14 +45,17 @@ def solve(
     -------
     Plan
         With a deterministic work limit (``max_iterations``) the greedy plan carries no run
-        time, so equal inputs give byte-identical plan folders.
+        time, so equal inputs give byte-identical plan folders. ``solver["lower_bound"]``
+        holds the cheap bounds of :mod:`optimizer.planning.bound` for the refills placed.
     """
     opts = options or SolverOptions()
     if opts.backend != GREEDY:
-        return plan_problem(problem, opts, progress=progress)
-    result = plan_greedy(problem)
-    if opts.max_iterations:
-        result.solver.pop("runtime_s", None)
+        result = plan_problem(problem, opts, progress=progress)
+    else:
+        result = plan_greedy(problem)
+        if opts.max_iterations:
+            result.solver.pop("runtime_s", None)
+    result.solver["lower_bound"] = plan_bound(problem, result).as_dict()  # SPEC §6: summary.json
     return result
 
 
