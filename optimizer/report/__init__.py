@@ -55,9 +55,11 @@ def write_plan_extras(result: Any, out_dir: str | Path, *, tiles: str | None = N
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    written = [plan_report(result.plan, result.problem, provider=result.provider, tiles=tiles, stamp=stamp)
-               .save(out / "report.html")]
-    written.append(export_excel(result.plan, result.problem, out / "plan.xlsx", stamp=stamp))
+    alts = getattr(result, "alternatives", None)  # the ways out of the unassigned refills (issue 13 item 2)
+    options = alts.options_column() if alts is not None else None
+    written = [plan_report(result.plan, result.problem, provider=result.provider, tiles=tiles, stamp=stamp,
+                           options=options).save(out / "report.html")]
+    written.append(export_excel(result.plan, result.problem, out / "plan.xlsx", stamp=stamp, options=options))
     written += export_ics(result.plan, result.problem, out / "ics", stamp=stamp)
     return written
 

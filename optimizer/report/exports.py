@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -156,7 +157,8 @@ def _reproducible_xlsx(path: Path, stamp: datetime) -> None:
     tmp.replace(path)
 
 
-def export_excel(plan: Any, problem: Any, path: str | Path, *, stamp: datetime | None = None) -> Path:
+def export_excel(plan: Any, problem: Any, path: str | Path, *, stamp: datetime | None = None,
+                 options: Sequence[str] | None = None) -> Path:
     """Write the plan as an Excel workbook: Summary, Nurses, one sheet per day, Unassigned.
 
     Parameters
@@ -167,6 +169,9 @@ def export_excel(plan: Any, problem: Any, path: str | Path, *, stamp: datetime |
         The ``.xlsx`` file to write.
     stamp
         Pin the workbook's timestamps to this time (reproducible bytes); default now.
+    options
+        The best way out of each unassigned refill, aligned with ``plan.unassigned`` (the
+        Unassigned sheet's ``options`` column, as in ``unassigned.csv``).
 
     Returns
     -------
@@ -174,6 +179,7 @@ def export_excel(plan: Any, problem: Any, path: str | Path, *, stamp: datetime |
     """
     path = Path(path)
     areas = _areas(plan, problem)
+    best = list(options) if options is not None else [""] * len(plan.unassigned)
     visits = visit_rows(plan, problem, areas)
     k = plan.kpis()
     summary = pd.DataFrame(
@@ -185,9 +191,10 @@ def export_excel(plan: Any, problem: Any, path: str | Path, *, stamp: datetime |
         "patient_id": u.patient_id, **contact(roster.patient(u.patient_id)),
         "area": areas.get(u.patient_id, u.state), "state": u.state,
         "reason": str(u.reason), "detail": u.detail, "window_start": u.window_start, "window_end": u.window_end,
-        "empty_date": u.empty_date, "reserve_days_left_at_window_end": u.reserve_days_left,
-    } for u in plan.unassigned], columns=["patient_id", *CONTACT_COLUMNS, "area", "state", "reason", "detail", "window_start",
-                                          "window_end", "empty_date", "reserve_days_left_at_window_end"])
+        "empty_date": u.empty_date, "reserve_days_left_at_window_end": u.reserve_days_left, "options": o,
+    } for u, o in zip(plan.unassigned, best, strict=True)],
+        columns=["patient_id", *CONTACT_COLUMNS, "area", "state", "reason", "detail", "window_start", "window_end",
+                 "empty_date", "reserve_days_left_at_window_end", "options"])
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
         summary.to_excel(xw, sheet_name="Summary", index=False)
         nurse_summary(plan, roster).to_excel(xw, sheet_name="Nurses", index=False)

@@ -12,6 +12,7 @@ reaches a script in this page).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -84,11 +85,11 @@ solver: {{ solver }}</p></header>
 <h2 id="unassigned">Unassigned refills ({{ unassigned|length }})</h2>
 {% if unassigned %}
 <table id="unassigned-table"><thead><tr><th>Patient</th><th>Phone</th><th>Area</th><th>Reason</th><th>Detail</th>
-<th>Window</th><th>Pump empty</th><th>Reserve days left at window end</th></tr></thead><tbody>
+<th>Window</th><th>Pump empty</th><th>Reserve days left at window end</th><th>Best option</th></tr></thead><tbody>
 {% for u in unassigned %}<tr class="{% if u.reserve <= 1 %}warn{% endif %}"><td>{{ u.patient_id }}{% if u.name %}<br>
 <b class="pname">{{ u.name }}</b>{% endif %}</td><td class="phone">{{ u.phone }}</td>
 <td>{{ u.area }}</td><td>{{ u.reason }}</td><td>{{ u.detail }}</td><td>{{ u.window }}</td>
-<td>{{ u.empty }}</td><td class="num">{{ u.reserve }}</td></tr>
+<td>{{ u.empty }}</td><td class="num">{{ u.reserve }}</td><td class="option">{{ u.option }}</td></tr>
 {% endfor %}</tbody></table>
 {% else %}<p>Every refill due in the horizon is planned.</p>{% endif %}
 
@@ -145,6 +146,7 @@ def plan_report(
     map_html: str | None = None,
     tiles: str | None = None,
     stamp: datetime | None = None,
+    options: Sequence[str] | None = None,
 ) -> HtmlDocument:
     """Build the self-contained plan report (``stamp``: the "generated" time, default now).
 
@@ -160,6 +162,9 @@ def plan_report(
         A rendered operations map to embed (built when omitted).
     tiles
         Optional web tiles for the embedded map (needs internet at view time).
+    options
+        The best way out of each unassigned refill, aligned with ``plan.unassigned``
+        (:mod:`optimizer.analysis.alternatives`); shown in the unassigned table.
 
     Returns
     -------
@@ -190,8 +195,9 @@ def plan_report(
          else k["min_reserve_days_left"]},
         {"label": "overdue refills planned", "value": k["alarms_planned"], "bad": k["alarms_planned"] > 0},
     ]
+    best = dict(zip(map(id, plan.unassigned), options)) if options is not None else {}
     unassigned = [{
-        "patient_id": u.patient_id, "area": areas.get(u.patient_id, u.state),
+        "option": best.get(id(u), ""), "patient_id": u.patient_id, "area": areas.get(u.patient_id, u.state),
         "name": contact(roster.patient(u.patient_id))["patient_name"],
         "phone": contact(roster.patient(u.patient_id))["phone"],
         "reason": str(u.reason).replace("_", " "), "detail": u.detail,
