@@ -4,7 +4,8 @@ Most urgent refill first; for it, the day the objective prefers (its due date wh
 a nurse works, else the nearest day, a day late rather than early on a fill that
 ends a floxuridine course: :func:`optimizer.rules.objective.day_cost`) and on that
 day the nearest eligible nurse with room, inserting the visit where it adds the least
-cost to her route (the one route cost, :mod:`optimizer.planning.schedule`). Produces the same :class:`~optimizer.planning.plan.Plan` as the
+cost to her route (the one route cost, :mod:`optimizer.planning.schedule`), an overdue refill
+only at the front. Produces the same :class:`~optimizer.planning.plan.Plan` as the
 optimizer, so both are validated and compared the same way.
 """
 
@@ -179,9 +180,13 @@ def plan_greedy(problem: PlanningProblem) -> Plan:
 def _best_insertion(problem: PlanningProblem, k: int, order: list[int], j: int
                     ) -> tuple[list[int], RouteSchedule] | None:
     """Refill ``j`` inserted into nurse-day ``k``'s ``order`` where the route costs least
-    (first such position on ties), or ``None`` if no position is feasible."""
+    (first such position on ties), or ``None`` if no position is feasible. An overdue refill
+    goes only among the overdue ones at the front of the route, any other only after them
+    (an overdue refill is the first stop of its route, SPEC §5)."""
     best: tuple[int, list[int], RouteSchedule] | None = None
-    for pos in range(len(order) + 1):
+    refills = problem.refills
+    lead = next((i for i, x in enumerate(order) if not refills[x].overdue), len(order))
+    for pos in (range(lead + 1) if refills[j].overdue else range(lead, len(order) + 1)):
         trial = order[:pos] + [j] + order[pos:]
         sched = schedule_order(problem, k, trial)
         if sched is not None and (best is None or sched.objective_units < best[0]):

@@ -229,7 +229,8 @@ def build_model(problem: PlanningProblem, refills: Sequence[int]) -> Built:
     A vehicle per nurse-day (day ``i`` runs from ``i × DAY`` on the model's clock);
     a refill is a group of alternative visit copies, one per (day, tier cost),
     each allowed on the nurse-days of that day with that cost; the group's
-    penalty is :func:`miss_penalty`.
+    penalty is :func:`miss_penalty`. The copies of an overdue refill are flagged
+    ``first``: it is the first stop of its route (SPEC §5).
     """
     cands = problem.candidates_by_refill()
     nd_used = sorted({k for j in refills for k in cands.get(j, ())})
@@ -270,6 +271,7 @@ def build_model(problem: PlanningProblem, refills: Sequence[int]) -> Built:
                 location=ploc, tw_early=off + minutes_of(p.earliest_arrival),
                 tw_late=off + minutes_of(p.latest_arrival), service=p.visit_minutes,
                 allowed_vehicles=[vehicle_of[k] for k in allowed], required=False, service_cost=cost,
+                first=problem.refills[j].overdue,
                 name=f"{p.patient_id}@{problem.horizon.start + timedelta(days=day_idx)}"))
             visit_refill.append(j)
         m.add_group(copies, required=False, penalty=refill_penalty(problem, j))

@@ -9,7 +9,8 @@ Modules by concern: :mod:`~optimizer.validate.check` (the entry point),
 :mod:`~optimizer.validate.visits` (each visit: window, eligibility, holiday, patient away,
 times), :mod:`~optimizer.validate.fills` (``fill_no`` and each fill's window through
 :func:`optimizer.rules.windows.next_fill`), :mod:`~optimizer.validate.routes` (each
-nurse-day: legs, times, totals, cost), :mod:`~optimizer.validate.week` (part-day time off,
+nurse-day: overdue refills first, legs, times, totals,
+cost), :mod:`~optimizer.validate.week` (part-day time off,
 breaks), :mod:`~optimizer.validate.coverage` (due refills, unassigned reasons, deferrals),
 :mod:`~optimizer.validate.confirmed` (confirmed visits kept, changes.csv),
 :mod:`~optimizer.validate.travel` (only the pairs read).
@@ -17,7 +18,7 @@ breaks), :mod:`~optimizer.validate.coverage` (due refills, unassigned reasons, d
 Rule names of :class:`Violation`: files, unknown_nurse, unknown_patient, horizon, window,
 alarm, window_dates, reserve, state, infusate, license, certification, workday, time_off,
 holiday, patient_away, reach, date, arrival_window, visit_length, double_booking, fill_no,
-sequence, max_visits, nurse_days, shift, travel, sequence_times, overtime, cost,
+sequence, overdue_not_first, max_visits, nurse_days, shift, travel, sequence_times, overtime, cost,
 part_time_off, break, unassigned, reason, deferred, coverage, changes, confirmed,
 change_reason.
 """

@@ -1,5 +1,5 @@
-"""Checks of each route (nurse-day): sequence, shift, legs against the provider, totals and cost;
-part-day time off and the break (:mod:`optimizer.validate.week`)."""
+"""Checks of each route (nurse-day): sequence, overdue refills first, shift, legs against the
+provider, totals and cost; part-day time off and the break (:mod:`optimizer.validate.week`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from optimizer.domain import Nurse, minutes_of
 from optimizer.validate.base import TOL_COST, TOL_MIN, TOL_KM, Context, minute, to_dt
 from optimizer.validate.week import busy_intervals, check_break, check_part_day_off
 
-__all__ = ["check_routes"]
+__all__ = ["check_routes", "check_overdue_first"]
 
 Row = dict[str, str]
 
@@ -35,6 +35,32 @@ def check_routes(ctx: Context, by_route: dict[tuple[str, str], list[Row]], days:
     for key in day_rows:
         if key not in by_route:
             ctx.bad("nurse_days", "a nurse_days row without visits", nurse_id=key[0], date=key[1])
+    check_overdue_first(ctx, by_route)
+
+
+def check_overdue_first(ctx: Context, by_route: dict[tuple[str, str], list[Row]]) -> None:
+    """An overdue refill is the first stop of its route (SPEC §5; issue 12): on each route, in
+    ``seq`` order, no stop that is not an overdue refill comes before one that is.
+
+    Overdue is recomputed from the inputs: the patient's first visit of the plan (the earliest
+    date) when the refill window of the patient row closed before the horizon starts.
+    """
+    first_day: dict[str, str] = {}
+    for (_, ds), vs in by_route.items():
+        for r in vs:
+            pid = r["patient_id"]
+            first_day[pid] = min(first_day.get(pid, ds), ds)
+    for (nid, ds), vs in by_route.items():
+        other = ""  # seq of the first stop that is not an overdue refill
+        for r in sorted(vs, key=lambda r: int(r["seq"])):
+            pid = r["patient_id"]
+            w = ctx.windows.get(pid)
+            if not (w is not None and w.closed_before(ctx.horizon) and first_day[pid] == ds):
+                other = other or r["seq"]
+            elif other:
+                ctx.bad("overdue_not_first", f"overdue refill is stop {r['seq']}, after stop {other}, which is "
+                        "not an overdue refill: an overdue refill is the first stop of its route",
+                        nurse_id=nid, patient_id=pid, date=ds)
 
 
 def check_route(ctx: Context, n: Nurse, d: date, vs: list[Row], row: Row) -> None:
