@@ -50,6 +50,7 @@ from optimizer.planning.replan import replan as replan_plan
 from optimizer.planning.plan import Plan
 from optimizer.planning.planner import SolverOptions
 from optimizer.planning.fills import with_later_fills
+from optimizer.planning.trips import with_overnight_trips
 from optimizer.planning.problem import PlanningProblem, build_problem
 from optimizer.planning.solve import solve
 from optimizer.report import leadership_map, operations_map, write_coverage, write_plan_extras
@@ -116,11 +117,14 @@ def plan(
     options: SolverOptions | None = None,
     progress: Callable[[str], None] | None = None,
     out: str | Path | None = None,
+    overnight: bool | None = None,
 ) -> PlanResult:
     """Plan the refills of ``roster`` over ``days`` from ``start``.
 
     With ``out``, the plan folder to be written is checked first (:func:`check_out`), so a
-    refused folder fails before any solving.
+    refused folder fails before any solving. ``overnight``: make overnight trips where they
+    place a missed refill or cost less (:mod:`optimizer.planning.trips`); the default is
+    :data:`optimizer.settings.OVERNIGHT_TRIPS`.
     """
     if out is not None:
         check_out(out, roster=roster, kind="plan")
@@ -129,6 +133,7 @@ def plan(
     problem = make_problem(roster, horizon, provider=provider, rules=rules)
     result = solve(problem, options, progress=progress)
     result, problem = with_later_fills(problem, result)  # fill 2, 3, … from the planned dates (issue 11 item 8)
+    result, problem = with_overnight_trips(problem, result, enabled=overnight)  # issue 13 item 1
     return PlanResult(result, problem, provider, find_alarms(roster, horizon, rules=rules))
 
 

@@ -79,7 +79,7 @@ def write_plan(
     """
     with atomic_dir(out_dir, kind="plan") as tmp:
         _write_csv(tmp / "visits.csv", VISIT_COLUMNS, [astuple(v) for v in plan.visits])
-        _write_csv(tmp / "nurse_days.csv", NURSE_DAY_COLUMNS, [astuple(d) for d in plan.nurse_days])
+        _write_csv(tmp / "nurse_days.csv", NURSE_DAY_COLUMNS, [_day_row(d) for d in plan.nurse_days])
         if options is None:
             _write_csv(tmp / "unassigned.csv", UNASSIGNED_COLUMNS, [astuple(u) for u in plan.unassigned])
         else:
@@ -97,6 +97,16 @@ def write_plan(
         for name, writer in (extras or {}).items():
             writer(tmp / name)
     return Path(out_dir)
+
+
+_POINT_COLUMNS = frozenset({"start_lat", "start_lon", "end_lat", "end_lon"})
+
+
+def _day_row(day: NurseDayPlan) -> tuple:
+    """A ``nurse_days.csv`` row: start/end points (home or an overnight trip's lodging) to 6 decimals,
+    so a day that ends away and the next day that starts there name the same point."""
+    return tuple(f"{v:.6f}" if name in _POINT_COLUMNS and isinstance(v, float) else v
+                 for name, v in zip(NURSE_DAY_COLUMNS, astuple(day)))
 
 
 def confirmed_rows(plan: Plan, days: int) -> list[tuple]:

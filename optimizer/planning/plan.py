@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from optimizer.rules.eligibility import Reason
-from optimizer.rules.objective import in_last_reserve_day
+from optimizer.rules.objective import UNITS_PER_DOLLAR, in_last_reserve_day
 from optimizer.planning.keep import Change, changes_of
 from optimizer.planning.problem import PlanningProblem
 from optimizer.planning.schedule import RouteSchedule
 
 __all__ = ["PlannedVisit", "NurseDayPlan", "Unassigned", "Deferred", "Plan", "plan_from_routes",
-           "VISIT_COLUMNS", "NURSE_DAY_COLUMNS", "UNASSIGNED_COLUMNS", "DEFERRED_COLUMNS"]
+           "location_point", "VISIT_COLUMNS", "NURSE_DAY_COLUMNS", "UNASSIGNED_COLUMNS", "DEFERRED_COLUMNS"]
 
 VISIT_COLUMNS = (
     "nurse_id", "date", "seq", "patient_id", "state", "infusate", "arrival", "start", "end",
@@ -23,6 +23,9 @@ VISIT_COLUMNS = (
 NURSE_DAY_COLUMNS = (
     "nurse_id", "date", "visits", "depart", "return", "drive_minutes", "drive_km",
     "work_minutes", "overtime_minutes", "cost", "break_start", "break_end",
+    # overnight trips (SPEC §6): where the day starts and ends (home unless the nurse stays the night
+    # near her last patient) and the night's lodging, per diem included (in ``cost`` too)
+    "start_lat", "start_lon", "end_lat", "end_lon", "lodging_cost",
 )
 UNASSIGNED_COLUMNS = (
     "patient_id", "state", "window_start", "window_end", "empty_date", "reason", "detail",
@@ -77,6 +80,16 @@ class NurseDayPlan:
     cost: float
     break_start: datetime | None = None  # a day of more than 6 hours of work has a break (SPEC §5)
     break_end: datetime | None = None
+    start_lat: float | None = None  # where the day starts: home, or an overnight trip's lodging
+    start_lon: float | None = None
+    end_lat: float | None = None  # where the day ends: home, or the lodging of the night after it
+    end_lon: float | None = None
+    lodging_cost: float = 0.0  # dollars: the night after this day away (settings.LODGING_COST_PER_NIGHT_USD)
+
+    @property
+    def ends_away(self) -> bool:
+        """Whether the nurse stays the night away after this day (an overnight trip)."""
+        return self.lodging_cost > 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,10 +154,33 @@ class Plan:
             "overtime_minutes": int(sum(d.overtime_minutes for d in self.nurse_days)),
             "cost": round(sum(d.cost for d in self.nurse_days), 2),
             "cost_per_visit": round(sum(d.cost for d in self.nurse_days) / n_vis, 2) if n_vis else 0.0,
+            "overnight_stays": sum(1 for d in self.nurse_days if d.ends_away),
+            "lodging_cost": round(sum(d.lodging_cost for d in self.nurse_days), 2),
             "visits_in_last_reserve_day": sum(1 for r in reserve if in_last_reserve_day(r)),
             "min_reserve_days_left": min(reserve) if reserve else None,
             "alarms_planned": sum(1 for v in self.visits if v.alarm),
         }
+
+
+def _ends(problem: PlanningProblem, nurse_id: str, sched: RouteSchedule) -> dict[str, float]:
+    """The start and end points of a nurse-day (home, or an overnight trip's lodging) and its lodging."""
+    home = problem.roster.nurse(nurse_id)
+    out: dict[str, float] = {}
+    for side, loc in (("start", sched.start), ("end", sched.end)):
+        pt = (home.lat, home.lon) if loc is None else location_point(problem, loc)
+        out[f"{side}_lat"], out[f"{side}_lon"] = round(pt[0], 6), round(pt[1], 6)
+    out["lodging_cost"] = round(sched.lodging_units / UNITS_PER_DOLLAR, 2)
+    return out
+
+
+def location_point(problem: PlanningProblem, loc: int) -> tuple[float, float]:
+    """``(lat, lon)`` of location index ``loc`` of ``problem`` (nurses' homes first, then patients)."""
+    nurses = problem.roster.nurses
+    if loc < len(nurses):
+        return nurses[loc].lat, nurses[loc].lon
+    pid = next(p for p, i in problem.patient_location.items() if i == loc)
+    p = problem.roster.patient(pid)
+    return p.lat, p.lon
 
 
 def plan_from_routes(
@@ -164,7 +200,7 @@ def plan_from_routes(
     served: set[int] = set()
     for k in sorted(routes, key=lambda k: (problem.nurse_days[k].nurse.nurse_id, problem.nurse_days[k].day)):
         order, sched = routes[k]
-        if not order:
+        if not order and not sched.away:
             continue
         nd = problem.nurse_days[k]
         for seq, (j, leg) in enumerate(zip(order, sched.legs), start=1):
@@ -193,6 +229,7 @@ def plan_from_routes(
             cost=round(sched.cost, 2),
             break_start=None if sched.break_start is None else _at(nd.day, sched.break_start),
             break_end=None if sched.break_end is None else _at(nd.day, sched.break_end),
+            **_ends(problem, nd.nurse.nurse_id, sched),
         ))
     unassigned: list[Unassigned] = []
     deferred: list[Deferred] = []

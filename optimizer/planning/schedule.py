@@ -18,7 +18,7 @@ from optimizer.rules import objective
 from optimizer.domain import Nurse, Patient, minutes_of
 from optimizer.planning.problem import PlanningProblem
 from optimizer.planning.workday import blocked_minutes, break_terms
-from optimizer.routing.timing import route_cost, time_route
+from optimizer.routing.timing import UNREACHABLE, route_cost, time_route
 
 __all__ = ["Leg", "RouteSchedule", "schedule_route", "schedule_order", "leg_minutes"]
 
@@ -121,7 +121,8 @@ def schedule_route(
         Part-day time off, minutes since midnight (:func:`~optimizer.planning.workday.blocked_minutes`).
     start, end
         Where the day starts and ends when not at home (an overnight trip's lodging, SPEC §5
-        routes); a day of such a trip is used (and priced) even with no visit, for its drive.
+        routes); a day of such a trip is used (and priced) even with no visit, for its drive,
+        timed with a rest stop halfway where a day of more than 6 hours takes its break.
     lodging_units
         The night's lodging (objective units) when the day ends away from home.
     """
@@ -134,11 +135,16 @@ def schedule_route(
     minutes = [objective.leg_minutes(m) for m, _ in raw]
     metres = [objective.leg_metres(k) for _, k in raw]
     shift_end = minutes_of(nurse.shift_end)
-    t = time_route(minutes, [minutes_of(p.earliest_arrival) for p in patients],
-                   [minutes_of(p.latest_arrival) for p in patients], [p.visit_minutes for p in patients],
-                   earliest_departure=minutes_of(nurse.shift_start),
-                   latest_return=shift_end + nurse.max_overtime_minutes, soft_end=shift_end,
-                   blocked=blocked, **break_terms(nurse).shifted(0))
+    latest = shift_end + nurse.max_overtime_minutes
+    if not patients and first != last:  # a trip's drive out or home alone: a rest stop halfway holds the break
+        if minutes[0] >= UNREACHABLE:
+            return None
+        timed = ([minutes[0] // 2, minutes[0] - minutes[0] // 2], [0], [latest], [0])
+    else:
+        timed = (minutes, [minutes_of(p.earliest_arrival) for p in patients],
+                 [minutes_of(p.latest_arrival) for p in patients], [p.visit_minutes for p in patients])
+    t = time_route(*timed, earliest_departure=minutes_of(nurse.shift_start), latest_return=latest,
+                   soft_end=shift_end, blocked=blocked, **break_terms(nurse).shifted(0))
     if not t.feasible:
         return None
     rates = objective.nurse_rates(nurse)

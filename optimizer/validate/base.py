@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from optimizer.domain import Horizon, Patient, Roster
+from optimizer.domain import Horizon, Nurse, Patient, Roster
 from optimizer.io.cells import restore_cell
 from optimizer.rules.company_calendar import HolidayCalendar
 from optimizer.rules.windows import RefillWindow, WindowRules
-from optimizer.validate.travel import Travel
+from optimizer.validate.travel import Point, Travel
 
 __all__ = ["TOL_COST", "TOL_KM", "TOL_MIN", "Context", "Fill", "Violation", "minute", "read_rows", "to_dt"]
 
@@ -57,6 +57,9 @@ class Context:
         Each active patient's first refill window, from the roster.
     calendar
         The company holidays of the horizon (``holidays.csv`` or the default).
+    ends
+        Start and end point of each nurse-day by (nurse_id, ISO date), from nurse_days.csv
+        (:func:`optimizer.validate.trips.read_ends`); home when absent.
     chains
         Each active patient's fills by the plan in date order, ending with the pending one.
     pending
@@ -75,6 +78,13 @@ class Context:
     chains: dict[str, list[Fill]] = field(default_factory=dict)
     pending: dict[str, Fill | None] = field(default_factory=dict)
     out: list[Violation] = field(default_factory=list)
+    ends: dict[tuple[str, str], tuple[Point, Point]] = field(default_factory=dict)
+
+    def start_end(self, nurse: Nurse, day: str) -> tuple[Point, Point]:
+        """Where nurse-day (``nurse``, ISO ``day``) starts and ends: its nurse_days.csv points (an
+        overnight trip's lodging, SPEC §6), home when the plan gives none."""
+        home = (nurse.lat, nurse.lon)
+        return self.ends.get((nurse.nurse_id, day), (home, home))
 
     def bad(self, rule: str, msg: str, *, nurse_id: str = "", patient_id: str = "", date: str = "") -> None:
         """Record a violation of ``rule``."""

@@ -15,6 +15,7 @@ from optimizer.validate.confirmed import check_changes, check_confirmed
 from optimizer.validate.coverage import check_coverage
 from optimizer.validate.routes import check_routes
 from optimizer.validate.travel import Travel, plan_pairs
+from optimizer.validate.trips import check_trips, read_ends
 from optimizer.validate.visits import check_visits
 
 __all__ = ["REQUIRED_FILES", "check_plan"]
@@ -71,8 +72,11 @@ def check_plan(
     ctx = Context(roster, horizon, rules, travel,
                   {p.patient_id: refill_window(p, rules=rules) for p in roster.active_patients()},
                   HolidayCalendar.of(roster.holidays, horizon.start, horizon.end))
+    days = read_rows(plan_dir / "nurse_days.csv")
+    read_ends(ctx, days)  # home, or an overnight trip's lodging (SPEC §6)
     by_route = check_visits(ctx, visits, numbered="fill_no" in _header(plan_dir / "visits.csv"))
-    check_routes(ctx, by_route, read_rows(plan_dir / "nurse_days.csv"))
+    check_routes(ctx, by_route, days)
+    check_trips(ctx, by_route, days)
     deferred = read_rows(plan_dir / "deferred.csv") if (plan_dir / "deferred.csv").exists() else []
     visited = {pid for (_, _), vs in by_route.items() for pid in (v["patient_id"] for v in vs)}
     check_coverage(ctx, visited, read_rows(plan_dir / "unassigned.csv"), deferred)

@@ -32,8 +32,14 @@ def check_routes(ctx: Context, by_route: dict[tuple[str, str], list[Row]], days:
             ctx.bad("nurse_days", "visits without a nurse_days row", **kw)
             continue
         check_route(ctx, n, date.fromisoformat(ds), vs, row)
-    for key in day_rows:
-        if key not in by_route:
+    for key, row in day_rows.items():
+        if key in by_route:
+            continue
+        home = (ctx.roster.nurse(key[0]).lat, ctx.roster.nurse(key[0]).lon) if ctx.roster.has_nurse(key[0]) else None
+        if home is not None and set(ctx.start_end(ctx.roster.nurse(key[0]), key[1])) != {home}:
+            # an overnight trip's drive out or home alone: checked as a route without visits
+            check_route(ctx, ctx.roster.nurse(key[0]), date.fromisoformat(key[1]), [], row)
+        else:
             ctx.bad("nurse_days", "a nurse_days row without visits", nurse_id=key[0], date=key[1])
     check_overdue_first(ctx, by_route)
 
@@ -87,16 +93,18 @@ def check_route(ctx: Context, n: Nurse, d: date, vs: list[Row], row: Row) -> Non
         ctx.bad("nurse_days", f"drive_minutes {row['drive_minutes']} below the legs' {drive_m:.0f}", **kw)
     regular = work - overtime
     cost = n.hourly_cost / 60 * (regular + settings.OVERTIME_MULTIPLIER * overtime) + \
-        float(row["drive_km"]) / settings.KM_PER_MILE * settings.IRS_MILEAGE_RATE_PER_MILE
+        float(row["drive_km"]) / settings.KM_PER_MILE * settings.IRS_MILEAGE_RATE_PER_MILE + \
+        float(row.get("lodging_cost") or 0.0)  # a night away (checked in optimizer.validate.trips)
     if abs(float(row["cost"]) - cost) > TOL_COST + 0.001 * cost:
         ctx.bad("cost", f"cost {row['cost']} but recomputed {cost:.2f}", **kw)
 
 
 def _check_legs(ctx: Context, n: Nurse, depart: datetime, ret: datetime, vs: list[Row],
                 kw: dict[str, str]) -> float:
-    """Check each leg from home through the visits and back; return the drive minutes (stated
-    legs out, the provider's leg home)."""
-    prev_pt, prev_end = (n.lat, n.lon), depart
+    """Check each leg from the day's start (home, or an overnight trip's lodging) through the visits
+    to its end; return the drive minutes (stated legs out, the provider's last leg)."""
+    start, end = ctx.start_end(n, kw["date"])
+    prev_pt, prev_end = start, depart
     drive_m = 0.0
     for r in vs:
         p = ctx.roster.patient(r["patient_id"])
@@ -115,8 +123,11 @@ def _check_legs(ctx: Context, n: Nurse, depart: datetime, ret: datetime, vs: lis
                     f"end {prev_end:%H:%M} plus {m:.0f} min of travel", **where)
         drive_m += float(r["travel_minutes"])
         prev_pt, prev_end = (p.lat, p.lon), to_dt(r["end"])
-    m, _ = ctx.travel(prev_pt, (n.lat, n.lon))
+    m, _ = ctx.travel(prev_pt, end)
+    if math.isnan(m):
+        ctx.bad("travel", "the leg to the day's end is unreachable by road", **kw)
+        return drive_m
     if ret < prev_end + timedelta(minutes=m - TOL_MIN):
-        ctx.bad("sequence_times", f"returns {ret:%H:%M}, before the last visit ends plus {m:.0f} min "
-                "of travel home", **kw)
+        ctx.bad("sequence_times", f"returns {ret:%H:%M}, before the last visit ends (or the day starts) "
+                f"plus {m:.0f} min of travel to the day's end", **kw)
     return drive_m + m

@@ -93,8 +93,17 @@ def _check_nurse(ctx: Context, n: Nurse, p: Patient, d: date, kw: dict[str, str]
     if ctx.roster.is_away(p.patient_id, d):
         ctx.bad("patient_away", "the patient is away from home on this date", **kw)
     out_m, _ = ctx.travel((n.lat, n.lon), (p.lat, p.lon))
-    if not within_reach(n, out_m):
-        ctx.bad("reach", f"drive from home {out_m:.0f} min exceeds {n.max_drive_minutes_one_way}", **kw)
+    if not within_reach(n, out_m) and not _from_lodging(ctx, n, p, d):
+        ctx.bad("reach", f"drive from home {out_m:.0f} min (and from any lodging of the day) exceeds "
+                f"{n.max_drive_minutes_one_way}", **kw)
+
+
+def _from_lodging(ctx: Context, n: Nurse, p: Patient, d: date) -> bool:
+    """The drive from the lodging of an overnight trip this day (where it starts or ends away from
+    home) is within the nurse's limit (SPEC §5 eligibility)."""
+    home = (n.lat, n.lon)
+    return any(within_reach(n, ctx.travel(pt, (p.lat, p.lon))[0])
+               for pt in set(ctx.start_end(n, d.isoformat())) if pt != home)
 
 
 def _check_times(ctx: Context, v: Row, p: Patient, d: date, kw: dict[str, str]) -> None:

@@ -33,7 +33,7 @@ def busy_intervals(ctx: Context, n: Nurse, ret: datetime, vs: list[Row]) -> list
         out.append(("visit", to_dt(r["start"]), to_dt(r["end"])))
     if vs:
         last = ctx.roster.patient(vs[-1]["patient_id"])
-        m, _ = ctx.travel((last.lat, last.lon), (n.lat, n.lon))
+        m, _ = ctx.travel((last.lat, last.lon), ctx.start_end(n, vs[-1]["date"])[1])  # home or lodging
         if m == m:  # an unreachable leg is reported by the route checks
             out.append(("drive", ret - timedelta(minutes=m), ret))
     return out

@@ -1,0 +1,86 @@
+"""Overnight trips on a rural national roster (issue 13 item 1).
+
+A sparse national roster (``synth.generate``: few nurses over the default 25-state footprint,
+most patients rural) is planned twice from the same roster, seed, backend and start date:
+with overnight trips off (``api.plan(..., overnight=False)``) and on (the default). Printed
+per run: refills due, placed, out_of_reach and every other unassigned reason, cost, cost per
+placed refill, lodging nights and their cost, wall time, and the independent checker's
+violations of the written plan folder (must be 0). The machine is shared: the load average
+is printed with it.
+
+    python bench/overnight.py                          # 400 patients, 16 nurses, rural share 0.6, greedy
+    python bench/overnight.py --backend ortools --time-limit 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _machine import machine_info  # noqa: E402
+
+AS_OF = dt.date(2026, 11, 20)
+START = dt.date(2026, 11, 23)
+
+
+def run(data: Path, out: Path, *, overnight: bool, backend: str, time_limit: float, seed: int) -> dict:
+    """Plan ``data`` with trips on or off, write and check the folder; the figures of the run."""
+    from geodata.travel.haversine import HaversineProvider
+    from optimizer import api
+    from optimizer.planning.planner import SolverOptions
+
+    provider = HaversineProvider()
+    roster, _ = api.load_data(data, as_of=AS_OF)
+    opts = SolverOptions(backend=backend, time_limit=time_limit, seed=seed)
+    t0 = time.perf_counter()
+    res = api.plan(roster, start=START, days=14, provider=provider, options=opts, overnight=overnight)
+    wall = time.perf_counter() - t0
+    api.write_plan_folder(res, out, with_map=False)
+    violations = api.check(roster, out, provider=provider)
+    k = res.plan.kpis()
+    return {"trips": "on" if overnight else "off", "due": k["refills_due"], "placed": k["visits"],
+            "out_of_reach": k["unassigned_by_reason"].get("out_of_reach", 0),
+            "other_unassigned": k["unassigned"] - k["unassigned_by_reason"].get("out_of_reach", 0),
+            "by_reason": k["unassigned_by_reason"], "cost": k["cost"], "cost_per_placed": k["cost_per_visit"],
+            "nights": k["overnight_stays"], "lodging": k["lodging_cost"], "wall_s": round(wall, 1),
+            "violations": len(violations)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--patients", type=int, default=400)
+    ap.add_argument("--nurses", type=int, default=16)
+    ap.add_argument("--rural-share", type=float, default=0.6)
+    ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--backend", default="greedy")
+    ap.add_argument("--time-limit", type=float, default=20.0)
+    args = ap.parse_args(argv)
+    from optimizer.studies import synth
+
+    print(machine_info())
+    print(f"roster: {args.patients} patients, {args.nurses} nurses, default footprint, rural share "
+          f"{args.rural_share}, seed {args.seed}; horizon {START} + 14 days; backend {args.backend}"
+          + (f" ({args.time_limit:g} s)" if args.backend != "greedy" else "") + "; great-circle travel")
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        syn = synth.generate(args.patients, args.nurses, seed=args.seed, as_of=AS_OF, plan_start=START,
+                             rural_share=args.rural_share)
+        synth.write(syn, data)
+        rows = [run(data, Path(tmp) / f"plan_{on}", overnight=on, backend=args.backend,
+                    time_limit=args.time_limit, seed=args.seed) for on in (False, True)]
+    for r in rows:
+        print(" ".join(f"{key}={val}" for key, val in r.items()))
+    off, on = rows
+    if off["out_of_reach"]:
+        print(f"out_of_reach {off['out_of_reach']} -> {on['out_of_reach']} "
+              f"({1 - on['out_of_reach'] / off['out_of_reach']:.0%} fewer); placed {off['placed']} -> "
+              f"{on['placed']}; cost per placed refill ${off['cost_per_placed']} -> ${on['cost_per_placed']}")
+
+
+if __name__ == "__main__":
+    main()
