@@ -40,6 +40,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 import geodata
 from geodata.centers import hai_centers
@@ -48,7 +49,7 @@ from optimizer.domain import Infusate, Nurse, Partner, Patient, Roster
 from optimizer.rules.eligibility import is_certified_for, may_practice
 
 __all__ = ["KINDS", "ALTERNATIVE_COLUMNS", "NO_OPTION", "Option", "RefillWays", "Alternatives", "WaysOut",
-           "license_terms", "partner_serves", "alternatives_for", "way_out"]
+           "license_terms", "partner_covers", "partner_serves", "alternatives_for", "way_out"]
 
 #: The kinds of way out, in the order a tie is broken (SPEC §6).
 KINDS: tuple[str, ...] = ("overnight_trip", "clinic", "partner_team", "license", "glycerin_bridge")
@@ -144,18 +145,30 @@ def license_terms(state: str) -> tuple[float, float]:
     return settings.LICENSE_TERMS_BY_STATE.get(state, (settings.LICENSE_FEE_USD, settings.LICENSE_LEAD_WEEKS))
 
 
+def partner_covers(partner: Partner, *, lat: NDArray[np.float64], lon: NDArray[np.float64],
+                   state: NDArray[np.object_], chemo: NDArray[np.bool_],
+                   county: NDArray[np.object_] | None = None) -> NDArray[np.bool_]:
+    """Which points (a patient's home, the fill she needs) ``partner`` serves: in its state, in its
+    county (``county``: each point's FIPS, needed when the partner names one) or circle, and a
+    floxuridine fill only when it is chemo-certified. The one home of the partner-area rule."""
+    ok = (np.asarray(state, dtype=object) == partner.state) & (~np.asarray(chemo, dtype=bool)
+                                                                | partner.chemo_certified)
+    if partner.county is not None:
+        ok &= np.asarray(county if county is not None else [None] * len(ok), dtype=object) == partner.county
+    if partner.radius_km is not None and partner.lat is not None and partner.lon is not None:
+        km = geodata.travel.haversine_km(np.full(len(ok), partner.lat), np.full(len(ok), partner.lon),
+                                         np.asarray(lat, dtype=float), np.asarray(lon, dtype=float))
+        ok &= km <= partner.radius_km
+    return ok
+
+
 def partner_serves(partner: Partner, patient: Patient, *, county: str | None = None) -> bool:
     """Whether ``partner``'s area holds ``patient`` (``county``: the patient's county FIPS, when known)
-    and it may deliver her next fill."""
-    if partner.state != patient.state or (patient.next_infusate.is_chemo and not partner.chemo_certified):
-        return False
-    if partner.county is not None and county != partner.county:
-        return False
-    if partner.radius_km is not None and partner.lat is not None and partner.lon is not None:
-        km = float(geodata.travel.haversine_km(np.array([partner.lat]), np.array([partner.lon]),
-                                               np.array([patient.lat]), np.array([patient.lon]))[0])
-        return km <= partner.radius_km
-    return True
+    and it may deliver her next fill (:func:`partner_covers` for one point)."""
+    return bool(partner_covers(partner, lat=np.array([patient.lat]), lon=np.array([patient.lon]),
+                               state=np.array([patient.state], dtype=object),
+                               chemo=np.array([patient.next_infusate.is_chemo]),
+                               county=np.array([county], dtype=object))[0])
 
 
 def _trip_cost(minutes: float, km: float, *, hourly: float) -> float:

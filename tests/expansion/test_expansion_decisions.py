@@ -10,7 +10,8 @@ import pytest
 
 from optimizer.domain import Infusate, Roster
 from optimizer.errors import DataError
-from optimizer.analysis.expansion import (Action, ActionKind, ExpansionCosts, ExpansionSettings, apply_actions,
+from optimizer.analysis.expansion import (Action, ActionKind, ExpansionCosts, ExpansionSettings, HireProfile,
+                                 apply_actions,
                                  build_expansion, demand_points, evaluate, load_sites, optimize,
                                  write_expansion)
 from tests.expansion.conftest import ON, make_nurse, make_patient
@@ -18,8 +19,14 @@ from tests.expansion.conftest import ON, make_nurse, make_patient
 HIRE_ONLY = frozenset({ActionKind.HIRE})
 
 
+#: Hires counted by hand: no training or recruiting time, so a hire costs exactly her ``hire`` and fills from
+#: week one (tests/expansion/test_expansion_partners_training.py checks the training terms).
+UNTRAINED = dict(hire_training=0.0, hire_lead_weeks=0.0, hire_training_weeks=0.0)
+
+
 def _settings(**kw) -> ExpansionSettings:
-    base = dict(actions=HIRE_ONLY, cutoff_minutes=60, costs=ExpansionCosts(hire=100_000.0))
+    base = dict(actions=HIRE_ONLY, cutoff_minutes=60, costs=ExpansionCosts(hire=100_000.0, **UNTRAINED),
+                hire=HireProfile(chemo_certified=False))
     base.update(kw)
     return ExpansionSettings(**base)
 
@@ -45,7 +52,7 @@ def test_two_hires_and_ranking(ohio_roster, ohio_sites) -> None:
 
 
 def test_target_mode_least_cost(ohio_roster, ohio_sites) -> None:
-    costs = ExpansionCosts(hire=100_000.0, hire_by_state={})
+    costs = ExpansionCosts(hire=100_000.0, hire_by_state={}, **UNTRAINED)
     problem = build_expansion(ohio_roster, settings=_settings(costs=costs), sites=ohio_sites, on=ON)
     res = optimize(problem, target_share=7 / 8)
     assert sorted(a.key for a in res.actions) == ["hire:OH-Cleveland", "hire:OH-Columbus"]

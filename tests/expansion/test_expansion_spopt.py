@@ -53,7 +53,7 @@ def test_roster_hire_only_equals_spopt_mclp() -> None:
     sites = [Site(f"S{j}", f"S{j}", str(s), float(a), float(b), "file")
              for j, (a, b, s) in enumerate(zip(slat, slon, sstates)) if s in {"OH", "IN", "KY", "PA", "WV"}]
     settings = ExpansionSettings(actions=frozenset({ActionKind.HIRE}), capacitated=False, cutoff_minutes=75,
-                                 costs=ExpansionCosts(hire=1.0))
+                                 costs=ExpansionCosts(hire=1.0, hire_training=0.0, chemo_cert=0.0))  # unit cost: MCLP's p
     provider = get_provider("haversine")
     problem = build_expansion(Roster(patients=patients, nurses=()), provider=provider, settings=settings,
                               sites=sites, on=ON)

@@ -1,11 +1,15 @@
-"""Expansion actions: hire, license, certify — their kinds, costs, lead times, and effect.
+"""Expansion actions: hire, license, certify, buy partner coverage — kinds, costs, lead times, effect.
 
 ``hire`` at a site; ``license`` an existing nurse in a state she may not
 practise in (fee and weeks by state, SPEC §8: 2–8 weeks, 8–12+ in CA and NY,
-$100–$400); ``hai_cert`` / ``chemo_cert`` an existing nurse. A hire at a site
-gets a multistate license when the site's state has implemented the Nurse
-Licensure Compact, else that state's license (SPEC §5, §8), and the
-:class:`HireProfile` (HAI- and chemo-certified by default).
+$100–$400); ``hai_cert`` / ``chemo_cert`` an existing nurse; ``partner`` a
+contract with a partner team of ``partners.csv`` (make or buy, issue 13 item 3).
+A hire at a site gets a multistate license when the site's state has implemented
+the Nurse Licensure Compact, else that state's license (SPEC §5, §8), and the
+:class:`HireProfile` (HAI- and chemo-certified by default). A hire fills only
+after recruiting and her HAI training and competency validation; the chemo
+certification of a chemo-certified profile runs beside the HAI training and is
+paid on top (:meth:`ExpansionCosts.hire_terms`, issue 13 item 5).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from geodata.licensure import active_nlc_table
 from geodata.states import STATE_CODES
 from optimizer import settings
 from optimizer.analysis.coverage import CENSUS_REGIONS
-from optimizer.domain import WEEKDAY_NAMES, Nurse, Roster
+from optimizer.domain import WEEKDAY_NAMES, Nurse, Partner, Roster
 from optimizer.errors import ProblemCollector
 
 __all__ = [
@@ -48,6 +52,7 @@ class ActionKind(str, Enum):
     LICENSE = "license"
     HAI_CERT = "hai_cert"
     CHEMO_CERT = "chemo_cert"
+    PARTNER = "partner"
 
     def __str__(self) -> str:
         return self.value
@@ -83,6 +88,8 @@ class ExpansionCosts:
 
     hire: float = settings.HIRE_COST_USD
     hire_lead_weeks: float = settings.HIRE_LEAD_WEEKS
+    hire_training: float = settings.HIRE_TRAINING_COST_USD
+    hire_training_weeks: float = settings.HIRE_TRAINING_WEEKS
     hai_cert: float = settings.HAI_CERT_COST_USD
     hai_cert_lead_weeks: float = settings.HAI_CERT_LEAD_WEEKS
     chemo_cert: float = settings.CHEMO_CERT_COST_USD
@@ -97,8 +104,16 @@ class ExpansionCosts:
         return self.license_by_state.get(state, self.license_default)
 
     def hire_cost(self, state: str) -> float:
-        """The cost of a hire in ``state``."""
+        """The cost of a hire in ``state`` (recruiting and first year; training not included)."""
         return float(self.hire_by_state.get(state, self.hire))
+
+    def hire_terms(self, state: str, *, chemo: bool) -> tuple[float, float]:
+        """Cost and weeks until a hire in ``state`` fills (issue 13 item 5): recruiting, then HAI training
+        and competency validation; a chemo-certified hire (``chemo``) also takes the chemo course, beside
+        the HAI training (the longer of the two counts), and pays for it."""
+        cost = self.hire_cost(state) + self.hire_training + (self.chemo_cert if chemo else 0.0)
+        weeks = self.hire_lead_weeks + max(self.hire_training_weeks, self.chemo_cert_lead_weeks if chemo else 0.0)
+        return cost, weeks
 
 
 @dataclass(frozen=True)
@@ -159,12 +174,15 @@ class Action:
     cost: float
     lead_weeks: float
     site: Site | None = None
+    partner: Partner | None = None  # the team a ``partner`` action contracts
 
     @property
     def key(self) -> str:
         """A stable identifier, e.g. ``license:N012:NY``."""
         if self.kind is ActionKind.LICENSE:
             return f"license:{self.nurse_id}:{self.state}"
+        if self.kind is ActionKind.PARTNER:
+            return f"partner:{self.nurse_id}"
         if self.kind is ActionKind.HIRE:
             return f"hire:{self.site.site_id if self.site else self.nurse_id}"
         return f"{self.kind.value}:{self.nurse_id}"
@@ -179,6 +197,8 @@ class Action:
             return f"License nurse {self.nurse_id} in {self.state}"
         if self.kind is ActionKind.HAI_CERT:
             return f"HAI-certify nurse {self.nurse_id}"
+        if self.kind is ActionKind.PARTNER:
+            return f"Contract partner team {self.nurse_id} in {self.state}"
         return f"Chemo-certify nurse {self.nurse_id}"
 
 
@@ -214,11 +234,17 @@ def load_license_terms(path: str | Path) -> dict[str, LicenseTerms]:
 
 
 def apply_actions(roster: Roster, actions: Iterable[Action], *, hire: HireProfile | None = None) -> Roster:
-    """The roster after ``actions``: hires join, licenses and certifications are granted."""
+    """The roster after ``actions``: hires join, licenses and certifications are granted, partner
+    teams are contracted (``roster.partners``); every other table of the roster is kept."""
     hire = hire or HireProfile()
     nurses = {n.nurse_id: n for n in roster.nurses}
     order = [n.nurse_id for n in roster.nurses]
+    partners = list(roster.partners)
     for a in actions:
+        if a.kind is ActionKind.PARTNER:
+            if a.partner is not None and a.partner not in partners:
+                partners.append(a.partner)
+            continue
         if a.kind is ActionKind.HIRE:
             if a.site is None:
                 raise ValueError(f"{a.key}: a hire needs a site")
@@ -236,4 +262,4 @@ def apply_actions(roster: Roster, actions: Iterable[Action], *, hire: HireProfil
         else:
             n = replace(n, chemo_certified=True)
         nurses[a.nurse_id] = n
-    return Roster(patients=roster.patients, nurses=tuple(nurses[i] for i in order), time_off=roster.time_off)
+    return replace(roster, nurses=tuple(nurses[i] for i in order), partners=tuple(partners))

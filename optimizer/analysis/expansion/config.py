@@ -35,6 +35,10 @@ class ExpansionSettings:
         nearest town of the cluster's state); ``max_sites`` caps the total.
     backend, time_limit, relative_gap, threads, linking
         MIP solver settings (:func:`optimizer._mip.solve_coverage`).
+    horizon_weeks
+        The study's horizon (a year: the hire cost is a first-year cost). A hire's capacity counts
+        only for the weeks after her recruiting and training (her average weekly visits over the
+        horizon); a partner contract is priced for the weeks after its lead days.
     """
 
     cutoff_minutes: float = settings.COVERAGE_CUTOFF_MINUTES
@@ -52,3 +56,4 @@ class ExpansionSettings:
     relative_gap: float = settings.MIP_RELATIVE_GAP
     threads: int = 1
     linking: Literal["strong", "aggregated"] = "strong"
+    horizon_weeks: float = settings.EXPANSION_HORIZON_WEEKS

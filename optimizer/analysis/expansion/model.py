@@ -6,6 +6,16 @@ patient's state and holds the certification the fill needs
 (:mod:`optimizer.analysis.expansion.gates`). With capacity (visits per week = workdays ×
 max visits per day × ``capacity_factor``) the covered demand is a flow. The
 instance is solved by :func:`optimizer.analysis.expansion.mip.solve_coverage`.
+
+A hire fills only after recruiting and training (issue 13 item 5): her cost includes the
+training (:meth:`ExpansionCosts.hire_terms`) and her capacity is her average weekly visits over
+the study's horizon (``horizon_weeks``), counting only the weeks after her lead time. Partner
+teams (``roster.partners``, issue 13 item 3) are servers opened by a ``partner`` action: they
+serve every fill their area holds (:func:`optimizer.analysis.alternatives.partner_covers`)
+without a capacity limit, and their contract is priced at their cost per visit for the visits
+of that area no existing nurse reaches, over the weeks of the horizon after their lead days
+(make or buy). A partner visit counts as a drive at the cutoff in the drive-hour figures, so
+our nurses are preferred wherever they reach.
 """
 
 from __future__ import annotations
@@ -19,7 +29,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from optimizer.domain import Nurse, Roster
+import geodata
+from optimizer.analysis.alternatives import partner_covers
+from optimizer.domain import Nurse, Partner, Roster
 from optimizer.analysis.expansion.actions import Action, ActionKind, Site, apply_actions
 from optimizer.analysis.expansion.config import ExpansionSettings
 from optimizer.analysis.expansion.demand import Demand, demand_points
@@ -46,6 +58,7 @@ class ExpansionProblem:
     instance: CoverageInstance
     pair_minutes: NDArray[np.float64]  # one-way drive per pair
     fixed: dict[int, bool] = field(default_factory=dict)
+    partners: list[Partner] = field(default_factory=list)  # servers after ``servers``, opened by an action
 
     @property
     def option_index(self) -> dict[str, int]:
@@ -55,10 +68,12 @@ class ExpansionProblem:
         return float(self.demand.weight.sum())
 
 
-def _capacity(n: Nurse, settings: ExpansionSettings) -> float:
+def _capacity(n: Nurse, settings: ExpansionSettings, *, lead_weeks: float = 0.0) -> float:
+    """Visits per week the nurse absorbs, averaged over the horizon from the week she starts filling."""
     if not settings.capacitated:
         return math.inf
-    return len(n.workdays) * n.max_visits_per_day * settings.capacity_factor
+    active = max(0.0, settings.horizon_weeks - lead_weeks) / settings.horizon_weeks if lead_weeks else 1.0
+    return len(n.workdays) * n.max_visits_per_day * settings.capacity_factor * active
 
 
 class _Options:
@@ -138,11 +153,16 @@ def build_expansion(
     options = _Options()
     costs = settings.costs
     server_open = np.full(len(servers), -1, dtype=np.int64)
+    leads = np.zeros(len(servers))
+    train_cost, train_weeks = costs.hire_terms("", chemo=settings.hire.chemo_certified)
+    train_cost -= costs.hire_cost("")
+    train_weeks -= costs.hire_lead_weeks
     for j, (s, h) in enumerate(zip(sites, hires)):
-        cost = s.cost if s.cost is not None else costs.hire_cost(s.state)
-        lead = s.lead_weeks if s.lead_weeks is not None else costs.hire_lead_weeks
+        cost = (s.cost if s.cost is not None else costs.hire_cost(s.state)) + train_cost
+        lead = (s.lead_weeks if s.lead_weeks is not None else costs.hire_lead_weeks) + train_weeks
         server_open[len(existing) + j] = options(Action(ActionKind.HIRE, h.nurse_id, s.state, cost, lead, s))
-    capacity = np.array([_capacity(n, settings) for n in servers], dtype=np.float64)
+        leads[len(existing) + j] = lead
+    capacity = np.array([_capacity(n, settings, lead_weeks=w) for n, w in zip(servers, leads)], dtype=np.float64)
     minutes = _minutes(provider, servers, demand)
     pairs = _Pairs()
     for k, n in enumerate(servers):
@@ -150,6 +170,12 @@ def build_expansion(
         if len(access.reach):
             _add_pairs(pairs, k, n, access, demand, minutes[k], options, settings=settings,
                        is_hire=k >= len(existing))
+    partners = list(roster.partners) if ActionKind.PARTNER in allowed else []
+    opened = _add_partners(pairs, partners, demand, options, settings=settings, n_existing=len(existing),
+                           first=len(servers))
+    partners = [x for x, o in zip(partners, opened) if o >= 0]
+    server_open = np.concatenate([server_open, np.asarray([o for o in opened if o >= 0], dtype=np.int64)])
+    capacity = np.concatenate([capacity, np.full(len(partners), np.inf)])
     inst = CoverageInstance(
         weights=demand.weight.copy(),
         option_cost=np.array([a.cost for a in options.actions], dtype=np.float64),
@@ -159,7 +185,39 @@ def build_expansion(
     )
     return ExpansionProblem(roster=roster, on=on, settings=settings, demand=demand, sites=list(sites),
                             servers=servers, n_existing=len(existing), options=options.actions, instance=inst,
-                            pair_minutes=np.asarray(pairs.minutes, dtype=np.float64))
+                            pair_minutes=np.asarray(pairs.minutes, dtype=np.float64), partners=partners)
+
+
+def _add_partners(pairs: _Pairs, partners: list[Partner], demand: Demand, options: _Options, *,
+                  settings: ExpansionSettings, n_existing: int, first: int) -> list[int]:
+    """Add each partner team as a server (index ``first`` on) with its pairs; its opening option's index,
+    or -1 for a team with nothing to buy (every fill of its area already reached, or its lead past the horizon)."""
+    if not partners:
+        return []
+    reached = np.zeros(len(demand), dtype=bool)  # an existing nurse reaches it with no action
+    for p, (i, k) in enumerate(zip(pairs.demand, pairs.server)):
+        if k < n_existing and pairs.ptr[p + 1] == pairs.ptr[p]:
+            reached[i] = True
+    county = geodata.counties_of(demand.lat, demand.lon) if any(x.county for x in partners) else None
+    out: list[int] = []
+    for x in partners:
+        area = partner_covers(x, lat=demand.lat, lon=demand.lon, state=demand.state, chemo=demand.chemo,
+                              county=county)
+        weeks = settings.horizon_weeks - x.lead_days / 7.0
+        bought = float(demand.weight[area & ~reached].sum())
+        if weeks <= 0 or bought <= 0:
+            out.append(-1)
+            continue
+        k = first + sum(1 for o in out if o >= 0)
+        o = options(Action(ActionKind.PARTNER, x.partner, x.state, round(x.cost_per_visit * bought * weeks, 2),
+                           x.lead_days / 7.0, partner=x))
+        for i in np.nonzero(area)[0].tolist():
+            pairs.demand.append(i)
+            pairs.server.append(k)
+            pairs.minutes.append(float(settings.cutoff_minutes))
+            pairs.ptr.append(len(pairs.idx))
+        out.append(o)
+    return out
 
 
 def _hires(existing: list[Nurse], sites: list[Site], settings: ExpansionSettings) -> list[Nurse]:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 import geodata
+from optimizer.domain import Partner
 from optimizer.analysis.expansion.model import ExpansionProblem
 from optimizer.analysis.expansion.rank import ExpansionResult
 from optimizer.analysis.expansion.sites import nearest
@@ -40,6 +41,17 @@ def _nurse_towns(problem: ExpansionProblem, nurse_ids: set[str]) -> dict[str, tu
     return out
 
 
+def _partner_point(partner: Partner) -> tuple[float, float]:
+    """Where a partner team shows on the map: its circle's center, else its state's largest town."""
+    if partner.lat is not None and partner.lon is not None:
+        return partner.lat, partner.lon
+    towns = geodata.places(states=[partner.state])
+    if not len(towns):  # pragma: no cover - every state has places
+        return 0.0, 0.0
+    row = towns.sort_values("population", ascending=False).iloc[0]
+    return float(row.lat), float(row.lon)
+
+
 def map_layer(result: ExpansionResult) -> dict[str, Any]:
     """A GeoJSON FeatureCollection of the ranked actions (de-identified).
 
@@ -55,6 +67,9 @@ def map_layer(result: ExpansionResult) -> dict[str, Any]:
         a = by_key[key]
         if a.site is not None:
             lon, lat, place = a.site.lon, a.site.lat, f"{a.site.name}, {a.state}"
+        elif a.partner is not None:  # a partner team: at the center of its area, else of its state
+            lat, lon = _partner_point(a.partner)
+            place = f"{a.partner.partner}, {a.state}"
         elif a.nurse_id in towns:
             name, lat, lon = towns[a.nurse_id]
             place = f"near {name}"

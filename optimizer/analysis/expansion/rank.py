@@ -101,7 +101,7 @@ def _units(problem: ExpansionProblem, chosen: set[int]) -> list[tuple[int, ...]]
     by_nurse: dict[str, list[int]] = defaultdict(list)
     for o in chosen:
         a = problem.options[o]
-        if a.kind is not ActionKind.HIRE:
+        if a.kind not in (ActionKind.HIRE, ActionKind.PARTNER):
             by_nurse[a.nurse_id].append(o)
     pairs = []
     for opts in by_nurse.values():
@@ -293,8 +293,9 @@ def _recommendation_rows(problem: ExpansionProblem, ranked: list[tuple[tuple[int
             first = pos == 0
             rows.append({
                 "rank": rank, "action": a.kind.value, "label": a.label, "nurse_id": a.nurse_id
-                if a.kind is not ActionKind.HIRE else "",
-                "site": f"{a.site.name}, {a.site.state}" if a.site else "", "state": a.state,
+                if a.kind not in (ActionKind.HIRE, ActionKind.PARTNER) else "",
+                "site": f"{a.site.name}, {a.site.state}" if a.site else (
+                    f"{a.partner.partner}, {a.state}" if a.partner else ""), "state": a.state,
                 "region": region_of(a.state), "cost": round(a.cost, 2), "lead_weeks": a.lead_weeks,
                 "visits_per_week_absorbed": round(gain, 4) if first else 0.0,
                 "patients_covered": ev1.patients_covered - ev0.patients_covered if first else 0,

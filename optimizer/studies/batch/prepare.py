@@ -77,9 +77,9 @@ def _resolve_change(sc: Scenario, roster: Roster, change: ChangeSpec, key: str, 
             name, lat, lon, pop = str(row["name"]), float(row.lat), float(row.lon), int(row.population)
         sid = f"{state}-{re.sub(r'[^A-Za-z0-9]+', '-', name).strip('-')}"
         site = Site(sid, name, state, lat, lon, "scenario", pop, change.cost, change.lead_weeks)
-        return Action(kind, f"HIRE-{sid}", state,
-                      change.cost if change.cost is not None else costs.hire_cost(state),
-                      change.lead_weeks if change.lead_weeks is not None else costs.hire_lead_weeks, site)
+        cost, weeks = costs.hire_terms(state, chemo=hire.chemo_certified)  # recruiting and training (issue 13 item 5)
+        return Action(kind, f"HIRE-{sid}", state, change.cost if change.cost is not None else cost,
+                      change.lead_weeks if change.lead_weeks is not None else weeks, site)
     if not roster.has_nurse(change.nurse or ""):
         raise _located(sc, f"{key}.nurse", f"no nurse {change.nurse!r} in the roster")
     nurse = roster.nurse(change.nurse or "")
