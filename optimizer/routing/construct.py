@@ -50,20 +50,23 @@ def cheapest_insertion(model: "Model", *, time_budget: float | None = None) -> R
 def reinsert(model: "Model", routes: Sequence[tuple[int, Sequence[int]]], visits: Sequence[int]) -> Routes:
     """``routes`` with the items of ``visits`` that no route serves inserted where they add least
     to the objective (an optional one only when that costs less than its penalty); those
-    that fit nowhere stay unserved."""
-    build = _Insertion(model, routes)
-    served = {c for _, vs in build.routes() for c in vs}
+    that fit nowhere stay unserved. Routes on unknown vehicles are returned as they are (the
+    model's check reports them)."""
+    known = [(int(v), vs) for v, vs in routes if 0 <= int(v) < model.num_vehicles]
+    unknown = [(int(v), [int(c) for c in vs]) for v, vs in routes if not 0 <= int(v) < model.num_vehicles]
+    build = _Insertion(model, known)
+    served = {c for _, vs in routes for c in vs}
     wanted = set(int(c) for c in visits)
     todo = [it for it in model.items() if wanted.intersection(it.visits) and not served.intersection(it.visits)]
     for item in build.ordered(todo):
         build.place(item)
-    return build.routes()
+    return build.routes() + unknown
 
 
 class _Insertion:
     """Routes under construction, with each one's cost and load."""
 
-    def __init__(self, model: "Model", routes: Sequence[tuple[int, Sequence[int]]]):
+    def __init__(self, model: "Model", routes: Sequence[tuple[int, Sequence[int]]]) -> None:
         self.model = model
         self.fits = model.arrays().fits
         self.seqs: list[list[int]] = [[] for _ in model.vehicles]

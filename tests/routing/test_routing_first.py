@@ -12,9 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optimizer.routing import Model
+from optimizer.routing import BACKENDS, Model
+from optimizer.routing.backends import BackendResult, NullReporter, SolveRequest
 from optimizer.routing.check import order_first
 from optimizer.routing.construct import cheapest_insertion, reinsert
+from optimizer.routing.ortools_backend import solve as ortools_solve
 from tests.routing.conftest import line_model, run
 
 FIXED = 100
@@ -77,10 +79,15 @@ def test_backends_put_the_flagged_visit_first(backend):
     assert sol.objective > cheap.objective
 
 
-def test_ortools_honours_the_flag_without_arc_pruning():
+@pytest.mark.parametrize("prune", [True, False])
+def test_ortools_backend_itself_honours_the_flag(prune):
+    """The backend's own routes (before the runner's reordering): the arc b -> a is not in its model."""
     m, a, b = two_vehicles(first=True)
-    sol = run(m, "ortools", options={"ortools": {"prune_arcs": False}})
-    assert sorted(r.visits for r in sol.routes) == [(a,), (b,)]
+    request = SolveRequest(time_limit=None, max_iterations=5000, options={"prune_arcs": prune})
+    res = ortools_solve(m, request, NullReporter())
+    assert sorted(tuple(vs) for _, vs in res.routes) == [(a,), (b,)]
+    free, _, _ = two_vehicles(first=False)
+    assert [tuple(vs) for _, vs in ortools_solve(free, request, NullReporter()).routes] == [(b, a)]
 
 
 def test_runner_moves_flagged_visits_to_the_front_and_cuts_what_breaks():
@@ -109,3 +116,22 @@ def test_reinsert_places_a_cut_visit_on_another_route():
     m, a, b = two_vehicles(first=True)
     assert reinsert(m, [(0, [a])], [b]) == [(0, [a]), (1, [b])]
     assert reinsert(m, [(0, [a]), (1, [b])], [b]) == [(0, [a]), (1, [b])]  # served: left alone
+
+
+def blind(model, request, report):
+    """A backend that ignores the flag: every visit on vehicle 0, unflagged ones first."""
+    order = sorted(range(model.num_visits), key=lambda c: model.visits[c].first)
+    return BackendResult([(0, order)], "feasible")
+
+
+def test_runner_puts_any_backends_routes_in_order(monkeypatch):
+    monkeypatch.setitem(BACKENDS, "blind", f"{__name__}:blind")
+    m, a, b = two_vehicles(first=True)
+    sol = m.solve("blind", watchdog=None, fallback=None)
+    assert sol.ok and sol.backend == "blind", sol.message
+    assert sorted(r.visits for r in sol.routes) == [(a,), (b,)]  # a in front broke b: b moved on
+    m = line_model([0, 10, 20, 30])
+    m.add_vehicle(start=0, end=0, tw_early=0, tw_late=1000)
+    vs = [m.add_visit(location=loc, tw_early=0, tw_late=1000, first=loc == 3) for loc in (1, 2, 3)]
+    sol = m.solve("blind", watchdog=None, fallback=None)
+    assert sol.ok and [r.visits for r in sol.routes] == [(vs[2], vs[0], vs[1])]
