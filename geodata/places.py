@@ -10,13 +10,15 @@ the answer does not depend on the file read.
 
 from __future__ import annotations
 
+import csv
+import gzip
 import json
 import os
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from geodata.states import STATE_CODES
+from geodata.states import STATE_CODES, STATE_FIPS
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas as pd
@@ -99,13 +101,8 @@ COUNTY_LABOR_FORCE_SOURCE = ("U.S. Bureau of Labor Statistics, Local Area Unempl
 
 @lru_cache(maxsize=1)
 def _labor_force() -> "pd.DataFrame":
-    import csv
-    import gzip
-
     import pandas as pd
     from bokeh_sampledata import package_path
-
-    from geodata.states import STATE_FIPS
 
     code_of = {fips: code for code, fips in STATE_FIPS.items()}
     rows = []

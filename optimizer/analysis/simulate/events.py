@@ -11,14 +11,13 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any
 
 import numpy as np
 
-import geodata
 from optimizer import settings as defaults
 from optimizer.domain import Infusate, Patient, Roster
 from optimizer.rules.windows import RefillWindow, WindowRules, refill_window
+from optimizer.studies.synth.population import draw_homes
 
 __all__ = ["rng_for", "base_visit_minutes", "PatientState", "Referrals"]
 
@@ -59,7 +58,7 @@ class PatientState:
 
 
 class Referrals:
-    """New patients for a state: near the starting roster's patients there, or its towns."""
+    """New patients for a state, placed by the synthetic generator's population model (``draw_homes``)."""
 
     def __init__(self, roster: Roster, rules: WindowRules) -> None:
         self.by_state: dict[str, list[Patient]] = {}
@@ -67,12 +66,6 @@ class Referrals:
             self.by_state.setdefault(p.state, []).append(p)
         self.all = sorted(roster.patients, key=lambda p: p.patient_id)
         self.rules = rules
-        self._towns: dict[str, Any] = {}
-
-    def _towns_of(self, state: str) -> Any:
-        if state not in self._towns:
-            self._towns[state] = geodata.places(states=[state], min_population=5000)
-        return self._towns[state]
 
     def make(self, rng: np.random.Generator, state: str, pid: str, day: date) -> Patient | None:
         local = self.by_state.get(state, [])
@@ -80,16 +73,11 @@ class Referrals:
         if not pool:
             return None
         template = pool[int(rng.integers(len(pool)))]
-        jitter = rng.normal(0.0, 0.04, size=2)  # about 4 km
-        if local:
-            lat, lon = template.lat + jitter[0], template.lon + jitter[1]
-        else:
-            towns = self._towns_of(state)
-            if not len(towns):
-                return None
-            w = towns.population.to_numpy(dtype=float) ** 0.85
-            j = int(rng.choice(len(towns), p=w / w.sum()))
-            lat, lon = float(towns.lat.iloc[j]) + jitter[0], float(towns.lon.iloc[j]) + jitter[1]
+        try:  # where the synthetic generator's population model puts a new patient of the state
+            home = draw_homes(rng, 1, states=(state,))
+        except ValueError:  # a state without places
+            return None
+        lat, lon = float(home["lat"][0]), float(home["lon"][0])
         back = int(rng.integers(0, 7))
         base_visit = base_visit_minutes(template)
         return Patient(

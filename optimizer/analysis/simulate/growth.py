@@ -1,4 +1,10 @@
-"""More (or fewer) patients: growth by state or region, and states being launched."""
+"""More (or fewer) patients: growth by state or region, and states being launched.
+
+New patients' homes come from the synthetic generator's population model
+(:func:`referral_home`, i.e. :func:`optimizer.studies.synth.population.draw_homes`):
+anywhere in the state in proportion to its residents and their distance to an
+HAI center, rural counties included, not next to the patients already there.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,33 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
 
+import numpy as np
+
 from optimizer.domain import Roster
 from optimizer.analysis.simulate.events import Referrals, rng_for
 from optimizer.rules.windows import WindowRules
+from optimizer.studies.synth.population import draw_homes
 
-__all__ = ["NAMED_REGIONS", "grow_demand"]
+__all__ = ["NAMED_REGIONS", "grow_demand", "referral_homes"]
+
+
+def referral_homes(rng: np.random.Generator, state: str, n: int) -> list[tuple[float, float]]:
+    """Homes (lat, lon) of ``n`` new patients of ``state``, from the generator's population model.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    state : str
+        Two-letter code.
+    n : int
+
+    Returns
+    -------
+    list of (float, float)
+        Strictly inside ``state``.
+    """
+    homes = draw_homes(rng, n, states=(state,))
+    return [(float(a), float(b)) for a, b in zip(homes["lat"], homes["lon"])]
 
 
 #: Named groups of states usable as growth keys: the US Census regions and the
@@ -42,8 +70,9 @@ def grow_demand(
     growth
         State code or :data:`NAMED_REGIONS` name → share of extra patients
         (``0.5``: +50 % of the state's active patients; negative shares remove
-        patients). New patients live near the state's patients (a few km away)
-        and copy their fill schedules, so refills keep spreading over the week.
+        patients). New patients live where the population model puts them
+        (:func:`referral_homes`) and copy the fill schedules of the state's
+        patients, so refills keep spreading over the week.
     new_states
         State → patients at launch, placed in the state's towns (weighted by
         population) with the fill schedules of patients drawn from the roster.
@@ -73,11 +102,10 @@ def grow_demand(
             drop = {local[int(i)].patient_id for i in rng.choice(len(local), size=min(n, len(local)), replace=False)}
             out = [p for p in out if p.patient_id not in drop]
             continue
-        for k in range(n):
-            t = local[int(rng.integers(len(local)))]
-            j = rng.normal(0.0, 0.04, size=2)
-            out.append(replace(t, patient_id=f"GROW-{state}-{k + 1:04d}", lat=t.lat + float(j[0]),
-                               lon=t.lon + float(j[1]), preferred_nurse_id=None, zip=None))
+        templates = [local[int(rng.integers(len(local)))] for _ in range(n)] if local else []
+        for k, (t, (lat, lon)) in enumerate(zip(templates, referral_homes(rng, state, len(templates)))):
+            out.append(replace(t, patient_id=f"GROW-{state}-{k + 1:04d}", lat=lat, lon=lon,
+                               preferred_nurse_id=None, zip=None))
     for state, count in sorted((new_states or {}).items()):
         rng = rng_for(seed, "launch", state)
         for k in range(int(count)):

