@@ -2,8 +2,9 @@
 
 Each simulated week:
 
-1. staffing actions whose lead time has passed take effect (hires join,
-   licenses and certifications are granted);
+1. staffing actions whose lead time has passed take effect (hires join once
+   recruited and trained, licenses and certifications are granted, partner
+   contracts start);
 2. some patients leave the program, new referrals arrive by state;
 3. the planner plans the week (``plan_days`` from Monday) on what the planner
    knows: the recorded flow rates and the scheduled time off; when the previous
@@ -23,8 +24,12 @@ Each simulated week:
 
 Counted per week and in total: home refills made, late refills (made after the
 real window closed), missed refills (the pump reached its real empty date with
-no home visit: the patient is refilled at the clinic that day, the fallback, and
-the cycle goes on), visits in the last reserve day (real reserve ≤ 1 day), drive
+no home visit: the patient is refilled that day by the cheapest way out of
+:func:`optimizer.analysis.alternatives.way_out`, a partner team serving her area
+or the nearest HAI center, and the cycle goes on; each path's count and cost is
+counted, a clinic refill at its fee and the patient's round trip at the IRS rate,
+her drive hours apart, a partner visit at its price; ``total_cost`` adds them to
+the nurses' cost), visits in the last reserve day (real reserve ≤ 1 day), drive
 hours per refill, visits moved after they were confirmed (a week's plan is
 confirmed to patients when it is made; a re-plan that moves or drops one of its
 visits for a call-out or capacity counts it), utilization (visits over visit slots, and work time over shift time of

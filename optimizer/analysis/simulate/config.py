@@ -18,6 +18,9 @@ WEEKLY_COLUMNS: tuple[str, ...] = (
     "last_reserve_day_visits", "cancelled_visits", "unplanned_at_planning", "drive_hours", "drive_hours_per_refill",
     "work_hours", "overtime_hours", "nurse_days_available", "nurse_days_used", "visit_utilization",
     "time_utilization", "cost", "cost_per_refill",
+    # the ways out of missed refills (issue 13 item 3): each path's count and cost; total_cost adds them to
+    # the nurses' cost
+    "clinic_refills", "clinic_cost", "clinic_patient_drive_hours", "partner_refills", "partner_cost", "total_cost",
 )
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 from geodata.travel import get_provider
 from optimizer import settings as defaults
 from optimizer.domain import Horizon, Infusate, Nurse, Patient, Roster, TimeOff, minutes_of
+from optimizer.analysis.alternatives import WaysOut, way_out
 from optimizer.analysis.expansion import Action, HireProfile, apply_actions
 from optimizer.analysis.simulate.config import WEEKLY_COLUMNS, SimulationResult, SimulationSettings
 from optimizer.analysis.simulate.events import PatientState, Referrals, base_visit_minutes, rng_for
@@ -33,7 +34,8 @@ __all__ = ["simulate"]
 
 #: Weekly columns rounded to 4 decimals in the result.
 _ROUNDED = ("drive_hours", "drive_hours_per_refill", "work_hours", "overtime_hours", "visit_utilization",
-            "time_utilization", "cost", "cost_per_refill")
+            "time_utilization", "cost", "cost_per_refill", "clinic_cost", "clinic_patient_drive_hours",
+            "partner_cost", "total_cost")
 
 
 def _effective_week(action: Action, respect: bool) -> int:
@@ -94,8 +96,9 @@ def simulate(
         return replan(r, previous, start=day, end=day + timedelta(days=days - 1), provider=provider, rules=rules,
                       options=opts, keep_before=False)[0]
 
+    ways = WaysOut(nurses=(), partners=roster.partners, provider=provider, on=start)
     run = _Run(roster, start=start, settings=st, actions=actions, hire=hire or HireProfile(), rules=rules,
-               seed=seed, plan=plan)
+               seed=seed, plan=plan, ways=ways)
     rows = []
     for week in range(st.weeks):
         wk = run.week(week)
@@ -125,9 +128,10 @@ class _Run:
 
     def __init__(self, roster: Roster, *, start: date, settings: SimulationSettings, actions: Sequence[Action],
                  hire: HireProfile, rules: WindowRules, seed: int,
-                 plan: Callable[[Roster, date, int, Plan | None], Plan]) -> None:
+                 plan: Callable[[Roster, date, int, Plan | None], Plan], ways: WaysOut) -> None:
         st = self.st = settings
         self.start, self.hire, self.rules, self.seed, self.plan = start, hire, rules, seed, plan
+        self.ways = ways  # decides and prices the way out of a missed refill (clinic or partner)
         self.pending = sorted(actions, key=lambda a: (_effective_week(a, st.respect_lead_times), a.key))
         self.referrals = Referrals(roster, rules)
         states_start: dict[str, int] = {}
@@ -215,6 +219,7 @@ class _Run:
         wk["time_utilization"] = wk["work_hours"] * 60 / shift_min if shift_min else 0.0
         wk["drive_hours_per_refill"] = wk["drive_hours"] / wk["refills"] if wk["refills"] else 0.0
         wk["cost_per_refill"] = wk["cost"] / wk["refills"] if wk["refills"] else 0.0
+        wk["total_cost"] = wk["cost"] + wk["clinic_cost"] + wk["partner_cost"]
         wk["_slots"] = slots
         wk["_shift_min"] = shift_min
         return wk
@@ -224,8 +229,10 @@ class _Run:
         due = [a for a in self.pending if _effective_week(a, self.st.respect_lead_times) <= week]
         if due:
             self.pending = [a for a in self.pending if a not in due]
-            r = apply_actions(Roster(patients=(), nurses=tuple(self.nurses)), due, hire=self.hire)
+            r = apply_actions(Roster(patients=(), nurses=tuple(self.nurses), partners=tuple(self.ways.partners)),
+                              due, hire=self.hire)
             self.nurses = list(r.nurses)
+            self.ways.partners = list(r.partners)  # a partner contract bought by a study
             self.applied += [a.key for a in due]
 
     def turnover(self, week: int, week_start: date, wk: dict[str, Any]) -> None:
@@ -284,14 +291,29 @@ class _Run:
             wk["overtime_hours"] += nd.overtime_minutes / 60
             wk["cost"] += nd.cost
         # the truth at the end of the day: a pump that reaches its empty date with no
-        # home visit is a missed refill, made at the clinic that day (the fallback)
+        # home visit is a missed refill, made that day by the cheapest way out (a partner
+        # team or the nearest clinic, :func:`optimizer.analysis.alternatives.way_out`), charged
         for pid in sorted(self.patients):
             ps = self.patients[pid]
             if ps.true_window(self.rules).empty <= day:
                 wk["missed_refills"] += 1
+                self.charge_way_out(ps, wk)
                 self.refill(ps, day, wk)
                 done_since_plan.add(pid)
         return current, done_since_plan
+
+    def charge_way_out(self, ps: PatientState, wk: dict[str, Any]) -> None:
+        """A missed refill's path and price: a clinic refill costs its fee and the patient's drive (hours
+        counted apart), a partner visit its price (issue 13 item 3)."""
+        option = way_out(self.ways, ps.patient)
+        if option.kind == "partner_team":
+            wk["partner_refills"] += 1
+            wk["partner_cost"] += option.extra_cost
+            return
+        wk["clinic_refills"] += 1
+        wk["clinic_cost"] += option.extra_cost
+        if math.isfinite(option.drive_minutes):
+            wk["clinic_patient_drive_hours"] += 2 * option.drive_minutes / 60
 
     def make_visits(self, day: date, current: Any, done_since_plan: set[str], wk: dict[str, Any]) -> None:
         """Every planned visit of ``day`` is made, judged against the real window."""

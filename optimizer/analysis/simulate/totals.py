@@ -16,6 +16,8 @@ TOTAL_COLUMNS: tuple[str, ...] = (
     "on_time_rate", "drive_hours", "drive_hours_per_refill", "overtime_hours", "visit_utilization",
     "time_utilization", "cost", "cost_per_refill", "new_referrals", "left", "sick_days", "replans",
     "moved_after_confirmed", "active_patients_end", "nurses_end",
+    "clinic_refills", "clinic_cost", "clinic_patient_drive_hours", "partner_refills", "partner_cost",
+    "total_cost", "total_cost_per_refill",
 )
 
 
@@ -44,8 +46,24 @@ def totals_of(weekly: pd.DataFrame) -> dict[str, Any]:
         "moved_after_confirmed": int(s["moved_after_confirmed"]),
         "active_patients_end": int(weekly["active_patients"].iloc[-1]),
         "nurses_end": int(weekly["nurses"].iloc[-1]),
+        **_ways_out(s, refills),
     }
     return out
+
+
+def _ways_out(s: pd.Series, refills: int) -> dict[str, Any]:
+    """Each way out's count and cost (issue 13 item 3), and the cost of every refill made, home or not."""
+    made = refills + int(s.get("missed_refills", 0))
+    total = float(s.get("total_cost", s["cost"]))
+    return {
+        "clinic_refills": int(s.get("clinic_refills", 0)),
+        "clinic_cost": round(float(s.get("clinic_cost", 0.0)), 2),
+        "clinic_patient_drive_hours": round(float(s.get("clinic_patient_drive_hours", 0.0)), 2),
+        "partner_refills": int(s.get("partner_refills", 0)),
+        "partner_cost": round(float(s.get("partner_cost", 0.0)), 2),
+        "total_cost": round(total, 2),
+        "total_cost_per_refill": round(total / made, 2) if made else 0.0,
+    }
 
 
 def summarize_runs(totals: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
