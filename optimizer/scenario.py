@@ -159,6 +159,8 @@ class LicenseSpec(_Strict):
 class CostsSpec(_Strict):
     hire: float = Field(defaults.HIRE_COST_USD, ge=0)
     hire_lead_weeks: float = Field(defaults.HIRE_LEAD_WEEKS, ge=0)
+    hire_training: float = Field(defaults.HIRE_TRAINING_COST_USD, ge=0)  # HAI training of a hire (issue 13 item 5)
+    hire_training_weeks: float = Field(defaults.HIRE_TRAINING_WEEKS, ge=0)
     hire_by_state: dict[str, float] = Field(default_factory=dict)
     hai_cert: float = Field(defaults.HAI_CERT_COST_USD, ge=0)
     hai_cert_lead_weeks: float = Field(defaults.HAI_CERT_LEAD_WEEKS, ge=0)
@@ -216,7 +218,8 @@ class ExpansionSpec(_Strict):
         if c.license_file is not None:
             by_state.update(load_license_terms(c.license_file))
         costs = ExpansionCosts(
-            hire=c.hire, hire_lead_weeks=c.hire_lead_weeks, hai_cert=c.hai_cert,
+            hire=c.hire, hire_lead_weeks=c.hire_lead_weeks, hire_training=c.hire_training,
+            hire_training_weeks=c.hire_training_weeks, hai_cert=c.hai_cert,
             hai_cert_lead_weeks=c.hai_cert_lead_weeks, chemo_cert=c.chemo_cert,
             chemo_cert_lead_weeks=c.chemo_cert_lead_weeks,
             license_default=LicenseTerms(c.license_default.fee, c.license_default.lead_weeks),
