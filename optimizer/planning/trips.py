@@ -37,6 +37,7 @@ from optimizer import settings
 from optimizer.domain import Nurse
 from optimizer.planning.fills import extend_with_next_fills, routes_of_plan
 from optimizer.planning.greedy import Routes, greedy_routes, urgency_order
+from optimizer.planning.keep import _narrowed  # the confirmed start ± 30 min, as pin_visits cuts it
 from optimizer.planning.plan import Plan, plan_from_routes
 from optimizer.planning.problem import Candidate, PlanningProblem
 from optimizer.planning.schedule import RouteSchedule, schedule_order
@@ -368,9 +369,63 @@ def _try_move(state: _Trips, nurse: Nurse, trip: Trip, j: int, k: int) -> None:
             return
 
 
+def _keep_promises(state: _Trips) -> None:
+    """Keep a confirmed visit (SPEC §4) that only an overnight trip can make: one its nurse cannot
+    reach from home on its date (a conflict of reason ``capacity``) is made on that date by her,
+    on a trip, at its confirmed time ± 30 min, where a trip fits; it is then a kept visit."""
+    problem, pins = state.problem, state.problem.pins
+    if pins is None:
+        return
+    for i, (reason, _) in sorted(pins.conflicts.items()):
+        j, w = pins.refill_of.get(i), pins.wanted[i]
+        k = state.day_of.get((w.nurse_id, w.date))
+        if reason != "capacity" or j is None or k is None or j in state.problem.pins.keep:
+            continue
+        cut = _narrowed(problem.refills[j].patient, w.start) if w.start is not None else None
+        if w.start is not None and cut is None:
+            continue
+        now = state.problem
+        kept = replace(now.pins, keep={**now.pins.keep, j: k},
+                       patients={**now.pins.patients, **({j: cut} if cut is not None else {})})
+        trial = _Trips(replace(now, pins=kept), state.routes, state.trips)
+        where = next((kk for kk, (o, _) in trial.routes.items() if j in o), None)
+        if where is not None:
+            if where in trial.busy:
+                continue
+            rest = [x for x in trial.order(where) if x != j]
+            rest_s = schedule_order(trial.problem, where, rest) if rest else None
+            if rest and rest_s is None:
+                continue
+            if rest:
+                trial.routes[where] = (rest, rest_s)
+            else:
+                trial.routes.pop(where)
+        moves = _moves_on(trial, j, problem.roster.nurse(w.nurse_id), k)
+        if moves:
+            trial.apply(min(moves, key=lambda m: (m[0], sorted(m[1]))))
+            state.problem, state.routes, state.trips = trial.problem, trial.routes, trial.trips
+
+
+def _moves_on(state: _Trips, j: int, nurse: Nurse, k: int) -> list[Move]:
+    """The ways to make refill ``j`` on nurse-day ``k`` on a trip: into the trip ``k`` is a day of,
+    or a new one."""
+    problem = state.problem
+    trip = state.busy.get(k)
+    if trip is not None:
+        ok = _may(problem, nurse, j, k, trip.lodging)
+        move = _into_trip(state, j, trip, k) if ok else None
+        return [move] if move is not None else []
+    ploc = problem.patient_location[problem.refills[j].patient_id]
+    if not _may(problem, nurse, j, k, ploc):
+        return []
+    moves = (_new_trip(state, j, nurse, ka, kb, k) for ka, kb in state.pairs(nurse.nurse_id, k))
+    return [m for m in moves if m is not None]
+
+
 def _passes(problem: PlanningProblem, routes: Routes) -> tuple[PlanningProblem, _Trips]:
     """Trips for the missed refills, cheaper trips, then the later fills their dates open, in passes."""
     state = _Trips(problem, routes)
+    _keep_promises(state)
     for _ in range(MAX_PASSES):
         _place_missed(state)
         _join_days(state)

@@ -1,0 +1,162 @@
+"""Overnight trips (issue 13 item 1, SPEC §5 routes and eligibility, §6 nurse_days.csv).
+
+Tiny instances: one nurse in Columbus, OH (multistate license), patients in Pennsylvania.
+A patient about 300 min away is out of reach of a day trip (limit 240 min one way) and is
+made on a trip that stays the night at her home; two patients about 225 min away on two
+consecutive days are joined by a night away when that costs less than two day trips.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from geodata.travel.haversine import HaversineProvider
+from optimizer import settings
+from optimizer.domain import ConfirmedVisit, Horizon, PatientAway, Roster
+from optimizer.io.plan_writer import read_plan, write_plan
+from optimizer.planning.fills import with_later_fills
+from optimizer.planning.keep import pin_confirmed
+from optimizer.planning.planner import SolverOptions
+from optimizer.planning.problem import build_problem
+from optimizer.planning.solve import solve
+from optimizer.planning.trips import best_trip, with_overnight_trips
+from optimizer.validate import check_plan
+from tests.conftest import make_nurse, make_patient
+
+MON = dt.date(2026, 11, 23)
+PROVIDER = HaversineProvider()
+FAR = (40.05, -78.0)  # about 297 min from the nurse's home by the great-circle model
+NEAR_A, NEAR_B = (40.3, -79.4), (40.32, -79.25)  # about 220 and 228 min: within reach, long
+
+
+def _patient(pid: str, at: tuple[float, float], *, due: dt.date):
+    return make_patient(patient_id=pid, lat=at[0], lon=at[1], state="PA",
+                        last_fill_date=due - dt.timedelta(days=14))
+
+
+def _plan(roster: Roster, *, days: int = 5, overnight: bool | None = None):
+    problem = build_problem(roster, Horizon(MON, days), provider=PROVIDER)
+    plan = solve(problem, SolverOptions(backend="greedy", max_iterations=1))
+    plan, problem = with_later_fills(problem, plan)
+    return with_overnight_trips(problem, plan, enabled=overnight)
+
+
+def _valid(roster: Roster, plan, tmp_path) -> None:
+    write_plan(plan, tmp_path / "plan")
+    violations = check_plan(roster, tmp_path / "plan", provider=PROVIDER)
+    assert violations == [], [str(v) for v in violations]
+
+
+def test_a_refill_out_of_reach_is_made_on_an_overnight_trip(tmp_path):
+    roster = Roster((_patient("P1", FAR, due=MON + dt.timedelta(days=2)),), (make_nurse(),))
+    off, _ = _plan(roster, overnight=False)
+    assert [u.reason.value for u in off.unassigned] == ["out_of_reach"]
+    plan, _ = _plan(roster)
+    (visit,) = plan.visits
+    out, back = sorted(plan.nurse_days, key=lambda d: d.date)
+    assert back.date == out.date + dt.timedelta(days=1) and visit.date == back.date == visit.due_date
+    assert (out.end_lat, out.end_lon) == pytest.approx(FAR) == (back.start_lat, back.start_lon)
+    assert (out.start_lat, out.start_lon) == (back.end_lat, back.end_lon) == (39.99, -83.02)
+    assert out.lodging_cost == settings.LODGING_COST_PER_NIGHT_USD and back.lodging_cost == 0
+    assert out.visits == 0 and out.drive_minutes >= 297  # the drive out alone, the visit first next morning
+    assert visit.travel_minutes == 0  # from the lodging at her home
+    assert plan.kpis()["overnight_stays"] == 1 and plan.solver["overnight_trips"] == 1
+    _valid(roster, plan, tmp_path)
+    again = read_plan(tmp_path / "plan")  # the new columns read back
+    assert [d.lodging_cost for d in sorted(again.nurse_days, key=lambda d: d.date)] == [212.0, 0.0]
+
+
+def test_the_lodging_is_in_the_day_cost(monkeypatch):
+    roster = Roster((_patient("P1", FAR, due=MON + dt.timedelta(days=2)),), (make_nurse(),))
+    plan, _ = _plan(roster)
+    monkeypatch.setattr(settings, "LODGING_COST_PER_NIGHT_USD", 500.0)
+    dearer, _ = _plan(roster)
+    out = min(plan.nurse_days, key=lambda d: d.date)
+    out2 = min(dearer.nurse_days, key=lambda d: d.date)
+    assert out2.lodging_cost == 500.0 and out2.cost - out.cost == pytest.approx(500.0 - 212.0, abs=0.01)
+
+
+def test_trips_off_by_the_setting(monkeypatch):
+    roster = Roster((_patient("P1", FAR, due=MON + dt.timedelta(days=2)),), (make_nurse(),))
+    monkeypatch.setattr(settings, "OVERNIGHT_TRIPS", False)
+    plan, _ = _plan(roster)
+    assert plan.visits == [] and [u.reason.value for u in plan.unassigned] == ["out_of_reach"]
+
+
+def test_no_trip_without_a_next_workday():
+    """Continuity: the day after the night away must be one of the nurse's working days."""
+    due = MON + dt.timedelta(days=2)
+    roster = Roster((_patient("P1", FAR, due=due),), (make_nurse(workdays=frozenset({2, 4})),))  # Wed, Fri
+    plan, _ = _plan(roster)
+    assert plan.visits == [] and [u.reason.value for u in plan.unassigned] == ["out_of_reach"]
+
+
+def test_a_far_refill_the_license_forbids_gets_no_trip():
+    roster = Roster((_patient("P1", FAR, due=MON + dt.timedelta(days=2)),),
+                    (make_nurse(multistate_license=False),))
+    plan, _ = _plan(roster)
+    assert plan.visits == [] and plan.nurse_days == []
+
+
+def _two_days_roster() -> Roster:
+    """P1 home only on Monday, P2 only on Tuesday: two long day trips, or one night away."""
+    p1, p2 = _patient("P1", NEAR_A, due=MON), _patient("P2", NEAR_B, due=MON + dt.timedelta(days=1))
+    away = (PatientAway("P1", MON + dt.timedelta(days=1), MON + dt.timedelta(days=6)),
+            PatientAway("P2", MON - dt.timedelta(days=6), MON),
+            PatientAway("P2", MON + dt.timedelta(days=2), MON + dt.timedelta(days=6)))
+    return Roster((p1, p2), (make_nurse(),), patient_away=away)
+
+
+def test_two_day_trips_are_joined_by_a_night_when_cheaper(tmp_path):
+    roster = _two_days_roster()
+    off, _ = _plan(roster, overnight=False)
+    plan, _ = _plan(roster)
+    assert len(off.visits) == len(plan.visits) == 2
+    assert plan.kpis()["overnight_stays"] == 1
+    assert plan.kpis()["cost"] < off.kpis()["cost"]  # lodging included
+    _valid(roster, plan, tmp_path)
+
+
+def test_no_night_when_it_costs_more(monkeypatch):
+    monkeypatch.setattr(settings, "LODGING_COST_PER_NIGHT_USD", 2000.0)
+    plan, _ = _plan(_two_days_roster())
+    assert len(plan.visits) == 2 and plan.kpis()["overnight_stays"] == 0
+
+
+def test_a_long_drive_home_alone_takes_its_break(tmp_path):
+    far = (39.95, -75.16)  # about 456 min: a day of driving alone is over 6 hours
+    roster = Roster((_patient("P1", far, due=MON + dt.timedelta(days=2)),),
+                    (make_nurse(max_overtime_minutes=120),))
+    plan, _ = _plan(roster)
+    (alone,) = [d for d in plan.nurse_days if d.visits == 0]
+    assert alone.work_minutes > settings.BREAK_AFTER_WORK_MINUTES
+    assert alone.break_start is not None and alone.work_minutes >= alone.drive_minutes + 30
+    _valid(roster, plan, tmp_path)
+
+
+def test_best_trip_prices_a_missed_refill():
+    roster = Roster((_patient("P1", FAR, due=MON + dt.timedelta(days=2)),), (make_nurse(),))
+    plan, problem = _plan(roster, overnight=False)
+    option = best_trip(problem, plan, "P1")
+    assert option is not None and option.nurse_id == "N1"
+    assert option.extra_cost > settings.LODGING_COST_PER_NIGHT_USD
+    on, _ = _plan(roster)
+    assert option.extra_cost == pytest.approx(on.kpis()["cost"], abs=0.02)
+    assert best_trip(problem, plan, "nobody") is None
+
+
+def test_a_confirmed_visit_on_a_trip_is_kept():
+    """A visit promised on a trip (next week's confirmed_visits.csv) is kept on a trip, at its time."""
+    wed = MON + dt.timedelta(days=2)
+    neighbour = make_nurse(nurse_id="N2", lat=FAR[0] + 0.05, lon=FAR[1], home_state="PA")
+    roster = Roster((_patient("P1", FAR, due=wed),), (make_nurse(), neighbour),
+                    confirmed_visits=(ConfirmedVisit("P1", "N1", wed, dt.time(8, 30)),))
+    problem = pin_confirmed(build_problem(roster, Horizon(MON, 5), provider=PROVIDER))
+    plan = solve(problem, SolverOptions(backend="greedy", max_iterations=1))
+    assert [(v.nurse_id, c.reason) for v in plan.visits for c in plan.changes] == [("N2", "capacity")]
+    plan, _ = with_overnight_trips(problem, plan, enabled=True)
+    (visit,) = plan.visits
+    assert (visit.nurse_id, visit.date) == ("N1", wed) and plan.changes == []
+    assert abs((visit.start - dt.datetime.combine(wed, dt.time(8, 30))).total_seconds()) <= 30 * 60
