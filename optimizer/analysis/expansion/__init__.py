@@ -16,7 +16,11 @@ Servers
 Options (actions) with cost and lead time
     ``hire`` at a site; ``license`` an existing nurse in a state she may not
     practise in (fee and weeks by state, SPEC §8: 2–8 weeks, 8–12+ in CA and NY,
-    $100–$400); ``hai_cert`` / ``chemo_cert`` an existing nurse.
+    $100–$400); ``hai_cert`` / ``chemo_cert`` an existing nurse; ``partner``
+    a contract with a team of ``partners.csv`` (make or buy): it serves every
+    fill of its area, priced per visit over the study's year for the visits no
+    nurse reaches. A hire costs her recruiting, first year and training, and
+    counts only from the week her training ends (issue 13 items 3, 5).
 Coverage
     A server may serve a demand point when the one-way drive is within the
     cutoff and her own limit and, after the actions, she may practise in the
