@@ -238,6 +238,8 @@ def _print_kpis(result: Any, path: Path | None) -> None:
           f"{k['refills_due']} refills due (on-time {k['on_time_rate']:.1%}), "
           f"{k['nurses_used']} nurses on {k['nurse_days']} nurse-days")
     _echo(f"  unassigned: {k['unassigned']} {k['unassigned_by_reason'] or ''}")
+    if plan.unassigned:  # the best way out of each (alternatives.csv), counted by kind
+        _echo(f"  ways out (best option): {result.alternatives.best_kinds()}")
     _echo(f"  drive: {k['drive_hours']} h, {k['drive_minutes_per_visit']} min/visit; "
           f"overtime {k['overtime_minutes']} min; cost ${k['cost']:,.0f} (${k['cost_per_visit']}/visit)")
     _echo(f"  visits in last reserve day: {k['visits_in_last_reserve_day']}; min reserve days left: "
