@@ -89,6 +89,7 @@ class SolverSpec(_Strict):
     max_iterations: int | None = Field(None, ge=1)
     seed: int = 0
     workers: int = Field(defaults.SOLVER_WORKERS, ge=1, le=64)
+    overnight_trips: bool = defaults.OVERNIGHT_TRIPS  # one-night trips where they place a refill or cost less
 
 
 class WindowSpec(_Strict):

@@ -6,7 +6,9 @@ VEVENT per visit at the nurse's wall-clock times with the nurse's time zone
 at 75 octets, text escaped. ``LOCATION`` is the patient's address when the roster
 has one, else the area ("near Toledo, Lucas County, OH"); ``DESCRIPTION`` carries
 the patient's name, phone and notes (operational columns, SPEC §4). A nurse-day
-with a break (SPEC §5) gets a "Break 12:10–12:40" event. Never coordinates.
+with a break (SPEC §5) gets a "Break 12:10–12:40" event; a night away on an overnight trip
+(SPEC §6) an "Overnight at near <town>" event from arrival to the next day's departure.
+Never coordinates.
 """
 
 from __future__ import annotations
@@ -21,12 +23,23 @@ from typing import Any
 
 import pandas as pd
 
+import geodata
 from optimizer.io.cells import is_risky
 from optimizer.report._area import area_labels
 from optimizer.report._escape import file_stem, file_stems
 from optimizer.report._tz import nurse_zone, vtimezone
 
-__all__ = ["export_excel", "export_ics", "visit_rows", "nurse_summary", "contact", "CONTACT_COLUMNS"]
+__all__ = ["export_excel", "export_ics", "visit_rows", "nurse_summary", "contact", "CONTACT_COLUMNS",
+           "stay_labels"]
+
+
+def stay_labels(plan: Any) -> dict[tuple[str, Any], str]:
+    """``(nurse_id, date)`` → the area of the night's lodging ("near Bedford, Bedford County, PA")
+    for every nurse-day that ends away from home on an overnight trip; never coordinates."""
+    days = [d for d in plan.nurse_days if getattr(d, "lodging_cost", 0) and d.end_lat is not None]
+    pts = [(float(d.end_lat), float(d.end_lon)) for d in days]
+    states = [geodata.state_of(lat, lon, tolerance_km=5.0) or "" for lat, lon in pts]
+    return {(d.nurse_id, d.date): label for d, label in zip(days, area_labels(pts, states))}
 
 
 def _areas(plan: Any, problem: Any) -> dict[str, str]:
@@ -257,6 +270,7 @@ def export_ics(plan: Any, problem: Any, out_dir: str | Path, *, stamp: datetime 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     areas = _areas(plan, problem)
+    stays = stay_labels(plan)
     stamp = stamp or datetime.now(timezone.utc)
     dtstamp = stamp.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     by_nurse: dict[str, list[Any]] = defaultdict(list)
@@ -277,8 +291,12 @@ def export_ics(plan: Any, problem: Any, out_dir: str | Path, *, stamp: datetime 
             lines += _vevent(v, roster.patient(v.patient_id), areas.get(v.patient_id, v.state), zone=zone,
                              dtstamp=dtstamp, uid=(f"{v.date:%Y%m%d}-{stems[nid]}-{v.seq}-"
                                                    f"{file_stem(v.patient_id, fallback='patient')}@haiplan"))
-        for d in sorted((d for d in plan.nurse_days if d.nurse_id == nid), key=lambda d: d.date):
+        days = sorted((d for d in plan.nurse_days if d.nurse_id == nid), key=lambda d: d.date)
+        for i, d in enumerate(days):
             lines += _break_event(d, zone=zone, dtstamp=dtstamp, uid=f"{d.date:%Y%m%d}-{stems[nid]}-break@haiplan")
+            if (nid, d.date) in stays:
+                lines += _stay_event(d, days[i + 1] if i + 1 < len(days) else None, stays[(nid, d.date)],
+                                     zone=zone, dtstamp=dtstamp, uid=f"{d.date:%Y%m%d}-{stems[nid]}-stay@haiplan")
         lines.append("END:VCALENDAR")
         path = out / f"{stems[nid]}.ics"
         path.write_bytes(("\r\n".join(_fold(x) for x in lines) + "\r\n").encode("utf-8"))
@@ -296,6 +314,17 @@ def _break_event(day: Any, *, zone: str, dtstamp: str, uid: str) -> list[str]:
             f"SUMMARY:{_ics_text(f'Break {start:%H:%M}–{end:%H:%M}')}",
             f"DESCRIPTION:{_ics_text('Planned break: no visit and no drive')}",
             "STATUS:CONFIRMED", "TRANSP:OPAQUE", "END:VEVENT"]
+
+
+def _stay_event(day: Any, nxt: Any, area: str, *, zone: str, dtstamp: str, uid: str) -> list[str]:
+    """The night away after ``day`` (an overnight trip) as a VEVENT, until ``nxt``'s departure."""
+    start = day.return_
+    end = nxt.depart if nxt is not None and nxt.depart > start else start.replace(hour=23, minute=59)
+    return ["BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{dtstamp}",
+            f"DTSTART;TZID={zone}:{start:%Y%m%dT%H%M%S}", f"DTEND;TZID={zone}:{end:%Y%m%dT%H%M%S}",
+            f"SUMMARY:{_ics_text(f'Overnight at {area}')}", f"LOCATION:{_ics_text(area)}",
+            f"DESCRIPTION:{_ics_text('Overnight trip: lodging near the last patient; the next day starts here')}",
+            "STATUS:CONFIRMED", "TRANSP:TRANSPARENT", "END:VEVENT"]
 
 
 def _vevent(v: Any, patient: Any, area: str, *, zone: str, dtstamp: str, uid: str) -> list[str]:

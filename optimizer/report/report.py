@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from jinja2 import Environment
 
 from optimizer.report._assets import offline_html
 from optimizer.report._escape import file_stems
-from optimizer.report.exports import _areas, contact, nurse_of
+from optimizer.report.exports import _areas, contact, nurse_of, stay_labels
 from optimizer.report.maps import operations_map
 
 __all__ = ["HtmlDocument", "plan_report"]
@@ -100,7 +100,7 @@ solver: {{ solver }}</p></header>
 <span class="muted">{% if n.phone %}· {{ n.phone }} {% endif %}· home {{ n.home }}
 · {{ n.days|length }} day(s), {{ n.visits }} visit(s)</span></h3>
 {% for d in n.days %}<div class="day"><h4>{{ d.label }}</h4>
-<p class="muted">Leave home {{ d.depart }} · back {{ d.back }} · drive {{ d.drive }} · overtime {{ d.overtime }} min{% if d.brk %} · {{ d.brk }}{% endif %}</p>
+<p class="muted">Leave {{ d.origin }} {{ d.depart }} · {% if d.stay %}at the lodging{% else %}back{% endif %} {{ d.back }} · drive {{ d.drive }} · overtime {{ d.overtime }} min{% if d.brk %} · {{ d.brk }}{% endif %}</p>
 <table class="itinerary"><thead><tr><th>#</th><th>Arrive</th><th>Visit</th><th>Patient</th><th>Address</th>
 <th>Phone</th><th>Notes</th><th>Infusate</th><th>Window</th><th>Reserve days left</th><th>Drive from previous</th></tr></thead><tbody>
 {% for v in d.visits %}<tr class="{% if v.reserve <= 1 or v.alarm %}warn{% endif %}"><td class="num">{{ v.seq }}</td>
@@ -110,7 +110,7 @@ solver: {{ solver }}</p></header>
 <td>{{ v.infusate }}</td><td>{{ v.window }}</td><td class="num">{{ v.reserve }}{% if v.alarm %} ({{ v.alarm }}){% endif %}</td>
 <td>{{ v.drive }}</td></tr>
 {% if d.brk and d.break_after == v.seq %}<tr class="break"><td></td><td></td><td colspan="9">{{ d.brk }}</td></tr>
-{% endif %}{% endfor %}<tr><td></td><td>{{ d.back }}</td><td colspan="10">back home</td></tr></tbody></table></div>
+{% endif %}{% endfor %}<tr><td></td><td>{{ d.back }}</td><td colspan="10">{% if d.stay %}overnight at {{ d.stay }}{% else %}back home{% endif %}</td></tr></tbody></table></div>
 {% endfor %}</section>
 {% endfor %}
 </main></body></html>
@@ -129,7 +129,8 @@ def _break_line(day: Any, visits: list[Any]) -> dict[str, Any]:
     if start is None or end is None:
         return {"brk": "", "break_after": None}
     before = [v.seq for v in visits if v.end <= start]
-    return {"brk": f"Break {start:%H:%M}–{end:%H:%M}", "break_after": max(before) if before else visits[0].seq}
+    first = visits[0].seq if visits else None  # a trip's day of driving alone: the break is in the day's line
+    return {"brk": f"Break {start:%H:%M}–{end:%H:%M}", "break_after": max(before) if before else first}
 
 
 def _fmt_minutes(m: float) -> str:
@@ -195,6 +196,8 @@ def plan_report(
          else k["min_reserve_days_left"]},
         {"label": "overdue refills planned", "value": k["alarms_planned"], "bad": k["alarms_planned"] > 0},
     ]
+    if k.get("overnight_stays"):
+        kpis.append({"label": "overnight stays (lodging)", "value": f"{k['overnight_stays']} (${k['lodging_cost']:,.0f})"})
     best = dict(zip(map(id, plan.unassigned), options)) if options is not None else {}
     unassigned = [{
         "option": best.get(id(u), ""), "patient_id": u.patient_id, "area": areas.get(u.patient_id, u.state),
@@ -208,6 +211,10 @@ def plan_report(
     by_nurse: dict[str, dict[Any, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for v in plan.visits:
         by_nurse[v.nurse_id][v.date].append(v)
+    stays = stay_labels(plan)
+    for nid, day in nd:  # a trip's drive out or home alone: a day without visits
+        if nid in by_nurse and ((nid, day) in stays or (nid, day - timedelta(days=1)) in stays):
+            by_nurse[nid].setdefault(day, [])
     anchors = file_stems(by_nurse, fallback="nurse")  # distinct ids, distinct anchors
     nurses = []
     for nid in sorted(by_nurse):
@@ -221,6 +228,8 @@ def plan_report(
                 "depart": f"{d.depart:%H:%M}" if d else "", "back": f"{d.return_:%H:%M}" if d else "",
                 "drive": f"{_fmt_minutes(d.drive_minutes)}, {d.drive_km:.0f} km" if d else "",
                 "overtime": d.overtime_minutes if d else 0, **_break_line(d, vs),
+                "stay": stays.get((nid, day), ""),
+                "origin": "the lodging" if (nid, day - timedelta(days=1)) in stays else "home",
                 "visits": [{
                     "seq": v.seq, "arrival": f"{v.arrival:%H:%M}", "time": f"{v.start:%H:%M}–{v.end:%H:%M}",
                     "patient_id": v.patient_id, "area": areas.get(v.patient_id, v.state),

@@ -160,3 +160,43 @@ def test_a_confirmed_visit_on_a_trip_is_kept():
     (visit,) = plan.visits
     assert (visit.nurse_id, visit.date) == ("N1", wed) and plan.changes == []
     assert abs((visit.start - dt.datetime.combine(wed, dt.time(8, 30))).total_seconds()) <= 30 * 60
+
+
+def test_the_report_and_the_calendar_show_the_stay(tmp_path):
+    from optimizer.report import exports
+    from optimizer.report.report import plan_report
+
+    roster = Roster((_patient("P1", FAR, due=MON + dt.timedelta(days=2)),), (make_nurse(),))
+    plan, problem = _plan(roster)
+    (label,) = exports.stay_labels(plan).values()
+    assert label.startswith("near ") and label.endswith(", PA") and "40.05" not in label
+    html = plan_report(plan, problem, map_html="<p>map</p>").html
+    assert f"overnight at {label}" in html and "Leave the lodging" in html
+    (ics,) = exports.export_ics(plan, problem, tmp_path / "ics")
+    text = ics.read_text().replace("\r\n ", "")
+    assert f"SUMMARY:Overnight at {label}".replace(",", "\\,") in text
+    assert "40.05" not in text and "-78.0" not in text
+
+
+@pytest.mark.parametrize("switch, nights", [([], 1), (["--no-overnight"], 0)])
+def test_the_cli_switch_turns_trips_off(tmp_path, switch, nights):
+    import json
+
+    from typer.testing import CliRunner
+
+    from optimizer.cli import app
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "patients.csv").write_text(
+        "patient_id,lat,lon,state,flow_ml_per_day,last_fill_date,last_fill_infusate\n"
+        f"P1,{FAR[0]},{FAR[1]},PA,2.0,2026-11-11,heparinized_saline\n")
+    (data / "nurses.csv").write_text("nurse_id,lat,lon,home_state,multistate_license,chemo_certified\n"
+                                     "N1,39.99,-83.02,OH,true,true\n")
+    out = tmp_path / "plan"
+    res = CliRunner().invoke(app, ["plan", str(data), "--start", "2026-11-23", "--days", "5", "--as-of",
+                                   "2026-11-20", "--backend", "greedy", "--travel", "haversine", "--out",
+                                   str(out), *switch])
+    assert res.exit_code == 0, res.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["overnight_stays"] == nights and summary["visits"] == nights
