@@ -251,7 +251,7 @@ def _print_kpis(result: Any, path: Path | None) -> None:
         _echo(f"Wrote {path}/")
 
 
-def _plan_and_write(run: Any, out: Path, *, confirm_days: int | None = None) -> Any:
+def _plan_and_write(run: Any, out: Path, *, confirm_days: int | None = None, overnight: bool = True) -> Any:
     """Print the danger and the load warnings, plan, write the folder and print the KPIs."""
     for line in api.alarm_lines(api.find_alarms(run.roster, run.horizon, rules=run.rules)):
         _echo(line)  # known before solving: shown first, the solver may take a while
@@ -261,7 +261,8 @@ def _plan_and_write(run: Any, out: Path, *, confirm_days: int | None = None) -> 
     _say(f"planning {run.horizon.start}..{run.horizon.end} with {o.backend} "
          f"({'%d iterations' % o.max_iterations if o.max_iterations else '%g s' % o.time_limit})")
     result = api.plan(run.roster, start=run.horizon.start, days=run.horizon.days, provider=run.provider,
-                      rules=run.rules, options=o, progress=_say)
+                      rules=run.rules, options=o, progress=_say,
+                      overnight=overnight and run.scenario.solver.overnight_trips)
     api.write_plan_folder(result, out, confirm_days=confirm_days)
     _print_kpis(result, out)
     return result
@@ -286,13 +287,16 @@ def plan(
     verbose: bool = Verbose,
     confirm_days: Optional[int] = typer.Option(None, "--confirm-days", min=1, help=(
         "Also write the first N days' visits as confirmed_visits.csv (next week's input)"), show_default="none"),
+    no_overnight: bool = typer.Option(False, "--no-overnight", help=(
+        "No overnight trips (a nurse staying the night near a far patient); on by default, "
+        "or as the scenario's solver.overnight_trips says")),
 ) -> None:
     """Plan refill visits: which nurse, which day, in what order; write the plan folder."""
     _setup_logging(verbose)
     run = api.prepare(data, as_of=_day(as_of, "--as-of"), start=_day(start, "--start"), days=days, backend=backend,
                       time_limit=time_limit, iterations=iterations, seed=seed, workers=workers,
                       travel=travel, osm=osm, out=out)
-    _plan_and_write(run, out, confirm_days=confirm_days)
+    _plan_and_write(run, out, confirm_days=confirm_days, overnight=not no_overnight)
 
 
 @_command(app)
