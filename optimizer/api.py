@@ -472,13 +472,24 @@ def synth(
     chemo_share: float = 0.6,
     bbox: tuple[float, float, float, float] | None = None,
     force: bool = False,
+    preset: str | None = None,
 ) -> Path:
-    """Write a synthetic, contract-valid roster (deterministic by seed) to ``out``."""
+    """Write a synthetic, contract-valid roster (deterministic by seed) to ``out``.
+
+    ``preset`` names a roster of :data:`optimizer.studies.synth.PRESETS` (``seed_program``,
+    ``national``, ``rural``, ``large``); it replaces ``patients``, ``nurses``, ``states`` and
+    ``chemo_share``.
+    """
     check_out_dir(out, kind=ROSTER, force=force)
     if bbox is not None and len(bbox) != 4:
         raise UsageError("--bbox needs WEST,SOUTH,EAST,NORTH")
-    data = _synth.generate(patients, nurses, seed=seed, states=list(states) if states else None,
-                           as_of=as_of or dt.date.today(), plan_start=plan_start, chemo_share=chemo_share)
+    if preset is not None and preset not in _synth.PRESETS:
+        raise UsageError(f"unknown preset {preset!r}; choose one of {', '.join(_synth.PRESETS)}")
+    if preset is not None:
+        data = _synth.preset(preset, seed=seed, as_of=as_of or dt.date.today(), plan_start=plan_start)
+    else:
+        data = _synth.generate(patients, nurses, seed=seed, states=list(states) if states else None,
+                               as_of=as_of or dt.date.today(), plan_start=plan_start, chemo_share=chemo_share)
     if bbox is not None:
         data = _synth.localize(data, bbox=bbox, seed=seed)
     with atomic_dir(out, kind=ROSTER, force=force) as tmp:

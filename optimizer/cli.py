@@ -213,6 +213,9 @@ def synth(
     bbox: Optional[str] = typer.Option(None, help="Place everyone inside WEST,SOUTH,EAST,NORTH "
                                                   "(e.g. an OSM extract's area)", show_default="none"),
     force: bool = typer.Option(False, "--force", help="Replace an existing roster in OUT", show_default=True),
+    preset: Optional[str] = typer.Option(None, help="A named roster instead of the sizes: seed_program (about "
+                                                    "500 fills in two years, western PA), national, rural, large",
+                                         show_default="none"),
 ) -> None:
     """Generate a synthetic, contract-valid national roster (deterministic by seed)."""
     footprint = [s.strip().upper() for s in states.replace(",", ";").split(";") if s.strip()] if states else None
@@ -223,8 +226,9 @@ def synth(
         except ValueError:
             raise typer.BadParameter("--bbox needs four numbers WEST,SOUTH,EAST,NORTH") from None
     api.synth(out, patients=patients, nurses=nurses, seed=seed, states=footprint, as_of=_day(as_of, "--as-of"),
-              plan_start=_day(plan_start, "--plan-start"), chemo_share=chemo_share, bbox=box, force=force)
-    _echo(f"Wrote {patients} patients, {nurses} nurses to {out}/")
+              plan_start=_day(plan_start, "--plan-start"), chemo_share=chemo_share, bbox=box, force=force,
+              preset=preset)
+    _echo(f"Wrote the {preset} preset to {out}/" if preset else f"Wrote {patients} patients, {nurses} nurses to {out}/")
 
 
 # --------------------------------------------------------------------------- plan, demo, check

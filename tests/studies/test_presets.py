@@ -72,3 +72,17 @@ def test_stress_presets_beside_it() -> None:
     assert presets.PRESETS["large"].patients == 1000
     with pytest.raises(ValueError, match="unknown preset"):
         presets.preset("huge", as_of=AS_OF)
+
+
+def test_haiplan_synth_writes_a_preset_that_loads(tmp_path) -> None:
+    from optimizer import api
+    from optimizer.errors import UsageError
+    from optimizer.io import load_roster
+
+    api.synth(tmp_path / "seed", preset="seed_program", seed=2, as_of=AS_OF)
+    roster = load_roster(tmp_path / "seed", as_of=AS_OF)
+    assert len(roster.nurses) == presets.PRESETS["seed_program"].nurses and len(roster.patients) > 10
+    assert {p.state for p in roster.patients} <= {"MD", "NY", "OH", "PA", "WV"}
+    with pytest.raises(UsageError, match="unknown preset"):
+        api.synth(tmp_path / "bad", preset="nope", as_of=AS_OF)
+    assert not (tmp_path / "bad").exists()
