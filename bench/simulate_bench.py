@@ -5,13 +5,18 @@ simulated for 12 weeks with the default events (sick days 2 %, referrals 1 % of
 patients per week, leaving 1 %/week, glycerin pauses 3 % per refill, flow-rate
 noise 5 %): a weekly plan plus a re-plan from each morning a nurse with visits
 calls in sick. Reports wall time (total and per simulated week), peak memory,
-and the run's totals, for each planner backend asked for.
+and the run's totals, for each planner backend asked for, and the ways out of the
+missed refills (issue 13 item 3): clinic refills (fee plus the patient's round trip)
+and partner visits, each with its count and cost. ``--partner-cost C`` contracts a
+partner team in every state of the roster at ``C`` dollars a visit (lead 3 days): the
+make-or-buy comparison.
 
 Usage::
 
     python bench/simulate_bench.py                                  # greedy planner
     python bench/simulate_bench.py --backends greedy ortools --ortools-limit 5
     python bench/simulate_bench.py --out bench/RESULTS_expansion.md   # replace the simulation section
+    python bench/simulate_bench.py --partner-cost 350                 # and with a partner in every state
 """
 
 from __future__ import annotations
@@ -22,11 +27,13 @@ import resource
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from optimizer.analysis.simulate import SimulationSettings, simulate  # noqa: E402
+from optimizer.domain import Partner  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 20)
 START = dt.date(2026, 11, 23)
@@ -42,6 +49,8 @@ def main() -> None:
     ap.add_argument("--ortools-limit", type=float, default=5.0, help="OR-Tools seconds per (re)plan")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--partner-cost", type=float, default=None,
+                    help="also run with a partner team in every state at this price per visit")
     args = ap.parse_args()
     from optimizer.studies import synth
     from optimizer.io import load_roster
@@ -60,6 +69,13 @@ def main() -> None:
                        progress=lambda m: print(m, file=sys.stderr))
         wall = time.perf_counter() - t1
         rows.append((backend, wall, res))
+    if args.partner_cost is not None:
+        st = SimulationSettings(weeks=args.weeks, backend="greedy", workers=1)
+        partners = tuple(Partner(f"Partner {s}", s, args.partner_cost, 3, chemo_certified=True)
+                         for s in sorted({p.state for p in roster.patients}))
+        t1 = time.perf_counter()
+        res = simulate(replace(roster, partners=partners), start=START, settings=st, seed=args.seed)
+        rows.append((f"greedy + partners at ${args.partner_cost:g}", time.perf_counter() - t1, res))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     lines = [SECTION, "",
              f"`bench/simulate_bench.py`: synthetic roster of {args.patients} patients and {args.nurses} nurses "
@@ -78,6 +94,15 @@ def main() -> None:
                      f"{t['refills']} | {t['missed_refills']} | {t['late_refills']} | "
                      f"{t['last_reserve_day_visits']} | {t['drive_hours_per_refill']:.2f} | "
                      f"{t['visit_utilization']:.3f} | {t['overtime_hours']:.1f} | {t['cost_per_refill']:.2f} |")
+    lines += ["", "Ways out of the missed refills (clinic: fee plus the patient's round trip at the IRS rate; "
+              "partner: its price; total = nurse-days + clinic + partner):", "",
+              "| planner | missed | clinic refills | clinic $ | patient drive h | partner refills | partner $ | "
+              "nurse-day $ | total $ | total $ / refill made |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for backend, _wall, res in rows:
+        t = res.totals
+        lines.append(f"| {backend} | {t['missed_refills']} | {t['clinic_refills']} | {t['clinic_cost']:,.0f} | "
+                     f"{t['clinic_patient_drive_hours']:.1f} | {t['partner_refills']} | {t['partner_cost']:,.0f} | "
+                     f"{t['cost']:,.0f} | {t['total_cost']:,.0f} | {t['total_cost_per_refill']:.2f} |")
     lines += ["", f"Peak memory of the benchmark process: {peak:.0f} MiB. The OR-Tools planner splits its "
               "time limit over the independent parts of each week's problem but gives every part at least "
               "1 s (`SolverOptions.min_part_seconds`), so a plan takes longer than `time_limit` when there are "
