@@ -18,6 +18,11 @@ Cases:
 * ``mclp-raw``: the same hire-only model on the raw demand × site matrix with no
   existing nurses, for the reference timing of ``spopt`` (PuLP/CBC) on the same
   matrix (skip with ``--no-spopt``).
+* ``buy``: ``full`` with a partner team in every state of the roster at
+  ``--partner-cost`` dollars a visit (lead 3 days): make or buy (issue 13 item 3).
+
+Hires cost their recruiting, first year and training and count from the week their
+training ends (issue 13 item 5), except in the MCLP cases (unit costs, no training).
 
 Usage::
 
@@ -46,7 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _machine import cpu_model, load_avg, mem_total_gib, versions_text  # noqa: E402
 
-from optimizer.domain import Roster  # noqa: E402
+from optimizer.domain import Partner, Roster  # noqa: E402
 from optimizer.analysis.expansion import (ActionKind, ExpansionCosts, ExpansionSettings, Site,  # noqa: E402
                                  build_expansion, demand_points, optimize, solve_matrix)
 
@@ -97,14 +102,20 @@ def instance(n_demand: int = 3000, n_sites: int = 500, seed: int = 7) -> tuple[R
     return roster, sites
 
 
-def run_case(name: str, roster: Roster, sites: list[Site], backend: str, time_limit: float) -> dict:
+def run_case(name: str, roster: Roster, sites: list[Site], backend: str, time_limit: float,
+             partner_cost: float = 350.0) -> dict:
     base = ExpansionSettings(cutoff_minutes=120, backend=backend, time_limit=time_limit)
-    if name == "full":
+    if name in ("full", "buy"):
         settings = dataclasses.replace(base, relative_gap=0.01)
         budget = 600_000.0
+        if name == "buy":
+            roster = dataclasses.replace(roster, partners=tuple(
+                Partner(f"Partner {s}", s, partner_cost, 3, chemo_certified=True)
+                for s in sorted({p.state for p in roster.patients})))
     else:
         settings = dataclasses.replace(base, actions=frozenset({ActionKind.HIRE}), capacitated=False,
-                                       costs=ExpansionCosts(hire=1.0), relative_gap=1e-9)
+                                       costs=ExpansionCosts(hire=1.0, hire_training=0.0, chemo_cert=0.0),
+                                       relative_gap=1e-9)
         budget = 30.0
     t0 = time.perf_counter()
     problem = build_expansion(roster, settings=settings, sites=sites, on=START)
@@ -120,6 +131,9 @@ def run_case(name: str, roster: Roster, sites: list[Site], backend: str, time_li
         "objective": s.objective, "bound": s.bound, "gap": s.gap, "model_build_s": s.build_s,
         "solve_s": s.runtime_s, "problem_build_s": t_build, "rank_and_report_s": t_opt - s.runtime_s - s.build_s,
         "actions": len(res.actions), "covered_share": res.after.covered_share,
+        "by_kind": ", ".join(f"{k} {n}" for k, n in sorted(
+            {a.kind.value: sum(1 for b in res.actions if b.kind is a.kind) for a in res.actions}.items())),
+        "cost": sum(a.cost for a in res.actions),
     }
 
 
@@ -159,6 +173,7 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--no-spopt", action="store_true")
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--partner-cost", type=float, default=350.0, help="case buy: price per partner visit")
     args = ap.parse_args()
     t0 = time.perf_counter()
     roster, sites = instance()
@@ -170,7 +185,7 @@ def main() -> None:
         for case in args.cases:
             if case == "mclp-raw":
                 continue
-            r = run_case(case, roster, sites, backend, args.time_limit)
+            r = run_case(case, roster, sites, backend, args.time_limit, args.partner_cost)
             print(r, file=sys.stderr)
             rows.append(r)
     raw = []
@@ -187,14 +202,15 @@ def main() -> None:
              f"footprint as candidate sites; haversine drive times, 120-minute cutoff. Building the instance took "
              f"{t_inst:.1f} s (roster generation and loading).", "",
              "| case | backend | options | pairs | variables | constraints | status | objective | gap | "
-             "problem build s | model build s | solve s | ranking s | actions | covered share |",
-             "|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "problem build s | model build s | solve s | ranking s | actions | by kind | cost $ | covered share |",
+             "|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|"]
     for r in rows:
         lines.append(
             f"| {r['case']} | {r['backend']} | {r['options']} | {r['pairs']} | {r['variables']} | "
             f"{r['constraints']} | {r['status']} | {r['objective']:.3f} | {100 * r['gap']:.3f} % | "
             f"{r['problem_build_s']:.1f} | {r['model_build_s']:.2f} | **{r['solve_s']:.2f}** | "
-            f"{r['rank_and_report_s']:.1f} | {r['actions']} | {r['covered_share']:.3f} |")
+            f"{r['rank_and_report_s']:.1f} | {r['actions']} | {r['by_kind']} | {r['cost']:,.0f} | "
+            f"{r['covered_share']:.3f} |")
     if raw:
         lines += ["", "Hire-only maximal coverage (p = 30) on the raw 3,000 × 500 matrix, no existing nurses, "
                       "against spopt's `MCLP` (PuLP/CBC) on the same matrix:", "",
