@@ -9,6 +9,7 @@ Usage::
 
     python bench/sdvrptw.py --time-limit 10 60 --backends pyvrp ortools --instances PR01 PR02
     python bench/sdvrptw.py --time-limit 10 --jsonl out/sdvrptw.jsonl   # append raw rows
+    python bench/sdvrptw.py --time-limit 60 --backends pyvrp --options '{"pyvrp": {"workers": 2}}' 
 
 Prints the machine, the versions, and one table per (time limit, backend):
 instance, clients, vehicles, BKS, cost, gap %, all served?, runtime.
@@ -58,18 +59,21 @@ def machine() -> str:
     ])
 
 
-def run_one(directory: Path, name: str, backend: str, time_limit: float, seed: int) -> dict:
+def run_one(directory: Path, name: str, backend: str, time_limit: float, seed: int,
+            options: dict | None = None) -> dict:
     inst = read_instance(directory / f"{name}.vrp")
     _, bks = read_solution(directory / f"{name}.sol", inst.model)
     t0 = time.perf_counter()
-    sol = solve(inst.model, backend, time_limit=time_limit, seed=seed, fallback=None)
+    sol = solve(inst.model, backend, time_limit=time_limit, seed=seed, fallback=None,
+                options={backend: dict((options or {}).get(backend, {}))})
     wall = time.perf_counter() - t0
     issues = inst.model.check(sol)
     served_all = not sol.unserved
     cost = sol.objective if sol.ok else None
     return {
         "instance": name, "clients": inst.num_clients, "vehicles": inst.num_vehicles, "bks": bks,
-        "backend": backend, "time_limit": time_limit, "seed": seed, "cost": cost,
+        "backend": backend, "options": (options or {}).get(backend, {}), "time_limit": time_limit, "seed": seed,
+        "cost": cost,
         "gap": None if cost is None or not bks else 100.0 * (cost - bks) / bks,
         "served_all": served_all, "status": sol.status, "runtime": round(wall, 2),
         "check_issues": len(issues),
@@ -170,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="folder with the .vrp/.sol files")
     ap.add_argument("--jsonl", type=Path, help="append one JSON row per run to this file")
+    ap.add_argument("--options", type=json.loads, default={},
+                    help='backend options as JSON, e.g. \'{"pyvrp": {"workers": 2}}\'')
     ap.add_argument("--probe", type=int, nargs=2, metavar=("NURSES", "PATIENTS"),
                     help="time the engine on a synthetic national nurse × day model instead")
     args = ap.parse_args(argv)
@@ -181,9 +187,10 @@ def main(argv: list[str] | None = None) -> int:
     for tl in args.time_limit:
         for backend in args.backends:
             rows = []
-            print(f"\n## {backend}, {tl:g} s per instance\n", flush=True)
+            opts = args.options.get(backend, {})
+            print(f"\n## {backend}{' ' + json.dumps(opts) if opts else ''}, {tl:g} s per instance\n", flush=True)
             for name in args.instances:
-                row = run_one(args.dir, name, backend, tl, args.seed)
+                row = run_one(args.dir, name, backend, tl, args.seed, args.options)
                 rows.append(row)
                 gap = "—" if row["gap"] is None else f"{row['gap']:.2f} %"
                 print(f"  {name}: cost {row['cost']}, gap {gap}, {row['status']}, {row['runtime']:.1f} s",

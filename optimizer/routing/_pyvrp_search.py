@@ -1,0 +1,251 @@
+"""PyVRP's iterated local search on :class:`~optimizer.routing._pyvrp_data.PyvrpData`, alone or as a portfolio.
+
+:func:`ils` mirrors ``IteratedLocalSearch.run`` of PyVRP 0.13.4 (late-acceptance
+hill climbing, PyVRP's penalty manager) so that new best solutions reach the
+watchdog as incumbents. :func:`portfolio` runs it in ``workers`` processes at
+once, one seed each (forked: the data is shared, nothing is pickled but the
+answer), and keeps the best: with 2 cores, two seeds cost no more wall-clock
+time than one.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pyvrp import CostEvaluator, IteratedLocalSearchParams, PenaltyManager, ProblemData, RandomNumberGenerator
+from pyvrp import Solution as PSolution
+from pyvrp.RingBuffer import RingBuffer
+from pyvrp.search import (
+    NODE_OPERATORS,
+    ROUTE_OPERATORS,
+    LocalSearch,
+    NeighbourhoodParams,
+    PerturbationManager,
+    PerturbationParams,
+    compute_neighbours,
+)
+
+from optimizer._proc import die_with_parent
+
+from ._pyvrp_data import PyvrpData
+from .backends import Reporter
+
+__all__ = ["SearchSpec", "RunResult", "ils", "portfolio"]
+
+RESULT_GRACE_S: float = 2.0
+"""How long past the deadline the portfolio waits for a helper's answer before killing it."""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchSpec:
+    """What one search run is asked to do (see :mod:`optimizer.routing.pyvrp_backend` for the options)."""
+
+    deadline: float | None  # time.perf_counter() value; None: no wall-clock limit
+    max_iterations: int | None
+    seed: int
+    num_neighbours: int
+    history_length: int
+    num_iters_no_improvement: int
+    max_perturbations: int
+    penalty_init: str  # "usable" | "pyvrp"
+    incumbent_every: float
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """One run's best: routes as ``(vehicle type, client locations)``, its cost (inf if infeasible)."""
+
+    routes: list[tuple[int, list[int]]]
+    cost: float
+    iterations: int
+    seed: int
+
+
+def _raw(sol: PSolution) -> list[tuple[int, list[int]]]:
+    return [(int(r.vehicle_type()), [int(x) for x in r.visits()]) for r in sol.routes()]
+
+
+def _penalty_manager(built: PyvrpData, spec: SearchSpec) -> PenaltyManager:
+    assert built.data is not None
+    if spec.penalty_init == "pyvrp":
+        return PenaltyManager.init_from(built.data, built.penalty_params)
+    return PenaltyManager(built.initial_penalties, built.penalty_params)
+
+
+def ils(built: PyvrpData, spec: SearchSpec, report: Reporter, initial: PSolution | None = None,
+        *, send_incumbents: bool = True) -> RunResult:
+    """One run of PyVRP's iterated local search until ``spec``'s deadline or iteration budget.
+
+    Parameters
+    ----------
+    built
+        The PyVRP data of the model.
+    spec
+        Limits, seed and parameters.
+    report
+        Gets a progress line and the best routes every ``spec.incumbent_every`` seconds.
+    initial
+        A starting solution; otherwise a random one improved by local search.
+    send_incumbents
+        Whether to report incumbents (helpers of a portfolio do not).
+
+    Returns
+    -------
+    RunResult
+        The best solution found (feasible if any was).
+    """
+    data = built.data
+    assert data is not None
+    rng = RandomNumberGenerator(seed=spec.seed % (2**32))
+    neighbours = compute_neighbours(data, NeighbourhoodParams(num_neighbours=spec.num_neighbours))
+    pert = PerturbationParams(min_perturbations=1, max_perturbations=max(1, spec.max_perturbations))
+    ls = LocalSearch(data, rng, neighbours, PerturbationManager(pert))
+    for node_op in NODE_OPERATORS:
+        if node_op.supports(data):
+            ls.add_node_operator(node_op(data))
+    for route_op in ROUTE_OPERATORS:
+        if route_op.supports(data):
+            ls.add_route_operator(route_op(data))
+    pm = _penalty_manager(built, spec)
+    init = initial if initial is not None else ls(PSolution.make_random(data, rng), pm.max_cost_evaluator(),
+                                                  exhaustive=True)
+    params = IteratedLocalSearchParams(num_iters_no_improvement=spec.num_iters_no_improvement,
+                                       history_length=spec.history_length)
+    if spec.max_iterations is not None:
+        budget = int(spec.max_iterations)
+        stop: Callable[[int], bool] = lambda it: it >= budget  # noqa: E731
+    elif spec.deadline is not None:
+        end = spec.deadline
+        stop = lambda _it: time.perf_counter() >= end  # noqa: E731
+    else:
+        stop = lambda _it: False  # noqa: E731
+    on_best = (lambda sol, cost: report.incumbent(built.routes_of(sol), cost)) if send_incumbents else None
+    best, iters = _loop(data, pm, ls, init, params, stop, on_best, report, spec.incumbent_every)
+    zero = CostEvaluator([0] * data.num_load_dimensions, 0, 0)
+    cost = float(zero.cost(best)) if best.is_feasible() else float("inf")
+    return RunResult(_raw(best), cost, iters, spec.seed)
+
+
+def _loop(data: ProblemData, pm: PenaltyManager, search: LocalSearch, init: PSolution,
+          params: IteratedLocalSearchParams, stop: Callable[[int], bool],
+          on_best: Callable[[PSolution, int], None] | None, report: Reporter,
+          every: float) -> tuple[PSolution, int]:
+    """``IteratedLocalSearch.run`` of PyVRP 0.13.4, minus statistics, plus incumbents."""
+    history: RingBuffer[PSolution] = RingBuffer(params.history_length)
+    iters = iters_no_improvement = 0
+    best = curr = init
+    sent_at, pending = time.perf_counter(), False
+    cost_eval = pm.cost_evaluator()
+    while not stop(iters):
+        iters += 1
+        if iters_no_improvement == params.num_iters_no_improvement:
+            history.clear()
+            curr = best
+            iters_no_improvement = 0
+        cost_eval = pm.cost_evaluator()
+        cand = search(curr, cost_eval, exhaustive=False)
+        pm.register(cand)
+        iters_no_improvement += 1
+        if cost_eval.cost(cand) < cost_eval.cost(best):
+            best = cand
+            iters_no_improvement = 0
+            pending = True
+            if params.exhaustive_on_best:
+                cand = search(cand, cost_eval, exhaustive=True)
+                if cand.is_feasible():
+                    best = cand
+        cand_cost = cost_eval.penalised_cost(cand)
+        curr_cost = cost_eval.penalised_cost(curr)
+        late_cost = cost_eval.penalised_cost(init)
+        if (late := history.peek()) is not None:
+            late_cost = cost_eval.penalised_cost(late)
+        if cand_cost < late_cost or cand_cost < curr_cost:
+            curr = cand
+            curr_cost = cand_cost
+        if curr_cost < late_cost or late is None:
+            history.append(curr)
+        else:
+            history.skip()
+        now = time.perf_counter()
+        if pending and now - sent_at >= every and best.is_feasible():
+            if on_best is not None:
+                on_best(best, int(cost_eval.cost(best)))
+            report.progress(f"{iters} iterations, best cost {cost_eval.cost(best)}")
+            sent_at, pending = now, False
+    return best, iters
+
+
+class _Quiet:
+    """Reporter of a portfolio helper: says nothing."""
+
+    def progress(self, message: str) -> None:
+        pass
+
+    def incumbent(self, routes: Any, cost: int | None = None) -> None:
+        pass
+
+
+def _helper(conn: Any, built: PyvrpData, spec: SearchSpec) -> None:
+    die_with_parent()
+    try:
+        res = ils(built, spec, _Quiet(), send_incumbents=False)
+        conn.send(("ok", res))
+    except BaseException as exc:  # the parent keeps its own answer
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def portfolio(built: PyvrpData, spec: SearchSpec, workers: int, report: Reporter,
+              initial: PSolution | None = None) -> tuple[RunResult, list[RunResult], list[str]]:
+    """Run :func:`ils` with seeds ``spec.seed``, ``spec.seed + 1``, … in ``workers`` processes; keep the best.
+
+    This process runs the first seed (with ``initial`` and incumbents); helpers are
+    forked, start from their own random solution, and are killed if their answer
+    is later than :data:`RESULT_GRACE_S` past the deadline. Equal costs go to the
+    lower seed, so with ``max_iterations`` the answer is deterministic.
+
+    Returns
+    -------
+    (best, runs, failures)
+        The best run, every run that answered (by seed), and what went wrong with
+        helpers that did not.
+    """
+    ctx = multiprocessing.get_context("fork")
+    helpers = []
+    for k in range(1, max(1, workers)):
+        recv, send = ctx.Pipe(duplex=False)
+        sub = SearchSpec(**{**{f: getattr(spec, f) for f in spec.__dataclass_fields__}, "seed": spec.seed + k})
+        proc = ctx.Process(target=_helper, args=(send, built, sub), daemon=True)
+        proc.start()
+        send.close()
+        helpers.append((proc, recv))
+    runs = [ils(built, spec, report, initial)]
+    failures: list[str] = []
+    for proc, recv in helpers:
+        wait = RESULT_GRACE_S if spec.deadline is None else max(0.0, spec.deadline + RESULT_GRACE_S - time.perf_counter())
+        if spec.max_iterations is not None or spec.deadline is None:
+            wait = None  # deterministic: wait for the answer (the watchdog guards the whole call)
+        try:
+            if recv.poll(wait):
+                kind, payload = recv.recv()
+                if kind == "ok":
+                    runs.append(payload)
+                else:
+                    failures.append(payload)
+            else:
+                failures.append("helper late; killed")
+        except (EOFError, OSError):
+            failures.append(f"helper died (exit code {proc.exitcode})")
+        finally:
+            recv.close()
+            if proc.is_alive():
+                proc.kill()
+            proc.join(timeout=5)
+    runs.sort(key=lambda r: r.seed)
+    best = min(runs, key=lambda r: (r.cost, r.seed))
+    return best, runs, failures
