@@ -92,7 +92,8 @@ class PlanResult:
     def alternatives(self) -> Alternatives:
         """The ranked ways out of every unassigned refill (``alternatives.csv``), computed once."""
         if self._alternatives is None:
-            self._alternatives = alternatives_for(self.plan, self.problem.roster, provider=self.provider)
+            self._alternatives = alternatives_for(self.plan, self.problem.roster, provider=self.provider,
+                                                  problem=self.problem)
         return self._alternatives
 
     def alarm_lines(self) -> list[str]:

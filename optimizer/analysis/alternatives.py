@@ -16,9 +16,11 @@ simulation alike:
     in the patient's state: the license by endorsement (fee and weeks by state, SPEC §8, from
     :mod:`optimizer.settings`); 2-8 weeks rarely saves this refill but fixes the next ones.
 ``overnight_trip``
-    an estimate for the nearest nurse who may treat the patient but lives beyond her one-way
-    limit (up to ``OVERNIGHT_MAX_DRIVE_FACTOR`` times it): the drive both ways at her hourly
-    cost and the IRS rate plus one night's lodging and per diem.
+    with the plan's problem, the cheapest one-night trip the trip planner finds on the plan's
+    routes (:func:`optimizer.planning.trips.best_trip`: what the plan's cost rises by); else (or
+    when it finds none) an estimate for the nearest nurse who may treat the patient but lives
+    beyond her one-way limit (up to ``OVERNIGHT_MAX_DRIVE_FACTOR`` times it): the drive both ways
+    at her hourly cost and the IRS rate plus one night's lodging and per diem.
 ``glycerin_bridge``
     when the next fill is not floxuridine (a chemo fill is never swapped without the oncologist):
     a glycerin fill at the clinic or by a partner, which lasts about eight weeks (flow factor
@@ -33,6 +35,7 @@ by (in time first, extra cost, lead days, kind). A refill with no option at all 
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -46,10 +49,13 @@ import geodata
 from geodata.centers import hai_centers
 from optimizer import settings
 from optimizer.domain import Infusate, Nurse, Partner, Patient, Roster
+from optimizer.planning.trips import best_trip
 from optimizer.rules.eligibility import is_certified_for, may_practice
 
 __all__ = ["KINDS", "ALTERNATIVE_COLUMNS", "NO_OPTION", "Option", "RefillWays", "Alternatives", "WaysOut",
            "license_terms", "partner_covers", "partner_serves", "alternatives_for", "way_out"]
+
+log = logging.getLogger(__name__)
 
 #: The kinds of way out, in the order a tie is broken (SPEC §6).
 KINDS: tuple[str, ...] = ("overnight_trip", "clinic", "partner_team", "license", "glycerin_bridge")
@@ -297,11 +303,28 @@ def rank(options: Sequence[Option], *, today: date, last_day: date) -> tuple[Opt
     return tuple(sorted(out, key=Option.sort_key))
 
 
-def _ways_for(ways: WaysOut, p: Patient, *, empty: date, today: date, margin: int, state: str) -> RefillWays:
-    """The ranked options of one refill of patient ``p`` whose pump runs dry on ``empty``."""
+def _trip(problem: Any, plan: Any, patient_id: str, *, today: date) -> Option | None:
+    """The trip planner's cheapest overnight trip for the patient's missed refill, as an option; ``None``
+    when it finds none (then the estimate stands). Raises ``RuntimeError`` when it cannot price on
+    the plan's routes."""
+    t = best_trip(problem, plan, patient_id)
+    if t is None:
+        return None
+    out = date.fromisoformat(t.out_date)
+    return Option("overnight_trip", t.nurse_id, t.extra_cost, (out - today).days,
+                  note=f"out {t.out_date}, back {t.back_date}: one night away, lodging and per diem included")
+
+
+def _ways_for(ways: WaysOut, p: Patient, *, empty: date, today: date, margin: int, state: str,
+              trip: Option | None = None) -> RefillWays:
+    """The ranked options of one refill of patient ``p`` whose pump runs dry on ``empty`` (``trip``: the
+    trip planner's overnight trip, which replaces the estimate)."""
     last_day = max(empty - timedelta(days=margin), today)
     carriers = ways.carriers(p)
-    options: list[Option] = carriers + ways.nurse_options(p)
+    nurse = ways.nurse_options(p)
+    if trip is not None:
+        nurse = [o for o in nurse if o.kind != "overnight_trip"] + [trip]
+    options: list[Option] = carriers + nurse
     bridge = _bridge(p, carriers, last_day=last_day, today=today)
     if bridge is not None:
         options.append(bridge)
@@ -311,7 +334,7 @@ def _ways_for(ways: WaysOut, p: Patient, *, empty: date, today: date, margin: in
 
 
 def alternatives_for(plan: Any, roster: Roster, *, provider: Any, centers: Any = None,
-                     margin_days: int = settings.RESERVE_MARGIN_DAYS) -> Alternatives:
+                     margin_days: int = settings.RESERVE_MARGIN_DAYS, problem: Any = None) -> Alternatives:
     """The ranked ways out of every unassigned refill of ``plan`` (aligned with ``plan.unassigned``).
 
     Parameters
@@ -326,6 +349,9 @@ def alternatives_for(plan: Any, roster: Roster, *, provider: Any, centers: Any =
         HAI centers; the shipped table by default.
     margin_days
         The reserve margin: a refill is needed by its empty date less this.
+    problem
+        The plan's :class:`~optimizer.planning.problem.PlanningProblem`: overnight trips are then
+        priced by the trip planner on the plan's routes, not estimated.
 
     Returns
     -------
@@ -336,7 +362,15 @@ def alternatives_for(plan: Any, roster: Roster, *, provider: Any, centers: Any =
     out = Alternatives()
     for u in plan.unassigned:
         p = roster.patient(u.patient_id)
-        out.refills.append(_ways_for(ways, p, empty=u.empty_date, today=today, margin=margin_days, state=u.state))
+        trip = None
+        if problem is not None:
+            try:
+                trip = _trip(problem, plan, u.patient_id, today=today)
+            except RuntimeError as exc:  # routes it cannot rebuild: estimates are still an answer
+                log.warning("overnight trips estimated, not priced by the trip planner: %s", exc)
+                problem = None
+        out.refills.append(_ways_for(ways, p, empty=u.empty_date, today=today, margin=margin_days, state=u.state,
+                                     trip=trip))
     return out
 
 

@@ -8,9 +8,13 @@ import pandas as pd
 
 from geodata.travel import get_provider
 from optimizer.analysis.alternatives import NO_OPTION, Option, WaysOut, alternatives_for, rank, way_out
-from optimizer.domain import Infusate, Nurse, Partner, Patient, Roster
+from optimizer.domain import Horizon, Infusate, Nurse, Partner, Patient, Roster
 from optimizer.planning.plan import Plan, Unassigned
+from optimizer.planning.planner import SolverOptions
+from optimizer.planning.problem import build_problem
+from optimizer.planning.solve import solve
 from optimizer.rules.eligibility import Reason
+from tests.conftest import make_nurse, make_patient
 
 START = dt.date(2026, 11, 23)
 # one HAI center ~30 km (about 40 min) west of the patient, near Pittsburgh (Allegheny County, FIPS 42003)
@@ -99,3 +103,23 @@ def test_way_out_takes_the_cheapest_carrier() -> None:
     far = _patient("P2", 21.30, -157.85, "HI", Infusate.FLOXURIDINE)
     o = way_out(none_near, far)
     assert o.kind == "clinic" and o.extra_cost > 150 and "beyond" in o.note
+
+
+def test_the_trip_planner_prices_the_overnight_trip() -> None:
+    """With the plan's problem, the overnight trip is the trip planner's (its dates and the plan's cost rise),
+    not the estimate. A PA patient ~5 h from the Columbus nurse (multistate, chemo-certified): the plan made
+    without trips leaves her refill out."""
+    provider = get_provider("haversine")
+    p = make_patient(patient_id="P1", lat=40.05, lon=-78.0, state="PA", last_fill_infusate=Infusate.SALINE,
+                     next_infusate=Infusate.SALINE, last_fill_date=START - dt.timedelta(days=12),
+                     prescribed_interval_days=14)
+    roster = Roster((p,), (make_nurse(),))
+    problem = build_problem(roster, Horizon(START, 5), provider=provider)
+    plan = solve(problem, SolverOptions(backend="greedy", max_iterations=1))
+    assert [u.patient_id for u in plan.unassigned] == ["P1"]
+    alts = alternatives_for(plan, roster, provider=provider, centers=CENTERS, problem=problem)
+    trip = next(o for o in alts.refills[0].options if o.kind == "overnight_trip")
+    assert trip.by == "N1" and trip.note.startswith("out ") and trip.extra_cost > 212.0
+    estimate = next(o for o in alternatives_for(plan, roster, provider=provider, centers=CENTERS).refills[0].options
+                    if o.kind == "overnight_trip")
+    assert estimate.note.startswith("estimate")
