@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 from optimizer import settings
 from optimizer.domain import Nurse
@@ -96,31 +96,36 @@ def _units(problem: PlanningProblem, k: int, order: list[int], sched: RouteSched
     return sched.objective_units + sum(visit_cost(problem, j, k) for j in order)
 
 
-def _schedule(problem: PlanningProblem, k: int, order: list[int], trip: Trip) -> RouteSchedule | None:
-    """Day ``k`` of ``trip`` (its outbound or its return day) with ``order``, by the one schedule."""
-    if k == trip.out_day:
-        return schedule_order(problem, k, order, end=trip.lodging, lodging_units=lodging_units())
-    return schedule_order(problem, k, order, start=trip.lodging)
+Ends = tuple[int | None, int | None]
+"""Where a nurse-day starts and ends: a lodging's location index, or ``None`` for home."""
 
 
-def _insert(problem: PlanningProblem, k: int, order: list[int], j: int, trip: Trip,
+def _schedule(problem: PlanningProblem, k: int, order: list[int], ends: Ends) -> RouteSchedule | None:
+    """Day ``k`` with ``order`` from ``ends[0]`` to ``ends[1]`` by the one schedule, a night's lodging
+    priced when it ends away."""
+    start, end = ends
+    return schedule_order(problem, k, order, start=start, end=end,
+                          lodging_units=0 if end is None else lodging_units())
+
+
+def _insert(problem: PlanningProblem, k: int, order: list[int], j: int, ends: Ends,
             ) -> tuple[list[int], RouteSchedule] | None:
-    """Refill ``j`` into day ``k`` of ``trip`` where the day costs least; overdue refills only among
-    the overdue ones at the front (an overdue refill is the first stop, SPEC §5)."""
+    """Refill ``j`` into day ``k`` (from and to ``ends``) where the day costs least; overdue refills
+    only among the overdue ones at the front (an overdue refill is the first stop, SPEC §5)."""
     refills = problem.refills
     lead = next((i for i, x in enumerate(order) if not refills[x].overdue), len(order))
     best: tuple[int, list[int], RouteSchedule] | None = None
     for pos in (range(lead + 1) if refills[j].overdue else range(lead, len(order) + 1)):
         trial = order[:pos] + [j] + order[pos:]
-        sched = _schedule(problem, k, trial, trip)
+        sched = _schedule(problem, k, trial, ends)
         if sched is not None and (best is None or sched.objective_units < best[0]):
             best = (sched.objective_units, trial, sched)
     return (best[1], best[2]) if best else None
 
 
-def _may(problem: PlanningProblem, nurse: Nurse, j: int, k: int, lodging: int) -> bool:
-    """Nurse-day ``k`` may make refill ``j`` on a trip lodging at ``lodging``: a day of the refill,
-    license that day, certification, and the drive from home or from the lodging within reach."""
+def _may(problem: PlanningProblem, nurse: Nurse, j: int, k: int, lodgings: Iterable[int | None]) -> bool:
+    """Nurse-day ``k`` may make refill ``j`` on a trip lodging at ``lodgings``: a day of the refill,
+    license that day, certification, and the drive from home or from a lodging within reach."""
     r, nd = problem.refills[j], problem.nurse_days[k]
     if nd.day not in r.days or not may_practice(nurse, r.patient.state, on=nd.day):
         return False
@@ -128,7 +133,7 @@ def _may(problem: PlanningProblem, nurse: Nurse, j: int, k: int, lodging: int) -
         return False
     ploc = problem.patient_location[r.patient_id]
     home = problem.nurse_location[nurse.nurse_id]
-    return within_reach(nurse, problem.travel(lodging, ploc)[0]) or within_reach(nurse, problem.travel(home, ploc)[0])
+    return any(within_reach(nurse, problem.travel(home if x is None else x, ploc)[0]) for x in (None, *lodgings))
 
 
 class _Trips:
@@ -139,12 +144,25 @@ class _Trips:
         self.routes: Routes = dict(routes)
         self.trips: list[Trip] = list(trips)
         self.day_of = {(nd.nurse.nurse_id, nd.day): k for k, nd in enumerate(problem.nurse_days)}
-        self.cands = problem.candidates_by_refill()
+        self.by_date: dict[date, list[int]] = {}
+        for k, nd in enumerate(problem.nurse_days):
+            self.by_date.setdefault(nd.day, []).append(k)
 
     @property
-    def busy(self) -> dict[int, Trip]:
-        """Nurse-day index → the trip it belongs to."""
-        return {k: t for t in self.trips for k in (t.out_day, t.back_day)}
+    def busy(self) -> set[int]:
+        """The nurse-days of trips (they start or end away from home)."""
+        return {k for t in self.trips for k in (t.out_day, t.back_day)}
+
+    def ends(self, k: int, extra: Trip | None = None) -> Ends:
+        """Where day ``k`` starts and ends with the trips made (and ``extra``): a chain of trips
+        has days that start at one lodging and end at the next."""
+        start = end = None
+        for t in (*self.trips, *((extra,) if extra is not None else ())):
+            if t.back_day == k:
+                start = t.lodging
+            if t.out_day == k:
+                end = t.lodging
+        return start, end
 
     def order(self, k: int) -> list[int]:
         return list(self.routes.get(k, ([], None))[0])
@@ -154,12 +172,13 @@ class _Trips:
         return _units(self.problem, k, list(order), sched)
 
     def pairs(self, nurse_id: str, k: int) -> list[tuple[int, int]]:
-        """The (outbound, return) nurse-day pairs holding ``k``, both days free of trips."""
-        busy, day = self.busy, self.problem.nurse_days[k].day
+        """The (outbound, return) nurse-day pairs holding ``k``: consecutive working days, the first
+        not ending away yet, the second not starting away yet (a trip may follow another)."""
+        day = self.problem.nurse_days[k].day
         out = []
         for a, b in ((day - timedelta(days=1), day), (day, day + timedelta(days=1))):
             ka, kb = self.day_of.get((nurse_id, a)), self.day_of.get((nurse_id, b))
-            if ka is not None and kb is not None and ka not in busy and kb not in busy:
+            if ka is not None and kb is not None and self.ends(ka)[1] is None and self.ends(kb)[0] is None:
                 out.append((ka, kb))
         return out
 
@@ -170,9 +189,9 @@ class _Trips:
             self.trips.append(trip)
 
 
-def _into_trip(state: _Trips, j: int, trip: Trip, k: int) -> Move | None:
-    """Refill ``j`` into day ``k`` of an existing ``trip``."""
-    fit = _insert(state.problem, k, state.order(k), j, trip)
+def _into_trip(state: _Trips, j: int, k: int) -> Move | None:
+    """Refill ``j`` into day ``k`` of a trip made (its start and end as they are)."""
+    fit = _insert(state.problem, k, state.order(k), j, state.ends(k))
     if fit is None:
         return None
     return _units(state.problem, k, fit[0], fit[1]) - state.units(k), {k: fit}, None
@@ -181,41 +200,74 @@ def _into_trip(state: _Trips, j: int, trip: Trip, k: int) -> Move | None:
 def _new_trip(state: _Trips, j: int, nurse: Nurse, ka: int, kb: int, k: int) -> Move | None:
     """A new trip on days ``ka`` → ``kb`` lodging at refill ``j``'s patient, ``j`` made on day ``k``.
 
-    The two days keep their visits where they still fit; else those of the other day, then
-    those of both, are moved to other days from home (:func:`_rehome`), pinned visits never.
+    Each day keeps its visits where they still fit; else the visits farthest from the lodging
+    go, one at a time, to other days from home (:func:`_fit`, :func:`_rehome`), pinned ones never.
     """
     problem = state.problem
     trip = Trip(nurse.nurse_id, ka, kb, problem.patient_location[problem.refills[j].patient_id])
     other = kb if k == ka else ka
-    here, there = state.order(k), state.order(other)
-    best: Move | None = None
-    for keep_here, keep_there in ((True, True), (True, False), (False, False)):
-        if (not keep_here and not here) or (not keep_there and not there and not keep_here):
+    here = _fit(state, k, state.order(k), j, state.ends(k, trip), trip.lodging)
+    there = _fit(state, other, state.order(other), None, state.ends(other, trip), trip.lodging) if here else None
+    if here is None or there is None:
+        return None
+    moved: dict[int, tuple[list[int], RouteSchedule]] = {}
+    delta = 0
+    for day_k, off in ((k, here[2]), (other, there[2])):
+        if not off:
             continue
-        fit = _insert(problem, k, here if keep_here else [], j, trip)
-        rest = there if keep_there else []
-        rest_s = _schedule(problem, other, rest, trip) if fit is not None else None
-        if fit is None or rest_s is None:
-            continue
-        moved = [x for x, kept in ((here, keep_here), (there, keep_there)) if not kept for x in x]
-        elsewhere = _rehome(state, moved, exclude={ka, kb}) if moved else (0, {})
+        elsewhere = _rehome(_with_routes(state, moved), off, problem.nurse_days[day_k].day, exclude={ka, kb})
         if elsewhere is None:
-            continue
-        new = _units(problem, k, fit[0], fit[1]) + _units(problem, other, rest, rest_s) + elsewhere[0]
-        move = (new - state.units(ka) - state.units(kb), {**elsewhere[1], k: fit, other: (rest, rest_s)}, trip)
-        if best is None or move[0] < best[0]:
-            best = move
-    return best
+            return None
+        delta += elsewhere[0]
+        moved.update(elsewhere[1])
+    new = _units(problem, k, here[0], here[1]) + _units(problem, other, there[0], there[1]) + delta
+    days = {**moved, k: (here[0], here[1]), other: (there[0], there[1])}
+    return new - state.units(ka) - state.units(kb), days, trip
 
 
-def _rehome(state: _Trips, refills: list[int], *, exclude: set[int]
-            ) -> tuple[int, dict[int, tuple[list[int], RouteSchedule]]] | None:
-    """Refills ``refills`` (taken off a trip's days) each inserted where it costs least on another
-    day from home among its candidates; (objective change of those days, their routes), or
-    ``None`` when one finds no room or is pinned."""
+def _with_routes(state: _Trips, days: dict[int, tuple[list[int], RouteSchedule]]) -> _Trips:
+    """``state`` with ``days``' routes (a view for a move being built; ``state`` is not changed)."""
+    if not days:
+        return state
+    out = _Trips.__new__(_Trips)
+    out.__dict__.update(state.__dict__)
+    out.routes = {**state.routes, **days}
+    return out
+
+
+def _fit(state: _Trips, k: int, order: list[int], j: int | None, ends: Ends, lodging: int
+         ) -> tuple[list[int], RouteSchedule, list[int]] | None:
+    """Day ``k`` from and to ``ends`` with ``order`` (and ``j`` inserted where it costs least): the
+    route, and the visits taken off it, farthest from ``lodging`` first, until it fits (``None``
+    when it does not even with every unpinned visit off)."""
     problem = state.problem
     pins = problem.pins.keep if problem.pins is not None else {}
-    cands = state.cands
+    kept, off = list(order), []
+    while True:
+        if j is not None:
+            fit = _insert(problem, k, kept, j, ends)
+        else:
+            sched = _schedule(problem, k, kept, ends)
+            fit = (kept, sched) if sched is not None else None
+        if fit is not None:
+            return fit[0], fit[1], off
+        movable = [x for x in kept if x not in pins]
+        if not movable:
+            return None
+        x = max(movable, key=lambda x: (problem.travel(lodging, problem.patient_location[
+            problem.refills[x].patient_id])[0], x))
+        kept.remove(x)
+        off.append(x)
+
+
+def _rehome(state: _Trips, refills: list[int], day: date, *, exclude: set[int]
+            ) -> tuple[int, dict[int, tuple[list[int], RouteSchedule]]] | None:
+    """Refills ``refills`` (taken off a trip's day, ``day``) each inserted where it costs least on
+    another day from home: another of its days, or the same date when the plan holds a later fill
+    of the patient (whose window hangs on this date); (objective change of those days, their
+    routes), or ``None`` when one finds no room or is pinned."""
+    problem = state.problem
+    pins = problem.pins.keep if problem.pins is not None else {}
     busy = state.busy
     days: dict[int, tuple[list[int], RouteSchedule]] = {}
     delta = 0
@@ -223,16 +275,17 @@ def _rehome(state: _Trips, refills: list[int], *, exclude: set[int]
         if x in pins:
             return None
         best: tuple[int, int, list[int], RouteSchedule] | None = None
-        for k in cands.get(x, ()):
-            if k in exclude or k in busy:
+        dates = (day,) if _has_later(problem, x) else problem.refills[x].days
+        for k in (k for d in dates for k in state.by_date.get(d, ())):
+            if k in exclude or k in busy or not _may(problem, problem.nurse_days[k].nurse, x, k, ()):
                 continue
             order, sched = days.get(k) or state.routes.get(k, ([], None))
-            base = _units(problem, k, list(order), sched)
-            for pos in range(len(order) + 1):
-                trial = [*order[:pos], x, *order[pos:]]
-                s = schedule_order(problem, k, trial)
-                if s is not None and (best is None or _units(problem, k, trial, s) - base < best[0]):
-                    best = (_units(problem, k, trial, s) - base, k, trial, s)
+            fit = _insert(problem, k, list(order), x, (None, None))
+            if fit is None:
+                continue
+            gain = _units(problem, k, fit[0], fit[1]) - _units(problem, k, list(order), sched)
+            if best is None or gain < best[0]:
+                best = (gain, k, fit[0], fit[1])
         if best is None:
             return None
         delta += best[0]
@@ -255,19 +308,18 @@ def _options(state: _Trips, j: int) -> list[Move]:
     """Every way to make refill ``j`` on a trip: into a trip's day, or a new trip."""
     problem = state.problem
     out: list[Move] = []
-    for trip in state.trips:
-        nurse = problem.roster.nurse(trip.nurse_id)
-        for k in (trip.out_day, trip.back_day):
-            if _may(problem, nurse, j, k, trip.lodging):
-                move = _into_trip(state, j, trip, k)
-                if move is not None:
-                    out.append(move)
+    for k in sorted(state.busy):
+        nurse = problem.nurse_days[k].nurse
+        if _may(problem, nurse, j, k, state.ends(k)):
+            move = _into_trip(state, j, k)
+            if move is not None:
+                out.append(move)
     r = problem.refills[j]
     ploc = problem.patient_location[r.patient_id]
     for nurse in _nurses_for(problem, j):
         for d in r.days:
             k = state.day_of.get((nurse.nurse_id, d))
-            if k is None or not _may(problem, nurse, j, k, ploc):
+            if k is None or not _may(problem, nurse, j, k, (ploc,)):
                 continue
             for ka, kb in state.pairs(nurse.nurse_id, k):
                 move = _new_trip(state, j, nurse, ka, kb, k)
@@ -314,12 +366,13 @@ def _join_days(state: _Trips) -> None:
     for (nid, day), ka in sorted(state.day_of.items(), key=lambda x: (x[0][0], x[0][1])):
         kb = state.day_of.get((nid, day + timedelta(days=1)))
         a, b = state.order(ka), state.order(kb) if kb is not None else []
-        if kb is None or not a or not b or ka in state.busy or kb in state.busy:
+        if kb is None or not a or not b or (ka, kb) not in state.pairs(nid, ka):
             continue
         best: Move | None = None
         for stop in (a[-1], b[0]):
             trip = Trip(nid, ka, kb, problem.patient_location[problem.refills[stop].patient_id])
-            sa, sb = _schedule(problem, ka, a, trip), _schedule(problem, kb, b, trip)
+            sa = _schedule(problem, ka, a, state.ends(ka, trip))
+            sb = _schedule(problem, kb, b, state.ends(kb, trip))
             if sa is None or sb is None:
                 continue
             delta = _units(problem, ka, a, sa) + _units(problem, kb, b, sb) - state.units(ka) - state.units(kb)
@@ -333,23 +386,20 @@ def _move_into_trips(state: _Trips) -> None:
     """Move a placed visit off a day trip into a trip's day where the objective falls."""
     problem = state.problem
     pins = problem.pins.keep if problem.pins is not None else {}
-    for trip in list(state.trips):
-        nurse = problem.roster.nurse(trip.nurse_id)
-        for k, (order, _) in sorted(state.routes.items()):
-            if k in state.busy or not order:
-                continue
-            for j in list(order):
-                if j in pins or j not in state.order(k):
-                    continue
-                _try_move(state, nurse, trip, j, k)
+    for k, (order, _) in sorted(state.routes.items()):
+        if k in state.busy or not order:
+            continue
+        for j in list(order):
+            if j not in pins and j in state.order(k):
+                _try_move(state, j, k)
 
 
-def _try_move(state: _Trips, nurse: Nurse, trip: Trip, j: int, k: int) -> None:
-    """Move refill ``j`` from day ``k`` into a day of ``trip`` if the objective falls."""
+def _try_move(state: _Trips, j: int, k: int) -> None:
+    """Move refill ``j`` from day ``k`` into a trip's day if the objective falls."""
     problem = state.problem
-    days = problem.refills[j].days
-    targets = [t for t in (trip.out_day, trip.back_day)
-               if problem.nurse_days[t].day in days and _may(problem, nurse, j, t, trip.lodging)]
+    day = problem.nurse_days[k].day  # the same date: a later fill's window stays as this date made it
+    targets = [t for t in sorted(state.busy) if problem.nurse_days[t].day == day
+               and _may(problem, problem.nurse_days[t].nurse, j, t, state.ends(t))]
     if not targets:
         return
     rest = [x for x in state.order(k) if x != j]
@@ -358,7 +408,7 @@ def _try_move(state: _Trips, nurse: Nurse, trip: Trip, j: int, k: int) -> None:
         return
     saved = state.units(k) - _units(problem, k, rest, rest_s)
     for t in targets:
-        move = _into_trip(state, j, trip, t)
+        move = _into_trip(state, j, t)
         if move is not None and move[0] < saved:
             days = dict(move[1])
             if rest:
@@ -390,7 +440,7 @@ def _keep_promises(state: _Trips) -> None:
         trial = _Trips(replace(now, pins=kept), state.routes, state.trips)
         where = next((kk for kk, (o, _) in trial.routes.items() if j in o), None)
         if where is not None:
-            if where in trial.busy:
+            if where in trial.busy or (_has_later(now, j) and now.nurse_days[where].day != w.date):
                 continue
             rest = [x for x in trial.order(where) if x != j]
             rest_s = schedule_order(trial.problem, where, rest) if rest else None
@@ -406,17 +456,22 @@ def _keep_promises(state: _Trips) -> None:
             state.problem, state.routes, state.trips = trial.problem, trial.routes, trial.trips
 
 
+def _has_later(problem: PlanningProblem, j: int) -> bool:
+    """Whether the plan holds a later fill of refill ``j``'s patient (its window hangs on ``j``'s date)."""
+    r = problem.refills[j]
+    return any(x.patient_id == r.patient_id and x.fill_no > r.fill_no for x in problem.refills)
+
+
 def _moves_on(state: _Trips, j: int, nurse: Nurse, k: int) -> list[Move]:
     """The ways to make refill ``j`` on nurse-day ``k`` on a trip: into the trip ``k`` is a day of,
     or a new one."""
     problem = state.problem
-    trip = state.busy.get(k)
-    if trip is not None:
-        ok = _may(problem, nurse, j, k, trip.lodging)
-        move = _into_trip(state, j, trip, k) if ok else None
+    if k in state.busy:
+        ok = _may(problem, nurse, j, k, state.ends(k))
+        move = _into_trip(state, j, k) if ok else None
         return [move] if move is not None else []
     ploc = problem.patient_location[problem.refills[j].patient_id]
-    if not _may(problem, nurse, j, k, ploc):
+    if not _may(problem, nurse, j, k, (ploc,)):
         return []
     moves = (_new_trip(state, j, nurse, ka, kb, k) for ka, kb in state.pairs(nurse.nurse_id, k))
     return [m for m in moves if m is not None]

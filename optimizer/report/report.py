@@ -133,6 +133,30 @@ def _break_line(day: Any, visits: list[Any]) -> dict[str, Any]:
     return {"brk": f"Break {start:%H:%M}–{end:%H:%M}", "break_after": max(before) if before else first}
 
 
+def _with_trip_days(plan: Any, by_nurse: dict[str, dict[Any, list[Any]]]) -> dict[tuple[str, Any], str]:
+    """The lodging's area of each day ending away (:func:`~optimizer.report.exports.stay_labels`);
+    a trip's day of driving out or home alone (no visit) is added to ``by_nurse``."""
+    stays = stay_labels(plan)
+    for d in plan.nurse_days:
+        if d.nurse_id in by_nurse and ((d.nurse_id, d.date) in stays
+                                       or (d.nurse_id, d.date - timedelta(days=1)) in stays):
+            by_nurse[d.nurse_id].setdefault(d.date, [])
+    return stays
+
+
+def _trip_kpi(k: dict[str, Any]) -> list[dict[str, Any]]:
+    """The key figure of overnight stays and their lodging, when the plan has any."""
+    if not k.get("overnight_stays"):
+        return []
+    return [{"label": "overnight stays (lodging)", "value": f"{k['overnight_stays']} (${k['lodging_cost']:,.0f})"}]
+
+
+def _trip_line(stays: dict[tuple[str, Any], str], nid: str, day: Any) -> dict[str, str]:
+    """Where the itinerary's day starts (home or the lodging) and the night's lodging, if away."""
+    return {"stay": stays.get((nid, day), ""),
+            "origin": "the lodging" if (nid, day - timedelta(days=1)) in stays else "home"}
+
+
 def _fmt_minutes(m: float) -> str:
     m = int(round(m))
     return f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min"
@@ -196,8 +220,7 @@ def plan_report(
          else k["min_reserve_days_left"]},
         {"label": "overdue refills planned", "value": k["alarms_planned"], "bad": k["alarms_planned"] > 0},
     ]
-    if k.get("overnight_stays"):
-        kpis.append({"label": "overnight stays (lodging)", "value": f"{k['overnight_stays']} (${k['lodging_cost']:,.0f})"})
+    kpis += _trip_kpi(k)
     best = dict(zip(map(id, plan.unassigned), options)) if options is not None else {}
     unassigned = [{
         "option": best.get(id(u), ""), "patient_id": u.patient_id, "area": areas.get(u.patient_id, u.state),
@@ -211,10 +234,7 @@ def plan_report(
     by_nurse: dict[str, dict[Any, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for v in plan.visits:
         by_nurse[v.nurse_id][v.date].append(v)
-    stays = stay_labels(plan)
-    for nid, day in nd:  # a trip's drive out or home alone: a day without visits
-        if nid in by_nurse and ((nid, day) in stays or (nid, day - timedelta(days=1)) in stays):
-            by_nurse[nid].setdefault(day, [])
+    stays = _with_trip_days(plan, by_nurse)
     anchors = file_stems(by_nurse, fallback="nurse")  # distinct ids, distinct anchors
     nurses = []
     for nid in sorted(by_nurse):
@@ -228,8 +248,7 @@ def plan_report(
                 "depart": f"{d.depart:%H:%M}" if d else "", "back": f"{d.return_:%H:%M}" if d else "",
                 "drive": f"{_fmt_minutes(d.drive_minutes)}, {d.drive_km:.0f} km" if d else "",
                 "overtime": d.overtime_minutes if d else 0, **_break_line(d, vs),
-                "stay": stays.get((nid, day), ""),
-                "origin": "the lodging" if (nid, day - timedelta(days=1)) in stays else "home",
+                **_trip_line(stays, nid, day),
                 "visits": [{
                     "seq": v.seq, "arrival": f"{v.arrival:%H:%M}", "time": f"{v.start:%H:%M}–{v.end:%H:%M}",
                     "patient_id": v.patient_id, "area": areas.get(v.patient_id, v.state),
