@@ -246,6 +246,8 @@ class ExpansionSpec(_Strict):
 
 
 ActionName = Literal["hire", "license", "hai_cert", "chemo_cert"]
+#: What an optimizing plan may choose: the staffing changes, and a partner team of partners.csv (make or buy).
+OptionName = Literal["hire", "license", "hai_cert", "chemo_cert", "partner"]
 
 
 class ChangeSpec(_Strict):
@@ -288,8 +290,8 @@ class PlanSpec(_Strict):
     changes: list[ChangeSpec] = Field(default_factory=list)
     budget: float | None = Field(None, ge=0)  # optimizer: maximise coverage within this budget
     target_share: float | None = Field(None, ge=0, le=1)  # optimizer: reach this covered share at least cost
-    actions: list[ActionName] = Field(default_factory=lambda: ["hire", "license", "hai_cert", "chemo_cert"],
-                                      min_length=1)
+    actions: list[OptionName] = Field(
+        default_factory=lambda: ["hire", "license", "hai_cert", "chemo_cert", "partner"], min_length=1)
 
     @model_validator(mode="after")
     def _mode(self) -> "PlanSpec":
