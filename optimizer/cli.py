@@ -417,7 +417,7 @@ def expand(
                                            show_default="the scenario's, else the default budget"),
     target: Optional[float] = typer.Option(None, min=0, max=1, help="Reach this covered share at least cost",
                                            show_default="none"),
-    actions: Optional[str] = typer.Option(None, help="Allowed kinds, e.g. 'hire;license;hai_cert;chemo_cert'",
+    actions: Optional[str] = typer.Option(None, help="Allowed kinds, e.g. 'hire;license;hai_cert;chemo_cert;partner'",
                                           show_default="the scenario's, else all"),
     cutoff: Optional[float] = typer.Option(None, help="Drive-time cutoff, minutes one way",
                                            show_default="the scenario's"),
