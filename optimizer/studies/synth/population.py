@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -37,13 +38,16 @@ import shapely
 import geodata
 from geodata.places import county_labor_force
 from geodata.travel import haversine_km
-from optimizer.studies.synth.geography import jitter_in_state
 from optimizer.studies.synth.assumptions import (CENTER_DECAY_KM, COUNTRYSIDE_JITTER_KM, HOME_REFILL_KM,
                                                  HOME_REFILL_NEAR_SHARE, KM_PER_DEG, LABOR_FORCE_PER_RESIDENT,
                                                  PROGRAM_SIZE, REFERRAL_DECAY_KM, RURAL_MAX_DENSITY,
                                                  RURAL_MAX_POPULATION)
+from optimizer.studies.synth.geography import jitter_in_state
 
-__all__ = ["Population", "population", "draw_homes"]
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import geopandas as gpd
+
+__all__ = ["Population", "population", "patient_rate", "draw_homes"]
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,7 @@ class Population:
 
 
 
-def _county_frame(footprint: tuple[str, ...]) -> "tuple[object, npt.NDArray[np.float64]]":
+def _county_frame(footprint: tuple[str, ...]) -> "tuple[gpd.GeoDataFrame, npt.NDArray[np.float64]]":
     """Counties of the footprint (GeoDataFrame) with residents and area (km²) columns, and their density."""
     counties = geodata.counties_gdf()
     counties = counties[counties["state"].isin(list(footprint))].reset_index(drop=True)
