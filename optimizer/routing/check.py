@@ -213,7 +213,8 @@ def order_first(model: "Model", routes: Sequence[tuple[int, Sequence[int]]]) -> 
     out: list[tuple[int, list[int]]] = []
     for v, visits in routes:
         seq = [int(c) for c in visits]
-        if not 0 <= int(v) < model.num_vehicles or not first_out_of_order(model, seq):
+        known = 0 <= int(v) < model.num_vehicles and all(0 <= c < model.num_visits for c in seq)
+        if not known or not first_out_of_order(model, seq):  # unknown indices: the check's to report
             out.append((int(v), seq))
             continue
         flags = model.visits

@@ -98,6 +98,7 @@ def test_runner_moves_flagged_visits_to_the_front_and_cuts_what_breaks():
     c = m.add_visit(location=3, tw_early=0, tw_late=1000)
     assert order_first(m, [(v, [a, b, c])]) == [(v, [b, a, c])]
     assert order_first(m, [(v, [b, a, c])]) == [(v, [b, a, c])]  # in order: as it is
+    assert order_first(m, [(7, [a, b]), (v, [a, 99, b])]) == [(7, [a, b]), (v, [a, 99, b])]  # the check's
     # a must start by 10: with b in front it cannot, so the visit that costs least to leave out goes
     m2, a2, b2 = two_vehicles(first=True)
     m2.add_group([b2], required=False, penalty=5)
