@@ -200,3 +200,41 @@ def test_the_cli_switch_turns_trips_off(tmp_path, switch, nights):
     assert res.exit_code == 0, res.output
     summary = json.loads((out / "summary.json").read_text())
     assert summary["overnight_stays"] == nights and summary["visits"] == nights
+
+
+def test_trips_chain_when_the_days_between_are_few(tmp_path):
+    """Two far patients, home only Monday and only Wednesday, a nurse working Mon–Wed: Tuesday
+    starts at the first lodging and ends at the second (a day of driving alone)."""
+    tue, wed = MON + dt.timedelta(days=1), MON + dt.timedelta(days=2)
+    kentucky = (37.2, -86.0)  # about 282 min from home, 518 from the first lodging
+    p1 = _patient("P1", FAR, due=MON)
+    p2 = make_patient(patient_id="P2", lat=kentucky[0], lon=kentucky[1], state="KY",
+                      last_fill_date=wed - dt.timedelta(days=14))
+    away = (PatientAway("P1", tue, MON + dt.timedelta(days=9)), PatientAway("P2", MON - dt.timedelta(days=9), tue))
+    roster = Roster((p1, p2), (make_nurse(workdays=frozenset({0, 1, 2})),), patient_away=away)
+    plan, _ = _plan(roster)
+    assert sorted((v.patient_id, v.date) for v in plan.visits) == [("P1", MON), ("P2", wed)]
+    (middle,) = [d for d in plan.nurse_days if d.date == tue]
+    assert middle.visits == 0 and (middle.start_lat, middle.start_lon) == pytest.approx(FAR)
+    assert (middle.end_lat, middle.end_lon) == pytest.approx(kentucky) and middle.lodging_cost == 212.0
+    assert plan.kpis()["overnight_stays"] == 2
+    _valid(roster, plan, tmp_path)
+
+
+def test_a_trip_day_hands_a_visit_to_another_nurse(tmp_path):
+    """The far patient can only be seen on Wednesday, from a lodging: the nurse's Wednesday visit
+    near home (arrival 08:00–09:00) no longer fits, and goes to a colleague who cannot make the trip."""
+    wed = MON + dt.timedelta(days=2)
+    p1 = _patient("P1", FAR, due=wed)
+    q = make_patient(patient_id="Q", state="OH", last_fill_date=wed - dt.timedelta(days=14),
+                     earliest_arrival=dt.time(8, 0), latest_arrival=dt.time(9, 0))
+    away = (PatientAway("P1", MON, wed - dt.timedelta(days=1)), PatientAway("P1", wed + dt.timedelta(days=1),
+                                                                          MON + dt.timedelta(days=9)))
+    n1 = make_nurse(workdays=frozenset({1, 2}))
+    n2 = make_nurse(nurse_id="N2", lat=40.05, lon=-83.1, multistate_license=False)  # no PA license
+    roster = Roster((p1, q), (n1, n2), patient_away=away)
+    off, _ = _plan(roster, overnight=False)
+    assert {(v.patient_id, v.nurse_id) for v in off.visits} == {("Q", "N1")}
+    plan, _ = _plan(roster)
+    assert {(v.patient_id, v.nurse_id, v.date) for v in plan.visits} == {("P1", "N1", wed), ("Q", "N2", wed)}
+    _valid(roster, plan, tmp_path)
