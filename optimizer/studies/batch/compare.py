@@ -28,7 +28,10 @@ __all__ = ["KEY_METRICS", "compare_table", "compare_runs"]
 #: Metrics of the comparison: (column, label, lower is better).
 KEY_METRICS: tuple[tuple[str, str, bool], ...] = (
     ("missed_or_late", "Missed or late refills", True),
-    ("missed_refills", "Missed refills (pump reached empty: clinic fallback)", True),
+    ("missed_refills", "Missed refills (pump reached empty: clinic or partner)", True),
+    ("clinic_refills", "Clinic refills (missed at home)", True),
+    ("partner_refills", "Partner visits (missed at home)", True),
+    ("clinic_patient_drive_hours", "Patient drive hours to the clinic", True),
     ("late_refills", "Late home refills", True),
     ("last_reserve_day_visits", "Visits in the last reserve day", True),
     ("refills", "Home refills made", False),
@@ -36,6 +39,7 @@ KEY_METRICS: tuple[tuple[str, str, bool], ...] = (
     ("visit_utilization", "Utilization (visits / visit slots)", False),
     ("overtime_hours", "Overtime hours", True),
     ("cost_per_refill", "Cost per refill (USD)", True),
+    ("total_cost_per_refill", "Cost per refill made, clinic and partner included (USD)", True),
 )
 
 
@@ -63,6 +67,9 @@ def compare_table(dirs: Sequence[str | Path]) -> tuple[pd.DataFrame, list[dict[s
         summary = json.loads((d / "summary.json").read_text(encoding="utf-8"))
         plans = [r["plan"] for r in info]
         t = _with_derived(totals)
+        for col, _, _ in KEY_METRICS:  # results written before a metric existed (e.g. the ways out): none counted
+            if col not in t.columns:
+                t[col] = 0.0
         for plan in plans:
             sub = t[t.plan == plan]
             r = info_by[plan]
@@ -169,7 +176,7 @@ figure {{ display: inline-block; margin: 0.5em 1em 0.5em 0; vertical-align: top;
 <h1>Scenario comparison</h1>
 <p>Closed-loop simulations of each staffing plan against the baseline, over the same seeds (common random
 numbers: the same sick days, referrals and flow variations for every plan). Missed = a pump reached its real
-empty date with no home visit (clinic fallback); late = a home refill after the real window closed.
+empty date with no home visit (refilled by a partner team or at the nearest clinic, whichever costs less); late = a home refill after the real window closed.
 Generated {generated}. No patient identifiers or locations are shown.</p>
 <h2>Verdicts</h2><ul>{verdict_html}</ul>
 <h2>Table</h2>
