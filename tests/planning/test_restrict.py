@@ -36,3 +36,20 @@ def test_the_index_gives_the_scan_s_candidates(problem):
         fast, slow = _restrict(problem, part, index), _restrict(problem, part)
         assert fast.candidates == slow.candidates
         assert fast.candidates  # not trivially equal
+
+
+def test_parts_started_after_the_round_s_time_keep_their_greedy_start(problem):
+    """No wall clock is asserted: with no budget at all, every part is past the deadline."""
+    from optimizer.planning.planner import _run_parts, _with_start
+
+    routes = greedy_routes(problem)
+    parts = [_with_start(problem, p, routes) for p in _partition(problem, SolverOptions(), 0, 10, routes)]
+    said: list[str] = []
+    results = _run_parts(problem, parts, SolverOptions(backend="ortools", workers=1), 0.0, said.append, "r")
+    big = [p for p in parts if len(p.refills) > SolverOptions().greedy_part_max]
+    late = [info for _, info in results if info.get("note", "").startswith("no time left")]
+    assert big and len(late) == len(big)
+    assert all(info["backend"] == "greedy" for _, info in results)
+    assert any("kept their greedy start" in line for line in said)
+    placed = {j for orders, _ in results for o in orders.values() for j in o}
+    assert placed >= {j for o, _ in routes.values() for j in o}  # the warm starts are kept whole
