@@ -19,7 +19,8 @@ problem's (whole-minute legs of the great-circle provider, as the planner's sche
   deferrable, exploration level 5, ``timeout`` 60 s, 2 threads;
 * ``ortools`` / ``pyvrp``: the planner (decomposed by region) at 60 s; ``ortools-600``:
   at 600 s (anytime); ``ortools-whole``: the planner with one part per eligibility
-  component (``max_part_refills`` above the instance), 60 s.
+  component (``max_part_refills`` above the instance), 60 s; ``greedy``: the planner's
+  baseline and warm start alone.
 
 Neither reference models the break of a long day nor part-day time off (the synthetic
 roster has none of the latter); ``report`` counts their routes that the planner's schedule
@@ -37,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import inspect
 import json
 import os
 import resource
@@ -62,6 +64,7 @@ METHODS: dict[str, tuple[str, float, dict]] = {
     "pyvrp": ("ours", 60.0, {"backend": "pyvrp"}),
     "ortools-whole": ("ours", 60.0, {"backend": "ortools", "max_part_refills": 10**6}),
     "ortools-600": ("ours", 600.0, {"backend": "ortools"}),
+    "greedy": ("ours", 0.0, {"backend": "greedy"}),  # the planner's baseline and warm start
 }
 
 Route = tuple[str, str, list[tuple[str, int]]]  # nurse_id, date, [(patient_id, fill_no), …]
@@ -212,15 +215,17 @@ def solve_vroom(inst: Instance, seconds: float) -> tuple[list[Route], dict]:
 def run_ours(roster, provider, seconds: float, options: dict) -> tuple[list[Route], dict]:
     """The planner end to end (problem, plan with later fills) with ``options``."""
     api, _, SolverOptions = _imports()
-    opts = SolverOptions(time_limit=seconds, seed=SEED, **options)
-    res = api.plan(roster, start=dt.date.fromisoformat(START), days=DAYS, provider=provider, options=opts)
+    opts = SolverOptions(time_limit=max(seconds, 1.0), seed=SEED, **options)
+    extra = {"overnight": False} if "overnight" in inspect.signature(api.plan).parameters else {}
+    # day trips only, as the references (issue 13's overnight trips reach refills they cannot)
+    res = api.plan(roster, start=dt.date.fromisoformat(START), days=DAYS, provider=provider, options=opts, **extra)
     by_day: dict[tuple[str, str], list] = defaultdict(list)
     for v in res.plan.visits:
         by_day[(v.nurse_id, v.date.isoformat())].append((v.seq, v.patient_id, v.fill_no))
     routes = [(n, d, [(p, f) for _, p, f in sorted(stops)]) for (n, d), stops in sorted(by_day.items())]
     k = res.plan.kpis()
     solver = {key: res.plan.solver.get(key) for key in ("status", "parts", "rounds", "objective", "runtime_s",
-                                                         "greedy_objective", "lower_bound")}
+                                                         "greedy_objective", "lower_bound", "note", "notes")}
     return routes, {"kpis": {key: k[key] for key in ("visits", "refills_due", "unassigned", "drive_minutes",
                                                      "drive_km", "cost", "nurse_days")}, "solver": solver}
 
