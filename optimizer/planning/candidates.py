@@ -21,6 +21,7 @@ import numpy as np
 
 from geodata.licensure import active_nlc_table
 from geodata.travel.base import pairs_within, pairwise
+from optimizer import settings
 from optimizer.domain import Horizon, Roster, minutes_of
 from optimizer.rules.eligibility import Reason, may_practice
 
@@ -120,10 +121,17 @@ def _reach(roster: Roster, refills: list[Refill], a: _Arrays, nurses: slice, p_p
     ea = np.array([minutes_of(r.patient.earliest_arrival) for r in refills], float)
     la = np.array([minutes_of(r.patient.latest_arrival) for r in refills], float)
     vm = np.array([r.patient.visit_minutes for r in refills], float)
+    brk = np.array([x.break_minutes for x in block], float)
     with np.errstate(invalid="ignore"):
         out_c, back_c = np.ceil(out_m - 1e-6), np.ceil(back_m - 1e-6)  # whole-minute legs
+        # a day of one visit longer than BREAK_AFTER_WORK_MINUTES takes the break at the door,
+        # before the visit (waiting may absorb it) or after it (SPEC §5 routes)
+        b = np.where(out_c + vm[j] + back_c > settings.BREAK_AFTER_WORK_MINUTES, brk[n], 0.0)
         start = np.maximum(shift_s[n] + out_c, ea[j])
-        fits = (start <= la[j]) & (start + vm[j] + back_c <= limit[n]) & ~np.isnan(back_m)
+        after = (start <= la[j]) & (start + vm[j] + b + back_c <= limit[n])
+        start_b = np.maximum(shift_s[n] + out_c + b, ea[j])
+        before = (start_b <= la[j]) & (start_b + vm[j] + back_c <= limit[n])
+        fits = (after | before) & ~np.isnan(back_m)
     return n[fits] + nurses.start, j[fits]
 
 

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from geodata.travel.base import pairwise
+from optimizer import settings
 from optimizer.domain import Nurse, Patient, Roster, minutes_of
 
 __all__ = ["Point", "Travel", "fits_alone", "plan_pairs"]
@@ -67,7 +68,13 @@ def fits_alone(n: Nurse, p: Patient, out_m: float, back_m: float) -> bool:
     """Whether a day with this one visit fits the nurse's shift and the patient's arrival window."""
     if math.isnan(out_m) or math.isnan(back_m):
         return False
-    start = max(minutes_of(n.shift_start) + math.ceil(out_m - 1e-6), minutes_of(p.earliest_arrival))
-    if start > minutes_of(p.latest_arrival):
-        return False
-    return start + p.visit_minutes + math.ceil(back_m - 1e-6) <= minutes_of(n.shift_end) + n.max_overtime_minutes
+    out_c, back_c = math.ceil(out_m - 1e-6), math.ceil(back_m - 1e-6)
+    limit = minutes_of(n.shift_end) + n.max_overtime_minutes
+    # the break of a day longer than BREAK_AFTER_WORK_MINUTES: at the door, before or after the visit
+    brk = n.break_minutes if out_c + p.visit_minutes + back_c > settings.BREAK_AFTER_WORK_MINUTES else 0
+    for pause_first in (0, brk):
+        start = max(minutes_of(n.shift_start) + out_c + pause_first, minutes_of(p.earliest_arrival))
+        if start <= minutes_of(p.latest_arrival) and \
+                start + p.visit_minutes + (brk - pause_first) + back_c <= limit:
+            return True
+    return False

@@ -16,6 +16,7 @@ import pytest
 from geodata.travel.haversine import HaversineProvider
 from optimizer.studies import synth
 from optimizer.planning.candidates import assess, license_matrix
+from optimizer.validate.travel import fits_alone
 from optimizer.domain import Horizon, Roster, minutes_of
 from optimizer.rules.eligibility import Reason
 from optimizer.io.roster import load_roster
@@ -49,13 +50,10 @@ def _dense_reference(roster, horizon, refills, nurse_days):
     certified = licensed & hai[:, None] & (chemo_ok[:, None] | ~chemo[None, :])
     out_m, back_m = minutes[:N, N:], minutes[N:, :N].T
     max_drive = np.array([n.max_drive_minutes_one_way for n in roster.nurses], float)
-    shift_s = np.array([minutes_of(n.shift_start) for n in roster.nurses], float)
-    limit = np.array([minutes_of(n.shift_end) + n.max_overtime_minutes for n in roster.nurses], float)
-    ea = np.array([minutes_of(r.patient.earliest_arrival) for r in refills], float)
-    la = np.array([minutes_of(r.patient.latest_arrival) for r in refills], float)
-    vm = np.array([r.patient.visit_minutes for r in refills], float)
-    start = np.maximum(shift_s[:, None] + np.ceil(out_m - 1e-6), ea[None, :])
-    fits = (start <= la[None, :]) & (start + vm[None, :] + np.ceil(back_m - 1e-6) <= limit[:, None])
+    # a day of this visit alone fits shift, overtime, arrival window and the break of a long day:
+    # the validator's own rule, pair by pair
+    fits = np.array([[fits_alone(n, r.patient, float(out_m[i, j]), float(back_m[i, j]))
+                      for j, r in enumerate(refills)] for i, n in enumerate(roster.nurses)], dtype=bool)
     reach = certified & (out_m <= max_drive[:, None]) & fits
     cands = set()
     nurse_index = {n.nurse_id: i for i, n in enumerate(roster.nurses)}

@@ -131,3 +131,37 @@ def test_blocked_minutes_are_the_time_off_inside_the_day():
                                          TimeOff("N1", MON, dt.time(17, 30), dt.time(21, 0))}))
     assert blocked_minutes(roster, n, MON) == ((480, 540), (1050, 1140))
     assert blocked_minutes(roster, n, MON + dt.timedelta(days=1)) == ()
+
+
+def test_a_one_visit_day_that_fits_only_without_its_break_is_out_of_reach(tmp_path):
+    """The reach test of a refill (a day with this visit alone) counts the break of a long day:
+    a visit that fits the shift plus overtime only without it has no candidate, reason out_of_reach,
+    and the independent validator gives the same reason (before: no_capacity_in_window, a nurse-day
+    that no schedule could fill)."""
+    from optimizer.domain import minutes_of
+    from optimizer.planning.candidates import assess
+    from optimizer.planning.problem import nurse_days_of
+    from optimizer.rules.eligibility import Reason
+
+    nurse = make_nurse(shift_start=dt.time(8), shift_end=dt.time(14), max_overtime_minutes=60)
+    limit = minutes_of(nurse.shift_end) + nurse.max_overtime_minutes - minutes_of(nurse.shift_start)
+    near = _patient("P0", minutes=60, lat=40.00, lon=-83.02)  # a few minutes from her home
+    from geodata.travel.base import pairwise
+    out_m, _ = pairwise(PROVIDER, [(nurse.lat, nurse.lon)], [(near.lat, near.lon)])
+    back_m, _ = pairwise(PROVIDER, [(near.lat, near.lon)], [(nurse.lat, nurse.lon)])
+    legs = int(-(-float(out_m[0]) // 1)) + int(-(-float(back_m[0]) // 1))
+    # the day is 10 min short of the limit without its break, 20 min over with it
+    long_visit = replace(near, visit_minutes=limit - legs - 10)
+    assert long_visit.visit_minutes + legs > 360 and nurse.break_minutes == 30
+    roster = Roster((long_visit,), (nurse,), frozenset())
+    problem = build_problem(roster, Horizon(MON, 1), provider=PROVIDER)
+    assert problem.candidates == [] or len(problem.candidates) == 0
+    elig = assess(roster, Horizon(MON, 1), list(problem.refills), nurse_days_of(roster, Horizon(MON, 1)),
+                  provider=PROVIDER)
+    assert elig.unplannable["P0"][0] == Reason.OUT_OF_REACH
+    plan = _plan([long_visit], nurse, backend="ortools", out=tmp_path / "plan")  # validator agrees
+    assert plan.visits == [] or len(plan.visits) == 0
+    # 40 minutes shorter, the day takes its break and the visit is planned
+    short = replace(long_visit, visit_minutes=long_visit.visit_minutes - 40)
+    plan = _plan([short], nurse, backend="ortools", out=tmp_path / "plan2")
+    assert len(plan.visits) == 1 and plan.nurse_days[0].break_start is not None
