@@ -17,7 +17,7 @@ from geodata.travel.haversine import HaversineProvider
 from optimizer.studies import synth
 from optimizer.planning.candidates import assess, license_matrix
 from optimizer.validate.travel import fits_alone
-from optimizer.domain import Horizon, Roster, minutes_of
+from optimizer.domain import Horizon, Roster
 from optimizer.rules.eligibility import Reason
 from optimizer.io.roster import load_roster
 from optimizer.planning.problem import build_problem, due_refills, nurse_days_of
