@@ -104,8 +104,9 @@ _POINT_COLUMNS = frozenset({"start_lat", "start_lon", "end_lat", "end_lon"})
 
 def _day_row(day: NurseDayPlan) -> tuple:
     """A ``nurse_days.csv`` row: start/end points (home or an overnight trip's lodging) to 6 decimals,
-    so a day that ends away and the next day that starts there name the same point."""
-    return tuple(f"{v:.6f}" if name in _POINT_COLUMNS and isinstance(v, float) else v
+    so a day that ends away and the next day that starts there name the same point. Numbers, not
+    text: a negative longitude written as text would be quoted as a formula-looking cell."""
+    return tuple(round(v, 6) if name in _POINT_COLUMNS and isinstance(v, float) else v
                  for name, v in zip(NURSE_DAY_COLUMNS, astuple(day)))
 
 

@@ -78,6 +78,8 @@ def test_a_short_day_has_no_break_and_empty_columns(tmp_path, backend):
     with (tmp_path / "plan" / "nurse_days.csv").open() as fh:
         (row,) = list(csv.DictReader(fh))
     assert row["break_start"] == "" and row["break_end"] == ""
+    # the day's points are numbers a spreadsheet reads (a negative longitude is not quoted as text)
+    assert float(row["start_lon"]) == float(row["end_lon"]) == -83.02 and float(row["start_lat"]) == 39.99
 
 
 def test_a_day_with_no_room_for_the_break_drops_a_visit(tmp_path, backend):
