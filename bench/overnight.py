@@ -44,12 +44,34 @@ def run(data: Path, out: Path, *, overnight: bool, backend: str, time_limit: flo
     api.write_plan_folder(res, out, with_map=False)
     violations = api.check(roster, out, provider=provider)
     k = res.plan.kpis()
+    far = beyond_a_day(roster, res.plan, provider)
     return {"trips": "on" if overnight else "off", "due": k["refills_due"], "placed": k["visits"],
             "out_of_reach": k["unassigned_by_reason"].get("out_of_reach", 0),
             "other_unassigned": k["unassigned"] - k["unassigned_by_reason"].get("out_of_reach", 0),
-            "by_reason": k["unassigned_by_reason"], "cost": k["cost"], "cost_per_placed": k["cost_per_visit"],
+            "out_of_reach_beyond_a_day": far, "by_reason": k["unassigned_by_reason"], "cost": k["cost"], "cost_per_placed": k["cost_per_visit"],
             "nights": k["overnight_stays"], "lodging": k["lodging_cost"], "wall_s": round(wall, 1),
             "violations": len(violations)}
+
+
+def beyond_a_day(roster, plan, provider) -> int:
+    """Refills left out_of_reach whose nearest licensed, certified nurse lives farther than a whole
+    working day can drive (shift + overtime − break, one way): no one-night trip can make them."""
+    from optimizer.rules.eligibility import is_certified_for, may_practice
+
+    out = 0
+    for u in plan.unassigned:
+        if str(u.reason) != "out_of_reach":
+            continue
+        p = roster.patient(u.patient_id)
+        ok = [n for n in roster.nurses if is_certified_for(n, p.next_infusate)
+              and may_practice(n, p.state, on=u.window_start)]
+        if not ok:
+            continue
+        minutes, _ = provider.pairwise([(n.lat, n.lon) for n in ok], [(p.lat, p.lon)] * len(ok))
+        longest = [(n.shift_end.hour * 60 + n.shift_end.minute + n.max_overtime_minutes
+                    - n.shift_start.hour * 60 - n.shift_start.minute - n.break_minutes) for n in ok]
+        out += all(m > d for m, d in zip(minutes, longest))
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -485,6 +485,7 @@ def _passes(problem: PlanningProblem, routes: Routes) -> tuple[PlanningProblem, 
         _place_missed(state)
         _join_days(state)
         _move_into_trips(state)
+        _place_missed(state)  # a trip joined or filled since may take one left out
         ext = extend_with_next_fills(state.problem, state.routes)
         if ext is None:
             break
