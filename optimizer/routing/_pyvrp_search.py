@@ -13,7 +13,7 @@ from __future__ import annotations
 import multiprocessing
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pyvrp import CostEvaluator, IteratedLocalSearchParams, PenaltyManager, ProblemData, RandomNumberGenerator
@@ -52,6 +52,7 @@ class SearchSpec:
     num_iters_no_improvement: int
     max_perturbations: int
     penalty_init: str  # "usable" | "pyvrp"
+    penalty_updates: int  # registrations between penalty updates (PyVRP: 500)
     incumbent_every: float
 
 
@@ -71,9 +72,10 @@ def _raw(sol: PSolution) -> list[tuple[int, list[int]]]:
 
 def _penalty_manager(built: PyvrpData, spec: SearchSpec) -> PenaltyManager:
     assert built.data is not None
+    params = replace(built.penalty_params, solutions_between_updates=max(1, spec.penalty_updates))
     if spec.penalty_init == "pyvrp":
-        return PenaltyManager.init_from(built.data, built.penalty_params)
-    return PenaltyManager(built.initial_penalties, built.penalty_params)
+        return PenaltyManager.init_from(built.data, params)
+    return PenaltyManager(built.initial_penalties, params)
 
 
 def ils(built: PyvrpData, spec: SearchSpec, report: Reporter, initial: PSolution | None = None,

@@ -53,7 +53,8 @@ Options (``options={"pyvrp": {...}}``): ``num_neighbours`` (50),
 more memory; the watchdog then falls back), ``incumbent_every`` (2.0 s),
 ``num_iters_no_improvement`` (10000: restart from the best after this many
 iterations without improvement), ``history_length`` (300),
-``max_perturbations`` (25), ``penalty_init`` (``"usable"``), ``compress_power``
+``max_perturbations`` (25), ``penalty_init`` (``"usable"``), ``penalty_updates`` (50:
+candidates between penalty updates; PyVRP 0.13.4 has 500, too slow a ramp for a minute of search), ``compress_power``
 (:data:`~optimizer.routing._pyvrp_data.COMPRESS_POWER`; 1 turns compression off),
 ``workers`` (1: processes in the portfolio), ``restarts`` (1: independent runs one
 after another, sharing the limit).
@@ -86,6 +87,7 @@ DEFAULTS: dict[str, Any] = {
     "history_length": 300,
     "max_perturbations": 25,
     "penalty_init": "usable",
+    "penalty_updates": 50,
     "compress_power": COMPRESS_POWER,
     "workers": 1,
     "restarts": 1,
@@ -163,6 +165,7 @@ def _search(built: PyvrpData, request: SolveRequest, opts: dict[str, Any], repor
                           num_neighbours=int(opts["num_neighbours"]), history_length=int(opts["history_length"]),
                           num_iters_no_improvement=int(opts["num_iters_no_improvement"]),
                           max_perturbations=int(opts["max_perturbations"]), penalty_init=str(opts["penalty_init"]),
+                          penalty_updates=int(opts["penalty_updates"]),
                           incumbent_every=float(opts["incumbent_every"]))
         init = built.initial_solution(request.initial) if request.initial and r == 0 else None
         run_best, runs, fails = portfolio(built, spec, workers, report, init)
