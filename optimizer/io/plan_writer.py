@@ -28,9 +28,15 @@ CONFIRMED_COLUMNS = ("patient_id", "nurse_id", "date", "start")
 """``confirmed_visits.csv`` (SPEC §4), as the loader reads it."""
 
 
+class _Coordinate(float):
+    """A latitude or longitude cell: written with 6 decimals (about 0.1 m), not the 2 of money."""
+
+
 def _fmt(value: object) -> str:
     if value is None:
         return ""
+    if isinstance(value, _Coordinate):
+        return f"{value:.6f}"
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, float):
@@ -106,7 +112,7 @@ def _day_row(day: NurseDayPlan) -> tuple:
     """A ``nurse_days.csv`` row: start/end points (home or an overnight trip's lodging) to 6 decimals,
     so a day that ends away and the next day that starts there name the same point. Numbers, not
     text: a negative longitude written as text would be quoted as a formula-looking cell."""
-    return tuple(round(v, 6) if name in _POINT_COLUMNS and isinstance(v, float) else v
+    return tuple(_Coordinate(round(v, 6)) if name in _POINT_COLUMNS and isinstance(v, float) else v
                  for name, v in zip(NURSE_DAY_COLUMNS, astuple(day)))
 
 

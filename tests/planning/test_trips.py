@@ -27,7 +27,7 @@ from tests.conftest import make_nurse, make_patient
 
 MON = dt.date(2026, 11, 23)
 PROVIDER = HaversineProvider()
-FAR = (40.05, -78.0)  # about 297 min from the nurse's home by the great-circle model
+FAR = (40.051234, -78.003456)  # about 297 min from home by the great-circle model; 6 decimals, as the CSV keeps
 NEAR_A, NEAR_B = (40.3, -79.4), (40.32, -79.25)  # about 220 and 228 min: within reach, long
 
 

@@ -27,7 +27,7 @@ from tests.conftest import make_nurse, make_patient
 
 MON = dt.date(2026, 11, 23)
 PROVIDER = HaversineProvider()
-FAR = (40.05, -78.0)
+FAR = (40.051234, -78.003456)  # 6 decimals: continuity and the lodging need them in the CSV
 
 
 @pytest.fixture(scope="module")
