@@ -542,14 +542,43 @@ def with_overnight_trips(problem: PlanningProblem, plan: Plan, *,
     return plan_from_routes(current, state.routes, solver=solver), current
 
 
+def _state_of_plan(problem: PlanningProblem, plan: Plan) -> _Trips:
+    """The routes and trips of ``plan`` (its days' start and end points) on ``problem``, each day
+    timed by the one schedule; ``RuntimeError`` when a day does not fit it or a lodging is no
+    patient's home of the problem."""
+    k_of = {(nd.nurse.nurse_id, nd.day): k for k, nd in enumerate(problem.nurse_days)}
+    j_of = {(r.patient_id, r.fill_no): j for j, r in enumerate(problem.refills)}
+    at = {(round(problem.roster.patient(pid).lat, 6), round(problem.roster.patient(pid).lon, 6)): loc
+          for pid, loc in problem.patient_location.items()}
+    trips = []
+    for d in plan.nurse_days:
+        if d.ends_away:
+            loc = at.get((round(float(d.end_lat), 6), round(float(d.end_lon), 6)))
+            nxt = k_of.get((d.nurse_id, d.date + timedelta(days=1)))
+            if loc is None or nxt is None:
+                raise RuntimeError(f"a trip of the plan on {d.date} ends at no patient's home of the problem")
+            trips.append(Trip(d.nurse_id, k_of[(d.nurse_id, d.date)], nxt, loc))
+    orders: dict[int, list[tuple[int, int]]] = {k: [] for t in trips for k in (t.out_day, t.back_day)}
+    for v in plan.visits:
+        orders.setdefault(k_of[(v.nurse_id, v.date)], []).append((v.seq, j_of[(v.patient_id, v.fill_no)]))
+    state = _Trips(problem, {}, trips)
+    for k, seq in orders.items():
+        order = [j for _, j in sorted(seq)]
+        sched = _schedule(problem, k, order, state.ends(k))
+        if sched is None:
+            raise RuntimeError(f"bug: a planned route on nurse-day {k} is infeasible under the one schedule")
+        state.routes[k] = (order, sched)
+    return state
+
+
 def best_trip(problem: PlanningProblem, plan: Plan, patient_id: str) -> TripOption | None:
     """The cheapest overnight trip that would make ``patient_id``'s missed refill, or ``None``.
 
-    For ``alternatives.csv`` (kind ``overnight_trip``): priced on ``plan``'s routes as they
-    are, whatever :data:`~optimizer.settings.OVERNIGHT_TRIPS` says.
+    For ``alternatives.csv`` (kind ``overnight_trip``): priced on ``plan``'s routes and trips as
+    they are, whatever :data:`~optimizer.settings.OVERNIGHT_TRIPS` says.
     """
-    routes = routes_of_plan(problem, plan)
-    state = _Trips(problem, routes)
+    state = _state_of_plan(problem, plan)
+    routes = state.routes
     placed = {j for order, _ in routes.values() for j in order}
     js = [j for j, r in enumerate(problem.refills) if r.patient_id == patient_id and j not in placed]
     options = [m for j in js for m in _options(state, j) if m[2] is not None]

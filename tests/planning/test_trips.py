@@ -238,3 +238,12 @@ def test_a_trip_day_hands_a_visit_to_another_nurse(tmp_path):
     plan, _ = _plan(roster)
     assert {(v.patient_id, v.nurse_id, v.date) for v in plan.visits} == {("P1", "N1", wed), ("Q", "N2", wed)}
     _valid(roster, plan, tmp_path)
+
+
+def test_best_trip_reads_a_plan_with_trips():
+    """Priced on a plan that already has trips: its days are timed from and to their lodgings
+    (timed from home, the trip's days would not fit)."""
+    roster = Roster((_patient("P1", FAR, due=MON + dt.timedelta(days=2)),), (make_nurse(),))
+    plan, problem = _plan(roster)
+    assert plan.kpis()["overnight_stays"] == 1
+    assert best_trip(problem, plan, "P1") is None  # placed
