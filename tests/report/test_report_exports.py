@@ -55,7 +55,9 @@ def test_ics_one_event_per_visit_and_valid_lines(extras: Path) -> None:
         lines = raw.split(b"\r\n")
         assert all(len(line) <= 75 for line in lines)
         breaks = sum(1 for d in plan.nurse_days if d.nurse_id == path.stem and d.break_start is not None)
-        assert raw.count(b"BEGIN:VEVENT") == per_nurse[path.stem] + breaks  # a visit each, a break a long day
+        stays = sum(1 for d in plan.nurse_days if d.nurse_id == path.stem and d.lodging_cost > 0)
+        # a visit each, a break a long day, a night away on an overnight trip
+        assert raw.count(b"BEGIN:VEVENT") == per_nurse[path.stem] + breaks + stays
         text = raw.decode()
         p = demo().roster.patient(next(v.patient_id for v in plan.visits if v.nurse_id == path.stem))
         assert f"{p.lat:.3f}" not in text and f"{p.lon:.3f}" not in text  # areas, never coordinates
@@ -66,7 +68,7 @@ def test_ics_parses_with_icalendar(extras: Path) -> None:
     plan = demo().result.plan
     nid = sorted({v.nurse_id for v in plan.visits})[0]
     cal = icalendar.Calendar.from_ical((extras / "ics" / f"{nid}.ics").read_bytes())
-    events = [e for e in cal.walk("VEVENT")]
+    events = [e for e in cal.walk("VEVENT") if not str(e["SUMMARY"]).startswith("Overnight")]
     first = min((v for v in plan.visits if v.nurse_id == nid), key=lambda v: (v.date, v.seq))
     starts = sorted(e.decoded("DTSTART") for e in events)
     assert starts[0].replace(tzinfo=None) == first.start  # the nurse's wall clock ...
