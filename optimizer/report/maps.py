@@ -375,11 +375,12 @@ def _route_layers(m: folium.Map, plan: Any, roster: Any, pts: dict[str, tuple[fl
             visits = sorted(nurses_today[nid], key=lambda v: v.seq)
             home = (roster.nurse(nid).lat, roster.nurse(nid).lon)
             sub = folium.FeatureGroup(name=f"{nid} {day}", control=False)
-            path: list[tuple[float, float]] = [home]
-            stops = [home] + [pts[v.patient_id] for v in visits] + [home]
+            nd = nd_by_key.get((nid, day))
+            start, end = _day_ends(nd, home)  # home, or an overnight trip's lodging
+            path: list[tuple[float, float]] = [start]
+            stops = [start] + [pts[v.patient_id] for v in visits] + [end]
             for a, b in zip(stops[:-1], stops[1:]):
                 path.extend(_leg(provider, a, b)[1:])
-            nd = nd_by_key.get((nid, day))
             tip = (f"{nid} · {day:%a %d %b} · {len(visits)} visit(s)"
                    + (f" · depart {nd.depart:%H:%M}, back {nd.return_:%H:%M} · drive {nd.drive_minutes} min, "
                       f"{nd.drive_km:.0f} km" if nd else ""))
@@ -395,6 +396,16 @@ def _route_layers(m: folium.Map, plan: Any, roster: Any, pts: dict[str, tuple[fl
             layers.append((nid, sub.get_name(), day_fg.get_name()))
         day_fg.add_to(m)
     return layers, points
+
+
+def _day_ends(nd: Any, home: tuple[float, float]) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Where a nurse-day's route starts and ends: its nurse_days points, home when it has none."""
+    def point(lat: Any, lon: Any) -> tuple[float, float]:
+        return home if lat is None or lon is None else (float(lat), float(lon))
+    if nd is None:
+        return home, home
+    return (point(getattr(nd, "start_lat", None), getattr(nd, "start_lon", None)),
+            point(getattr(nd, "end_lat", None), getattr(nd, "end_lon", None)))
 
 
 def _stop_marker(v: Any, point: tuple[float, float], area: str, fill: str) -> folium.Marker:

@@ -247,3 +247,14 @@ def test_best_trip_reads_a_plan_with_trips():
     plan, problem = _plan(roster)
     assert plan.kpis()["overnight_stays"] == 1
     assert best_trip(problem, plan, "P1") is None  # placed
+
+
+def test_the_operations_map_draws_a_trip_day_to_its_lodging():
+    from optimizer.report.maps import _day_ends
+
+    roster = Roster((_patient("P1", FAR, due=MON + dt.timedelta(days=2)),), (make_nurse(),))
+    plan, _ = _plan(roster)
+    home = (39.99, -83.02)
+    (out_start, out_end), (back_start, back_end) = [_day_ends(d, home) for d in sorted(
+        plan.nurse_days, key=lambda d: d.date)]
+    assert out_start == back_end == home and out_end == pytest.approx(FAR) == back_start
