@@ -305,8 +305,8 @@ def rank(options: Sequence[Option], *, today: date, last_day: date) -> tuple[Opt
 
 def _trip(problem: Any, plan: Any, patient_id: str, *, today: date) -> Option | None:
     """The trip planner's cheapest overnight trip for the patient's missed refill, as an option; ``None``
-    when it finds none (then the estimate stands). Raises ``RuntimeError`` when it cannot price on
-    the plan's routes."""
+    when it finds none (then the estimate stands). Raises (e.g. ``RuntimeError``) when it cannot price
+    on the plan's routes."""
     t = best_trip(problem, plan, patient_id)
     if t is None:
         return None
@@ -366,7 +366,8 @@ def alternatives_for(plan: Any, roster: Roster, *, provider: Any, centers: Any =
         if problem is not None:
             try:
                 trip = _trip(problem, plan, u.patient_id, today=today)
-            except RuntimeError as exc:  # routes it cannot rebuild: estimates are still an answer
+            except (RuntimeError, LookupError, ValueError) as exc:  # routes it cannot rebuild: estimates stand,
+                # the plan folder is still written
                 log.warning("overnight trips estimated, not priced by the trip planner: %s", exc)
                 problem = None
         out.refills.append(_ways_for(ways, p, empty=u.empty_date, today=today, margin=margin_days, state=u.state,
