@@ -12,14 +12,15 @@ plan's cost count it like any other cost of a nurse-day.
 The day planner stays as it is; this pass runs on its routes:
 
 1. every refill still missed (out of reach, no capacity, or an overdue refill no day trip
-   makes; never one the next plan can make) is placed, most urgent first, by the option
-   of least objective: inserted into a trip already made (its lodging fixed), or a new
-   trip lodging at the patient's home, on an outbound day with the patient as the last
-   stop or a return day with the patient among the first, the days' other visits kept;
+   makes; never one the next plan can make) is placed, fewest options first, by the option
+   of least objective: into a trip's day (its lodging fixed), or a new trip lodging at the
+   patient's home (a trip may follow another: a day from one lodging to the next); a
+   trip's days keep their visits where they fit, else the farthest go to other days;
 2. trips are also made where they are cheaper than the day trips: two consecutive days
    of one nurse joined by a night near the last patient of the first (or the first
    patient of the second), and a placed visit moved into a trip's day, whenever the
-   objective (:func:`optimizer.rules.objective.score`) falls.
+   objective (:func:`optimizer.rules.objective.score`) falls; 3. a confirmed visit only a trip
+   can make is kept on one (its nurse, its date, its time ± 30 min).
 
 Refill windows, licenses, certification, shifts, breaks, arrival windows and the cap on
 visits all hold as on any day: each day is timed by the one schedule. A day of a trip
