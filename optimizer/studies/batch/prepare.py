@@ -93,6 +93,14 @@ def _resolve_change(sc: Scenario, roster: Roster, change: ChangeSpec, key: str, 
                   change.lead_weeks if change.lead_weeks is not None else lead)
 
 
+def _grown(roster: Roster, sc: Scenario, rules: Any) -> Roster:
+    """The scenario's demand growth applied; the partner teams of ``partners.csv`` stay (issue 13 item 3)."""
+    grown = grow_demand(roster, growth=sc.demand.growth,
+                        new_states={n.state: n.patients for n in sc.demand.new_states},
+                        seed=sc.demand.seed, rules=rules)
+    return dataclasses.replace(grown, partners=roster.partners)
+
+
 def _provider(travel: dict[str, Any]) -> Any:
     options = dict(travel.get("options") or {})
     if travel.get("provider") == "road" and travel.get("osm_file"):
@@ -128,9 +136,7 @@ def prepare_scenario(
     as_of = sc.as_of or dt.date.today()
     start = horizon_for(sc).start
     rules = sc.window_rules()
-    roster = grow_demand(roster, growth=sc.demand.growth,
-                         new_states={n.state: n.patients for n in sc.demand.new_states},
-                         seed=sc.demand.seed, rules=rules)
+    roster = _grown(roster, sc, rules)
     travel = sc.travel.model_dump(mode="json")
     provider = _provider(travel)
     base_settings = sc.expansion.to_settings()
@@ -220,9 +226,7 @@ def expand_scenario(
     roster, sc = load_data(scenario, as_of=as_of)
     start = horizon_for(sc).start
     rules = sc.window_rules()
-    roster = grow_demand(roster, growth=sc.demand.growth,
-                         new_states={n.state: n.patients for n in sc.demand.new_states},
-                         seed=sc.demand.seed, rules=rules)
+    roster = _grown(roster, sc, rules)
     settings = sc.expansion.to_settings(actions=actions)
     changes: dict[str, Any] = {}
     if cutoff_minutes is not None:
