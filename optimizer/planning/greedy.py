@@ -139,6 +139,18 @@ def _relocate(problem: PlanningProblem, routes: Routes, j: int, k: int, k2: int,
     return False
 
 
+class _Tracked(dict):
+    """Routes that remember which nurse-days were written since ``changed`` was cleared."""
+
+    def __init__(self, routes: Routes) -> None:
+        super().__init__(routes)
+        self.changed: set[int] = set()
+
+    def __setitem__(self, key: int, value: tuple[list[int], RouteSchedule]) -> None:
+        self.changed.add(key)
+        super().__setitem__(key, value)
+
+
 def improve_days(problem: PlanningProblem, routes: Routes, *, tries: int = 6) -> Routes:
     """Move visits to the days the objective prefers (due date first, never early on a fill that
     ends a floxuridine course when a later day can take it): each visit off its best day, costliest
@@ -154,7 +166,7 @@ def improve_days(problem: PlanningProblem, routes: Routes, *, tries: int = 6) ->
     tries
         Nurse-days tried per visit and per moved visit (a bound on the work).
     """
-    routes = dict(routes)
+    routes = _Tracked(routes)
     cands = problem.candidates_by_refill()
     where = {j: k for k, (o, _) in routes.items() for j in o}
     for j in sorted(where, key=lambda j: (-day_cost(problem, j, where[j]), j)):
@@ -164,7 +176,9 @@ def improve_days(problem: PlanningProblem, routes: Routes, *, tries: int = 6) ->
                         key=lambda x: (day_cost(problem, j, x), _distance(problem, x, j), x))
         for k2 in better[:tries]:
             if _relocate(problem, routes, j, k, k2, cands, tries):
-                where = {x: kk for kk, (o, _) in routes.items() for x in o}
+                for kk in routes.changed:  # only the routes the move wrote (was: all, per move)
+                    where.update((x, kk) for x in routes[kk][0])
+                routes.changed.clear()
                 break
     return {k: r for k, r in routes.items() if r[0]}
 

@@ -98,12 +98,22 @@ class PlanningProblem:
     table: TravelTable | None = None
     provider: object | None = None  # the travel provider (later fills are assessed with it)
     pins: Pins | None = None  # visits to keep (confirmed, or a previous plan's): optimizer.planning.keep
+    _by_refill: tuple[list[Candidate], int, dict[int, list[int]]] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     def candidates_by_refill(self) -> dict[int, list[int]]:
-        out: dict[int, list[int]] = defaultdict(list)
-        for c in self.candidates:
-            out[c.refill].append(c.nurse_day)
-        return out
+        """Candidate nurse-days of each refill (in ``candidates`` order): a fresh copy the caller may change.
+
+        Built once per candidate list and copied on each call (the planner and the greedy ask
+        for it dozens of times; at 5,000 patients each build read 370,000 candidates).
+        """
+        cache = self._by_refill
+        if cache is None or cache[0] is not self.candidates or cache[1] != len(self.candidates):
+            built: dict[int, list[int]] = defaultdict(list)
+            for c in self.candidates:
+                built[c.refill].append(c.nurse_day)
+            cache = self._by_refill = (self.candidates, len(self.candidates), dict(built))
+        return defaultdict(list, {j: ks.copy() for j, ks in cache[2].items()})
 
     def travel(self, a: int, b: int) -> tuple[float, float]:
         """``(minutes, km)`` from location ``a`` to location ``b`` (nan = unreachable)."""

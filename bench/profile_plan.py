@@ -1,0 +1,84 @@
+"""Where the wall time of ``haiplan plan`` goes beyond the solver's limit (issue 14 item 4).
+
+Runs the CLI's ``plan`` in this process under cProfile on ``bench/memory.py``'s synthetic
+roster (seed 1, 14 days from 2026-12-07) and prints the wall time of each stage (problem
+build, planning, later fills, plan folder with map and report) and the functions with the
+most cumulative time. Part solves run in forked workers: in this process they show as
+waiting (``concurrent.futures``), which is the solver's limit, not overhead.
+
+    python bench/profile_plan.py --patients 5000 --nurses 625 --time-limit 60
+    python bench/profile_plan.py --patients 5000 --nurses 625 --backend greedy --top 40
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _machine import load_avg, machine_info  # noqa: E402
+from memory import AS_OF, START, _roster  # noqa: E402
+
+#: functions whose cumulative time is reported as a stage (substring of ``file:line(name)``)
+STAGES = {
+    "load and check inputs": "inputs.py", "problem (windows, eligibility)": "(build_problem)",
+    "planner (greedy start, parts, merge)": "(plan_problem)", "lower bound": "(plan_bound)",
+    "later fills": "(with_later_fills)", "plan folder (csv, map, report)": "(write_plan_folder)",
+    "  map.html": "(operations_map)", "  report.html": "(write_plan_extras)", "alarms": "(find_alarms)",
+}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--patients", type=int, default=5000)
+    ap.add_argument("--nurses", type=int, default=625)
+    ap.add_argument("--time-limit", type=float, default=60.0)
+    ap.add_argument("--backend", default=None)
+    ap.add_argument("--top", type=int, default=30)
+    ap.add_argument("--rosters", type=Path, default=Path(tempfile.gettempdir()) / "haiplan-memory-bench")
+    ap.add_argument("--save", type=Path, default=None, help="write the raw profile here (pstats)")
+    args = ap.parse_args()
+    from optimizer.cli import app
+
+    here = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    args.rosters.mkdir(parents=True, exist_ok=True)
+    data = _roster(args.rosters, args.patients, args.nurses, env=here)
+    print(f"# {machine_info()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        argv = ["haiplan", "plan", str(data), "--start", START, "--days", "14", "--as-of", AS_OF,
+                "--time-limit", str(args.time_limit), "--out", str(Path(tmp) / "plan")]
+        if args.backend:
+            argv += ["--backend", args.backend]
+        sys.argv = argv
+        prof = cProfile.Profile()
+        load0, t0 = load_avg(), time.perf_counter()
+        prof.enable()
+        try:
+            app()
+        except SystemExit:
+            pass
+        prof.disable()
+        wall = time.perf_counter() - t0
+    print(f"# wall {wall:.1f} s (limit {args.time_limit:g} s); load 1-min {load0[0]:.1f} before, "
+          f"{load_avg()[0]:.1f} after")
+    stats = pstats.Stats(prof)
+    if args.save:
+        stats.dump_stats(str(args.save))
+    cum = {f"{Path(f).name}:{line}({name})": ct for (f, line, name), (_, _, _, ct, _) in stats.stats.items()}
+    for stage, key in STAGES.items():
+        hits = [v for k, v in cum.items() if key in k and (key != "inputs.py" or "(prepare)" in k)]
+        print(f"{stage:40s} {max(hits, default=0.0):8.1f} s")
+    buf = io.StringIO()
+    pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(args.top)
+    print(buf.getvalue())
+
+
+if __name__ == "__main__":
+    main()
