@@ -154,6 +154,24 @@ def test_grow_demand_by_region_and_new_state(demo) -> None:
     assert count(shrunk, {"NY"}) < count(roster, {"NY"})
 
 
+def test_grow_demand_keeps_the_rest_of_the_roster(demo) -> None:
+    """Only patients change: time off, the company calendar, absences, confirmed visits and partner
+    teams stay (a grown scenario once lost its partners.csv and holidays)."""
+    import dataclasses
+
+    from optimizer.domain import Partner
+    from optimizer.rules.company_calendar import Holiday
+    roster, _ = demo
+    partner = Partner(partner="Team", state="NV", cost_per_visit=300.0, lead_days=2)
+    full = dataclasses.replace(roster, holidays=(Holiday(dt.date(2026, 12, 25), "Christmas Day"),),
+                               partners=(partner,))
+    grown = grow_demand(full, growth={"Southeast": 0.5}, new_states={"NV": 3}, seed=1)
+    assert len(grown.patients) > len(full.patients)
+    assert (grown.nurses, grown.time_off, grown.holidays, grown.partners, grown.patient_away,
+            grown.confirmed_visits) == (full.nurses, full.time_off, full.holidays, full.partners,
+                                        full.patient_away, full.confirmed_visits)
+
+
 def test_settings_are_validated() -> None:
     with pytest.raises(ValueError):
         SimulationSettings(sick_rate=1.5)

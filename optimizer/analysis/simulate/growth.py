@@ -115,4 +115,4 @@ def grow_demand(
             t = patients[int(rng.integers(len(patients)))] if patients else p
             out.append(replace(t, patient_id=p.patient_id, lat=p.lat, lon=p.lon, state=state,
                                preferred_nurse_id=None, zip=None, active=True))
-    return Roster(patients=tuple(out), nurses=roster.nurses, time_off=roster.time_off)
+    return replace(roster, patients=tuple(out))  # the week's commitments, holidays and partners kept
