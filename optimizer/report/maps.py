@@ -363,6 +363,9 @@ def _route_layers(m: folium.Map, plan: Any, roster: Any, pts: dict[str, tuple[fl
     by_day: dict[Any, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for v in plan.visits:
         by_day[v.date][v.nurse_id].append(v)
+    for d in plan.nurse_days:  # an overnight trip's day of driving out or home alone: a route without stops
+        if not d.visits:
+            by_day[d.date].setdefault(d.nurse_id, [])
     nd_by_key = {(d.nurse_id, d.date): d for d in plan.nurse_days}
     layers: list[tuple[str, str, str]] = []
     points: list[tuple[float, float]] = []

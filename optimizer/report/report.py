@@ -110,7 +110,8 @@ solver: {{ solver }}</p></header>
 <td>{{ v.infusate }}</td><td>{{ v.window }}</td><td class="num">{{ v.reserve }}{% if v.alarm %} ({{ v.alarm }}){% endif %}</td>
 <td>{{ v.drive }}</td></tr>
 {% if d.brk and d.break_after == v.seq %}<tr class="break"><td></td><td></td><td colspan="9">{{ d.brk }}</td></tr>
-{% endif %}{% endfor %}<tr><td></td><td>{{ d.back }}</td><td colspan="10">{% if d.stay %}overnight at {{ d.stay }}{% else %}back home{% endif %}</td></tr></tbody></table></div>
+{% endif %}{% endfor %}{% if d.brk and not d.visits %}<tr class="break"><td></td><td></td><td colspan="9">{{ d.brk }}</td></tr>
+{% endif %}<tr><td></td><td>{{ d.back }}</td><td colspan="10">{% if d.stay %}overnight at {{ d.stay }}{% else %}back home{% endif %}</td></tr></tbody></table></div>
 {% endfor %}</section>
 {% endfor %}
 </main></body></html>
