@@ -221,7 +221,7 @@ def portfolio(built: PyvrpData, spec: SearchSpec, workers: int, report: Reporter
     helpers = []
     for k in range(1, max(1, workers)):
         recv, send = ctx.Pipe(duplex=False)
-        sub = SearchSpec(**{**{f: getattr(spec, f) for f in spec.__dataclass_fields__}, "seed": spec.seed + k})
+        sub = replace(spec, seed=spec.seed + k)
         proc = ctx.Process(target=_helper, args=(send, built, sub), daemon=True)
         proc.start()
         send.close()

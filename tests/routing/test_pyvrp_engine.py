@@ -123,3 +123,21 @@ def test_unknown_penalty_init_is_refused():
     sol = m.solve("pyvrp", max_iterations=10, watchdog=None, fallback=None,
                   options={"pyvrp": {"penalty_init": "guess"}})
     assert not sol.ok or sol.backend != "pyvrp" or "penalty_init" in sol.message
+
+
+def test_worker_start_up_is_counted_only_in_the_watchdog_worker():
+    from optimizer.routing.pyvrp_backend import _startup_s
+
+    assert _startup_s(60.0) == 0.0  # in-process: this process's age is not the solve's
+    assert _startup_s(None) == 0.0
+
+
+def test_penalty_updates_reach_pyvrps_penalty_manager():
+    from optimizer.routing._pyvrp_search import SearchSpec, _penalty_manager
+
+    built = PyvrpData(_nurse_days(days=1, patients=3), max_matrix_bytes=1e9)
+    spec = SearchSpec(deadline=None, max_iterations=1, seed=0, num_neighbours=5, history_length=10,
+                      num_iters_no_improvement=10, max_perturbations=3, penalty_init="usable",
+                      penalty_updates=7, incumbent_every=1.0)
+    assert _penalty_manager(built, spec)._params.solutions_between_updates == 7
+    assert _penalty_manager(built, spec)._params.max_penalty >= 4 * built.max_prize
