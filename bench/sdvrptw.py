@@ -1,18 +1,21 @@
 """SDVRPTW benchmark of the generic routing model's backends against best-known solutions.
 
-Cordeau & Laporte (2001) site-dependent VRPTW instances PR01–PR10 (VRPLIB, from
-PyVRP/Instances) in ``../shared/benchmarks/sdvrptw``: costs ×1000 rounded
-(PyVRP's ``round_func="exact"``), total distance only. Every result is timed,
+Cordeau & Laporte (2001) site-dependent VRPTW instances PR01–PR10 and Vidal et al.
+(2013) PR11A–PR14B (VRPLIB, from PyVRP/Instances) in ``../shared/benchmarks/sdvrptw``:
+costs ×1000 rounded (PyVRP's ``round_func="exact"``), total distance only. Every result is timed,
 costed and checked by :class:`optimizer.routing.Model`, not by the solver.
 
 Usage::
 
     python bench/sdvrptw.py --time-limit 10 60 --backends pyvrp ortools --instances PR01 PR02
     python bench/sdvrptw.py --time-limit 10 --jsonl out/sdvrptw.jsonl   # append raw rows
-    python bench/sdvrptw.py --time-limit 60 --backends pyvrp --options '{"pyvrp": {"workers": 2}}' 
+    python bench/sdvrptw.py --time-limit 60 --backends pyvrp --options '{"pyvrp": {"workers": 2}}'
 
 Prints the machine, the versions, and one table per (time limit, backend):
-instance, clients, vehicles, BKS, cost, gap %, all served?, runtime.
+instance, clients, vehicles, BKS, cost, gap %, the first seed's run alone (with
+``workers`` > 1), all served?, runtime, load. ``--instances small|large|all`` name the sets;
+issue 14's runs: ``--time-limit 60 --backends pyvrp --instances all --options
+'{"pyvrp": {"workers": 2}}'``.
 
 ``--probe NURSES PATIENTS`` instead times the engine on a synthetic national
 nurse × day model (12 working days, a visit copy per feasible day, 60-min
