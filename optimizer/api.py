@@ -148,6 +148,7 @@ def replan(
     options: SolverOptions | None = None,
     progress: Callable[[str], None] | None = None,
     out: str | Path | None = None,
+    overnight: bool | None = None,
 ) -> PlanResult:
     """Re-plan from ``start`` after a change, keeping every still-feasible visit of ``previous``
     (a plan folder or a :class:`Plan`): SPEC §6 ``haiplan replan``. Visits before ``start``
@@ -163,7 +164,7 @@ def replan(
     assert isinstance(previous, Plan)
     provider = provider or travel_provider()
     result, problem = replan_plan(roster, previous, start=start, provider=provider, rules=rules,
-                                  options=options, progress=progress)
+                                  options=options, progress=progress, overnight=overnight)
     problem = dc_replace(problem, roster=roster)  # the roster as loaded: its inputs and load report
     return PlanResult(result, problem, provider, find_alarms(roster, problem.horizon, rules=rules))
 

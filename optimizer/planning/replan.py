@@ -28,6 +28,7 @@ from optimizer.planning.plan import Plan, PlannedVisit, plan_from_routes
 from optimizer.planning.planner import SolverOptions, move_kept_for_missed
 from optimizer.planning.problem import PlanningProblem, build_problem
 from optimizer.planning.solve import GREEDY
+from optimizer.planning.trips import with_overnight_trips
 from optimizer.rules.objective import score
 from optimizer.rules.windows import WindowRules, after_refill
 
@@ -95,6 +96,7 @@ def replan(
     options: SolverOptions | None = None,
     progress: Callable[[str], None] | None = None,
     keep_before: bool = True,
+    overnight: bool | None = False,
 ) -> tuple[Plan, PlanningProblem]:
     """Re-plan ``roster`` from ``start`` with the fewest changes to ``previous``.
 
@@ -123,6 +125,10 @@ def replan(
         Copy the previous plan's visits and nurse-days before ``start`` into the result and
         count the refills they made as made; without, the roster is taken as the truth of
         what was made (the simulation, which records every visit made or cancelled).
+    overnight
+        Make overnight trips (:mod:`optimizer.planning.trips`); the setting when ``None``;
+        off by default (the closed-loop simulation plans day trips; ``haiplan replan`` passes
+        ``None``).
 
     Returns
     -------
@@ -145,6 +151,8 @@ def replan(
                          known=known, refilled={v.patient_id for v in before})
     t0 = time.perf_counter()
     problem, plan = _around_kept(problem)
+    # overnight trips (issue 13 item 1): a kept visit only a trip can make stays on one
+    plan, problem = with_overnight_trips(problem, plan, enabled=overnight)
     if not opts.max_iterations:
         plan.solver["runtime_s"] = round(time.perf_counter() - t0, 2)
     if progress is not None:

@@ -553,7 +553,7 @@ def _state_of_plan(problem: PlanningProblem, plan: Plan) -> _Trips:
           for pid, loc in problem.patient_location.items()}
     trips = []
     for d in plan.nurse_days:
-        if d.ends_away:
+        if d.ends_away and (d.nurse_id, d.date) in k_of:  # a re-plan's days before its horizon: left out
             loc = at.get((round(float(d.end_lat), 6), round(float(d.end_lon), 6)))
             nxt = k_of.get((d.nurse_id, d.date + timedelta(days=1)))
             if loc is None or nxt is None:
@@ -561,7 +561,11 @@ def _state_of_plan(problem: PlanningProblem, plan: Plan) -> _Trips:
             trips.append(Trip(d.nurse_id, k_of[(d.nurse_id, d.date)], nxt, loc))
     orders: dict[int, list[tuple[int, int]]] = {k: [] for t in trips for k in (t.out_day, t.back_day)}
     for v in plan.visits:
-        orders.setdefault(k_of[(v.nurse_id, v.date)], []).append((v.seq, j_of[(v.patient_id, v.fill_no)]))
+        if (v.nurse_id, v.date) in k_of:
+            j = j_of.get((v.patient_id, v.fill_no))
+            if j is None:  # a re-plan numbers its fills on from the visits before its horizon
+                raise RuntimeError(f"a visit of the plan on {v.date} is no refill of the problem")
+            orders.setdefault(k_of[(v.nurse_id, v.date)], []).append((v.seq, j))
     state = _Trips(problem, {}, trips)
     for k, seq in orders.items():
         order = [j for _, j in sorted(seq)]

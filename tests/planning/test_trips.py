@@ -258,3 +258,21 @@ def test_the_operations_map_draws_a_trip_day_to_its_lodging():
     (out_start, out_end), (back_start, back_end) = [_day_ends(d, home) for d in sorted(
         plan.nurse_days, key=lambda d: d.date)]
     assert out_start == back_end == home and out_end == pytest.approx(FAR) == back_start
+
+
+def test_a_replan_keeps_a_visit_made_on_a_trip(tmp_path):
+    from optimizer import api
+
+    roster = Roster((_patient("P1", FAR, due=MON + dt.timedelta(days=2)),
+                     _patient("P2", FAR, due=MON + dt.timedelta(days=9))), (make_nurse(),))
+    first = api.plan(roster, start=MON, days=12, provider=PROVIDER, options=SolverOptions(backend="greedy"))
+    assert first.plan.kpis()["overnight_stays"] == 2
+    api.write_plan_folder(first, tmp_path / "plan", with_map=False)
+    again = api.replan(roster, tmp_path / "plan", start=MON + dt.timedelta(days=3), provider=PROVIDER,
+                       options=SolverOptions(backend="greedy"))
+    assert again.plan.changes == [] and len(again.plan.visits) == 2
+    off = api.replan(roster, tmp_path / "plan", start=MON + dt.timedelta(days=3), provider=PROVIDER,
+                     options=SolverOptions(backend="greedy"), overnight=False)
+    assert [(c.patient_id, c.change) for c in off.plan.changes] == [("P2", "dropped")]
+    api.write_plan_folder(again, tmp_path / "again", with_map=False)
+    assert api.check(roster, tmp_path / "again", provider=PROVIDER) == []
