@@ -1,13 +1,16 @@
 """US cancer centers that place HAI pumps, as a small table of typed-in facts.
 
-``geodata/data/hai_centers.csv`` lists about sixty centers (SPEC §1: "only
-about fifty US cancer centers place these pumps") with approximate campus
-coordinates typed in by hand, not geocoded. Its ``source`` column cites, row by
-row, the public page (the hospital's HAI pump program page, or a news report
-of its program) that shows the center places HAI pumps; a row whose program
-no checked page confirmed starts with ``unverified:`` (:func:`verified`
-tells them apart). Users can edit the file or pass their own with the same
-columns.
+``geodata/data/hai_centers.csv`` lists the centers (SPEC §1: "only about fifty US cancer centers
+place these pumps") whose HAI program a checked public page confirms, with approximate campus
+coordinates typed in by hand, not geocoded. Its ``source`` column cites, row by row, that page
+(the hospital's HAI pump program page, or a news report of its program), most with a few quoted
+words. Rows no checked page confirmed were removed from the shipped table, not kept as
+``unverified:``; ``docs/centers.md`` lists them, why, and the pages that contradict a row. So the
+shipped list is shorter than the real one: eight of the default footprint's 25 states + DC (AZ,
+CO, DC, IN, MI, OR, UT, VA) have no listed center, and the synthetic generator refers their
+patients to the nearest listed center, in a neighbouring state. Users can edit the file or pass
+their own with the same columns; :func:`verified` tells a cited row from one marked
+``unverified:`` in such a file.
 """
 
 from __future__ import annotations

@@ -139,7 +139,9 @@ def test_confirm_days_file_is_next_runs_input_and_its_visits_are_kept(tmp_path):
     for i, r in enumerate(rows):
         twin = dict(next(n for n in nurses if n["nurse_id"] == r["nurse_id"]))
         home = homes[r["patient_id"]]
-        twin.update(nurse_id=f"NEW{i}", lat=home["lat"], lon=home["lon"], zip=home.get("zip", ""))
+        # next door, so she lives in the patient's state (her licenses are the original nurse's)
+        twin.update(nurse_id=f"NEW{i}", lat=home["lat"], lon=home["lon"], zip=home.get("zip", ""),
+                    home_state=home["state"])
         extra.append(twin)
     with (data / "nurses.csv").open("w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=list(dict.fromkeys([*nurses[0], "zip"])), restval="")

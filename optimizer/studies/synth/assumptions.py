@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 
 #: Bumped whenever the same arguments would give different output.
-GENERATOR_VERSION: str = "2"  # 2: homes from the population model (issue 13)
+GENERATOR_VERSION: str = "3"  # 2: homes from the population model (issue 13); 3: only cited HAI centers
 
 #: 25 states + DC: compact members (AZ CO CT FL GA IN MD MO NC NJ OH PA TN TX
 #: UT VA WA WI) and non-members (CA IL MA MI MN NY OR DC).
@@ -38,9 +38,10 @@ TIME_OFF_COLUMNS: tuple[str, ...] = ("nurse_id", "date")
 
 # --- modelling assumptions (synthetic data, not facts) ----------------------
 #: Relative size of a center's HAI program; 1 for centers not listed.
-#: MSK runs the oldest and largest HAI program; the others are rough guesses.
+#: MSK runs the oldest and largest HAI program; the others are rough guesses (MDA, RUSH and UMICH
+#: left with their rows: no checked page confirmed an HAI program, docs/centers.md).
 PROGRAM_SIZE: Mapping[str, float] = {
-    "MSK": 3.0, "DUKE": 2.0, "UPMC": 2.0, "MAYOMN": 2.0, "MDA": 1.5, "RUSH": 1.5, "UMICH": 1.5,
+    "MSK": 3.0, "DUKE": 2.0, "UPMC": 2.0, "MAYOMN": 2.0,
 }
 #: Residents per member of the civilian labor force, US 2009: population 307.0 M (Census Bureau,
 #: Vintage 2009 estimate) / labor force 154.1 M (BLS, annual average 2009) = 1.99 (a fact, rounded).
