@@ -152,6 +152,13 @@ def realism(seeds: int = 6) -> list[str]:
         lines.append(f"| {name} | {f['median_km']:.0f} | {f['within_50']:.0%} | {f['beyond_150']:.0%} | "
                      f"{f['small_place']:.0%} | {f['sparse_county']:.0%} | {f['rural']:.0%} | "
                      f"{data.origins['rural'].mean():.0%} |")
+    import geodata
+    from geodata.centers import verified
+
+    c = geodata.hai_centers()
+    lines += ["", f"HAI centers: {len(c)} rows, {int(verified(c).sum())} citing a program page or news report "
+              f"(geodata.centers.verified); states with none: "
+              f"{', '.join(sorted(set(synth.DEFAULT_FOOTPRINT) - set(c['state']))) or 'none'} of the default footprint"]
     counts, chemo, starts = [], [], []
     for seed in range(seeds):
         h = presets.program_history(np.random.default_rng(np.random.SeedSequence([seed, 13])), as_of=AS_OF)
