@@ -12,11 +12,12 @@ from dataclasses import replace
 import pytest
 
 from geodata.travel.haversine import HaversineProvider
-from optimizer.domain import Horizon, minutes_of
+from optimizer.domain import Horizon
 from optimizer.io.roster import load_roster
 from optimizer.planning.problem import build_problem
 from optimizer.rules.eligibility import is_certified_for, may_practice, within_reach
 from optimizer.studies import synth
+from optimizer.validate.travel import fits_alone
 
 AS_OF = dt.date(2026, 11, 20)
 HORIZON = Horizon(dt.date(2026, 11, 23), 14)
@@ -49,9 +50,8 @@ def _scalar(problem, j: int, k: int) -> bool:
     out_m, back_m = float(out.minutes[0][0]), float(back.minutes[0][0])
     if not within_reach(n, out_m):
         return False
-    start = max(minutes_of(n.shift_start) + int(-(-(out_m - 1e-6) // 1)), minutes_of(p.earliest_arrival))
-    end_limit = minutes_of(n.shift_end) + n.max_overtime_minutes
-    return start <= minutes_of(p.latest_arrival) and start + p.visit_minutes + int(-(-(back_m - 1e-6) // 1)) <= end_limit
+    # a day of this visit alone fits shift, overtime, arrival window and a long day's break
+    return fits_alone(n, p, out_m, back_m)
 
 
 def test_scalar_and_vectorised_faces_agree(problem) -> None:
