@@ -250,7 +250,8 @@ def _part_worker(args):
     assert _PROBLEM is not None
     if deadline is not None:  # the round's time is shared: a part started late gets what is left
         left = deadline - _time.monotonic()
-        if left < opts.min_part_seconds:
+        # "late" is measured against the budget too: a whole budget under min_part_seconds still solves
+        if left < min(opts.min_part_seconds, limit / 2):
             orders, info = _solve_part(_PROBLEM, part, replace(opts, backend="greedy"), 0, _INDEX)
             return orders, {**info, "note": "no time left in the round: kept the greedy start"}
         limit = min(limit, left)
