@@ -45,6 +45,7 @@ from optimizer.io.cells import write_csv
 from optimizer.io.outdir import ROSTER, check_out_dir
 from optimizer.io.plan_writer import read_plan, write_plan
 from optimizer.io.template import write_template
+from optimizer.planning.bound import final_plan_bound
 from optimizer.planning.keep import pin_confirmed
 from optimizer.planning.replan import replan as replan_plan
 from optimizer.planning.plan import Plan
@@ -135,6 +136,7 @@ def plan(
     result = solve(problem, options, progress=progress)
     result, problem = with_later_fills(problem, result)  # fill 2, 3, … from the planned dates (issue 11 item 8)
     result, problem = with_overnight_trips(problem, result, enabled=overnight)  # issue 13 item 1
+    result.solver["lower_bound"] = final_plan_bound(problem, result).as_dict()  # valid for the final plan
     return PlanResult(result, problem, provider, find_alarms(roster, horizon, rules=rules))
 
 
@@ -166,6 +168,7 @@ def replan(
     result, problem = replan_plan(roster, previous, start=start, provider=provider, rules=rules,
                                   options=options, progress=progress, overnight=overnight)
     problem = dc_replace(problem, roster=roster)  # the roster as loaded: its inputs and load report
+    result.solver["lower_bound"] = final_plan_bound(problem, result).as_dict()  # valid for the final plan
     return PlanResult(result, problem, provider, find_alarms(roster, problem.horizon, rules=rules))
 
 

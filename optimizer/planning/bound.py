@@ -19,7 +19,10 @@ first-fill problem; its drive restricted to the first fills is at least the boun
 as travel times obey the triangle inequality (a great-circle model whose speed rises with
 the leg's length, or shortest paths on a road graph), and so is its whole drive. The
 predecessors are those of day trips: an overnight trip's lodging (issue 13) is not among
-them, so a plan with trips may come below the drive bound by the legs from its lodgings.
+them, so a plan with trips may come below that drive bound by the legs from its lodgings,
+and place refills with no day-trip candidate. :func:`final_plan_bound` is the bound written
+for the final plan (``optimizer.api.plan``, after later fills and trips): valid for it, its
+``scope`` says so; :func:`lower_bound`'s ``scope`` says it bounds day trips only.
 
 Cost: the pairs of refills that share a candidate nurse-day come from one sparse product
 (refills × nurse-days), and each distinct leg is read once from the problem's lazy travel
@@ -31,6 +34,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 
 import numpy as np
 from scipy import sparse
@@ -43,7 +47,14 @@ from optimizer.rules.objective import matrix_minutes
 if TYPE_CHECKING:  # pragma: no cover
     from optimizer.planning.plan import Plan
 
-__all__ = ["LowerBound", "min_incoming_legs", "lower_bound", "plan_bound"]
+__all__ = ["LowerBound", "min_incoming_legs", "lower_bound", "plan_bound", "final_plan_bound"]
+
+#: What :func:`lower_bound` bounds (``summary.json`` ``lower_bound.scope``).
+SCOPE_DAY_TRIPS = "day trips of the problem's refills (before later fills and overnight trips)"
+#: What :func:`final_plan_bound` bounds.
+SCOPE_FINAL = ("the final plan: every fill it holds, day trips and overnight trips (placeable: refills with a "
+               "candidate nurse-day or placed on a trip's day; drive: a day starting at a lodging may reach "
+               "its first visit at no drive)")
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,7 @@ class LowerBound:
     placed: int
     drive_minutes: int
     drive_km: float
+    scope: str = SCOPE_DAY_TRIPS
 
     def as_dict(self) -> dict[str, object]:
         """The fields, with the basis in words (for ``summary.json``)."""
@@ -83,7 +95,8 @@ def _travel(problem: PlanningProblem, a: np.ndarray, b: np.ndarray) -> tuple[np.
     return np.asarray(problem.minutes[a, b], dtype=float), np.asarray(problem.km[a, b], dtype=float)
 
 
-def min_incoming_legs(problem: PlanningProblem) -> tuple[np.ndarray, np.ndarray]:
+def min_incoming_legs(problem: PlanningProblem, pairs: tuple[np.ndarray, np.ndarray] | None = None
+                      ) -> tuple[np.ndarray, np.ndarray]:
     """Each refill's shortest possible incoming leg, in whole minutes and in km.
 
     Parameters
@@ -91,6 +104,8 @@ def min_incoming_legs(problem: PlanningProblem) -> tuple[np.ndarray, np.ndarray]
     problem
         The planning problem; its travel table is read once, for the distinct legs that
         can occur (home → refill on a candidate nurse-day, refill → refill sharing one).
+    pairs
+        ``(refills, nurse_days)`` arrays of the candidate pairs; the problem's candidates when ``None``.
 
     Returns
     -------
@@ -103,10 +118,13 @@ def min_incoming_legs(problem: PlanningProblem) -> tuple[np.ndarray, np.ndarray]
     n = len(problem.refills)
     best_m = np.full(n, np.inf)
     best_k = np.full(n, np.inf)
-    if not problem.candidates or not n:
+    if pairs is None:
+        cands = problem.candidates
+        pairs = (np.fromiter((c.refill for c in cands), dtype=np.int64, count=len(cands)),
+                 np.fromiter((c.nurse_day for c in cands), dtype=np.int64, count=len(cands)))
+    cj, ck = (np.asarray(a, dtype=np.int64) for a in pairs)
+    if not cj.size or not n:
         return best_m, best_k
-    cj = np.fromiter((c.refill for c in problem.candidates), dtype=np.int64, count=len(problem.candidates))
-    ck = np.fromiter((c.nurse_day for c in problem.candidates), dtype=np.int64, count=len(problem.candidates))
     loc = np.array([problem.patient_location[r.patient_id] for r in problem.refills], dtype=np.int64)
     home_of = np.array([problem.nurse_location[nd.nurse.nurse_id] for nd in problem.nurse_days], dtype=np.int64)
     legs = [np.unique(np.column_stack([home_of[ck], cj]), axis=0)]  # (from location, to refill)
@@ -167,3 +185,54 @@ def plan_bound(problem: PlanningProblem, plan: Plan) -> LowerBound:
     index = {(r.patient_id, r.fill_no): j for j, r in enumerate(problem.refills)}
     placed = [index[key] for key in ((v.patient_id, v.fill_no) for v in plan.visits) if key in index]
     return lower_bound(problem, placed)
+
+
+def final_plan_bound(problem: PlanningProblem, plan: Plan) -> LowerBound:
+    """The bounds for the final plan (later fills and overnight trips included), valid for it.
+
+    A trip places refills that have no candidate nurse-day of a day trip, and a day that
+    starts at a lodging reaches its first visit from there. So the candidate pairs are the
+    problem's and the (refill, nurse-day) of every placed visit (a trip's day makes it
+    eligible from the lodging), and the incoming legs are the least over the homes of the
+    nurses with such a pair and the patients sharing one (:func:`min_incoming_legs`). A
+    lodging is some patient's home, possibly the first visit's own: on each day that starts
+    away (the nurse's day before ends away) one visit may come at no drive, so the largest
+    leg bound of that day's visits is taken off (minutes and km each).
+
+    Parameters
+    ----------
+    problem
+        The problem the final plan was made on (later fills and trip candidates included).
+    plan
+        The final plan; visits on days outside the problem (a re-plan's days before its
+        horizon) and of no refill of the problem are left out.
+
+    Returns
+    -------
+    LowerBound
+        With ``scope`` :data:`SCOPE_FINAL`: placeable ≥ the refills placed, drive ≤ the plan's.
+    """
+    j_of = {(r.patient_id, r.fill_no): j for j, r in enumerate(problem.refills)}
+    k_of = {(nd.nurse.nurse_id, nd.day): k for k, nd in enumerate(problem.nurse_days)}
+    placed = [(j_of.get((v.patient_id, v.fill_no)), k_of.get((v.nurse_id, v.date))) for v in plan.visits]
+    placed = [(j, k) for j, k in placed if j is not None and k is not None]
+    pj = np.array([j for j, _ in placed], dtype=np.int64)
+    pk = np.array([k for _, k in placed], dtype=np.int64)
+    cands = problem.candidates
+    cj = np.concatenate([np.fromiter((c.refill for c in cands), dtype=np.int64, count=len(cands)), pj])
+    ck = np.concatenate([np.fromiter((c.nurse_day for c in cands), dtype=np.int64, count=len(cands)), pk])
+    uniq = np.unique(np.column_stack([cj, ck]), axis=0) if cj.size else np.zeros((0, 2), dtype=np.int64)
+    minutes, km = min_incoming_legs(problem, (uniq[:, 0], uniq[:, 1]))
+    away = {(d.nurse_id, d.date + timedelta(days=1)) for d in plan.nurse_days if d.ends_away}
+    by_day: dict[int, list[int]] = {}
+    for j, k in dict.fromkeys(placed):
+        by_day.setdefault(k, []).append(j)
+    total_m = total_k = 0.0
+    for k, js in by_day.items():
+        m, d = minutes[js], km[js]
+        lodged = (problem.nurse_days[k].nurse.nurse_id, problem.nurse_days[k].day) in away
+        total_m += m.sum() - (m.max() if lodged else 0.0)
+        total_k += d.sum() - (d.max() if lodged else 0.0)
+    return LowerBound(refills_due=len(problem.refills), refills_placeable=int(np.isfinite(minutes).sum()),
+                      placed=len({j for j, _ in placed}), drive_minutes=int(total_m),
+                      drive_km=math.floor(total_k * 1000) / 1000, scope=SCOPE_FINAL)

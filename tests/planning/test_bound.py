@@ -10,20 +10,24 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import math
 
 import numpy as np
 import pytest
 
 from geodata.travel.haversine import HaversineProvider
-from optimizer.domain import Horizon
+from optimizer import api
+from optimizer.domain import Horizon, PatientAway, Roster
 from optimizer.io.roster import load_roster
-from optimizer.planning.bound import lower_bound, min_incoming_legs
+from optimizer.planning.bound import (SCOPE_DAY_TRIPS, SCOPE_FINAL, final_plan_bound, lower_bound, min_incoming_legs,
+                                      plan_bound)
 from optimizer.planning.problem import build_problem
 from optimizer.planning.schedule import schedule_order
 from optimizer.planning.solve import solve
 from optimizer.planning.planner import SolverOptions
 from optimizer.rules.objective import leg_minutes
+from tests.conftest import make_nurse, make_patient
 
 START = dt.date(2026, 11, 23)  # a Monday
 PATIENTS = """patient_id,lat,lon,zip,state,flow_ml_per_day,last_fill_date,last_fill_infusate,last_fill_volume_ml,earliest_arrival,latest_arrival,preferred_nurse_id
@@ -121,3 +125,60 @@ def test_the_planner_writes_the_bound(problem):
     assert b["drive_minutes"] <= sum(d.drive_minutes for d in plan.nurse_days)
     assert b["drive_km"] <= sum(d.drive_km for d in plan.nurse_days) + 1e-9
     assert np.isfinite(b["drive_minutes"])
+
+
+# --------------------------------------------------------------------------- the final plan (trips, later fills)
+
+def _trip_rosters():
+    """The instances of tests/planning/test_trips.py: a refill only an overnight trip makes, two
+    day trips joined by a night, and a chain of two trips (a day from one lodging to the next)."""
+    from tests.planning import test_trips as t
+    far = Roster((t._patient("P1", t.FAR, due=t.MON + dt.timedelta(days=2)),), (make_nurse(),))
+    tue, wed = t.MON + dt.timedelta(days=1), t.MON + dt.timedelta(days=2)
+    p2 = make_patient(patient_id="P2", lat=37.2, lon=-86.0, state="KY", last_fill_date=wed - dt.timedelta(days=14))
+    away = (PatientAway("P1", tue, t.MON + dt.timedelta(days=9)), PatientAway("P2", t.MON - dt.timedelta(days=9), tue))
+    chain = Roster((t._patient("P1", t.FAR, due=t.MON), p2), (make_nurse(workdays=frozenset({0, 1, 2})),),
+                   patient_away=away)
+    return {"far": far, "joined": t._two_days_roster(), "chain": chain}, t.MON, t.PROVIDER
+
+
+@pytest.mark.parametrize("name", ["far", "joined", "chain"])
+def test_the_written_bound_holds_for_a_plan_with_overnight_trips(name, tmp_path):
+    rosters, mon, provider = _trip_rosters()
+    roster = rosters[name]
+    result = api.plan(roster, start=mon, days=5, provider=provider, options=SolverOptions(backend="greedy"))
+    plan = result.plan
+    assert plan.solver.get("overnight_trips", 0) >= 1
+    b = plan.solver["lower_bound"]
+    assert b["scope"] == SCOPE_FINAL
+    assert b["placed"] == len(plan.visits) <= b["refills_placeable"] <= b["refills_due"]
+    incoming_m = sum(v.travel_minutes for v in plan.visits)  # each visit's one incoming leg
+    incoming_k = sum(v.travel_km for v in plan.visits)
+    assert b["drive_minutes"] <= incoming_m <= sum(d.drive_minutes for d in plan.nurse_days)
+    assert b["drive_km"] <= incoming_k + 1e-9
+    api.write_plan_folder(result, tmp_path / "plan", with_map=False)
+    written = json.loads((tmp_path / "plan" / "summary.json").read_text())["solver"]["lower_bound"]
+    assert written["refills_placeable"] >= written["placed"] == len(plan.visits)
+    assert written["drive_minutes"] <= incoming_m
+
+
+def test_the_day_trip_bound_says_what_it_bounds():
+    """Before trips (solve alone) the bound is of day trips: a refill only a trip makes is not placeable
+    there, and its scope says so; the final plan's bound counts it."""
+    rosters, mon, provider = _trip_rosters()
+    problem = build_problem(rosters["far"], Horizon(mon, 5), provider=provider)
+    first = solve(problem, SolverOptions(backend="greedy"))
+    assert first.solver["lower_bound"]["scope"] == SCOPE_DAY_TRIPS
+    assert first.solver["lower_bound"]["refills_placeable"] == 0
+    final = api.plan(rosters["far"], start=mon, days=5, provider=provider,
+                     options=SolverOptions(backend="greedy")).plan.solver["lower_bound"]
+    assert final["refills_placeable"] == final["placed"] == 1
+    assert final["drive_minutes"] == 0  # the visit is the first of a day from a lodging at her home
+
+
+def test_the_final_bound_without_trips_is_the_day_trip_bound(problem):
+    plan = solve(problem, SolverOptions(backend="greedy"))
+    old, new = plan_bound(problem, plan), final_plan_bound(problem, plan)
+    assert (new.refills_placeable, new.placed, new.drive_minutes) == (old.refills_placeable, old.placed,
+                                                                       old.drive_minutes)
+    assert new.drive_km == pytest.approx(old.drive_km, abs=2e-3)
