@@ -8,6 +8,10 @@ waiting (``concurrent.futures``), which is the solver's limit, not overhead.
 
     python bench/profile_plan.py --patients 5000 --nurses 625 --time-limit 60
     python bench/profile_plan.py --patients 5000 --nurses 625 --backend greedy --top 40
+    python bench/profile_plan.py --patients 5000 --nurses 625 --greedy-routes   # greedy_routes alone
+
+``--greedy-routes`` builds the planning problem (untimed) and times
+:func:`optimizer.planning.greedy.greedy_routes` on it, once without and once under cProfile.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from memory import AS_OF, START, _roster  # noqa: E402
 STAGES = {
     "load and check inputs": "inputs.py", "problem (windows, eligibility)": "(build_problem)",
     "planner (greedy start, parts, merge)": "(plan_problem)", "lower bound": "(plan_bound)",
+    "final plan's lower bound": "(final_plan_bound)",
     "later fills": "(with_later_fills)", "plan folder (csv, map, report)": "(write_plan_folder)",
     "  map.html": "(operations_map)", "  report.html": "(write_plan_extras)", "alarms": "(find_alarms)",
 }
@@ -44,6 +49,7 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=30)
     ap.add_argument("--rosters", type=Path, default=Path(tempfile.gettempdir()) / "haiplan-memory-bench")
     ap.add_argument("--save", type=Path, default=None, help="write the raw profile here (pstats)")
+    ap.add_argument("--greedy-routes", action="store_true", help="time greedy_routes alone on the built problem")
     args = ap.parse_args()
     from optimizer.cli import app
 
@@ -51,6 +57,9 @@ def main() -> None:
     args.rosters.mkdir(parents=True, exist_ok=True)
     data = _roster(args.rosters, args.patients, args.nurses, env=here)
     print(f"# {machine_info()}")
+    if args.greedy_routes:
+        _greedy_routes(data, args.top)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         argv = ["haiplan", "plan", str(data), "--start", START, "--days", "14", "--as-of", AS_OF,
                 "--time-limit", str(args.time_limit), "--out", str(Path(tmp) / "plan")]
@@ -77,6 +86,35 @@ def main() -> None:
         print(f"{stage:40s} {max(hits, default=0.0):8.1f} s")
     buf = io.StringIO()
     pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(args.top)
+    print(buf.getvalue())
+
+
+def _greedy_routes(data: Path, top: int) -> None:
+    """Wall time of ``greedy_routes`` on the roster's problem (14 days from START), then its profile."""
+    import datetime as dt
+
+    from optimizer import api
+    from optimizer.domain import Horizon
+    from optimizer.io.roster import load_roster
+    from optimizer.planning.greedy import greedy_routes
+
+    roster = load_roster(data, as_of=dt.date.fromisoformat(AS_OF))
+    problem = api.make_problem(roster, Horizon(dt.date.fromisoformat(START), 14))
+    print(f"# {len(problem.refills)} refills, {len(problem.nurse_days)} nurse-days, "
+          f"{len(problem.candidates)} candidates")
+    prof = cProfile.Profile()
+    for profiled in (False, True):
+        load0, t0 = load_avg(), time.perf_counter()
+        if profiled:
+            prof.enable()
+        routes = greedy_routes(problem)
+        if profiled:
+            prof.disable()
+        print(f"greedy_routes{' (cProfile)' if profiled else ''} {time.perf_counter() - t0:.1f} s, "
+              f"{sum(len(o) for o, _ in routes.values())} visits; load 1-min {load0[0]:.1f} before, "
+              f"{load_avg()[0]:.1f} after")
+    buf = io.StringIO()
+    pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(top)
     print(buf.getvalue())
 
 
