@@ -182,3 +182,15 @@ def test_the_final_bound_without_trips_is_the_day_trip_bound(problem):
     assert (new.refills_placeable, new.placed, new.drive_minutes) == (old.refills_placeable, old.placed,
                                                                        old.drive_minutes)
     assert new.drive_km == pytest.approx(old.drive_km, abs=2e-3)
+
+
+def test_a_replan_writes_the_final_bound_too():
+    rosters, mon, provider = _trip_rosters()
+    first = api.plan(rosters["far"], start=mon, days=5, provider=provider, options=SolverOptions(backend="greedy"))
+    again = api.replan(rosters["far"], first.plan, start=mon + dt.timedelta(days=1), provider=provider,
+                       options=SolverOptions(backend="greedy")).plan
+    b = again.solver["lower_bound"]
+    assert b["scope"] == SCOPE_FINAL
+    assert b["placed"] <= b["refills_placeable"] and b["placed"] <= len(again.visits)
+    assert b["drive_minutes"] <= sum(v.travel_minutes for v in again.visits)
+    assert b["drive_km"] <= sum(v.travel_km for v in again.visits) + 1e-9
