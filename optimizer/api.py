@@ -133,7 +133,7 @@ def plan(
     provider = provider or travel_provider()
     horizon = Horizon(start, days)
     problem = make_problem(roster, horizon, provider=provider, rules=rules)
-    result = solve(problem, options, progress=progress)
+    result = solve(problem, options, progress=progress, bound=False)  # the final plan's bound below
     result, problem = with_later_fills(problem, result)  # fill 2, 3, … from the planned dates (issue 11 item 8)
     result, problem = with_overnight_trips(problem, result, enabled=overnight)  # issue 13 item 1
     result.solver["lower_bound"] = final_plan_bound(problem, result).as_dict()  # valid for the final plan

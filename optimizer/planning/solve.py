@@ -29,6 +29,7 @@ def solve(
     options: SolverOptions | None = None,
     *,
     progress: Callable[[str], None] | None = None,
+    bound: bool = True,
 ) -> Plan:
     """Plan ``problem``: the greedy baseline alone when ``options.backend`` is ``"greedy"``, else the planner.
 
@@ -40,13 +41,17 @@ def solve(
         Solver options; defaults from :mod:`optimizer.settings`.
     progress
         Called with a line per planner round.
+    bound
+        Write ``solver["lower_bound"]`` (a caller that adds later fills or trips writes the
+        final plan's instead: :func:`optimizer.planning.bound.final_plan_bound`).
 
     Returns
     -------
     Plan
         With a deterministic work limit (``max_iterations``) the greedy plan carries no run
         time, so equal inputs give byte-identical plan folders. ``solver["lower_bound"]``
-        holds the cheap bounds of :mod:`optimizer.planning.bound` for the refills placed.
+        holds the cheap bounds of :mod:`optimizer.planning.bound` for the refills placed (day
+        trips: ``scope`` says so).
     """
     opts = options or SolverOptions()
     if opts.backend != GREEDY:
@@ -55,7 +60,8 @@ def solve(
         result = plan_greedy(problem)
         if opts.max_iterations:
             result.solver.pop("runtime_s", None)
-    result.solver["lower_bound"] = plan_bound(problem, result).as_dict()  # SPEC §6: summary.json
+    if bound:
+        result.solver["lower_bound"] = plan_bound(problem, result).as_dict()  # SPEC §6: summary.json
     return result
 
 
