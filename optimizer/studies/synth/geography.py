@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,7 +49,25 @@ def jitter_in_state(
     ``rounds`` tries it stays at its origin (which lies in the state).
     Coordinates are rounded to 5 decimals before the check, as written.
     """
-    out_lat, out_lon = lat.copy(), lon.copy()
+    return jitter_inside(rng, lat, lon, state, sigma_km,
+                         region_of=lambda a, b: states_of(a, b, tolerance_km=0), rounds=rounds, shrink=0.6)
+
+
+def jitter_inside(
+    rng: np.random.Generator,
+    lat: npt.NDArray[np.float64],
+    lon: npt.NDArray[np.float64],
+    region: npt.NDArray[np.object_],
+    sigma_km: npt.NDArray[np.float64],
+    *,
+    region_of: Callable[[npt.NDArray[np.float64], npt.NDArray[np.float64]], npt.NDArray[np.object_]],
+    rounds: int,
+    shrink: float,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Points moved a few km (normal, ``sigma_km``) and kept inside their ``region`` (a state, a
+    county: ``region_of`` labels points); a point that leaves it is redrawn with its spread times
+    ``shrink``, and after ``rounds`` tries stays at its origin. Rounded to 5 decimals, as written."""
+    out_lat, out_lon = np.round(lat, 5), np.round(lon, 5)
     todo = np.arange(lat.size)
     sigma = np.asarray(sigma_km, dtype=float).copy()
     for _ in range(rounds):
@@ -58,11 +77,10 @@ def jitter_in_state(
         de = rng.normal(0.0, 1.0, todo.size) * sigma[todo]
         cand_lat = np.round(lat[todo] + dn / KM_PER_DEG, 5)
         cand_lon = np.round(lon[todo] + de / (KM_PER_DEG * np.cos(np.radians(lat[todo]))), 5)
-        ok = states_of(cand_lat, cand_lon, tolerance_km=0) == state[todo]
+        ok = region_of(cand_lat, cand_lon) == region[todo]
         out_lat[todo[ok]], out_lon[todo[ok]] = cand_lat[ok], cand_lon[ok]
         todo = todo[~ok]
-        sigma[todo] *= 0.6
-    out_lat[todo], out_lon[todo] = np.round(lat[todo], 5), np.round(lon[todo], 5)
+        sigma[todo] *= shrink
     return out_lat, out_lon
 
 

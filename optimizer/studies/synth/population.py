@@ -42,7 +42,7 @@ from optimizer.studies.synth.assumptions import (CENTER_DECAY_KM, COUNTRYSIDE_JI
                                                  HOME_REFILL_NEAR_SHARE, KM_PER_DEG, LABOR_FORCE_PER_RESIDENT,
                                                  PROGRAM_SIZE, REFERRAL_DECAY_KM, RURAL_MAX_DENSITY,
                                                  RURAL_MAX_POPULATION)
-from optimizer.studies.synth.geography import jitter_in_state
+from optimizer.studies.synth.geography import jitter_in_state, jitter_inside
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import geopandas as gpd
@@ -202,21 +202,9 @@ def _in_county(rng: np.random.Generator, pop: Population, cells: npt.NDArray[np.
     for i, (c, t) in enumerate(zip(cells, towns)):
         anchor = int(t[int(u[i] * t.size)]) if t is not None and t.size else int(c)
         lat[i], lon[i] = pop.lat[anchor], pop.lon[anchor]
-    out_lat, out_lon = np.round(lat, 5), np.round(lon, 5)
-    todo = np.arange(cells.size)
-    sigma = np.full(cells.size, COUNTRYSIDE_JITTER_KM)
-    for _ in range(rounds):
-        if todo.size == 0:
-            break
-        dn = rng.normal(0.0, 1.0, todo.size) * sigma[todo]
-        de = rng.normal(0.0, 1.0, todo.size) * sigma[todo]
-        cand_lat = np.round(lat[todo] + dn / KM_PER_DEG, 5)
-        cand_lon = np.round(lon[todo] + de / (KM_PER_DEG * np.cos(np.radians(lat[todo]))), 5)
-        ok = geodata.counties_of(cand_lat, cand_lon, tolerance_km=0) == pop.fips[cells[todo]]
-        out_lat[todo[ok]], out_lon[todo[ok]] = cand_lat[ok], cand_lon[ok]
-        todo = todo[~ok]
-        sigma[todo] *= 0.8
-    return out_lat, out_lon
+    return jitter_inside(rng, lat, lon, pop.fips[cells], np.full(cells.size, COUNTRYSIDE_JITTER_KM),
+                         region_of=lambda a, b: geodata.counties_of(a, b, tolerance_km=0), rounds=rounds,
+                         shrink=0.8)
 
 
 def _referral_share(pop: Population, chosen: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
