@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
 import folium
@@ -19,9 +20,9 @@ from jinja2 import Template
 import geodata
 from optimizer.report._escape import html_text, js_value
 
-__all__ = ["NO_DATA", "FIT_PADDING_TOP_LEFT", "FIT_PADDING_BOTTOM_RIGHT", "Legend", "NurseFilter", "Popup",
-           "base_layers", "bin_color", "collection", "feature", "fit", "pct", "popup_table", "round_geom",
-           "swatches", "title_box"]
+__all__ = ["NO_DATA", "FIT_PADDING_TOP_LEFT", "FIT_PADDING_BOTTOM_RIGHT", "ClientLayer", "Legend", "NurseFilter",
+           "Popup", "RawMacro", "base_layers", "bin_color", "collection", "feature", "fit", "pct", "popup_table",
+           "round_geom", "swatches", "title_box"]
 
 NO_DATA = "#e6e6e6"  # fill of a state or county without data
 
@@ -77,6 +78,37 @@ FIT_PADDING_TOP_LEFT = (60, 24)
 FIT_PADDING_BOTTOM_RIGHT = (24, 64)
 
 
+class _Raw(Element):
+    """A finished piece of script, written as it is (no template: data in it is never read as Jinja)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+
+class RawMacro(MacroElement):
+    """A macro element whose rendered pieces are added as they are.
+
+    folium's :class:`MacroElement` wraps each rendered piece in a new ``Element(text)``,
+    which compiles the text as a Jinja template: slow (one compile per element) and
+    unsafe (data holding ``{{ ... }}`` would be evaluated while the page is written).
+    """
+
+    def render(self, **kwargs: Any) -> None:
+        figure = self.get_root()
+        macros = self._template.module.__dict__
+        for part in ("header", "html", "script"):
+            macro = macros.get(part)
+            if macro is not None:
+                getattr(figure, part).add_child(_Raw(macro(self, kwargs)), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
 # --------------------------------------------------------------------------- geometry
 
 
@@ -103,27 +135,48 @@ def collection(features: list[dict[str, Any]]) -> dict[str, Any]:
 
 def base_layers(m: folium.Map, states_shown: Iterable[str], *, tiles: str | None,
                  digits: int) -> None:
-    """The offline base map (state fills and outlines, county lines) and optional tiles."""
-    shown = set(states_shown)
-    st = geodata.states_gdf(simplified=True)
+    """The offline base map (state fills and outlines, county lines) and optional tiles.
+
+    The rounded outlines are computed once per process (:func:`_state_shapes`,
+    :func:`_county_shapes`): a plan folder draws the same base map in ``map.html`` and
+    again in ``report.html``.
+    """
     base = folium.FeatureGroup(name="Offline base map: states and counties", overlay=False, control=True)
-    feats = [feature(round_geom(g, digits, 0.005), {"name": html_text(n), "state": s})
-             for s, n, g in zip(st["state"], st["name"], st["geometry"])]
+    feats = [{"type": "Feature", "geometry": g, "properties": {"name": n, "state": s}}
+             for s, n, g in _state_shapes(digits)]
     folium.GeoJson(collection(feats), name="States", control=False,
                    style_function=lambda f: {"fillColor": "#f7f7f4", "color": "#666", "weight": 1,
                                              "fillOpacity": 1.0, "className": "hai-base-state"},
                    tooltip=folium.GeoJsonTooltip(["name"], labels=False)).add_to(base)
-    co = geodata.counties_gdf()
-    co = co[co["state"].isin(shown)]
-    if len(co):
-        cfeats = [feature(round_geom(g, digits, 0.01), {"county": c, "state": s})
-                  for c, s, g in zip(co["county"], co["state"], co["geometry"])]
+    cfeats = [{"type": "Feature", "geometry": g, "properties": {"county": c, "state": s}}
+              for s in sorted({str(x) for x in states_shown}) for c, g in _county_shapes(s, digits)]
+    if cfeats:
         folium.GeoJson(collection(cfeats), name="Counties", control=False, interactive=False,
                        style_function=lambda f: {"fill": False, "color": "#bbb", "weight": 0.5,
                                                  "className": "hai-base-county"}).add_to(base)
     base.add_to(m)
     if tiles:
         folium.TileLayer(tiles, name=f"Web map ({tiles}, online)", overlay=False, control=True).add_to(m)
+
+
+@lru_cache(maxsize=4)
+def _state_shapes(digits: int) -> tuple[tuple[str, str, dict[str, Any]], ...]:
+    """Every state's (code, escaped name, rounded simplified outline as GeoJSON), read-only."""
+    from shapely.geometry import mapping
+
+    st = geodata.states_gdf(simplified=True)
+    return tuple((s, html_text(n), mapping(round_geom(g, digits, 0.005)))
+                 for s, n, g in zip(st["state"], st["name"], st["geometry"]))
+
+
+@lru_cache(maxsize=256)
+def _county_shapes(state: str, digits: int) -> tuple[tuple[str, dict[str, Any]], ...]:
+    """A state's counties: (name, rounded simplified outline as GeoJSON), read-only."""
+    from shapely.geometry import mapping
+
+    co = geodata.counties_gdf()
+    co = co[co["state"] == state]
+    return tuple((c, mapping(round_geom(g, digits, 0.01))) for c, g in zip(co["county"], co["geometry"]))
 
 
 def title_box(m: folium.Map, title: str, subtitle: str) -> None:
@@ -147,7 +200,7 @@ def fit(m: folium.Map, points: Sequence[tuple[float, float]]) -> None:
         _Fit(points).add_to(m)
 
 
-class _Fit(MacroElement):
+class _Fit(RawMacro):
     """``fitBounds`` with padding, once the map has a size (a frame may lay out after its script ran)."""
 
     _template = Template("""
@@ -176,7 +229,7 @@ class _Fit(MacroElement):
         self.pad_br = js_value(list(FIT_PADDING_BOTTOM_RIGHT))
 
 
-class _SidePanel(MacroElement):
+class _SidePanel(RawMacro):
     """Moves the nurse picker, the layer list and the legend from the map into the side panel."""
 
     _template = Template("""
@@ -198,7 +251,7 @@ class _SidePanel(MacroElement):
         self._name = "SidePanel"
 
 
-class Legend(MacroElement):
+class Legend(RawMacro):
     """A legend box as a Leaflet control (prints with the map, moves with its corner)."""
 
     _template = Template("""
@@ -248,12 +301,12 @@ def pct(x: Any) -> str:
     return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * float(x):.0f} %"
 
 
-class NurseFilter(MacroElement):
+class NurseFilter(RawMacro):
     """A "Nurse" picker: one nurse's routes and home (or all) across the day layers, the view fitted.
 
-    ``layers`` are ``(nurse id, layer variable, parent group variable)``: every route
-    of a nurse-day and every home marker. Choosing a nurse keeps only that nurse's
-    layers in their groups and fits the map to them; "all nurses" restores everything
+    ``layers`` are ``(nurse id, layer variable, parent group variable)``, and every
+    layer a :class:`ClientLayer` registered (nurse-day routes, home markers). Choosing a
+    nurse keeps only that nurse's layers in their groups and fits the map to them; "all nurses" restores everything
     and the first view.
     """
 
@@ -261,7 +314,7 @@ class NurseFilter(MacroElement):
 {% macro script(this, kwargs) %}
 (function(){
   var map = {{ this._parent.get_name() }};
-  var layers = [{% for nurse, layer, parent in this.layers %}{nurse: {{ nurse }}, layer: {{ layer }}, parent: {{ parent }}}{% if not loop.last %},{% endif %}{% endfor %}];
+  var layers = [{% for nurse, layer, parent in this.layers %}{nurse: {{ nurse }}, layer: {{ layer }}, parent: {{ parent }}}{% if not loop.last %},{% endif %}{% endfor %}].concat(window.haiNurseLayers || []);
   var nurses = {{ this.nurses }};
   var labels = {{ this.labels }};
   var ctl = L.control({position: 'topleft'});
@@ -303,7 +356,7 @@ class NurseFilter(MacroElement):
         self.pad_br = js_value(list(FIT_PADDING_BOTTOM_RIGHT))
 
 
-class Popup(MacroElement):
+class Popup(RawMacro):
     """``bindPopup`` with an HTML string (folium's Popup needs jQuery, which we do not ship)."""
 
     _template = Template("""
@@ -323,3 +376,65 @@ def popup_table(rows: Sequence[tuple[str, Any]], head: str) -> str:
     """A popup's HTML: a heading and a two-column table, every value escaped."""
     body = "".join(f"<tr><th>{html_text(k)}</th><td>{html_text(v)}</td></tr>" for k, v in rows)
     return f'<div class="hai-popup"><b>{html_text(head)}</b><table>{body}</table></div>'
+
+
+class ClientLayer(RawMacro):
+    """Markers and routes drawn by the page from one data array, not one folium element each.
+
+    folium compiles one Jinja template per element and per rendered piece, which made a
+    5,000-patient operations map take minutes. Here a whole layer is one script: its
+    data is one :func:`js_value` (every string in it already :func:`html_text` where it
+    is HTML), and the script is added as it is, never compiled as a template. Rows
+    with a ``nurse`` are registered for :class:`NurseFilter` (``window.haiNurseLayers``).
+
+    ``kind`` is ``"routes"`` (rows: a nurse-day each, ``path``, ``color``, ``text``
+    colour, ``tip`` and its ``stops`` as ``[lat, lon, number, tip, popup]``; each path
+    is written as its own ``L.polyline([[lat, lon], ...])``) or
+    ``"markers"`` (rows: ``ll``, ``html``, ``tip``, optional ``popup`` and ``nurse``).
+    """
+
+    _ROUTE = {"weight": 3, "opacity": 0.95, "className": "hai-route"}
+    _JS = {"routes": """
+  function route(r, line){
+    var sub = L.featureGroup();
+    L.polyline(line.getLatLngs(), {color: '#333', weight: 5, opacity: 0.45, className: 'hai-route-casing',
+                                   interactive: false}).addTo(sub);
+    line.bindTooltip('<div>' + r.tip + '</div>', {sticky: true}).addTo(sub);
+    r.stops.forEach(function(s){
+      L.marker([s[0], s[1]], {icon: L.divIcon({className: 'hai-stop-icon', iconSize: [22, 22], iconAnchor: [11, 11],
+        html: '<div class="hai-stop" style="background:' + r.color + ';color:' + r.text + '">' + s[2] + '</div>'})})
+        .bindTooltip('<div>' + s[3] + '</div>', {sticky: true}).bindPopup(s[4], {maxWidth: opt.popup})
+        .addTo(sub);
+    });
+    sub.addTo(parent);
+    reg.push({nurse: r.nurse, layer: sub, parent: parent});
+  }""", "markers": """
+  rows.forEach(function(r){
+    var mk = L.marker(r.ll, {icon: L.divIcon({className: opt.cls, html: r.html, iconSize: opt.size,
+                                                iconAnchor: opt.anchor})});
+    mk.bindTooltip('<div>' + r.tip + '</div>', {sticky: true});
+    if (r.popup !== undefined) { mk.bindPopup(r.popup, {maxWidth: opt.popup}); }
+    mk.addTo(parent);
+    if (r.nurse !== undefined) { reg.push({nurse: r.nurse, layer: mk, parent: parent}); }
+  });"""}
+
+    def __init__(self, kind: str, rows: list[dict[str, Any]], *, class_name: str = "", size: int = 22,
+                 popup_width: int = 360) -> None:
+        super().__init__()
+        self._name = "ClientLayer"
+        self.kind = kind
+        self.rows = rows
+        self.options = {"cls": class_name, "size": [size, size], "anchor": [size // 2, size // 2],
+                        "popup": int(popup_width)}
+
+    def render(self, **kwargs: Any) -> None:
+        rows, calls = self.rows, ""
+        if self.kind == "routes":  # one L.polyline(...) per route, its path written out (numbers only)
+            rows = [{k: v for k, v in r.items() if k != "path"} for r in self.rows]
+            calls = "".join(f"\n  route(rows[{i}], L.polyline({js_value(r['path'])}, "
+                            f"{js_value({'color': r['color'], **self._ROUTE})}));" for i, r in enumerate(self.rows))
+        script = ("(function(){\n  var parent = " + self._parent.get_name() + ";\n"
+                  "  var reg = window.haiNurseLayers = window.haiNurseLayers || [];\n"
+                  "  var opt = " + js_value(self.options) + ";\n  var rows = " + js_value(rows) + ";"
+                  + self._JS[self.kind] + calls + "\n})();\n")
+        self.get_root().script.add_child(_Raw(script), name=self.get_name())

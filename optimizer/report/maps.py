@@ -26,7 +26,7 @@ from optimizer.analysis.coverage import CoverageResult, LeadershipView
 from optimizer.report._area import area_labels
 from optimizer.report._assets import OfflineMap
 from optimizer.report._escape import html_text, tooltip
-from optimizer.report._mapkit import (NO_DATA, Legend, NurseFilter, Popup, base_layers, bin_color, collection,
+from optimizer.report._mapkit import (NO_DATA, ClientLayer, Legend, NurseFilter, base_layers, bin_color, collection,
                                       feature, fit, pct, popup_table, round_geom, swatches, title_box)
 from optimizer.report._style import (ACTION_STYLES, PALETTE, action_icon, reason_icon, reason_label, route_colors,
                                      text_color)
@@ -323,8 +323,8 @@ def operations_map(
     pids = sorted({v.patient_id for v in plan.visits} | {u.patient_id for u in plan.unassigned})
     pts = {pid: (roster.patient(pid).lat, roster.patient(pid).lon) for pid in pids}
     areas = dict(zip(pids, area_labels([pts[p] for p in pids], [roster.patient(p).state for p in pids])))
-    layers, all_points = _route_layers(m, plan, roster, pts, areas, color, provider)
-    layers += _home_layer(m, plan, roster, nurse_ids, color)
+    all_points = _route_layers(m, plan, roster, pts, areas, color, provider)  # each nurse-day registered
+    _home_layer(m, plan, roster, nurse_ids, color)  # and each home: the nurse picker finds them
     all_points += list(homes.values())
     all_points += _unassigned_layer(m, plan, pts, areas)
 
@@ -332,7 +332,7 @@ def operations_map(
     visits = defaultdict(int)
     for v in plan.visits:
         visits[v.nurse_id] += 1
-    NurseFilter(layers, nurse_ids, [f"{n} · {visits[n]} visit(s)" for n in nurse_ids]).add_to(m)
+    NurseFilter([], nurse_ids, [f"{n} · {visits[n]} visit(s)" for n in nurse_ids]).add_to(m)
     Legend(_operations_legend(plan, nurse_ids, color, visits), "bottomleft").add_to(m)
     end = plan.horizon_start.toordinal() + plan.horizon_days - 1
     k = plan.kpis()
@@ -355,10 +355,10 @@ def _leg(provider: Any, a: tuple[float, float], b: tuple[float, float]) -> list[
 
 def _route_layers(m: folium.Map, plan: Any, roster: Any, pts: dict[str, tuple[float, float]],
                   areas: dict[str, str], color: dict[str, str],
-                  provider: Any) -> tuple[list[tuple[str, str, str]], list[tuple[float, float]]]:
+                  provider: Any) -> list[tuple[float, float]]:
     """One overlay per day (the first shown), one sub-layer per nurse-day: the route and its stops.
 
-    Returns the ``(nurse, layer, day group)`` names for the nurse picker and the points drawn.
+    The page draws them from one data array per day (:class:`ClientLayer`). Returns the points drawn.
     """
     by_day: dict[Any, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for v in plan.visits:
@@ -367,38 +367,39 @@ def _route_layers(m: folium.Map, plan: Any, roster: Any, pts: dict[str, tuple[fl
         if not d.visits:
             by_day[d.date].setdefault(d.nurse_id, [])
     nd_by_key = {(d.nurse_id, d.date): d for d in plan.nurse_days}
-    layers: list[tuple[str, str, str]] = []
     points: list[tuple[float, float]] = []
     for i, day in enumerate(sorted(by_day)):
         nurses_today = by_day[day]
         n_vis = sum(len(v) for v in nurses_today.values())
         day_fg = folium.FeatureGroup(
             name=f"{day:%a %d %b}: {len(nurses_today)} route(s), {n_vis} visit(s)", show=i == 0)
+        rows = []
         for nid in sorted(nurses_today):
             visits = sorted(nurses_today[nid], key=lambda v: v.seq)
-            home = (roster.nurse(nid).lat, roster.nurse(nid).lon)
-            sub = folium.FeatureGroup(name=f"{nid} {day}", control=False)
             nd = nd_by_key.get((nid, day))
-            start, end = _day_ends(nd, home)  # home, or an overnight trip's lodging
-            path: list[tuple[float, float]] = [start]
-            stops = [start] + [pts[v.patient_id] for v in visits] + [end]
-            for a, b in zip(stops[:-1], stops[1:]):
-                path.extend(_leg(provider, a, b)[1:])
-            tip = (f"{nid} · {day:%a %d %b} · {len(visits)} visit(s)"
-                   + (f" · depart {nd.depart:%H:%M}, back {nd.return_:%H:%M} · drive {nd.drive_minutes} min, "
-                      f"{nd.drive_km:.0f} km" if nd else ""))
-            # a dark casing under the coloured line keeps light colours visible on the pale base map
-            folium.PolyLine(path, color="#333", weight=5, opacity=0.45, class_name="hai-route-casing",
-                            interactive=False).add_to(sub)
-            folium.PolyLine(path, color=color[nid], weight=3, opacity=0.95, tooltip=tooltip(html_text(tip)),
-                            class_name="hai-route").add_to(sub)
-            for v in visits:
-                _stop_marker(v, pts[v.patient_id], areas[v.patient_id], color[nid]).add_to(sub)
-                points.append(pts[v.patient_id])
-            sub.add_to(day_fg)
-            layers.append((nid, sub.get_name(), day_fg.get_name()))
+            rows.append(_route_row(nid, day, visits, nd, roster, pts, areas, color[nid], provider))
+            points.extend(pts[v.patient_id] for v in visits)
+        ClientLayer("routes", rows, popup_width=360).add_to(day_fg)  # registers each nurse-day
         day_fg.add_to(m)
-    return layers, points
+    return points
+
+
+def _route_row(nid: str, day: Any, visits: list[Any], nd: Any, roster: Any, pts: dict[str, tuple[float, float]],
+               areas: dict[str, str], fill: str, provider: Any) -> dict[str, Any]:
+    """One nurse-day for the page: its drawn path, colour, tooltip and numbered stops with their popups."""
+    home = (roster.nurse(nid).lat, roster.nurse(nid).lon)
+    start, end = _day_ends(nd, home)  # home, or an overnight trip's lodging
+    path: list[tuple[float, float]] = [start]
+    stops = [start] + [pts[v.patient_id] for v in visits] + [end]
+    for a, b in zip(stops[:-1], stops[1:]):
+        path.extend(_leg(provider, a, b)[1:])
+    tip = (f"{nid} · {day:%a %d %b} · {len(visits)} visit(s)"
+           + (f" · depart {nd.depart:%H:%M}, back {nd.return_:%H:%M} · drive {nd.drive_minutes} min, "
+              f"{nd.drive_km:.0f} km" if nd else ""))
+    # the page draws a dark casing under the coloured line: light colours stay visible on the pale base map
+    return {"nurse": nid, "path": [[float(p[0]), float(p[1])] for p in path], "color": html_text(fill),
+            "text": text_color(fill), "tip": html_text(tip),
+            "stops": [_stop_row(v, pts[v.patient_id], areas[v.patient_id]) for v in visits]}
 
 
 def _day_ends(nd: Any, home: tuple[float, float]) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -411,8 +412,8 @@ def _day_ends(nd: Any, home: tuple[float, float]) -> tuple[tuple[float, float], 
             point(getattr(nd, "end_lat", None), getattr(nd, "end_lon", None)))
 
 
-def _stop_marker(v: Any, point: tuple[float, float], area: str, fill: str) -> folium.Marker:
-    """A numbered stop in the nurse's colour, with the visit in its popup."""
+def _stop_row(v: Any, point: tuple[float, float], area: str) -> list[Any]:
+    """A numbered stop (drawn in the nurse's colour by the page): ``[lat, lon, number, tooltip, popup]``."""
     rows = [("Nurse", v.nurse_id), ("Day", f"{v.date:%a %Y-%m-%d}"), ("Stop", v.seq),
             ("Arrive", f"{v.arrival:%H:%M}"), ("Visit", f"{v.start:%H:%M}–{v.end:%H:%M}"),
             ("Area", area), ("Infusate", v.infusate.replace("_", " ")),
@@ -421,55 +422,48 @@ def _stop_marker(v: Any, point: tuple[float, float], area: str, fill: str) -> fo
             ("Drive from previous", f"{v.travel_minutes} min, {v.travel_km:.0f} km")]
     if v.alarm:
         rows.append(("ALARM", v.alarm.replace("_", " ")))
-    marker = folium.Marker(
-        point,
-        icon=folium.DivIcon(
-            html=f'<div class="hai-stop" style="background:{fill};color:{text_color(fill)}">{v.seq}</div>',
-            icon_size=(22, 22), icon_anchor=(11, 11), class_name="hai-stop-icon"),
-        tooltip=tooltip(html_text(f"{v.nurse_id} stop {v.seq}: {v.patient_id}")),
-    )
-    Popup(popup_table(rows, f"Patient {v.patient_id}"), 360).add_to(marker)
-    return marker
+    return [float(point[0]), float(point[1]), html_text(v.seq),
+            html_text(f"{v.nurse_id} stop {v.seq}: {v.patient_id}"),
+            popup_table(rows, f"Patient {v.patient_id}")]
 
 
 def _home_layer(m: folium.Map, plan: Any, roster: Any, nurse_ids: list[str],
-                color: dict[str, str]) -> list[tuple[str, str, str]]:
-    """Each nurse's home base, an "H" in the nurse's colour; the markers' names for the nurse picker."""
+                color: dict[str, str]) -> None:
+    """Each nurse's home base, an "H" in the nurse's colour (registered for the nurse picker)."""
     group = folium.FeatureGroup(name=f"Nurse home bases ({len(nurse_ids)})", show=True)
-    out = []
+    days: dict[str, int] = defaultdict(int)
+    vis: dict[str, int] = defaultdict(int)
+    for d in plan.nurse_days:
+        days[d.nurse_id] += 1
+    for v in plan.visits:
+        vis[v.nurse_id] += 1
+    rows = []
     for nid in nurse_ids:
         n = roster.nurse(nid)
-        days = sum(1 for d in plan.nurse_days if d.nurse_id == nid)
-        vis = sum(1 for v in plan.visits if v.nurse_id == nid)
         fill = color[nid]
-        marker = folium.Marker(
-            [n.lat, n.lon],
-            icon=folium.DivIcon(html=f'<div class="hai-home" style="background:{fill};color:{text_color(fill)}">'
-                                     f'H</div>', icon_size=(20, 20), icon_anchor=(10, 10),
-                                class_name="hai-home-icon"),
-            tooltip=tooltip(html_text(f"{nid} home ({n.home_state}) · {days} day(s), {vis} visit(s)")))
-        marker.add_to(group)
-        out.append((nid, marker.get_name(), group.get_name()))
+        rows.append({"ll": [float(n.lat), float(n.lon)], "nurse": nid,
+                     "html": f'<div class="hai-home" style="background:{html_text(fill)};color:{text_color(fill)}">'
+                             f'H</div>',
+                     "tip": html_text(f"{nid} home ({n.home_state}) · {days[nid]} day(s), {vis[nid]} visit(s)")})
+    ClientLayer("markers", rows, class_name="hai-home-icon", size=20).add_to(group)  # registers each home
     group.add_to(m)
-    return out
 
 
 def _unassigned_layer(m: folium.Map, plan: Any, pts: dict[str, tuple[float, float]],
                       areas: dict[str, str]) -> list[tuple[float, float]]:
     """Unassigned refills, one marker shape and colour per reason; the points drawn."""
     group = folium.FeatureGroup(name=f"Unassigned refills ({len(plan.unassigned)})", show=True)
+    rows = []
     for u in plan.unassigned:
         reason = str(u.reason)
-        rows = [("Reason", reason_label(reason)), ("Detail", u.detail), ("Area", areas[u.patient_id]),
-                ("Window", f"{u.window_start} – {u.window_end}"), ("Pump empty", u.empty_date),
-                ("Reserve days left at window end", u.reserve_days_left)]
-        marker = folium.Marker(
-            pts[u.patient_id],
-            icon=folium.DivIcon(html=reason_icon(reason), icon_size=(22, 22), icon_anchor=(11, 11),
-                                class_name="hai-unassigned-icon"),
-            tooltip=tooltip(html_text(f"UNASSIGNED {u.patient_id}: {reason_label(reason)}")),
-        ).add_to(group)
-        Popup(popup_table(rows, f"Unassigned: patient {u.patient_id}"), 380).add_to(marker)
+        table = [("Reason", reason_label(reason)), ("Detail", u.detail), ("Area", areas[u.patient_id]),
+                 ("Window", f"{u.window_start} – {u.window_end}"), ("Pump empty", u.empty_date),
+                 ("Reserve days left at window end", u.reserve_days_left)]
+        lat, lon = pts[u.patient_id]
+        rows.append({"ll": [float(lat), float(lon)], "html": reason_icon(reason),
+                     "tip": html_text(f"UNASSIGNED {u.patient_id}: {reason_label(reason)}"),
+                     "popup": popup_table(table, f"Unassigned: patient {u.patient_id}")})
+    ClientLayer("markers", rows, class_name="hai-unassigned-icon", size=22, popup_width=380).add_to(group)
     group.add_to(m)
     return [pts[u.patient_id] for u in plan.unassigned]
 
