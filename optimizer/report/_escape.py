@@ -32,6 +32,12 @@ __all__ = ["html_text", "literal_safe", "js_value", "tooltip", "file_stem", "fil
 
 # characters a template literal or a script block would interpret, as HTML character references
 _LITERAL = str.maketrans({"$": "&#36;", "`": "&#96;", "\\": "&#92;", "\u2028": "&#8232;", "\u2029": "&#8233;"})
+# data text also loses its braces: folium compiles an element's rendered output as a Jinja template
+# again (tooltips), so "{{ ... }}" or "{% ... %}" in an id would run in Python while the page is written
+_TEXT = str.maketrans({**{chr(k): v for k, v in _LITERAL.items()}, "{": "&#123;", "}": "&#125;"})
+# the start of a Jinja expression, statement or comment inside a JSON string (JSON itself never
+# writes "{{", "{%" or "{#": an object's brace is followed by a quote or a closing brace)
+_JINJA_START = re.compile(r"\{(?=[{%#])")
 # the same characters (and markup) as JSON ``\u`` escapes
 _JS = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027", "`": "\\u0060",
                      "$": "\\u0024", "\u2028": "\\u2028", "\u2029": "\\u2029"})
@@ -53,15 +59,16 @@ def html_text(value: Any) -> str:
     Returns
     -------
     str
-        ``& < > " '`` escaped as for HTML, and ``$``, backtick, backslash, U+2028 and
-        U+2029 as character references (the page shows the original text).
+        ``& < > " '`` escaped as for HTML, and ``$``, backtick, backslash, braces, U+2028
+        and U+2029 as character references (the page shows the original text; no template
+        language — a JS template literal, folium's Jinja — finds an expression in it).
 
     Examples
     --------
     >>> html_text("${alert(1)}<b>")
     '&#36;{alert(1)}&lt;b&gt;'
     """
-    return html.escape(str(value), quote=True).translate(_LITERAL)
+    return html.escape(str(value), quote=True).translate(_TEXT)
 
 
 def literal_safe(markup: str) -> str:
@@ -102,7 +109,7 @@ def js_value(obj: Any) -> str:
     >>> js_value("</script>`${x}`")
     '"\\\\u003c/script\\\\u003e\\\\u0060\\\\u0024{x}\\\\u0060"'
     """
-    return json.dumps(obj, ensure_ascii=False, default=str).translate(_JS)
+    return _JINJA_START.sub(r"\\u007b", json.dumps(obj, ensure_ascii=False, default=str).translate(_JS))
 
 
 def tooltip(markup: str, **options: Any) -> Any:

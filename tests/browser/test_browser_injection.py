@@ -115,6 +115,19 @@ def test_every_page_was_written(written: dict[str, Path]) -> None:
             "recommendations_map.html"} <= names
 
 
+def test_template_syntax_in_ids_is_never_evaluated(written: dict[str, Path]) -> None:
+    """Ids holding Jinja syntax ("N{{7*7}}") come out as text on every page: folium renders an
+    element's output through Jinja again, so an unescaped brace would run while the page is written."""
+    import html
+
+    shown = False
+    for name, path in written.items():
+        page = path.read_text(encoding="utf-8")
+        assert "N49" not in page and "P49" not in page, name
+        shown |= "N{{7*7}}" in html.unescape(page)
+    assert shown
+
+
 def _check_operations_map(page: Page, h: Hostile, name: str) -> None:
     plan = h.result.plan
     texts = page.evaluate(_MAP_TEXTS)

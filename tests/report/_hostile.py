@@ -32,6 +32,7 @@ PATIENT_PROBES: tuple[str, ...] = (
     "@SUM(A1)",
     "'quoted",
     "P\"><svg onload=window.__pwned=6>",
+    "P{{7*7}}{% if 1 %}T{% endif %}",  # folium renders output through Jinja again
 )
 #: Nurse ids: the same kinds of probe, and two ids that a naive file name would merge.
 NURSE_PROBES: tuple[str, ...] = (
@@ -41,6 +42,7 @@ NURSE_PROBES: tuple[str, ...] = (
     "=N+1",
     "N/4",
     "N_4",
+    "N{{7*7}}",
 )
 #: Indexes of :data:`PATIENT_PROBES` placed where no nurse may practice.
 UNASSIGNED_AT: tuple[int, ...] = (1, 4, 8, 11)

@@ -12,13 +12,13 @@ from optimizer.io.cells import is_risky, restore_cell, safe_cell, write_csv, wri
 from optimizer.report._escape import file_stem, file_stems, html_text, js_value, literal_safe
 
 PROBES = ["${alert(1)}", "`+alert(1)+`", "'\"", "</script><script>alert(1)</script>",
-          "<img src=x onerror=alert(1)>", "\\u{zz}", "a\u2028b"]
+          "<img src=x onerror=alert(1)>", "\\u{zz}", "a\u2028b", "{{7*7}}", "{% if 1 %}x{% endif %}", "{#c#}"]
 
 
 @pytest.mark.parametrize("probe", PROBES)
 def test_html_text_leaves_nothing_a_page_or_template_literal_interprets(probe: str) -> None:
     out = html_text(probe)
-    assert not set(out) & set("<>\"'`$\\\u2028\u2029")
+    assert not set(out) & set("<>\"'`$\\\u2028\u2029{}")
     import html
 
     assert html.unescape(out) == probe  # the page shows the original text
@@ -32,7 +32,35 @@ def test_literal_safe_keeps_markup_and_neutralises_dollar() -> None:
 def test_js_value_round_trips_and_cannot_close_a_script(probe: str) -> None:
     out = js_value({"id": probe})
     assert "</" not in out and "<" not in out and "`" not in out and "$" not in out
+    assert not any(t in out for t in ("{{", "{%", "{#"))  # no template language starts in it
     assert json.loads(out) == {"id": probe}
+
+
+def test_folium_writes_template_syntax_from_data_as_text() -> None:
+    """folium renders an element's output through Jinja again: data reaching a tooltip or a script
+    as "{{7*7}}" must come out as that text, not as 49 (code run while the page is written)."""
+    import html
+
+    import folium
+    from folium import MacroElement
+    from jinja2 import Template
+
+    from optimizer.report._escape import tooltip
+
+    class _Data(MacroElement):
+        _template = Template("{% macro script(this, kwargs) %}var d = {{ this.data }};{% endmacro %}")
+
+        def __init__(self, data: str) -> None:
+            super().__init__()
+            self.data = data
+
+    m = folium.Map()
+    folium.Marker([40, -83], tooltip=tooltip(f"<b>{html_text('N{{7*7}}')}</b>")).add_to(m)
+    _Data(js_value({"id": "P{{7*7}}{% if 1 %}x{% endif %}"})).add_to(m)
+    page = m.get_root().render()
+    assert "N49" not in page and "P49" not in page
+    assert "N{{7*7}}" in html.unescape(page)
+    assert '"P\\u007b{7*7}}\\u007b% if 1 %}x\\u007b% endif %}"' in page
 
 
 def test_file_stems_distinct_bounded_and_safe() -> None:

@@ -161,3 +161,13 @@ def test_coverage_csvs_neutralise_formula_ids(h: Hostile, tmp_path: Path) -> Non
     assert {"'" + p for p in FORMULA_PROBES if p in PATIENT_PROBES} <= ids
     nurse_ids = {c for f in files if "nurse" in f.name for r in _csv(f) for c in [r.get("nurse_id", "")]}
     assert "'=N+1" in nurse_ids and "=N+1" not in nurse_ids
+
+
+def test_template_syntax_in_ids_is_written_as_text(h: Hostile, plan_dir: Path) -> None:
+    """Ids holding Jinja syntax reach report.html and map.html as text, never evaluated."""
+    import html
+
+    pages = {name: (plan_dir / name).read_text(encoding="utf-8") for name in ("report.html", "map.html")}
+    for name, page in pages.items():
+        assert "P49" not in page and "N49" not in page, name
+    assert "N{{7*7}}" in html.unescape(pages["report.html"])
