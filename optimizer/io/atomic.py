@@ -103,8 +103,9 @@ def _remove_stale(out: Path) -> None:
 
 
 @contextmanager
-def _locked(out: Path) -> Iterator[None]:
-    """Exclusive lock of ``out``'s writers; the lock file is removed on release."""
+def _locked(out: Path) -> Iterator[Callable[[], None]]:
+    """Exclusive lock of ``out``'s writers; yields ``release`` (idempotent: the lock file is removed
+    and the lock dropped at the first call, at the latest on leaving the block)."""
     path = out.with_name(f".{out.name}.lock")
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -121,13 +122,20 @@ def _locked(out: Path) -> Iterator[None]:
         if now is not None and (now.st_ino, now.st_dev) == (st.st_ino, st.st_dev):
             break
         os.close(fd)  # the holder before us removed the file: lock the new one
+    held = [True]
+
+    def release() -> None:
+        if held.pop() if held else False:
+            try:
+                os.unlink(path)
+            finally:
+                os.close(fd)
+
     try:
-        yield
+        yield release
     finally:
-        try:
-            os.unlink(path)
-        finally:
-            os.close(fd)
+        with _blocked_signals():
+            release()
 
 
 @contextmanager
@@ -225,8 +233,11 @@ def atomic_dir(out: str | Path, *, kind: str = "output", force: bool = False) ->
             _step("filled")
             write_marker(tmp, kind)
             _step("marked")
-            with _locked(target):
+            with _locked(target) as release:
                 _step("locked")
+                # from the swap to the clean-up nothing is interrupted: a signal that arrives meanwhile
+                # is handled once the lock file and the swapped-out folder are gone (Python runs its
+                # handler a few calls after the unblock, which could otherwise land in a clean-up step)
                 with _blocked_signals():
                     _remove_stale(target)
                     reason = replaceable(target, kind=kind, force=force)
@@ -235,6 +246,8 @@ def atomic_dir(out: str | Path, *, kind: str = "output", force: bool = False) ->
                     _swap(tmp, target)
                     _fsync_dir(target.parent)
                     _step("swapped")
+                    release()
+                    shutil.rmtree(tmp, ignore_errors=True)  # the swapped-out old folder
         finally:
             with _blocked_signals():
                 shutil.rmtree(tmp, ignore_errors=True)  # the unused new or the swapped-out old folder
