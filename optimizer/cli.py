@@ -146,6 +146,9 @@ def _backend(what: str = "Planner") -> Any:
     return typer.Option(None, help=f"{what}: {BACKENDS}", show_default=f"the scenario's, else {_DEFAULT.backend}")
 
 
+NoOvernight = typer.Option(False, "--no-overnight", help=(
+    "No overnight trips (a nurse staying the night near a far patient); on by default, "
+    "or as the scenario's solver.overnight_trips says"))
 TimeLimit = typer.Option(None, help="Seconds for the solver (whole plan)",
                          show_default=f"the scenario's, else {_DEFAULT.time_limit:g}")
 
@@ -291,9 +294,7 @@ def plan(
     verbose: bool = Verbose,
     confirm_days: Optional[int] = typer.Option(None, "--confirm-days", min=1, help=(
         "Also write the first N days' visits as confirmed_visits.csv (next week's input)"), show_default="none"),
-    no_overnight: bool = typer.Option(False, "--no-overnight", help=(
-        "No overnight trips (a nurse staying the night near a far patient); on by default, "
-        "or as the scenario's solver.overnight_trips says")),
+    no_overnight: bool = NoOvernight,
 ) -> None:
     """Plan refill visits: which nurse, which day, in what order; write the plan folder."""
     _setup_logging(verbose)
@@ -315,6 +316,7 @@ def replan(
     osm: Optional[Path] = Osm,
     as_of: Optional[str] = AsOf,
     verbose: bool = Verbose,
+    no_overnight: bool = NoOvernight,
 ) -> None:
     """Re-plan after a change, keeping every still-feasible visit; changes.csv lists the differences."""
     _setup_logging(verbose)
@@ -322,7 +324,8 @@ def replan(
     run = api.prepare(data, as_of=_day(as_of, "--as-of"), backend=backend, time_limit=time_limit, travel=travel, osm=osm,
                       out=out, extra=[previous])
     result = api.replan(run.roster, previous, start=start, provider=run.provider, rules=run.rules,
-                        options=run.options, progress=_say)
+                        options=run.options, progress=_say,
+                        overnight=not no_overnight and run.scenario.solver.overnight_trips)
     api.write_plan_folder(result, out)
     moved = [c for c in result.plan.changes or [] if c.change != "added"]
     _echo(f"Re-plan from {start}: {len(moved)} visit(s) moved or dropped, "

@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 from dataclasses import astuple, replace
 
+import pytest
 from typer.testing import CliRunner
 
 from geodata.travel.haversine import HaversineProvider
@@ -154,3 +155,28 @@ def test_haiplan_replan_command_writes_changes_and_refuses_the_previous_folder(t
         rows = list(csv.DictReader(fh))
     assert {(r["old_nurse_id"], r["old_date"], r["reason"]) for r in rows if r["change"] != "added"} == {
         (first["nurse_id"], first["date"], "nurse_off")}
+
+
+@pytest.mark.parametrize("switch, nights", [([], 1), (["--no-overnight"], 0)])
+def test_haiplan_replan_honours_no_overnight(tmp_path, switch, nights):
+    """A far patient only an overnight trip reaches (about 5 h from the nurse): the plan made
+    without trips misses her; the re-plan makes the trip unless ``--no-overnight`` says not to."""
+    import json
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "patients.csv").write_text(
+        "patient_id,lat,lon,state,flow_ml_per_day,last_fill_date,last_fill_infusate\n"
+        "P1,40.051234,-78.003456,PA,2.0,2026-11-11,heparinized_saline\n")
+    (data / "nurses.csv").write_text("nurse_id,lat,lon,home_state,multistate_license,chemo_certified\n"
+                                     "N1,39.99,-83.02,OH,true,true\n")
+    common = ["--backend", "greedy", "--travel", "haversine", "--as-of", "2026-11-20"]
+    first = CliRunner().invoke(app, ["plan", str(data), "--start", "2026-11-23", "--days", "5", "--out",
+                                     str(tmp_path / "p"), "--no-overnight", *common])
+    assert first.exit_code == 0, first.output
+    assert json.loads((tmp_path / "p" / "summary.json").read_text())["visits"] == 0
+    res = CliRunner().invoke(app, ["replan", str(data), "--previous", str(tmp_path / "p"), "--from",
+                                   "2026-11-23", "--out", str(tmp_path / "new"), *common, *switch])
+    assert res.exit_code == 0, res.output
+    summary = json.loads((tmp_path / "new" / "summary.json").read_text())
+    assert summary["overnight_stays"] == nights and summary["visits"] == nights
