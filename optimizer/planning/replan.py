@@ -15,24 +15,24 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date, timedelta
 
-from optimizer.domain import Horizon, Roster
+from optimizer.domain import Horizon, Roster, TimeOff
 from optimizer.planning.fills import MAX_PASSES, extend_with_next_fills
 from optimizer.planning.keep import Wanted, pin_later_fills, pin_visits
 from optimizer.planning.greedy import greedy_routes
-from optimizer.planning.plan import Plan, PlannedVisit, plan_from_routes
+from optimizer.planning.plan import NurseDayPlan, Plan, PlannedVisit, plan_from_routes
 from optimizer.planning.planner import SolverOptions, move_kept_for_missed
-from optimizer.planning.problem import PlanningProblem, build_problem
+from optimizer.planning.problem import PlanningProblem, build_problem, calendar_of
 from optimizer.planning.solve import GREEDY
 from optimizer.planning.trips import with_overnight_trips
 from optimizer.rules.objective import score
 from optimizer.rules.windows import WindowRules, after_refill
 
-__all__ = ["replan", "refilled_before", "wanted_from"]
+__all__ = ["replan", "refilled_before", "wanted_from", "trips_under_way"]
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,34 @@ def wanted_from(previous: Plan, roster: Roster, *, start: date, end: date) -> li
     out += [Wanted(c.patient_id, c.nurse_id, c.date, c.start) for c in roster.confirmed_visits
             if start <= c.date <= end and c.patient_id not in planned]
     return out
+
+
+def trips_under_way(previous: Plan, roster: Roster, *, start: date,
+                    end: date) -> tuple[list[NurseDayPlan], list[PlannedVisit]]:
+    """The nurse-days from ``start`` on that continue an overnight stay begun before it, and
+    their visits: the nurse is away from home on the re-plan date, so these days are kept as
+    they were (their start is the lodging). A day is not kept, nor the trip's later days, when
+    the nurse is off that day (whole or part), it is a company holiday, or one of its patients
+    is now away.
+    """
+    holidays = calendar_of(roster, Horizon(start, (end - start).days + 1))
+    visits_of: dict[tuple[str, date], list[PlannedVisit]] = defaultdict(list)
+    for v in previous.visits:
+        visits_of[(v.nurse_id, v.date)].append(v)
+    days_of: dict[str, list[NurseDayPlan]] = defaultdict(list)
+    for d in previous.nurse_days:
+        days_of[d.nurse_id].append(d)
+    days: list[NurseDayPlan] = []
+    for nurse_id, own in days_of.items():
+        away = False  # whether the nurse spent the night before this day away
+        for d in sorted(own, key=lambda d: d.date):
+            if d.date >= start:
+                if not away or d.date > end or d.date in holidays or roster.time_off_on(nurse_id, d.date) or any(
+                        roster.is_away(v.patient_id, d.date) for v in visits_of[(nurse_id, d.date)]):
+                    break
+                days.append(d)
+            away = d.ends_away
+    return days, [v for d in days for v in visits_of[(d.nurse_id, d.date)]]
 
 
 def _around_kept(problem: PlanningProblem) -> tuple[PlanningProblem, Plan]:
@@ -142,12 +170,16 @@ def replan(
     end = end or prev_end
     if end < start:
         raise ValueError(f"re-plan date {start} is after the plan's last day {end}")
-    before = [v for v in previous.visits if v.date < start] if keep_before else []
+    carried, under_way = trips_under_way(previous, roster, start=start, end=end) if keep_before else ([], [])
+    before = [v for v in previous.visits if v.date < start] + under_way if keep_before else []
     now = refilled_before(roster, before, rules=rules) if before else roster
+    # the days of a trip under way are the nurse's already: the new plan does not use them
+    now = replace(now, time_off=now.time_off | {TimeOff(d.nurse_id, d.date) for d in carried})
     problem = build_problem(now, Horizon(start, (end - start).days + 1), provider=provider, rules=rules)
     known = ({v.patient_id for v in previous.visits} | {u.patient_id for u in previous.unassigned}
              | {d.patient_id for d in previous.deferred})
-    problem = pin_visits(problem, wanted_from(previous, roster, start=start, end=end), report_added=True,
+    rest = replace(previous, visits=[v for v in previous.visits if v not in under_way])
+    problem = pin_visits(problem, wanted_from(rest, roster, start=start, end=end), report_added=True,
                          known=known, refilled={v.patient_id for v in before})
     t0 = time.perf_counter()
     problem, plan = _around_kept(problem)
@@ -160,7 +192,8 @@ def replan(
                  f"{sum(1 for c in plan.changes or () if c.change != 'added')} moved or dropped")
     plan.solver["replan_from"] = start.isoformat()
     plan.solver["kept_visits"] = len(problem.pins.keep) if problem.pins is not None else 0
-    if not before:
+    earlier = [d for d in previous.nurse_days if d.date < start] + carried if keep_before else []
+    if not before and not earlier:
         return plan, problem
     first = min(previous.horizon_start, start)
     done = Counter(v.patient_id for v in before)  # fills made before: the new ones number on
@@ -168,7 +201,7 @@ def replan(
     plan = replace(
         plan,
         visits=sorted(before + after, key=lambda v: (v.nurse_id, v.date, v.seq)),
-        nurse_days=sorted([d for d in previous.nurse_days if d.date < start] + plan.nurse_days,
+        nurse_days=sorted(earlier + plan.nurse_days,
                           key=lambda d: (d.nurse_id, d.date)),
         horizon_start=first, horizon_days=(end - first).days + 1)
     return plan, problem

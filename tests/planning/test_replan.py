@@ -180,3 +180,47 @@ def test_haiplan_replan_honours_no_overnight(tmp_path, switch, nights):
     assert res.exit_code == 0, res.output
     summary = json.loads((tmp_path / "new" / "summary.json").read_text())
     assert summary["overnight_stays"] == nights and summary["visits"] == nights
+
+
+def _trip_plan(roster: Roster):
+    """The far patient of the trips tests (about 5 h from the nurse in Columbus, due Wednesday):
+    out on Tuesday, the night at her home, the visit first thing on Wednesday, then home."""
+    from optimizer.planning.fills import with_later_fills
+    from optimizer.planning.solve import solve
+    from optimizer.planning.trips import with_overnight_trips
+
+    problem = build_problem(roster, Horizon(MON, 5), provider=PROVIDER)
+    plan, problem = with_later_fills(problem, solve(problem, SolverOptions(backend="greedy", max_iterations=1)))
+    plan, _ = with_overnight_trips(problem, plan, enabled=True)
+    return plan
+
+
+FAR_PATIENT = make_patient(patient_id="F1", lat=40.051234, lon=-78.003456, state="PA", last_fill_date=day(2) - dt.timedelta(days=14))
+
+
+def test_a_replan_on_the_return_day_of_a_trip_keeps_the_trip(tmp_path):
+    """Re-planned on the morning the nurse wakes at the lodging: the trip under way is kept as it
+    was (the night before, the visit from the lodging, the way home), nothing listed as changed."""
+    from optimizer.validate import check_plan
+
+    roster = Roster((FAR_PATIENT,), (make_nurse(nurse_id="N1", lat=39.99, lon=-83.02),))
+    previous = _trip_plan(roster)
+    assert where(previous) == {"F1": ("N1", day(2))} and previous.kpis()["overnight_stays"] == 1
+    new, _ = replan(roster, previous, start=day(2), provider=PROVIDER, overnight=True)
+    assert where(new) == where(previous) and not new.changes
+    assert [(d.date, d.lodging_cost, d.start_lat) for d in new.nurse_days] == [
+        (d.date, d.lodging_cost, d.start_lat) for d in previous.nurse_days]
+    write_plan(new, tmp_path / "new")
+    assert check_plan(roster, tmp_path / "new", provider=PROVIDER) == []
+
+
+def test_a_trip_day_the_nurse_calls_out_is_not_kept(tmp_path):
+    """The nurse is off on the return day: the day of the trip is not kept; the visit is listed as
+    moved or dropped for nurse_off, and the night already spent stays in the plan."""
+    roster = Roster((FAR_PATIENT,), (make_nurse(nurse_id="N1", lat=39.99, lon=-83.02),))
+    previous = _trip_plan(roster)
+    sick = Roster(roster.patients, roster.nurses, frozenset({TimeOff("N1", day(2))}))
+    new, _ = replan(sick, previous, start=day(2), provider=PROVIDER, overnight=True)
+    assert ("N1", day(2)) not in {(v.nurse_id, v.date) for v in new.visits}
+    assert [(c.patient_id, c.reason) for c in new.changes if c.change != "added"] == [("F1", "nurse_off")]
+    assert [(d.date, d.lodging_cost) for d in new.nurse_days if d.date < day(2)] == [(day(1), 212.0)]
