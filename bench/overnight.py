@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import subprocess
 import sys
 import tempfile
 import time
@@ -33,10 +34,12 @@ def run(data: Path, out: Path, *, overnight: bool, backend: str, time_limit: flo
     """Plan ``data`` with trips on or off, write and check the folder; the figures of the run."""
     from geodata.travel.haversine import HaversineProvider
     from optimizer import api
+    from optimizer.planning import trips
     from optimizer.planning.planner import SolverOptions
 
     provider = HaversineProvider()
     roster, _ = api.load_data(data, as_of=AS_OF)
+    PATIENTS.update({p.patient_id: (p.lat, p.lon) for p in roster.patients})
     opts = SolverOptions(backend=backend, time_limit=time_limit, seed=seed)
     t0 = time.perf_counter()
     res = api.plan(roster, start=START, days=14, provider=provider, options=opts, overnight=overnight)
@@ -49,8 +52,43 @@ def run(data: Path, out: Path, *, overnight: bool, backend: str, time_limit: flo
             "out_of_reach": k["unassigned_by_reason"].get("out_of_reach", 0),
             "other_unassigned": k["unassigned"] - k["unassigned_by_reason"].get("out_of_reach", 0),
             "out_of_reach_beyond_a_day": far, "by_reason": k["unassigned_by_reason"], "cost": k["cost"], "cost_per_placed": k["cost_per_visit"],
-            "nights": k["overnight_stays"], "lodging": k["lodging_cost"], "wall_s": round(wall, 1),
+            "nights": k["overnight_stays"], "trips_by_nights": trip_lengths(res.plan),
+            "waypoint_nights": waypoint_nights(res.plan), "lodging": k["lodging_cost"], "wall_s": round(wall, 1),
+            "trips_pass_s": {step: round(sec, 2) for step, sec in getattr(trips, "LAST_TIMINGS", {}).items()}
+            if overnight else {},
             "violations": len(violations)}
+
+
+def trip_lengths(plan) -> dict[int, int]:
+    """Trips (chains of nights away on consecutive days of one nurse) by their number of nights."""
+    away = {(d.nurse_id, d.date) for d in plan.nurse_days if d.ends_away}
+    out: dict[int, int] = {}
+    for nid, day in away:
+        if (nid, day - dt.timedelta(days=1)) in away:
+            continue  # not the first night of its trip
+        n = 1
+        while (nid, day + dt.timedelta(days=n)) in away:
+            n += 1
+        out[n] = out.get(n, 0) + 1
+    return dict(sorted(out.items()))
+
+
+def waypoint_nights(plan) -> int:
+    """Nights at a waypoint: at no home of a patient the nurse visits that day or the next."""
+    homes: dict[tuple[str, dt.date], set[str]] = {}
+    for v in plan.visits:
+        homes.setdefault((v.nurse_id, v.date), set()).add(v.patient_id)
+    out = 0
+    for d in plan.nurse_days:
+        if not d.ends_away:
+            continue
+        pids = homes.get((d.nurse_id, d.date), set()) | homes.get((d.nurse_id, d.date + dt.timedelta(days=1)), set())
+        pts = {(round(PATIENTS[p][0], 5), round(PATIENTS[p][1], 5)) for p in pids if p in PATIENTS}
+        out += (round(float(d.end_lat), 5), round(float(d.end_lon), 5)) not in pts
+    return out
+
+
+PATIENTS: dict[str, tuple[float, float]] = {}
 
 
 def beyond_a_day(roster, plan, provider) -> int:
@@ -86,6 +124,7 @@ def main(argv: list[str] | None = None) -> None:
     from optimizer.studies import synth
 
     print(machine_info())
+    print("uptime:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
     what = ("the rural preset (240 patients, 24 nurses, rural share 0.5)" if args.patients is None else
             f"{args.patients} patients, {args.nurses} nurses, rural share {args.rural_share}")
     print(f"roster: {what}, default footprint, seed {args.seed}; horizon {START} + 14 days; backend {args.backend}"
@@ -102,6 +141,7 @@ def main(argv: list[str] | None = None) -> None:
                     time_limit=args.time_limit, seed=args.seed) for on in (False, True)]
     for r in rows:
         print(" ".join(f"{key}={val}" for key, val in r.items()))
+    print("uptime:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
     off, on = rows
     if off["out_of_reach"]:
         print(f"out_of_reach {off['out_of_reach']} -> {on['out_of_reach']} "

@@ -312,7 +312,11 @@ def _trip(problem: Any, plan: Any, patient_id: str, *, today: date) -> Option | 
         return None
     out = date.fromisoformat(t.out_date)
     return Option("overnight_trip", t.nurse_id, t.extra_cost, (out - today).days,
-                  note=f"out {t.out_date}, back {t.back_date}: one night away, lodging and per diem included")
+                  note=f"out {t.out_date}, back {t.back_date}: {_nights(t.nights)} away, lodging and per diem included")
+
+
+def _nights(n: int) -> str:
+    return "one night" if n == 1 else f"{n} nights"
 
 
 def _ways_for(ways: WaysOut, p: Patient, *, empty: date, today: date, margin: int, state: str,

@@ -23,36 +23,98 @@ recomputes it from the inputs with the same :func:`~optimizer.rules.windows.next
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date, timedelta
+
+from optimizer import settings
 
 from optimizer.planning.candidates import assess
 from optimizer.planning.greedy import Routes, greedy_routes
 from optimizer.planning.plan import Plan, plan_from_routes
 from optimizer.planning.problem import Candidate, PlanningProblem, Refill, refill_in
 from optimizer.planning.schedule import schedule_order
-from optimizer.rules.objective import score
+from optimizer.rules.objective import UNITS_PER_DOLLAR, score
 from optimizer.rules.windows import next_fill
 
-__all__ = ["routes_of_plan", "extend_with_next_fills", "with_later_fills"]
+__all__ = ["routes_of_plan", "plan_routes", "lodging_units", "Night", "extend_with_next_fills", "with_later_fills"]
 
 #: Passes at most (a 10-week horizon of 14-day fills needs 5; a bound against a loop).
 MAX_PASSES: int = 12
 
 
-def routes_of_plan(problem: PlanningProblem, plan: Plan) -> Routes:
-    """The plan's visits as scheduled routes of ``problem`` (by nurse-day index, in visit order)."""
+def lodging_units() -> int:
+    """One night's lodging and per diem in objective units (read at each call)."""
+    return int(round(settings.LODGING_COST_PER_NIGHT_USD * UNITS_PER_DOLLAR))
+
+
+Night = tuple[str, int, int, int]
+"""A night away of a plan: (nurse id, the day that ends away, the next day, the lodging's location)."""
+
+
+def _nights_of(problem: PlanningProblem, plan: Plan, k_of: dict[tuple[str, date], int]) -> list[Night]:
+    """The nights away of ``plan`` (days that end away from home) inside ``problem``'s nurse-days; a
+    lodging is a location of the problem (a patient's home, or a waypoint at one), else ``RuntimeError``."""
+    away = [d for d in plan.nurse_days if d.ends_away and (d.nurse_id, d.date) in k_of]
+    if not away:
+        return []
+    at = {(round(problem.roster.patient(pid).lat, 6), round(problem.roster.patient(pid).lon, 6)): loc
+          for pid, loc in problem.patient_location.items()}
+    out = []
+    for d in away:
+        loc = at.get((round(float(d.end_lat), 6), round(float(d.end_lon), 6)))
+        nxt = k_of.get((d.nurse_id, d.date + timedelta(days=1)))
+        if loc is None or nxt is None:
+            raise RuntimeError(f"a trip of the plan on {d.date} ends at no location of the problem")
+        out.append((d.nurse_id, k_of[(d.nurse_id, d.date)], nxt, loc))
+    return out
+
+
+def plan_routes(problem: PlanningProblem, plan: Plan, *, inside_only: bool = False) -> tuple[Routes, list[Night]]:
+    """The plan's days as scheduled routes of ``problem`` and its nights away (the one plan→routes reader).
+
+    Parameters
+    ----------
+    problem
+        The problem the plan is read on.
+    plan
+        A plan of day trips and overnight trips (its days' start and end points).
+    inside_only
+        Leave out visits and nights on nurse-days ``problem`` does not hold (a re-plan's days
+        before its horizon); else such a visit raises ``KeyError``.
+
+    Returns
+    -------
+    (Routes, list[Night])
+        Each day (with visits, or a day of a trip) timed by the one schedule from its start to its
+        end, a night's lodging priced; ``RuntimeError`` when a day does not fit the schedule.
+    """
     k_of = {(nd.nurse.nurse_id, nd.day): k for k, nd in enumerate(problem.nurse_days)}
     j_of = {(r.patient_id, r.fill_no): j for j, r in enumerate(problem.refills)}
-    orders: dict[int, list[tuple[int, int]]] = {}
+    nights = _nights_of(problem, plan, k_of)
+    start = {b: loc for _, _, b, loc in nights}
+    end = {a: loc for _, a, _, loc in nights}
+    orders: dict[int, list[tuple[int, int]]] = {k: [] for k in (*start, *end)}
     for v in plan.visits:
-        orders.setdefault(k_of[(v.nurse_id, v.date)], []).append((v.seq, j_of[(v.patient_id, v.fill_no)]))
+        if inside_only and (v.nurse_id, v.date) not in k_of:
+            continue
+        j = j_of.get((v.patient_id, v.fill_no))
+        if j is None:  # a re-plan numbers its fills on from the visits before its horizon
+            raise RuntimeError(f"a visit of the plan on {v.date} is no refill of the problem")
+        orders.setdefault(k_of[(v.nurse_id, v.date)], []).append((v.seq, j))
     routes: Routes = {}
     for k, seq in orders.items():
         order = [j for _, j in sorted(seq)]
-        sched = schedule_order(problem, k, order)
+        sched = schedule_order(problem, k, order, start=start.get(k), end=end.get(k),
+                               lodging_units=lodging_units() if k in end else 0)
         if sched is None:
             raise RuntimeError(f"bug: a planned route on nurse-day {k} is infeasible under the one schedule")
         routes[k] = (order, sched)
-    return routes
+    return routes, nights
+
+
+def routes_of_plan(problem: PlanningProblem, plan: Plan) -> Routes:
+    """The plan's visits as scheduled routes of ``problem`` (by nurse-day index, in visit order; the
+    days of an overnight trip from and to its lodging): :func:`plan_routes` without the nights."""
+    return plan_routes(problem, plan)[0]
 
 
 def extend_with_next_fills(problem: PlanningProblem, routes: Routes) -> PlanningProblem | None:

@@ -86,12 +86,19 @@ def test_a_day_ending_away_with_no_next_day_is_found(folder, tmp_path):
 
 
 def test_a_lodging_moved_away_breaks_the_legs(folder, tmp_path):
-    """Both days agree on a lodging 0.5 degree off: the legs no longer match the provider, and
-    the lodging is near no patient of the trip."""
+    """Both days agree on a lodging 0.5 degree off: the legs no longer match the provider; the
+    lodging is near no patient of the trip but on the way to her (a waypoint night, issue 13 item 1);
+    moved 3 degrees past her, it is on the way to no one."""
     def change(out, back):
         for row, side in ((out, "end"), (back, "start")):
             row[f"{side}_lat"] = f"{float(row[f'{side}_lat']) + 0.5:.6f}"
     rules = _rules(*folder, tmp_path, change)
+    assert "sequence_times" in rules and "trip_continuity" not in rules
+
+    def past(out, back):
+        for row, side in ((out, "end"), (back, "start")):
+            row[f"{side}_lon"] = f"{float(row[f'{side}_lon']) + 3:.6f}"
+    rules = _rules(*folder, tmp_path / "past", past)
     assert {"sequence_times", "trip"} <= rules and "trip_continuity" not in rules
 
 

@@ -1,0 +1,142 @@
+"""Trips of several nights through waypoints (issue 13 item 1; SPEC §5 routes, §6 nurse_days.csv).
+
+One nurse in Columbus, OH (a day drives at most 630 min: 08:00-18:00, 60 min overtime, less a
+30 min break; reach 240 min one way). Lawrence, KS is 709 min away: farther than a whole
+working day, so no trip of one night (out one day, back the next) reaches it. Columbia, MO is on
+the way (546 min from home, 181 min from Lawrence): a night there on the way out and on the way
+back makes Lawrence in three working days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from geodata.travel.haversine import HaversineProvider
+from optimizer.domain import Horizon, Roster
+from optimizer.io.plan_writer import write_plan
+from optimizer.planning import trips, waypoints
+from optimizer.planning.fills import plan_routes, routes_of_plan, with_later_fills
+from optimizer.planning.planner import SolverOptions
+from optimizer.planning.problem import build_problem
+from optimizer.planning.solve import solve
+from optimizer.planning.trips import best_trip, with_overnight_trips
+from optimizer.validate import check_plan
+from tests.conftest import make_nurse, make_patient
+
+MON = dt.date(2026, 11, 23)
+PROVIDER = HaversineProvider()
+FAR = (38.97, -95.24)  # Lawrence, KS: 709 min
+MID = (38.95, -92.33)  # Columbia, MO: 546 min from home, 181 min from Lawrence
+
+
+def _patient(pid: str, at: tuple[float, float], state: str, *, due: dt.date):
+    return make_patient(patient_id=pid, lat=at[0], lon=at[1], state=state,
+                        last_fill_date=due - dt.timedelta(days=14))
+
+
+def _roster(due: dt.date, *, mid: bool = True, **nurse) -> Roster:
+    pts = [_patient("PFAR", FAR, "KS", due=due)]
+    if mid:
+        pts.append(_patient("PMID", MID, "MO", due=due))
+    return Roster(tuple(pts), (make_nurse(**nurse),))
+
+
+def _plan(roster: Roster, *, days: int = 5, overnight: bool | None = None, start: dt.date = MON):
+    problem = build_problem(roster, Horizon(start, days), provider=PROVIDER)
+    plan = solve(problem, SolverOptions(backend="greedy", max_iterations=1))
+    plan, problem = with_later_fills(problem, plan)
+    return with_overnight_trips(problem, plan, enabled=overnight)
+
+
+def _valid(roster: Roster, plan, tmp_path) -> None:
+    write_plan(plan, tmp_path / "plan")
+    violations = check_plan(roster, tmp_path / "plan", provider=PROVIDER)
+    assert violations == [], [str(v) for v in violations]
+
+
+def _far_trip(plan) -> list:
+    """The nurse's days from the first that ends away to the first back home after the far visit."""
+    days = sorted(plan.nurse_days, key=lambda d: d.date)
+    (far,) = [v for v in plan.visits if v.patient_id == "PFAR"]
+    i = next(i for i, d in enumerate(days) if d.date == far.date)
+    first = i
+    while first > 0 and days[first - 1].ends_away:
+        first -= 1
+    last = i
+    while days[last].ends_away:
+        last += 1
+    return days[first:last + 1]
+
+
+def test_a_patient_beyond_a_days_drive_is_made_on_a_trip_of_two_nights(tmp_path):
+    roster = _roster(MON + dt.timedelta(days=2))
+    off, _ = _plan(roster, overnight=False)
+    assert sorted(u.reason.value for u in off.unassigned) == ["out_of_reach", "out_of_reach"]
+    plan, _ = _plan(roster)
+    assert {v.patient_id for v in plan.visits} == {"PFAR", "PMID"}
+    trip = _far_trip(plan)
+    assert len(trip) >= 3  # out, the visit, home: two nights or more
+    for a, b in zip(trip, trip[1:]):
+        assert b.date == a.date + dt.timedelta(days=1) and a.ends_away
+        assert (a.end_lat, a.end_lon) == (b.start_lat, b.start_lon)
+    assert all(d.lodging_cost == 212.0 for d in trip[:-1]) and trip[-1].lodging_cost == 0
+    assert plan.kpis()["lodging_cost"] == 212.0 * plan.kpis()["overnight_stays"]
+    _valid(roster, plan, tmp_path)
+
+
+def test_no_longer_trip_with_one_night_at_most(monkeypatch):
+    monkeypatch.setattr(waypoints, "MAX_NIGHTS", 1)
+    plan, _ = _plan(_roster(MON + dt.timedelta(days=2)))
+    assert "PFAR" not in {v.patient_id for v in plan.visits}
+
+
+def test_a_night_at_a_waypoint_where_no_patient_is_visited(tmp_path):
+    """The first night is at PMID's home (a waypoint: she is visited neither that day nor the next),
+    and without PMID in the problem there is no waypoint on the way: no trip reaches PFAR."""
+    roster = _roster(MON + dt.timedelta(days=2))
+    plan, _ = _plan(roster)
+    visited = {(v.date, v.patient_id) for v in plan.visits}
+    nights = [d for d in _far_trip(plan) if d.ends_away]
+    assert any((round(d.end_lat, 4), round(d.end_lon, 4)) == MID and (d.date, "PMID") not in visited
+               and (d.date + dt.timedelta(days=1), "PMID") not in visited for d in nights)
+    _valid(roster, plan, tmp_path)
+    alone, _ = _plan(_roster(MON + dt.timedelta(days=2), mid=False))
+    assert alone.visits == [] and [u.reason.value for u in alone.unassigned] == ["out_of_reach"]
+
+
+def test_no_trip_over_a_weekend():
+    """Due Monday 7 December, window Friday to Tuesday, horizon Friday to Tuesday: a nurse who works
+    Monday to Friday has no three consecutive working days; one who works every day drives out on
+    Friday and stays the weekend."""
+    fri, due = MON + dt.timedelta(days=11), MON + dt.timedelta(days=14)
+    weekdays, _ = _plan(_roster(due), start=fri)
+    assert "PFAR" not in {v.patient_id for v in weekdays.visits}
+    assert all(d.date.weekday() < 5 for d in weekdays.nurse_days)
+    every, _ = _plan(_roster(due, workdays=frozenset(range(7))), start=fri)
+    assert "PFAR" in {v.patient_id for v in every.visits}
+
+
+def test_plan_routes_reads_a_plan_with_a_long_trip():
+    roster = _roster(MON + dt.timedelta(days=2))
+    plan, problem = _plan(roster)
+    routes, nights = plan_routes(problem, plan)
+    assert len(nights) == plan.kpis()["overnight_stays"] >= 2
+    assert round(sum(s.cost for _, s in routes.values()), 2) == round(plan.kpis()["cost"], 2)
+    assert routes_of_plan(problem, plan).keys() == routes.keys()
+
+
+def test_best_trip_prices_a_trip_of_two_nights_and_reads_the_plan_once(monkeypatch):
+    roster = _roster(MON + dt.timedelta(days=2))
+    problem = build_problem(roster, Horizon(MON, 5), provider=PROVIDER)
+    plan = solve(problem, SolverOptions(backend="greedy", max_iterations=1))
+    assert plan.visits == []
+    reads = []
+    real = trips.state_of_plan
+    monkeypatch.setattr(trips, "state_of_plan", lambda p, pl: reads.append(1) or real(p, pl))
+    trips._READ.clear()
+    option = best_trip(problem, plan, "PFAR")
+    assert option is not None and option.nights >= 2 and option.extra_cost >= 212.0 * option.nights
+    assert best_trip(problem, plan, "PMID") is not None and len(reads) == 1
+    other = solve(problem, SolverOptions(backend="greedy", max_iterations=1))
+    best_trip(problem, other, "PFAR")
+    assert len(reads) == 2  # another plan is read again
