@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from geodata.travel.table import TravelTable, TravelView
 from optimizer.planning.candidates import assess
@@ -100,6 +100,9 @@ class PlanningProblem:
     pins: Pins | None = None  # visits to keep (confirmed, or a previous plan's): optimizer.planning.keep
     _by_refill: tuple[list[Candidate], int, dict[int, list[int]]] | None = field(
         default=None, init=False, repr=False, compare=False)
+    # schedules, nurse-day terms and legs read once (optimizer.planning.schedule.ScheduleCache); a copy made
+    # with dataclasses.replace shares it, and schedule_order starts a new one when an input differs
+    _schedules: Any = field(default=None, repr=False, compare=False)
 
     def candidates_by_refill(self) -> dict[int, list[int]]:
         """Candidate nurse-days of each refill (in ``candidates`` order): a fresh copy the caller may change.

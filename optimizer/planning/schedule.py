@@ -7,24 +7,35 @@ since midnight) and :func:`optimizer.routing.timing.route_cost` (objective units
 the planner and plan building. The routing model times and prices the same
 routes with the same two functions, so a solver's route is never re-timed
 differently. ``None`` means the order is infeasible.
+
+:func:`schedule_order` is called hundreds of thousands of times in a national plan (every
+insertion the greedy, the trips and the later fills try), mostly on the same nurse-days,
+patients and legs: it reads each nurse-day's terms (shift, blocked time, break, rates), each
+refill's stop and each leg's whole minutes and metres once per problem, and keeps its recent
+answers (:class:`ScheduleCache`); the arithmetic is :func:`schedule_route`'s, shared.
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from optimizer import settings
 from optimizer.rules import objective
 from optimizer.domain import Nurse, Patient, minutes_of
 from optimizer.planning.problem import PlanningProblem
 from optimizer.planning.workday import blocked_minutes, break_terms
 from optimizer.routing.timing import UNREACHABLE, route_cost, time_route
 
-__all__ = ["Leg", "RouteSchedule", "schedule_route", "schedule_order", "leg_minutes"]
+__all__ = ["Leg", "RouteSchedule", "schedule_route", "schedule_order", "leg_minutes", "ScheduleCache"]
 
 leg_minutes = objective.leg_minutes
 
 Travel = Callable[[int, int], tuple[float, float]]
+LegTerms = tuple[int, int, float]
+"""A leg: whole minutes (:func:`~optimizer.rules.objective.leg_minutes`), whole metres, and km as read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +105,38 @@ class RouteSchedule:
         return self.cost_units + self.fixed_units
 
 
+@dataclass(frozen=True, slots=True)
+class DayTerms:
+    """What times and prices one nurse's day: shift (minutes since midnight), blocked time, break, rates."""
+
+    nurse: Nurse
+    shift_start: int
+    shift_end: int
+    latest: int  # shift end plus the allowed overtime
+    blocked: tuple[tuple[int, int], ...]
+    brk: dict[str, Any]  # the break's keyword arguments of time_route
+    rates: objective.NurseRates
+
+    @staticmethod
+    def of(nurse: Nurse, blocked: Sequence[tuple[int, int]]) -> DayTerms:
+        """The terms of ``nurse``'s day with part-day time off ``blocked`` (settings read now)."""
+        shift_end = minutes_of(nurse.shift_end)
+        return DayTerms(nurse, minutes_of(nurse.shift_start), shift_end, shift_end + nurse.max_overtime_minutes,
+                        tuple(blocked), break_terms(nurse).shifted(0), objective.nurse_rates(nurse))
+
+
+Stop = tuple[Patient, int, int, int]
+"""A visit as timed: the patient, earliest and latest arrival (minutes), visit minutes."""
+
+
+def _stop(p: Patient) -> Stop:
+    return p, minutes_of(p.earliest_arrival), minutes_of(p.latest_arrival), p.visit_minutes
+
+
+def _leg(raw: tuple[float, float]) -> LegTerms:
+    return objective.leg_minutes(raw[0]), objective.leg_metres(raw[1]), float(raw[1])
+
+
 def schedule_route(
     nurse: Nurse,
     patients: Sequence[Patient],
@@ -131,44 +174,151 @@ def schedule_route(
     first = home if start is None else start
     last = home if end is None else end
     stops = [first, *locations, last]
-    raw = [travel(a, b) for a, b in zip(stops, stops[1:])]
-    minutes = [objective.leg_minutes(m) for m, _ in raw]
-    metres = [objective.leg_metres(k) for _, k in raw]
-    shift_end = minutes_of(nurse.shift_end)
-    latest = shift_end + nurse.max_overtime_minutes
-    if not patients and first != last:  # a trip's drive out or home alone: a rest stop halfway holds the break
+    legs = [_leg(travel(a, b)) for a, b in zip(stops, stops[1:])]
+    return _timed(DayTerms.of(nurse, blocked), [_stop(p) for p in patients], legs, first, last, home,
+                  lodging_units)
+
+
+def _timed(day: DayTerms, stops: Sequence[Stop], legs: Sequence[LegTerms], first: int, last: int, home: int,
+           lodging_units: int) -> RouteSchedule | None:
+    """The schedule of ``stops`` in order over ``legs`` (:func:`schedule_route` once its inputs are read)."""
+    minutes = [leg[0] for leg in legs]
+    latest = day.latest
+    if not stops and first != last:  # a trip's drive out or home alone: a rest stop halfway holds the break
         if minutes[0] >= UNREACHABLE:
             return None
         timed = ([minutes[0] // 2, minutes[0] - minutes[0] // 2], [0], [latest], [0])
     else:
-        timed = (minutes, [minutes_of(p.earliest_arrival) for p in patients],
-                 [minutes_of(p.latest_arrival) for p in patients], [p.visit_minutes for p in patients])
-    t = time_route(*timed, earliest_departure=minutes_of(nurse.shift_start), latest_return=latest,
-                   soft_end=shift_end, blocked=blocked, **break_terms(nurse).shifted(0))
+        timed = (minutes, [s[1] for s in stops], [s[2] for s in stops], [s[3] for s in stops])
+    t = time_route(*timed, earliest_departure=day.shift_start, latest_return=latest,
+                   soft_end=day.shift_end, blocked=day.blocked, **day.brk)
     if not t.feasible:
         return None
-    rates = objective.nurse_rates(nurse)
-    parts = route_cost(stops=len(patients) or int(first != last), duration=t.duration, overtime=t.overtime,
-                       arc_costs=[objective.arc_cost(rates, d) for d in metres], fixed_cost=rates.fixed,
+    rates = day.rates
+    parts = route_cost(stops=len(stops) or int(first != last), duration=t.duration, overtime=t.overtime,
+                       arc_costs=[objective.arc_cost(rates, leg[1]) for leg in legs], fixed_cost=rates.fixed,
                        cost_per_time=rates.per_minute, overtime_cost=rates.overtime_per_minute)
-    legs = tuple(Leg(p, minutes[i], float(raw[i][1]), t.arrivals[i], t.starts[i], t.starts[i] + p.visit_minutes)
-                 for i, p in enumerate(patients))
-    return RouteSchedule(nurse, legs, t.departure, t.return_time, minutes[-1], float(raw[-1][1]), t.overtime,
+    arrivals, starts = t.arrivals, t.starts
+    out = tuple(Leg(s[0], minutes[i], legs[i][2], arrivals[i], starts[i], starts[i] + s[3])
+                for i, s in enumerate(stops))
+    return RouteSchedule(day.nurse, out, t.departure, t.return_time, minutes[-1], legs[-1][2], t.overtime,
                          parts["time"] + parts["overtime"] + parts["distance"] + lodging_units, parts["fixed"],
                          t.break_start, t.break_end, None if first == home else first,
                          None if last == home else last, lodging_units)
+
+
+def _settings_key() -> tuple[Any, ...]:
+    """The settings :class:`DayTerms` reads (a test may change them between two calls)."""
+    return (settings.OVERTIME_MULTIPLIER, settings.IRS_MILEAGE_RATE_PER_MILE, settings.KM_PER_MILE,
+            settings.COST_NURSE_DAY_BALANCE, settings.BREAK_PREFERRED, settings.BREAK_AFTER_WORK_MINUTES,
+            objective.UNITS_PER_DOLLAR, objective.UNITS_PER_CENT)
+
+
+def _inputs(problem: PlanningProblem) -> tuple[Any, ...]:
+    """What a schedule of ``problem`` reads besides the settings (compared by identity)."""
+    return (problem.refills, problem.nurse_days, problem.pins, problem.roster, problem.table, problem.minutes,
+            problem.km, problem.patient_location, problem.nurse_location)
+
+
+class ScheduleCache:
+    """A problem's nurse-day terms, stops and legs, each read once, and its recent schedules.
+
+    Valid while the problem's inputs are the same objects and the settings the same values
+    (:func:`schedule_order` checks both at each call and starts a new cache otherwise); a
+    problem copied with :func:`dataclasses.replace` shares it until one of them differs. The
+    schedules kept are dropped all at once past :attr:`MAX_KEPT` (a bound on memory).
+    """
+
+    MAX_KEPT: int = 100_000
+    MAX_LEGS: int = 1_000_000
+
+    __slots__ = ("inputs", "settings", "days", "stops", "legs", "kept", "_problem")
+
+    def __init__(self, problem: PlanningProblem, key: tuple[Any, ...]) -> None:
+        self.inputs, self.settings = _inputs(problem), key
+        self.days: dict[int, DayTerms] = {}
+        self.stops: dict[int, tuple[Stop, int]] = {}
+        self.legs: dict[tuple[int, int], LegTerms] = {}
+        self.kept: dict[tuple[Any, ...], RouteSchedule | None] = {}
+        self._problem = problem
+
+    def fits(self, problem: PlanningProblem, key: tuple[Any, ...]) -> bool:
+        """Whether this cache answers for ``problem`` under settings ``key``."""
+        return all(map(operator.is_, self.inputs, _inputs(problem))) and self.settings == key
+
+    def day(self, k: int) -> DayTerms:
+        """The terms of nurse-day ``k``."""
+        got = self.days.get(k)
+        if got is None:
+            problem = self._problem
+            nd = problem.nurse_days[k]
+            got = self.days[k] = DayTerms.of(nd.nurse, blocked_minutes(problem.roster, nd.nurse, nd.day))
+        return got
+
+    def stop(self, j: int) -> tuple[Stop, int]:
+        """Refill ``j``'s stop and location."""
+        got = self.stops.get(j)
+        if got is None:
+            problem = self._problem
+            got = self.stops[j] = (_stop(objective.visit_patient(problem, j)),
+                                   problem.patient_location[problem.refills[j].patient_id])
+        return got
+
+    def leg(self, a: int, b: int) -> LegTerms:
+        """The leg from location ``a`` to ``b``."""
+        got = self.legs.get((a, b))
+        if got is None:
+            if len(self.legs) >= self.MAX_LEGS:
+                self.legs.clear()
+            got = self.legs[(a, b)] = _leg(self._problem.travel(a, b))
+        return got
+
+    def schedule(self, k: int, order: tuple[int, ...], start: int | None, end: int | None,
+                 lodging_units: int) -> RouteSchedule | None:
+        """:func:`schedule_order` computed (not kept)."""
+        day = self.day(k)
+        if len(order) > day.nurse.max_visits_per_day:
+            return None
+        problem = self._problem
+        home = problem.nurse_location[day.nurse.nurse_id]
+        first = home if start is None else start
+        last = home if end is None else end
+        stops = [self.stop(j) for j in order]
+        locs = [first, *(loc for _, loc in stops), last]
+        leg = self.leg
+        legs = [leg(a, b) for a, b in zip(locs, locs[1:])]
+        return _timed(day, [s for s, _ in stops], legs, first, last, home, lodging_units)
+
+
+_ABSENT = object()
+
+
+def cache_of(problem: PlanningProblem) -> ScheduleCache:
+    """``problem``'s :class:`ScheduleCache` (a new one when its inputs or the settings changed)."""
+    key = _settings_key()
+    cache = problem._schedules
+    if cache is None or not cache.fits(problem, key):
+        cache = problem._schedules = ScheduleCache(problem, key)
+    return cache
 
 
 def schedule_order(problem: PlanningProblem, nurse_day: int, order: Sequence[int], *,
                    start: int | None = None, end: int | None = None,
                    lodging_units: int = 0) -> RouteSchedule | None:
     """:func:`schedule_route` of refills ``order`` (indices) on nurse-day ``nurse_day`` of ``problem``
-    (``start``/``end``/``lodging_units``: a day of an overnight trip, see :func:`schedule_route`)."""
-    nd = problem.nurse_days[nurse_day]
-    refills = [problem.refills[j] for j in order]
-    return schedule_route(
-        nd.nurse, [objective.visit_patient(problem, j) for j in order], problem.travel,
-        home=problem.nurse_location[nd.nurse.nurse_id],
-        locations=[problem.patient_location[r.patient_id] for r in refills],
-        blocked=blocked_minutes(problem.roster, nd.nurse, nd.day), start=start, end=end,
-        lodging_units=lodging_units)
+    (``start``/``end``/``lodging_units``: a day of an overnight trip, see :func:`schedule_route`).
+
+    The same result as :func:`schedule_route` on the problem's nurse, patients
+    (:func:`~optimizer.rules.objective.visit_patient`), travel and blocked time, read through
+    the problem's :class:`ScheduleCache`; equal calls return the same (immutable) schedule.
+    """
+    cache = cache_of(problem)
+    key = (nurse_day, tuple(order), start, end, lodging_units)
+    kept = cache.kept
+    got = kept.get(key, _ABSENT)
+    if got is not _ABSENT:
+        return got  # type: ignore[return-value]
+    if len(kept) >= cache.MAX_KEPT:
+        kept.clear()
+    got = kept[key] = cache.schedule(nurse_day, key[1], start, end, lodging_units)
+    return got
