@@ -32,6 +32,7 @@ from pyvrp.search import (
 from optimizer._proc import die_with_parent
 
 from ._pyvrp_data import PyvrpData
+from ._pyvrp_exchange import Exchange
 from .backends import Reporter
 
 __all__ = ["SearchSpec", "RunResult", "ils", "portfolio"]
@@ -54,6 +55,7 @@ class SearchSpec:
     penalty_init: str  # "usable" | "pyvrp"
     penalty_updates: int  # registrations between penalty updates (PyVRP: 500)
     incumbent_every: float
+    exchanges: int = 0  # times the runs of a portfolio swap their best (evenly spaced); 0: never
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +81,7 @@ def _penalty_manager(built: PyvrpData, spec: SearchSpec) -> PenaltyManager:
 
 
 def ils(built: PyvrpData, spec: SearchSpec, report: Reporter, initial: PSolution | None = None,
-        *, send_incumbents: bool = True) -> RunResult:
+        *, send_incumbents: bool = True, exchange: Exchange | None = None) -> RunResult:
     """One run of PyVRP's iterated local search until ``spec``'s deadline or iteration budget.
 
     Parameters
@@ -94,6 +96,8 @@ def ils(built: PyvrpData, spec: SearchSpec, report: Reporter, initial: PSolution
         A starting solution; otherwise a random one improved by local search.
     send_incumbents
         Whether to report incumbents (helpers of a portfolio do not).
+    exchange
+        Swaps the best solution with the other runs of a portfolio at its epochs.
 
     Returns
     -------
@@ -126,7 +130,7 @@ def ils(built: PyvrpData, spec: SearchSpec, report: Reporter, initial: PSolution
     else:
         stop = lambda _it: False  # noqa: E731
     on_best = (lambda sol, cost: report.incumbent(built.routes_of(sol), cost)) if send_incumbents else None
-    best, iters = _loop(data, pm, ls, init, params, stop, on_best, report, spec.incumbent_every)
+    best, iters = _loop(data, pm, ls, init, params, stop, on_best, report, spec.incumbent_every, exchange)
     zero = CostEvaluator([0] * data.num_load_dimensions, 0, 0)
     cost = float(zero.cost(best)) if best.is_feasible() else float("inf")
     return RunResult(_raw(best), cost, iters, spec.seed)
@@ -135,8 +139,8 @@ def ils(built: PyvrpData, spec: SearchSpec, report: Reporter, initial: PSolution
 def _loop(data: ProblemData, pm: PenaltyManager, search: LocalSearch, init: PSolution,
           params: IteratedLocalSearchParams, stop: Callable[[int], bool],
           on_best: Callable[[PSolution, int], None] | None, report: Reporter,
-          every: float) -> tuple[PSolution, int]:
-    """``IteratedLocalSearch.run`` of PyVRP 0.13.4, minus statistics, plus incumbents."""
+          every: float, exchange: Exchange | None = None) -> tuple[PSolution, int]:
+    """``IteratedLocalSearch.run`` of PyVRP 0.13.4, minus statistics, plus incumbents and exchanges."""
     history: RingBuffer[PSolution] = RingBuffer(params.history_length)
     iters = iters_no_improvement = 0
     best = curr = init
@@ -148,6 +152,11 @@ def _loop(data: ProblemData, pm: PenaltyManager, search: LocalSearch, init: PSol
             history.clear()
             curr = best
             iters_no_improvement = 0
+        if exchange is not None and exchange.due(iters) and (other := exchange.swap(best)) is not None:
+            history.clear()  # continue from the portfolio's best
+            best = curr = other
+            iters_no_improvement = 0
+            pending = True
         cost_eval = pm.cost_evaluator()
         cand = search(curr, cost_eval, exhaustive=False)
         pm.register(cand)
@@ -194,7 +203,9 @@ class _Quiet:
 def _helper(conn: Any, built: PyvrpData, spec: SearchSpec) -> None:
     die_with_parent()
     try:
-        res = ils(built, spec, _Quiet(), send_incumbents=False)
+        exchange = Exchange(built, [conn], hub=False, seed=spec.seed, exchanges=spec.exchanges,
+                            deadline=spec.deadline, max_iterations=spec.max_iterations)
+        res = ils(built, spec, _Quiet(), send_incumbents=False, exchange=exchange)
         conn.send(("ok", res))
     except BaseException as exc:  # the parent keeps its own answer
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
@@ -220,34 +231,49 @@ def portfolio(built: PyvrpData, spec: SearchSpec, workers: int, report: Reporter
     ctx = multiprocessing.get_context("fork")
     helpers = []
     for k in range(1, max(1, workers)):
-        recv, send = ctx.Pipe(duplex=False)
+        mine, theirs = ctx.Pipe(duplex=True)
         sub = replace(spec, seed=spec.seed + k)
-        proc = ctx.Process(target=_helper, args=(send, built, sub), daemon=True)
+        proc = ctx.Process(target=_helper, args=(theirs, built, sub), daemon=True)
         proc.start()
-        send.close()
-        helpers.append((proc, recv))
-    runs = [ils(built, spec, report, initial)]
+        theirs.close()
+        helpers.append((proc, mine))
+    exchange = Exchange(built, [conn for _, conn in helpers], hub=True, seed=spec.seed, exchanges=spec.exchanges,
+                        deadline=spec.deadline, max_iterations=spec.max_iterations)
+    runs = [ils(built, spec, report, initial, exchange=exchange)]
     failures: list[str] = []
-    for proc, recv in helpers:
-        wait = RESULT_GRACE_S if spec.deadline is None else max(0.0, spec.deadline + RESULT_GRACE_S - time.perf_counter())
-        if spec.max_iterations is not None or spec.deadline is None:
-            wait = None  # deterministic: wait for the answer (the watchdog guards the whole call)
-        try:
-            if recv.poll(wait):
-                kind, payload = recv.recv()
-                if kind == "ok":
-                    runs.append(payload)
-                else:
-                    failures.append(payload)
-            else:
-                failures.append("helper late; killed")
-        except (EOFError, OSError):
-            failures.append(f"helper died (exit code {proc.exitcode})")
-        finally:
-            recv.close()
-            if proc.is_alive():
-                proc.kill()
-            proc.join(timeout=5)
+    for proc, conn in helpers:
+        kind, payload = _answer(proc, conn, spec, exchange.finals.get(id(conn)))
+        if kind == "ok":
+            runs.append(payload)
+        else:
+            failures.append(payload)
     runs.sort(key=lambda r: r.seed)
     best = min(runs, key=lambda r: (r.cost, r.seed))
     return best, runs, failures
+
+
+def _answer(proc: Any, conn: Any, spec: SearchSpec, early: tuple[str, Any] | None) -> tuple[str, Any]:
+    """A helper's final ``("ok", RunResult)`` or ``("error", message)``; the helper is gone afterwards.
+
+    Exchange offers still in the pipe are skipped. Waits up to :data:`RESULT_GRACE_S`
+    past the deadline, or, with ``max_iterations`` (deterministic), for as long as it takes
+    (the watchdog guards the whole call).
+    """
+    deterministic = spec.max_iterations is not None or spec.deadline is None
+    try:
+        while early is None:
+            wait = None if deterministic or spec.deadline is None else max(
+                0.0, spec.deadline + RESULT_GRACE_S - time.perf_counter())
+            if not conn.poll(wait):
+                return "error", "helper late; killed"
+            msg = conn.recv()
+            if msg[0] != "x":
+                early = msg
+        return early
+    except (EOFError, OSError):
+        return "error", f"helper died (exit code {proc.exitcode})"
+    finally:
+        conn.close()
+        if proc.is_alive():
+            proc.kill()
+        proc.join(timeout=5)

@@ -57,7 +57,9 @@ iterations without improvement), ``history_length`` (300),
 candidates between penalty updates; PyVRP 0.13.4 has 500, too slow a ramp for a minute of search), ``compress_power``
 (:data:`~optimizer.routing._pyvrp_data.COMPRESS_POWER`; 1 turns compression off),
 ``workers`` (1: processes in the portfolio), ``restarts`` (1: independent runs one
-after another, sharing the limit).
+after another, sharing the limit), ``exchanges`` (meetings of the portfolio's runs,
+evenly spaced over the limit or the iteration budget, where every run whose best is
+worse continues from the best of all, :mod:`optimizer.routing._pyvrp_exchange`).
 """
 
 from __future__ import annotations
@@ -91,6 +93,7 @@ DEFAULTS: dict[str, Any] = {
     "compress_power": COMPRESS_POWER,
     "workers": 1,
     "restarts": 1,
+    "exchanges": 0,
 }
 
 _Built = PyvrpData  # the name before the data module was split off
@@ -166,7 +169,7 @@ def _search(built: PyvrpData, request: SolveRequest, opts: dict[str, Any], repor
                           num_iters_no_improvement=int(opts["num_iters_no_improvement"]),
                           max_perturbations=int(opts["max_perturbations"]), penalty_init=str(opts["penalty_init"]),
                           penalty_updates=int(opts["penalty_updates"]),
-                          incumbent_every=float(opts["incumbent_every"]))
+                          incumbent_every=float(opts["incumbent_every"]), exchanges=int(opts["exchanges"]))
         init = built.initial_solution(request.initial) if request.initial and r == 0 else None
         run_best, runs, fails = portfolio(built, spec, workers, report, init)
         all_runs += runs
