@@ -114,6 +114,11 @@ SOLVER_MIN_PART_SECONDS: float = 1.0
 SOLVER_GREEDY_PART_MAX: int = 3  # parts with at most this many refills are placed greedily
 SOLVER_MAX_PART_REFILLS: int = 30  # bigger eligibility components are split by region
 SOLVER_ROUNDS: int = 2  # decomposition rounds, each with other region borders
+SOLVER_DAY_SHARE: float = 0.3
+"""Share of the time limit for the day phase after the rounds (0: none): each placed visit keeps its
+day and the day's visits are routed again over all that day's eligible nurses (issue 14 item 2)."""
+SOLVER_DAY_PART_REFILLS: int = 150
+"""In the day phase, a day with more visits than this is split by region (each route whole in one part)."""
 
 # --- synthetic roster defaults (scenario `data.synthetic`) ---
 SYNTH_PATIENTS: int = 300  # the built-in demo

@@ -9,7 +9,9 @@ scores plans; routes are timed and priced by the one schedule
 independent parts (connected components of the refill–nurse eligibility graph)
 solved in parallel processes. The greedy baseline is both the warm start and a
 safety net: the planner never returns a plan that misses a refill the greedy
-makes.
+makes. After the rounds, the day phase (:func:`_day_phase`, ``day_share`` of the time)
+holds each visit on its day and routes each day again over all that day's nurses,
+where the rounds' regions cut nurse territories (issue 14 item 2).
 """
 
 from __future__ import annotations
@@ -22,19 +24,19 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
-import numpy as np
 
 from optimizer import settings
 from optimizer._proc import die_with_parent
 from optimizer.planning.greedy import Routes, _best_insertion, greedy_routes, insert_with_ejection, urgency_order
 from optimizer.rules.objective import DAY, UNITS_PER_DOLLAR, Built, build_model, score
+from optimizer.planning.partition import Part, components, day_parts, partition, split_by_region
 from optimizer.planning.plan import Plan, plan_from_routes
 from optimizer.planning.problem import PlanningProblem
 from optimizer.routing import Solution
 from optimizer.planning.schedule import schedule_order
 
 __all__ = ["SolverOptions", "plan_problem", "build_model", "components", "routes_from_solution",
-           "move_kept_for_missed"]
+           "move_kept_for_missed", "Part", "split_by_region"]
 
 log = logging.getLogger(__name__)
 
@@ -52,79 +54,14 @@ class SolverOptions:
     greedy_part_max: int = settings.SOLVER_GREEDY_PART_MAX
     max_part_refills: int = settings.SOLVER_MAX_PART_REFILLS
     rounds: int = settings.SOLVER_ROUNDS
+    day_share: float = settings.SOLVER_DAY_SHARE  # of time_limit for the day phase (0: none)
+    day_part_refills: int = settings.SOLVER_DAY_PART_REFILLS
 
 
-def components(problem: PlanningProblem) -> list[list[int]]:
-    """Refill indices grouped by connected component of the eligibility graph."""
-    parent: dict[tuple[str, int], tuple[str, int]] = {}
-
-    def find(x):
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for c in problem.candidates:
-        a, b = find(("r", c.refill)), find(("n", c.nurse_day))
-        if a != b:
-            parent[a] = b
-    groups: dict = defaultdict(list)
-    for j in sorted({c.refill for c in problem.candidates}):
-        groups[find(("r", j))].append(j)
-    return sorted(groups.values(), key=lambda g: (-len(g), g[0]))
-
-
-@dataclass(frozen=True)
-class Part:
-    """Refills solved together, with the nurses allowed to serve them (``None``: all eligible)."""
-
-    refills: tuple[int, ...]
-    nurses: frozenset[str] | None = None
-    start: tuple[tuple[int, tuple[int, ...]], ...] = ()  # warm-start orders by nurse-day
-
-
-def split_by_region(problem: PlanningProblem, refills: list[int], *, max_refills: int,
-                    seed: int = 0, served_by: dict[int, str] | None = None,
-                    sticky: bool = True, nurses: frozenset[str] | None = None) -> list[Part]:
-    """Split a big component: cluster its nurses by home; a refill goes to the cluster of
-    its nearest eligible nurse, or with ``sticky``, a refill served now (``served_by``) to
-    the cluster of its nurse, so every current route stays whole in one part and no
-    placement is lost; a kept (pinned) visit always stays with its nurse's cluster.
-    ``nurses`` restricts the split to those nurses (a part split again keeps its own).
-    Deterministic for a given seed."""
-    from scipy.cluster.vq import kmeans2
-
-    cands = problem.candidates_by_refill()
-    nurse_ids = sorted(n for n in {problem.nurse_days[k].nurse.nurse_id for j in refills for k in cands[j]}
-                       if nurses is None or n in nurses)
-    k = min(len(nurse_ids), max(2, -(-len(refills) // max_refills)))
-    if k < 2:
-        return [Part(tuple(refills))]
-    roster = problem.roster
-    pts = np.array([[roster.nurse(n).lat, roster.nurse(n).lon * np.cos(np.radians(roster.nurse(n).lat))]
-                    for n in nurse_ids])
-    _, label = kmeans2(pts, k, seed=np.random.default_rng(seed), minit="++")
-    cluster_of = dict(zip(nurse_ids, (int(x) for x in label)))
-    members: dict[int, list[int]] = defaultdict(list)
-    served_by = served_by or {}
-    pinned = problem.pins.keep if problem.pins is not None else {}
-    for j in refills:
-        ploc = problem.patient_location[problem.refills[j].patient_id]
-        eligible = {problem.nurse_days[kk].nurse.nurse_id for kk in cands[j]} & cluster_of.keys()
-        if not eligible:  # no nurse of this part may go: it stays with the first cluster
-            members[min(cluster_of.values())].append(j)
-            continue
-        best = min(eligible, key=lambda n: (problem.minutes[problem.nurse_location[n], ploc], n))
-        home = cluster_of[best]
-        now = served_by.get(j)
-        if now is not None and now in cluster_of and (sticky or j in pinned):
-            home = cluster_of[now]  # its route stays whole in one part (a kept visit always)
-        members[home].append(j)
-    parts = []
-    for c in sorted(members):
-        nurses = frozenset(n for n, cl in cluster_of.items() if cl == c)
-        parts.append(Part(tuple(sorted(members[c])), nurses))
-    return parts
+def _partition(problem: PlanningProblem, opts: SolverOptions, seed: int, max_refills: int,
+               routes: Routes | None = None, sticky: bool = True) -> list[Part]:
+    """The parts of a round (:func:`optimizer.planning.partition.partition`)."""
+    return partition(problem, seed, max_refills, routes, sticky)
 
 
 def _initial(built: Built, problem: PlanningProblem, routes: Routes) -> Solution:
@@ -222,9 +159,11 @@ def _restrict(problem: PlanningProblem, part: Part,
         chosen = [c for c in problem.candidates if c.refill in keep]
     else:
         chosen = [problem.candidates[i] for i in sorted(i for j in keep for i in index.get(j, ()))]
+    nds = problem.nurse_days
     return replace(problem, candidates=[
         c for c in chosen
-        if part.nurses is None or problem.nurse_days[c.nurse_day].nurse.nurse_id in part.nurses])
+        if (part.nurses is None or nds[c.nurse_day].nurse.nurse_id in part.nurses)
+        and (part.days is None or nds[c.nurse_day].index in part.days)])
 
 
 def _with_start(problem: PlanningProblem, part: Part, base: Routes) -> Part:
@@ -233,7 +172,8 @@ def _with_start(problem: PlanningProblem, part: Part, base: Routes) -> Part:
     start = []
     for k in sorted(base):
         nd = problem.nurse_days[k]
-        if part.nurses is not None and nd.nurse.nurse_id not in part.nurses:
+        if (part.nurses is not None and nd.nurse.nurse_id not in part.nurses
+                or part.days is not None and nd.index not in part.days):
             continue
         order = tuple(j for j in base[k][0] if j in keep)  # a sub-route of a feasible route
         if order and schedule_order(problem, k, list(order)) is not None:
@@ -256,47 +196,6 @@ def _part_worker(args):
             return orders, {**info, "note": "no time left in the round: kept the greedy start"}
         limit = min(limit, left)
     return _solve_part(_PROBLEM, part, opts, limit, _INDEX)
-
-
-def _partition(problem: PlanningProblem, opts: SolverOptions, seed: int, max_refills: int,
-               routes: Routes | None = None,
-               sticky: bool = True) -> list[Part]:
-    routes = routes or {}
-    served_by = {j: problem.nurse_days[k].nurse.nurse_id for k, (o, _) in routes.items() for j in o}
-    parts: list[Part] = []
-    for comp in components(problem):
-        if len(comp) > max_refills:
-            parts += _split_to_size(problem, split_by_region(
-                problem, comp, max_refills=max_refills, seed=seed, served_by=served_by, sticky=sticky),
-                max_refills=max_refills, seed=seed, served_by=served_by, sticky=sticky)
-        else:
-            parts.append(Part(tuple(comp)))
-    return parts
-
-
-def _split_to_size(problem: PlanningProblem, parts: list[Part], *, max_refills: int, seed: int,
-                   served_by: dict[int, str], sticky: bool) -> list[Part]:
-    """Split again, within its own nurses, every part over twice ``max_refills``.
-
-    k-means of nurse homes can leave one region with hundreds of refills (a dense metro
-    area, or routes kept whole in a sticky round): one such part made a 3.4 GiB OR-Tools
-    model at 5,000 patients and overran the time limit by minutes (bench/RESULTS.md,
-    "Memory"). A part whose nurses do not split (one nurse, or one home) stays as it is.
-    """
-    out: list[Part] = []
-    todo = list(parts)
-    while todo:
-        part = todo.pop()
-        if len(part.refills) <= 2 * max_refills or part.nurses is None or len(part.nurses) < 2:
-            out.append(part)
-            continue
-        sub = split_by_region(problem, list(part.refills), max_refills=max_refills, seed=seed,
-                              served_by=served_by, sticky=sticky, nurses=part.nurses)
-        if len(sub) < 2 or max(len(p.refills) for p in sub) == len(part.refills):
-            out.append(part)
-            continue
-        todo += sub
-    return sorted(out, key=lambda p: p.refills)
 
 
 def _run_parts(problem: PlanningProblem, parts: list[Part], opts: SolverOptions, budget: float,
@@ -343,10 +242,12 @@ def _run_parts(problem: PlanningProblem, parts: list[Part], opts: SolverOptions,
     return results
 
 
-def _merge(problem: PlanningProblem, results: list[tuple[dict[int, list[int]], dict]]) -> Routes:
-    """The parts' routes together, each scheduled by the one schedule as it is; the greedy
-    then fills any gap the parts left. A part's route that the schedule rejects is a bug."""
-    routes: Routes = {}
+def _merge(problem: PlanningProblem, results: list[tuple[dict[int, list[int]], dict]],
+           held: Routes | None = None) -> Routes:
+    """The parts' routes together (over ``held``, the routes no part had), each scheduled by the
+    one schedule as it is; the greedy then fills any gap the parts left. A part's route that the
+    schedule rejects is a bug."""
+    routes: Routes = dict(held or {})
     for orders, _ in results:
         for k, order in orders.items():
             if not order:
@@ -357,6 +258,29 @@ def _merge(problem: PlanningProblem, results: list[tuple[dict[int, list[int]], d
                                    "is infeasible under the one schedule")
             routes[k] = (order, sched)
     return greedy_routes(problem, routes=routes)
+
+
+def _day_phase(problem: PlanningProblem, routes: Routes, opts: SolverOptions, budget: float,
+               say: Callable[[str], None]) -> Routes:
+    """Route each day again with its visits held on it (:func:`optimizer.planning.partition.day_parts`):
+    a day's visits move between all that day's eligible nurses, in one part where the rounds'
+    regions cut nurse territories. Each part starts from the current routes and keeps them
+    unless the solver improves on them; the whole is kept only if the objective falls.
+    Parts of at most ``greedy_part_max`` visits keep their routes as they are."""
+    parts = [_with_start(problem, p, routes) for p in day_parts(
+        problem, routes, max_refills=opts.day_part_refills, seed=opts.seed)
+        if len(p.refills) > opts.greedy_part_max]
+    if not parts:
+        return routes
+    moving = {j for p in parts for j in p.refills}
+    held = {k: r for k, r in routes.items() if not set(r[0]) & moving}
+    say(f"day phase: {len(parts)} part(s) of {len(moving)} visits, each on its day, by {opts.backend}")
+    merged = _merge(problem, _run_parts(problem, parts, opts, budget, say, "day phase"), held)
+    new, old = score(problem, merged), score(problem, routes)
+    better = new[0] <= old[0] and new[1] >= old[1]
+    say(f"day phase: {new[1]} refills placed, objective {new[0]:,} (was {old[1]}, {old[0]:,})"
+        f"{'' if better else '; kept the previous plan'}")
+    return merged if better else routes
 
 
 def move_kept_for_missed(problem: PlanningProblem, routes: Routes) -> Routes:
@@ -398,6 +322,42 @@ def _kept_move(problem: PlanningProblem, routes: Routes, cands: dict[int, list[i
     return None
 
 
+def _rounds(problem: PlanningProblem, routes: Routes, opts: SolverOptions, rounds: int, budget: float,
+            say: Callable[[str], None]) -> tuple[Routes, list[dict], int]:
+    """The decomposition rounds from ``routes`` within ``budget`` seconds: the routes, the last
+    round's part infos and the most parts of a round."""
+    t0 = _time.perf_counter()
+    infos: list[dict] = []
+    n_parts = 0
+    for r in range(rounds):
+        if r and not opts.max_iterations and _time.perf_counter() - t0 > budget:
+            say(f"the rounds' {budget:g} s are used after round {r}; no further round")
+            break
+        size = opts.max_part_refills if r % 2 == 0 else int(opts.max_part_refills * 1.5)
+        # even rounds give each refill to the region of its nearest nurse (compact regions, but a
+        # border may cut a placement: such a round is kept only if it is better); odd rounds keep
+        # every route whole in one region (never worse)
+        parts = [_with_start(problem, p, routes)
+                 for p in _partition(problem, opts, opts.seed + r, size, routes, sticky=r % 2 == 1)]
+        n_parts = max(n_parts, len(parts))
+        n_big = sum(len(p.refills) > opts.greedy_part_max or opts.backend == "greedy" for p in parts)
+        say(f"round {r + 1}/{rounds}: {len(parts)} independent part(s): {n_big} solved by {opts.backend}, "
+            f"{len(parts) - n_big} small one(s) placed greedily")
+        results = _run_parts(problem, parts, opts, budget / rounds, say, f"round {r + 1}")
+        merged = _merge(problem, results)
+        placed = {j for o, _ in merged.values() for j in o}
+        missing = [j for o, _ in routes.values() for j in o if j not in placed]
+        if missing:  # a region border cut a placement: make room by moving one visit
+            merged = insert_with_ejection(problem, merged, missing)
+        infos = [i for _, i in results]
+        new, old = score(problem, merged), score(problem, routes)
+        say(f"round {r + 1}: {new[1]} refills placed, objective {new[0]:,} "
+            f"(was {old[1]}, {old[0]:,}){'' if new[0] <= old[0] else '; kept the previous plan'}")
+        if new[0] <= old[0]:
+            routes = merged
+    return routes, infos, n_parts
+
+
 def plan_problem(
     problem: PlanningProblem,
     options: SolverOptions | None = None,
@@ -418,35 +378,12 @@ def plan_problem(
     say(f"{len(problem.refills)} first fills due (later fills of the same pumps are added after), "
         f"{len(problem.candidates)} (refill, nurse-day) pairs; "
         f"greedy start places {sum(len(o) for o, _ in base.values())}")
-    infos: list[dict] = []
-    n_parts = 0
     rounds = max(1, opts.rounds) if opts.backend != "greedy" else 1
-    for r in range(rounds):
-        if r and not opts.max_iterations and _time.perf_counter() - t0 > opts.time_limit:
-            say(f"time limit of {opts.time_limit:g} s reached after round {r}; no further round")
-            break
-        size = opts.max_part_refills if r % 2 == 0 else int(opts.max_part_refills * 1.5)
-        # even rounds give each refill to the region of its nearest nurse (compact regions, but a
-        # border may cut a placement: such a round is kept only if it is better); odd rounds keep
-        # every route whole in one region (never worse)
-        parts = [_with_start(problem, p, routes)
-                 for p in _partition(problem, opts, opts.seed + r, size, routes, sticky=r % 2 == 1)]
-        n_parts = max(n_parts, len(parts))
-        n_big = sum(len(p.refills) > opts.greedy_part_max or opts.backend == "greedy" for p in parts)
-        say(f"round {r + 1}/{rounds}: {len(parts)} independent part(s): {n_big} solved by {opts.backend}, "
-            f"{len(parts) - n_big} small one(s) placed greedily")
-        results = _run_parts(problem, parts, opts, opts.time_limit / rounds, say, f"round {r + 1}")
-        merged = _merge(problem, results)
-        placed = {j for o, _ in merged.values() for j in o}
-        missing = [j for o, _ in routes.values() for j in o if j not in placed]
-        if missing:  # a region border cut a placement: make room by moving one visit
-            merged = insert_with_ejection(problem, merged, missing)
-        infos = [i for _, i in results]
-        new, old = score(problem, merged), score(problem, routes)
-        say(f"round {r + 1}: {new[1]} refills placed, objective {new[0]:,} "
-            f"(was {old[1]}, {old[0]:,}){'' if new[0] <= old[0] else '; kept the previous plan'}")
-        if new[0] <= old[0]:
-            routes = merged
+    day_share = min(max(opts.day_share, 0.0), 0.9) if opts.backend != "greedy" else 0.0
+    routes, infos, n_parts = _rounds(problem, routes, opts, rounds, opts.time_limit * (1 - day_share), say)
+    if day_share:
+        left = opts.time_limit - (_time.perf_counter() - t0)
+        routes = _day_phase(problem, routes, opts, max(left, opts.time_limit * day_share / 2), say)
     moved = move_kept_for_missed(problem, routes)
     if score(problem, moved)[0] < score(problem, routes)[0]:
         routes = moved
@@ -459,6 +396,7 @@ def plan_problem(
         "status": "feasible" if statuses <= {"feasible", "optimal"} else ",".join(sorted(map(str, statuses))),
         "parts": n_parts,
         "rounds": rounds,
+        "day_share": day_share,
         "objective": score(problem, routes)[0],
         "objective_units_per_dollar": UNITS_PER_DOLLAR,
         "greedy_objective": score(problem, base)[0],
