@@ -166,7 +166,10 @@ def make_roster(size: int, seed: int, data: Path):
     return roster
 
 
-def run_one(size: int, method: str, time_limit: float, seed: int, keep: Path | None = None) -> dict:
+def run_one(size: int, method: str, time_limit: float, seed: int, keep: Path | None = None,
+            solver: dict | None = None) -> dict:
+    """One plan of the national roster of ``size`` patients by ``method``; ``solver``: more
+    :class:`SolverOptions` fields (only those given are passed: old commits lack new ones)."""
     api, synth, SolverOptions = _imports()
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -178,7 +181,7 @@ def run_one(size: int, method: str, time_limit: float, seed: int, keep: Path | N
         t1 = time.perf_counter()
         roster, _ = api.load_data(data, as_of=dt.date.fromisoformat(AS_OF))
         provider = api.travel_provider("haversine")
-        opts = SolverOptions(backend=method, time_limit=time_limit, seed=seed)
+        opts = SolverOptions(backend=method, time_limit=time_limit, seed=seed, **(solver or {}))
         res = api.plan(roster, start=dt.date.fromisoformat(START), days=14, provider=provider, options=opts)
         t_plan = time.perf_counter() - t1
         out = Path(tmp) / "plan"
@@ -203,7 +206,8 @@ def run_one(size: int, method: str, time_limit: float, seed: int, keep: Path | N
         "end_to_end_s": round(t_end, 1), "violations": len(violations),
         "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
                           + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
-        "status": res.plan.solver.get("status"), "parts": res.plan.solver.get("parts"), **shares,
+        "status": res.plan.solver.get("status"), "parts": res.plan.solver.get("parts"),
+        "day_share": res.plan.solver.get("day_share"), **(solver or {}), **shares,
     }
 
 
@@ -217,13 +221,22 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, default=None, help="keep each run's data/ and plan/ under KEEP/SIZE-METHOD")
     ap.add_argument("--shares", nargs=2, type=Path, metavar=("DATA", "PLAN"),
                     help="print the due-date shares of a plan folder and exit")
+    ap.add_argument("--day-share", type=float, default=None,
+                    help="share of the time limit for the day phase (SolverOptions.day_share; default: settings)")
+    ap.add_argument("--part-refills", type=int, default=None,
+                    help="region part size of the rounds (SolverOptions.max_part_refills; default: settings)")
+    ap.add_argument("--max-iterations", type=int, default=None,
+                    help="deterministic work limit per part instead of the wall clock (SolverOptions.max_iterations)")
     ap.add_argument("--one", nargs=3, help=argparse.SUPPRESS)  # size method limit: child process
     args = ap.parse_args()
     if args.shares:
         print(json.dumps(due_date_shares(*args.shares)))
         return
+    given = (("day_share", "--day-share", args.day_share), ("max_part_refills", "--part-refills", args.part_refills),
+             ("max_iterations", "--max-iterations", args.max_iterations))
+    solver = {k: v for k, _, v in given if v is not None}
     if args.one:
-        print(json.dumps(run_one(int(args.one[0]), args.one[1], float(args.one[2]), args.seed, args.keep)))
+        print(json.dumps(run_one(int(args.one[0]), args.one[1], float(args.one[2]), args.seed, args.keep, solver)))
         return
     print(f"# machine: {machine_info()}")
     rows = []
@@ -231,6 +244,7 @@ def main() -> None:
         limit = args.time_limit[i] if args.time_limit else max(20.0, 30.0 * size / 1000)
         for method in args.methods:
             keep = ["--keep", str(args.keep)] if args.keep else []
+            keep += [x for _, flag, v in given if v is not None for x in (flag, str(v))]
             proc = subprocess.run([sys.executable, __file__, "--seed", str(args.seed), *keep, "--one", str(size),
                                    method, str(limit)], capture_output=True, text=True)
             if proc.returncode != 0:
