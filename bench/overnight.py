@@ -16,6 +16,7 @@ is printed with it.
 from __future__ import annotations
 
 import argparse
+import math
 import datetime as dt
 import subprocess
 import sys
@@ -48,10 +49,11 @@ def run(data: Path, out: Path, *, overnight: bool, backend: str, time_limit: flo
     violations = api.check(roster, out, provider=provider)
     k = res.plan.kpis()
     far = beyond_a_day(roster, res.plan, provider)
+    no_days = no_trip_days(res.problem, res.plan)
     return {"trips": "on" if overnight else "off", "due": k["refills_due"], "placed": k["visits"],
             "out_of_reach": k["unassigned_by_reason"].get("out_of_reach", 0),
             "other_unassigned": k["unassigned"] - k["unassigned_by_reason"].get("out_of_reach", 0),
-            "out_of_reach_beyond_a_day": far, "by_reason": k["unassigned_by_reason"], "cost": k["cost"], "cost_per_placed": k["cost_per_visit"],
+            "out_of_reach_beyond_a_day": far, "out_of_reach_no_trip_days": no_days, "by_reason": k["unassigned_by_reason"], "cost": k["cost"], "cost_per_placed": k["cost_per_visit"],
             "nights": k["overnight_stays"], "trips_by_nights": trip_lengths(res.plan),
             "waypoint_nights": waypoint_nights(res.plan), "lodging": k["lodging_cost"], "wall_s": round(wall, 1),
             "trips_pass_s": {step: round(sec, 2) for step, sec in getattr(trips, "LAST_TIMINGS", {}).items()}
@@ -109,6 +111,39 @@ def beyond_a_day(roster, plan, provider) -> int:
         longest = [(n.shift_end.hour * 60 + n.shift_end.minute + n.max_overtime_minutes
                     - n.shift_start.hour * 60 - n.shift_start.minute - n.break_minutes) for n in ok]
         out += all(m > d for m, d in zip(minutes, longest))
+    return out
+
+
+def no_trip_days(problem, plan) -> int:
+    """Refills left out_of_reach that no trip of the planner's kind could make whatever the other
+    visits: no licensed, certified nurse has a run of consecutive working days in the horizon long
+    enough for the drive out and back (whole working days, at most MAX_NIGHTS nights) with a day of
+    the refill's window inside (weekends, holidays, the horizon's end, too far)."""
+    from optimizer.planning.waypoints import MAX_NIGHTS, day_budget
+    from optimizer.rules.eligibility import is_certified_for, may_practice
+
+    roster = problem.roster
+    days = {}
+    for nd in problem.nurse_days:
+        days.setdefault(nd.nurse.nurse_id, set()).add(nd.day)
+    out = 0
+    for u in plan.unassigned:
+        if str(u.reason) != "out_of_reach":
+            continue
+        p = roster.patient(u.patient_id)
+        window = {u.window_start + dt.timedelta(days=i) for i in range((u.window_end - u.window_start).days + 1)}
+        possible = False
+        for n in roster.nurses:
+            if not (is_certified_for(n, p.next_infusate) and may_practice(n, p.state, on=u.window_start)):
+                continue
+            drive = problem.provider.pairwise([(n.lat, n.lon)], [(p.lat, p.lon)])[0][0]
+            need = max(2, math.ceil((2 * drive + p.visit_minutes) / day_budget(n)))
+            mine = days.get(n.nurse_id, set())
+            for d in window & mine:
+                for first in (d - dt.timedelta(days=i) for i in range(need)):
+                    run = [first + dt.timedelta(days=i) for i in range(need)]
+                    possible |= need <= MAX_NIGHTS + 1 and all(x in mine for x in run)
+        out += not possible
     return out
 
 

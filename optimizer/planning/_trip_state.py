@@ -157,11 +157,22 @@ class TripState:
 
 
 def into_trip(state: TripState, j: int, k: int) -> Move | None:
-    """Refill ``j`` into day ``k`` of a trip made (its start and end as they are)."""
-    fit = insert_refill(state.problem, k, state.order(k), j, state.ends(k))
-    if fit is None:
+    """Refill ``j`` into day ``k`` of a trip made (its start and end as they are); where it does not
+    fit, the day's visits farthest from where it ends (or starts) go, one at a time, to other days
+    from home (:func:`fit_day`, :func:`rehome`), pinned ones never."""
+    problem = state.problem
+    fit = insert_refill(problem, k, state.order(k), j, state.ends(k))
+    if fit is not None:
+        return day_units(problem, k, fit[0], fit[1]) - state.units(k), {k: fit}, ()
+    start, end = state.ends(k)
+    here = fit_day(state, k, state.order(k), j, (start, end), end if end is not None else start)
+    if here is None:
         return None
-    return day_units(state.problem, k, fit[0], fit[1]) - state.units(k), {k: fit}, ()
+    elsewhere = rehome(state, here[2], problem.nurse_days[k].day, exclude={k})
+    if elsewhere is None:
+        return None
+    units = day_units(problem, k, here[0], here[1]) + elsewhere[0]
+    return units - state.units(k), {**elsewhere[1], k: (here[0], here[1])}, ()
 
 
 def new_trip(state: TripState, j: int, nurse: Nurse, ka: int, kb: int, k: int) -> Move | None:

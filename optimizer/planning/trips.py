@@ -186,7 +186,7 @@ def _try_move(state: TripState, j: int, k: int) -> None:
     saved = state.units(k) - day_units(problem, k, rest, rest_s)
     for t in targets:
         move = into_trip(state, j, t)
-        if move is not None and move[0] < saved:
+        if move is not None and set(move[1]) == {t} and move[0] < saved:  # no visit moved elsewhere
             days = dict(move[1])
             if rest:
                 days[k] = (rest, rest_s)

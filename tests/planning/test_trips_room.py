@@ -1,0 +1,52 @@
+"""A far refill takes a local visit's place on a trip's day (issue 13 item 1, the refills blocked
+because the only nurse who can reach them has her days taken).
+
+One nurse in Columbus, OH, two visits a day at most. P1 and P2, about 300 min away in Pennsylvania
+(beyond the 240 min reach of a day trip), are home on Tuesday only; L1, near home, is due on
+Tuesday and may wait until Wednesday (a fuller pump). The trip out on Monday, lodging at P1's home, makes P1 on
+Tuesday with L1; P2 fits Tuesday only if L1 moves to another day (not a second night away).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from geodata.travel.haversine import HaversineProvider
+from optimizer.domain import Horizon, PatientAway, Roster
+from optimizer.io.plan_writer import write_plan
+from optimizer.planning.fills import with_later_fills
+from optimizer.planning.planner import SolverOptions
+from optimizer.planning.problem import build_problem
+from optimizer.planning.solve import solve
+from optimizer.planning.trips import with_overnight_trips
+from optimizer.validate import check_plan
+from tests.conftest import make_nurse, make_patient
+
+MON = dt.date(2026, 11, 23)
+TUE = MON + dt.timedelta(days=1)
+PROVIDER = HaversineProvider()
+
+
+def _roster() -> Roster:
+    def patient(pid: str, lat: float, lon: float, state: str, ml: float = 30.0):
+        return make_patient(patient_id=pid, lat=lat, lon=lon, state=state, reservoir_ml=ml, last_fill_volume_ml=ml,
+                            last_fill_date=TUE - dt.timedelta(days=14))
+    far = (patient("P1", 40.051234, -78.003456, "PA"), patient("P2", 40.1, -78.05, "PA"))
+    away = tuple(PatientAway(p.patient_id, d0, d1) for p in far for d0, d1 in
+                 ((MON - dt.timedelta(days=7), MON), (TUE + dt.timedelta(days=1), TUE + dt.timedelta(days=9))))
+    return Roster((*far, patient("L1", 40.05, -82.9, "OH", ml=40.0)), (make_nurse(max_visits_per_day=2),),
+                  patient_away=away)
+
+
+def test_a_local_visit_gives_way_to_a_far_one_on_a_trips_day(tmp_path):
+    roster = _roster()
+    problem = build_problem(roster, Horizon(MON, 5), provider=PROVIDER)
+    plan, problem = with_later_fills(problem, solve(problem, SolverOptions(backend="greedy", max_iterations=1)))
+    off = {v.patient_id: v.date for v in plan.visits}
+    assert off == {"L1": TUE}
+    plan, _ = with_overnight_trips(problem, plan, enabled=True)
+    on = {v.patient_id: v.date for v in plan.visits}
+    assert on["P1"] == on["P2"] == TUE and on["L1"] != TUE
+    assert plan.kpis()["overnight_stays"] == 1  # not a second night for P2
+    write_plan(plan, tmp_path / "plan")
+    assert check_plan(roster, tmp_path / "plan", provider=PROVIDER) == []
