@@ -156,14 +156,16 @@ class TripState:
         self.trips = [t for t in self.trips if t.out_day not in after] + list(nights)
 
 
-def into_trip(state: TripState, j: int, k: int) -> Move | None:
+def into_trip(state: TripState, j: int, k: int, *, make_room: bool = True) -> Move | None:
     """Refill ``j`` into day ``k`` of a trip made (its start and end as they are); where it does not
-    fit, the day's visits farthest from where it ends (or starts) go, one at a time, to other days
-    from home (:func:`fit_day`, :func:`rehome`), pinned ones never."""
+    fit (and ``make_room``), the day's visits farthest from where it ends (or starts) go, one at a
+    time, to other days from home (:func:`fit_day`, :func:`rehome`), pinned ones never."""
     problem = state.problem
     fit = insert_refill(problem, k, state.order(k), j, state.ends(k))
     if fit is not None:
         return day_units(problem, k, fit[0], fit[1]) - state.units(k), {k: fit}, ()
+    if not make_room:
+        return None
     start, end = state.ends(k)
     here = fit_day(state, k, state.order(k), j, (start, end), end if end is not None else start)
     if here is None:

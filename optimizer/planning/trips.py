@@ -2,7 +2,8 @@
 
 A nurse may drive out, stay the night near a far patient and continue her next workday
 from there: the outbound day ends at the lodging, the return day (the next calendar day,
-also one of her working days) starts there. A visit on either day is within reach when
+also one of her working days) starts there; a trip of several nights is a chain of such
+nights (:mod:`optimizer.planning._trip_state`), never over a day she does not work. A visit on either day is within reach when
 the drive from her home *or from the lodging* is within ``max_drive_minutes_one_way``
 (SPEC §5 eligibility); the lodging, per diem included
 (:data:`optimizer.settings.LODGING_COST_PER_NIGHT_USD`), is priced in the outbound day's
@@ -12,9 +13,13 @@ plan's cost count it like any other cost of a nurse-day.
 The day planner stays as it is; this pass runs on its routes:
 
 1. every refill still missed (out of reach, no capacity, or an overdue refill no day trip
-   makes; never one the next plan can make) is placed, fewest options first, by the option
-   of least objective: into a trip's day (its lodging fixed), or a new trip lodging at the
-   patient's home (a trip may follow another: a day from one lodging to the next); a
+   makes; never one the next plan can make) is placed, those only a trip of several nights
+   can make first, then fewest options first, by the option of least objective: into a
+   trip's day (its lodging fixed, or the night moved to reach the patient), a new trip
+   lodging at the patient's home (a trip may follow another: a day from one lodging to
+   the next), or, where no night at her home will do (she lies farther than a working
+   day's drive), a trip of up to :data:`optimizer.planning.waypoints.MAX_NIGHTS` nights on
+   consecutive working days through waypoints (:mod:`optimizer.planning.waypoints`); a
    trip's days keep their visits where they fit, else the farthest go to other days;
 2. trips are also made where they are cheaper than the day trips: two consecutive days
    of one nurse joined by a night near the last patient of the first (or the first
@@ -143,7 +148,9 @@ def _join_days(state: TripState) -> None:
     for (nid, day), ka in sorted(state.day_of.items(), key=lambda x: (x[0][0], x[0][1])):
         kb = state.day_of.get((nid, day + timedelta(days=1)))
         a, b = state.order(ka), state.order(kb) if kb is not None else []
-        if kb is None or not a or not b or (ka, kb) not in state.pairs(nid, ka):
+        if kb is None or not a or not b or not _may_save(problem, nid, a[-1], b[0]):
+            continue
+        if (ka, kb) not in state.pairs(nid, ka):
             continue
         best: Move | None = None
         for stop in (a[-1], b[0]):
@@ -157,6 +164,22 @@ def _join_days(state: TripState) -> None:
                 best = (delta, {ka: (a, sa), kb: (b, sb)}, (trip,))
         if best is not None:
             state.apply(best)
+
+
+def _may_save(problem: PlanningProblem, nurse_id: str, last: int, first: int) -> bool:
+    """Whether a night between a day ending at refill ``last`` and the next starting at ``first`` can
+    cost less than the two drives home and back it saves: their minutes (and a break each day may
+    no longer need) at the overtime rate and their miles, at most (a bound: joining changes
+    nothing else of the two days)."""
+    loc = problem.patient_location
+    home = problem.nurse_location[nurse_id]
+    a, b = loc[problem.refills[last].patient_id], loc[problem.refills[first].patient_id]
+    (m1, k1), (m2, k2), (m3, k3) = problem.travel(a, home), problem.travel(home, b), problem.travel(a, b)
+    nurse = problem.roster.nurse(nurse_id)
+    minutes, km = m1 + m2 - m3 + 2 * nurse.break_minutes, k1 + k2 - k3
+    most = (minutes / 60 * nurse.hourly_cost * settings.OVERTIME_MULTIPLIER
+            + km / settings.KM_PER_MILE * settings.IRS_MILEAGE_RATE_PER_MILE)
+    return not most < settings.LODGING_COST_PER_NIGHT_USD  # nan (no road): tried
 
 
 def _move_into_trips(state: TripState) -> None:
@@ -185,8 +208,8 @@ def _try_move(state: TripState, j: int, k: int) -> None:
         return
     saved = state.units(k) - day_units(problem, k, rest, rest_s)
     for t in targets:
-        move = into_trip(state, j, t)
-        if move is not None and set(move[1]) == {t} and move[0] < saved:  # no visit moved elsewhere
+        move = into_trip(state, j, t, make_room=False)  # no visit moved elsewhere
+        if move is not None and move[0] < saved:
             days = dict(move[1])
             if rest:
                 days[k] = (rest, rest_s)
@@ -266,8 +289,9 @@ def _passes(problem: PlanningProblem, routes: Routes) -> tuple[PlanningProblem, 
         _place_missed(state)
         lap("place_missed")
         _join_days(state)
+        lap("join_days")
         _move_into_trips(state)
-        lap("join_and_move")
+        lap("move_into_trips")
         _place_missed(state)  # a trip joined or filled since may take one left out
         lap("place_missed")
         ext = extend_with_next_fills(state.problem, state.routes)
