@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable
-from dataclasses import astuple, fields
+from dataclasses import fields
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -42,6 +42,12 @@ def _fmt(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.2f}"
     return str(value)
+
+
+def _row(obj: object) -> tuple:
+    """A flat record's fields as a tuple: :func:`dataclasses.astuple` without its deep copy (every field of
+    the plan's records is a plain value: text, number, date, time, enum), a second on a national plan."""
+    return tuple(getattr(obj, f.name) for f in fields(obj))  # type: ignore[arg-type]
 
 
 def _write_csv(path: Path, columns: tuple[str, ...], rows: list[tuple]) -> None:
@@ -84,18 +90,18 @@ def write_plan(
     out of each unassigned refill, in order) as the ``options`` column of ``unassigned.csv`` (SPEC §6).
     """
     with atomic_dir(out_dir, kind="plan") as tmp:
-        _write_csv(tmp / "visits.csv", VISIT_COLUMNS, [astuple(v) for v in plan.visits])
+        _write_csv(tmp / "visits.csv", VISIT_COLUMNS, [_row(v) for v in plan.visits])
         _write_csv(tmp / "nurse_days.csv", NURSE_DAY_COLUMNS, [_day_row(d) for d in plan.nurse_days])
         if options is None:
-            _write_csv(tmp / "unassigned.csv", UNASSIGNED_COLUMNS, [astuple(u) for u in plan.unassigned])
+            _write_csv(tmp / "unassigned.csv", UNASSIGNED_COLUMNS, [_row(u) for u in plan.unassigned])
         else:
             _write_csv(tmp / "unassigned.csv", UNASSIGNED_COLUMNS + ("options",),
-                       [astuple(u) + (o,) for u, o in zip(plan.unassigned, options, strict=True)])
+                       [_row(u) + (o,) for u, o in zip(plan.unassigned, options, strict=True)])
         if alternatives is not None:
             _write_csv(tmp / "alternatives.csv", alternatives[0], alternatives[1])
-        _write_csv(tmp / "deferred.csv", DEFERRED_COLUMNS, [astuple(d) for d in plan.deferred])
+        _write_csv(tmp / "deferred.csv", DEFERRED_COLUMNS, [_row(d) for d in plan.deferred])
         if plan.changes is not None:
-            _write_csv(tmp / "changes.csv", CHANGE_COLUMNS, [astuple(c) for c in plan.changes])
+            _write_csv(tmp / "changes.csv", CHANGE_COLUMNS, [_row(c) for c in plan.changes])
         if confirm_days is not None:
             _write_csv(tmp / "confirmed_visits.csv", CONFIRMED_COLUMNS, confirmed_rows(plan, confirm_days))
         (tmp / "summary.json").write_text(
@@ -113,7 +119,7 @@ def _day_row(day: NurseDayPlan) -> tuple:
     so a day that ends away and the next day that starts there name the same point. Numbers, not
     text: a negative longitude written as text would be quoted as a formula-looking cell."""
     return tuple(_Coordinate(round(v, 6)) if name in _POINT_COLUMNS and isinstance(v, float) else v
-                 for name, v in zip(NURSE_DAY_COLUMNS, astuple(day)))
+                 for name, v in zip(NURSE_DAY_COLUMNS, _row(day)))
 
 
 def confirmed_rows(plan: Plan, days: int) -> list[tuple]:

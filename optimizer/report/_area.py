@@ -91,7 +91,25 @@ def area_labels(points: Sequence[tuple[float, float]], states: Sequence[str]) ->
     """
     if not points:
         return []
+    # A plan folder asks for the same places five times (workbook, calendars, report, two maps);
+    # a county found within the coast tolerance may depend on the batch, so whole batches are kept.
+    key = (tuple((float(p[0]), float(p[1])) for p in points), tuple(states))
+    got = _BATCHES.get(key)
+    if got is None:
+        got = _compute(key[0], key[1])
+        while len(_BATCHES) >= _MAX_BATCHES:
+            del _BATCHES[next(iter(_BATCHES))]
+        _BATCHES[key] = got
+    return list(got)
 
+
+#: labels of the last batches of places: a pure function of the batch and the (static) geodata
+_BATCHES: dict[tuple[tuple[tuple[float, float], ...], tuple[str, ...]], tuple[str, ...]] = {}
+_MAX_BATCHES = 4
+
+
+def _compute(points: Sequence[tuple[float, float]], states: Sequence[str]) -> tuple[str, ...]:
+    """:func:`area_labels` computed."""
     lats = np.array([p[0] for p in points], float)
     lons = np.array([p[1] for p in points], float)
     fips = geodata.counties_of(lats, lons)
@@ -100,4 +118,4 @@ def area_labels(points: Sequence[tuple[float, float]], states: Sequence[str]) ->
         where = _county_label(f, st)
         town = _nearest_town(float(lat), float(lon), f, st)
         out.append(f"near {town}, {where}" if town else where)
-    return out
+    return tuple(out)

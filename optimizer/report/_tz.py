@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import us
@@ -86,8 +87,12 @@ def _offset(td: timedelta | None) -> str:
     return f"{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
 
 
-def _transitions(tz: ZoneInfo, year: int) -> list[tuple[datetime, timedelta, timedelta, str, bool]]:
-    """The zone's offset changes in ``year``: (local time before, offset before, after, name, DST after)."""
+@lru_cache(maxsize=256)
+def _transitions(tz: ZoneInfo, year: int) -> tuple[tuple[datetime, timedelta, timedelta, str, bool], ...]:
+    """The zone's offset changes in ``year``: (local time before, offset before, after, name, DST after).
+
+    Kept per zone and year (a plan writes a calendar per nurse: a year of days walked per file).
+    """
     out = []
     t = datetime(year, 1, 1, tzinfo=timezone.utc)
     end = datetime(year + 1, 1, 1, tzinfo=timezone.utc)
@@ -104,7 +109,7 @@ def _transitions(tz: ZoneInfo, year: int) -> list[tuple[datetime, timedelta, tim
                         bool(local.dst())))
             before = after
         t = day_end
-    return out
+    return tuple(out)
 
 
 def vtimezone(zone: str, years: Iterable[int]) -> list[str]:

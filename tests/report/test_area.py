@@ -41,3 +41,16 @@ def test_every_named_town_lies_in_the_named_county() -> None:
             town = label[5:].split(", ")[0]
             assert (town, fips) in town_county, label
     assert named >= len(keep) // 2  # most rural PA points have a town of their county within 40 km
+
+
+def test_a_batch_asked_again_gets_the_same_labels_in_a_fresh_list() -> None:
+    """A plan folder asks for the same places five times: the batch is labelled once and kept
+    (a county within the coast tolerance may depend on the batch, so whole batches, never points)."""
+    from optimizer.report import _area
+
+    pts, states = [(40.6215, -79.1525), (40.5992, -77.5714), (41.2, -77.9)], ["PA", "PA", "PA"]
+    first = area_labels(pts, states)
+    assert list(_area._compute(tuple(pts), tuple(states))) == first
+    first.append("changed by the caller")
+    assert area_labels(pts, states) == first[:-1]
+    assert area_labels(pts[:2], states[:2]) == first[:2]
