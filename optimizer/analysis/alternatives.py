@@ -16,7 +16,7 @@ simulation alike:
     in the patient's state: the license by endorsement (fee and weeks by state, SPEC §8, from
     :mod:`optimizer.settings`); 2-8 weeks rarely saves this refill but fixes the next ones.
 ``overnight_trip``
-    with the plan's problem, the cheapest one-night trip the trip planner finds on the plan's
+    with the plan's problem, the cheapest trip (one night or more) the trip planner finds on the plan's
     routes (:func:`optimizer.planning.trips.best_trip`: what the plan's cost rises by); else (or
     when it finds none) an estimate for the nearest nurse who may treat the patient but lives
     beyond her one-way limit (up to ``OVERNIGHT_MAX_DRIVE_FACTOR`` times it): the drive both ways
@@ -49,7 +49,7 @@ import geodata
 from geodata.centers import hai_centers
 from optimizer import settings
 from optimizer.domain import Infusate, Nurse, Partner, Patient, Roster
-from optimizer.planning.trips import best_trip
+from optimizer.planning.trips import best_trip, plan_trips
 from optimizer.rules.eligibility import is_certified_for, may_practice
 
 __all__ = ["KINDS", "ALTERNATIVE_COLUMNS", "NO_OPTION", "Option", "RefillWays", "Alternatives", "WaysOut",
@@ -303,11 +303,11 @@ def rank(options: Sequence[Option], *, today: date, last_day: date) -> tuple[Opt
     return tuple(sorted(out, key=Option.sort_key))
 
 
-def _trip(problem: Any, plan: Any, patient_id: str, *, today: date) -> Option | None:
+def _trip(problem: Any, plan: Any, patient_id: str, *, today: date, trips: Any = None) -> Option | None:
     """The trip planner's cheapest overnight trip for the patient's missed refill, as an option; ``None``
     when it finds none (then the estimate stands). Raises (e.g. ``RuntimeError``) when it cannot price
-    on the plan's routes."""
-    t = best_trip(problem, plan, patient_id)
+    on the plan's routes (``trips``: the plan as :func:`~optimizer.planning.trips.plan_trips` read it)."""
+    t = best_trip(problem, plan, patient_id, trips=trips)
     if t is None:
         return None
     out = date.fromisoformat(t.out_date)
@@ -316,6 +316,7 @@ def _trip(problem: Any, plan: Any, patient_id: str, *, today: date) -> Option | 
 
 
 def _nights(n: int) -> str:
+    """``n`` nights in words for a note."""
     return "one night" if n == 1 else f"{n} nights"
 
 
@@ -364,12 +365,14 @@ def alternatives_for(plan: Any, roster: Roster, *, provider: Any, centers: Any =
     today = plan.horizon_start
     ways = WaysOut(nurses=roster.nurses, partners=roster.partners, provider=provider, centers=centers, on=today)
     out = Alternatives()
+    read = None  # the plan's routes and trips, read once for all its unassigned refills
     for u in plan.unassigned:
         p = roster.patient(u.patient_id)
         trip = None
         if problem is not None:
             try:
-                trip = _trip(problem, plan, u.patient_id, today=today)
+                read = plan_trips(problem, plan) if read is None else read
+                trip = _trip(problem, plan, u.patient_id, today=today, trips=read)
             except (RuntimeError, LookupError, ValueError) as exc:  # routes it cannot rebuild: estimates stand,
                 # the plan folder is still written
                 log.warning("overnight trips estimated, not priced by the trip planner: %s", exc)

@@ -53,7 +53,7 @@ from optimizer.planning.waypoints import chain_options, relodge_options
 from optimizer.rules.eligibility import Reason
 from optimizer.rules.objective import score
 
-__all__ = ["Trip", "TripOption", "lodging_units", "with_overnight_trips", "best_trip", "MAX_PASSES",
+__all__ = ["Trip", "TripOption", "lodging_units", "with_overnight_trips", "best_trip", "plan_trips", "MAX_PASSES",
            "NEAREST_NURSES", "LAST_TIMINGS"]
 
 #: Passes of trips and later fills at most (as :data:`optimizer.planning.fills.MAX_PASSES`).
@@ -62,8 +62,6 @@ MAX_PASSES: int = 12
 _TRIP_REASONS = frozenset({Reason.OUT_OF_REACH, Reason.WINDOW_CLOSED, Reason.NO_CAPACITY_IN_WINDOW})
 #: Seconds of the last trips pass, by step (the bench prints them).
 LAST_TIMINGS: dict[str, float] = {}
-#: The last plan ``best_trip`` read, its problem and its state (alternatives asks once per refill).
-_READ: list[tuple[PlanningProblem, Plan, TripState]] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,24 +349,23 @@ def with_overnight_trips(problem: PlanningProblem, plan: Plan, *,
     return plan_from_routes(current, state.routes, solver=solver), current
 
 
-def _read(problem: PlanningProblem, plan: Plan) -> TripState:
-    """The routes and trips of ``plan`` on ``problem``, read once per (problem, plan) pair."""
-    for p, pl, state in _READ:
-        if p is problem and pl is plan:
-            return state
-    state = state_of_plan(problem, plan)
-    _READ[:] = [(problem, plan, state)]
-    return state
+def plan_trips(problem: PlanningProblem, plan: Plan) -> TripState:
+    """The routes and trips of ``plan`` on ``problem``, read once to price many refills on
+    (:func:`best_trip` with ``trips=``; neither ``problem`` nor ``plan`` is changed)."""
+    return state_of_plan(problem, plan)
 
 
-def best_trip(problem: PlanningProblem, plan: Plan, patient_id: str) -> TripOption | None:
-    """The cheapest overnight trip that would make ``patient_id``'s missed refill, or ``None``.
+def best_trip(problem: PlanningProblem, plan: Plan, patient_id: str, *,
+              trips: TripState | None = None) -> TripOption | None:
+    """The cheapest overnight trip (one night or more) that would make ``patient_id``'s missed refill,
+    or ``None``.
 
     For ``alternatives.csv`` (kind ``overnight_trip``): priced on ``plan``'s routes and trips as
-    they are, whatever :data:`~optimizer.settings.OVERNIGHT_TRIPS` says. The plan is read once and
-    kept for the next call on the same ``problem`` and ``plan`` (neither is changed).
+    they are, whatever :data:`~optimizer.settings.OVERNIGHT_TRIPS` says; ``trips`` is the plan as
+    :func:`plan_trips` read it (read here when ``None``), so a caller pricing every unassigned
+    refill reads the plan once.
     """
-    state = _read(problem, plan)
+    state = trips if trips is not None else plan_trips(problem, plan)
     routes = state.routes
     placed = {j for order, _ in routes.values() for j in order}
     js = [j for j, r in enumerate(problem.refills) if r.patient_id == patient_id and j not in placed]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from geodata.travel.haversine import HaversineProvider
+from optimizer.analysis.alternatives import alternatives_for
 from optimizer.domain import Horizon, Roster
 from optimizer.io.plan_writer import write_plan
 from optimizer.planning import trips, waypoints
@@ -125,18 +126,18 @@ def test_plan_routes_reads_a_plan_with_a_long_trip():
     assert routes_of_plan(problem, plan).keys() == routes.keys()
 
 
-def test_best_trip_prices_a_trip_of_two_nights_and_reads_the_plan_once(monkeypatch):
+def test_best_trip_prices_a_trip_of_two_nights_and_alternatives_read_the_plan_once(monkeypatch):
     roster = _roster(MON + dt.timedelta(days=2))
     problem = build_problem(roster, Horizon(MON, 5), provider=PROVIDER)
     plan = solve(problem, SolverOptions(backend="greedy", max_iterations=1))
-    assert plan.visits == []
+    assert plan.visits == [] and len(plan.unassigned) == 2
+    option = best_trip(problem, plan, "PFAR")
+    assert option is not None and option.nights >= 2 and option.extra_cost >= 212.0 * option.nights
     reads = []
     real = trips.state_of_plan
     monkeypatch.setattr(trips, "state_of_plan", lambda p, pl: reads.append(1) or real(p, pl))
-    trips._READ.clear()
-    option = best_trip(problem, plan, "PFAR")
-    assert option is not None and option.nights >= 2 and option.extra_cost >= 212.0 * option.nights
-    assert best_trip(problem, plan, "PMID") is not None and len(reads) == 1
-    other = solve(problem, SolverOptions(backend="greedy", max_iterations=1))
-    best_trip(problem, other, "PFAR")
-    assert len(reads) == 2  # another plan is read again
+    alt = alternatives_for(plan, roster, provider=PROVIDER, problem=problem)
+    assert len(reads) == 1  # once for both unassigned refills
+    far = next(w for u, w in zip(plan.unassigned, alt.refills) if u.patient_id == "PFAR")
+    (o,) = [o for o in far.options if o.kind == "overnight_trip"]
+    assert o.extra_cost == option.extra_cost and f"{option.nights} nights away" in o.note
