@@ -29,13 +29,18 @@ Routes = dict[int, tuple[list[int], RouteSchedule]]
 """Scheduled routes by nurse-day index: (refill indices in order, schedule)."""
 
 
-def urgency_order(problem: PlanningProblem) -> list[int]:
-    """Refill indices, most urgent first: kept visits (pinned), overdue, then by window end, pump empty date."""
+def urgency_order(problem: PlanningProblem, among: Iterable[int] | None = None) -> list[int]:
+    """Refill indices, most urgent first: kept visits (pinned), overdue, then by window end, pump empty date.
+
+    ``among``: only these refills, in the order the whole list has them (a part of a national
+    plan sorts its few dozen refills, not all thousands, once per part and round).
+    """
     keep = problem.pins.keep if problem.pins is not None else {}
+    refills = problem.refills
     return sorted(
-        range(len(problem.refills)),
-        key=lambda j: (j not in keep, not problem.refills[j].overdue, problem.refills[j].window.end,
-                       problem.refills[j].window.empty, problem.refills[j].patient_id),
+        range(len(refills)) if among is None else sorted(set(among)),  # by index: ties keep the same order
+        key=lambda j: (j not in keep, not refills[j].overdue, refills[j].window.end,
+                       refills[j].window.empty, refills[j].patient_id),
     )
 
 
@@ -86,15 +91,12 @@ class _Keys:
         rows = np.repeat(np.arange(len(js), dtype=np.int64), lens)
         jj = np.repeat(np.array(js, dtype=np.int64), lens)
         kk = np.fromiter(itertools.chain.from_iterable(cands[j] for j in js), dtype=np.int64, count=int(lens.sum()))
-        nds = problem.nurse_days
-        ids = [nd.nurse.nurse_id for nd in nds]
-        rank = {nid: r for r, nid in enumerate(sorted(set(ids)))}
-        nurse = np.array([rank[n] for n in ids], dtype=np.int64)[kk]
-        home = np.array([problem.nurse_location[n] for n in ids], dtype=np.int64)
+        rank, nurse_all, home, slot_all, ordinal_all = _day_arrays(problem)
+        nurse = nurse_all[kk]
         ploc = np.array([problem.patient_location[problem.refills[j].patient_id] for j in js], dtype=np.int64)
         self.minutes = np.asarray(problem.minutes[home[kk], ploc[rows]], dtype=float) if kk.size else np.zeros(0)
-        slot = np.array([nd.index * 1_000_000 + nd.day.toordinal() for nd in nds], dtype=np.int64)[kk]
-        self.ordinal = np.array([nd.day.toordinal() for nd in nds], dtype=np.int64)[kk]
+        slot = slot_all[kk]
+        self.ordinal = ordinal_all[kk]
         pairs, first, inverse = np.unique(np.column_stack([rows, slot]), axis=0, return_index=True,
                                           return_inverse=True)
         day = np.array([day_cost(problem, int(jj[i]), int(kk[i])) for i in first], dtype=np.int64)
@@ -140,13 +142,35 @@ class _Keys:
         return i is not None and i not in self._unreachable
 
 
+_DayArrays = tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+#: the last problem's nurse-day arrays: (nurse_days, nurse_location, arrays); a part of a plan shares them
+_DAYS: list[tuple[object, object, _DayArrays]] = []
+
+
+def _day_arrays(problem: PlanningProblem) -> _DayArrays:
+    """Per nurse-day of ``problem``: the nurse ids' ranks, each day's nurse rank, home location, slot
+    (day index and date) and date ordinal; computed once per nurse-day list (each part of a national
+    plan made them again for all 5,748 nurse-days)."""
+    nds, locs = problem.nurse_days, problem.nurse_location
+    if _DAYS and _DAYS[0][0] is nds and _DAYS[0][1] is locs and len(_DAYS[0][2][1]) == len(nds):
+        return _DAYS[0][2]
+    ids = [nd.nurse.nurse_id for nd in nds]
+    rank = {nid: r for r, nid in enumerate(sorted(set(ids)))}
+    out = (rank, np.array([rank[n] for n in ids], dtype=np.int64),
+           np.array([locs[n] for n in ids], dtype=np.int64),
+           np.array([nd.index * 1_000_000 + nd.day.toordinal() for nd in nds], dtype=np.int64),
+           np.array([nd.day.toordinal() for nd in nds], dtype=np.int64))
+    _DAYS[:] = [(nds, locs, out)]
+    return out
+
+
 def _construct(problem: PlanningProblem, routes: Routes, *, earliest: bool, keys: _Keys | None = None) -> Routes:
     """Insert every refill ``routes`` leaves out, most urgent first, on its first nurse-day with
     room in order of preference: the objective's visit tiers — day, then continuity — (or the
     earliest day), then the nearest nurse (the orders of :class:`_Keys`)."""
     served = {j for order, _ in routes.values() for j in order}
     cands = problem.candidates_by_refill()
-    todo = [j for j in urgency_order(problem) if j not in served and j in cands]
+    todo = urgency_order(problem, among=(j for j in cands if j not in served))
     keys = keys or _Keys(problem, cands, todo)
     for j in todo:
         for k in (keys.preferred(j, earliest=earliest) if keys.has(j) else _slow_order(problem, j, cands[j], earliest)):
