@@ -7,7 +7,9 @@ ending where the next one starts. Recomputed from the inputs and the plan's rows
 - ``trip_continuity``: a day that ends away from home is followed by that nurse's next
   calendar day, a planned working day that starts at that very point; a day that starts
   away follows such a day (so every day of a trip of several nights starts where the night
-  before it was);
+  before it was); unless the nurse has time off on the day after the night: a trip cut short
+  by a call-out after it was planned (``haiplan replan`` from that day), whose way home is not
+  planned (the night is still priced);
 - ``workday``, ``time_off``, ``holiday``: every day of a trip, the drive-only ones too, is one of
   the nurse's working days (a nurse does not stay away over a weekend, a day off or a holiday);
 - ``trip``: the lodging is the home of a patient the nurse visits on the day she stays or
@@ -95,7 +97,9 @@ def check_trips(ctx: Context, by_route: dict[tuple[str, str], list[Row]], days: 
             continue
         if not (same_point(end, home) and same_point(start, home)):
             _check_day_of_trip(ctx, n, d, kw)
-        if not same_point(end, home):
+        if not same_point(end, home) and _cut_short(ctx, nid, d):
+            _check_lodging(ctx, row, end, [], [], kw, place=False)
+        elif not same_point(end, home):
             nxt = (d + timedelta(days=1)).isoformat()
             if (nid, nxt) not in ctx.ends or not same_point(ctx.start_end(n, nxt)[0], end):
                 ctx.bad("trip_continuity", f"the day ends away from home but the nurse's day {nxt} "
@@ -109,6 +113,13 @@ def check_trips(ctx: Context, by_route: dict[tuple[str, str], list[Row]], days: 
             if (nid, prev) not in ctx.ends or not same_point(ctx.start_end(n, prev)[1], start):
                 ctx.bad("trip_continuity", f"the day starts away from home but the nurse's day {prev} "
                         "does not end there", **kw)
+
+
+def _cut_short(ctx: Context, nurse_id: str, d: date) -> bool:
+    """The night after day ``d`` away is a trip cut short: the nurse has time off the next day (a
+    call-out after the trip was planned, re-planned from that day), so the days after it are not
+    the trip's and her way home is not planned."""
+    return bool(ctx.roster.time_off_on(nurse_id, d + timedelta(days=1)))
 
 
 def _check_day_of_trip(ctx: Context, n: Nurse, d: date, kw: dict[str, str]) -> None:
@@ -146,10 +157,11 @@ def _cost(row: Row) -> float:
 
 
 def _check_lodging(ctx: Context, row: Row, end: Point, near: list[Row], trip: list[Row],
-                   kw: dict[str, str]) -> None:
+                   kw: dict[str, str], *, place: bool = True) -> None:
     """The night's lodging: at the home of a patient visited that day or the next, or a waypoint of a
-    trip that visits a patient, on the way (module docs); priced at one night."""
-    if not any(same_point(end, h) for h in _homes(ctx, near)):
+    trip that visits a patient, on the way (module docs); priced at one night. ``place=False``: the
+    price only (a trip cut short, whose visits after the night were re-planned)."""
+    if place and not any(same_point(end, h) for h in _homes(ctx, near)):
         _check_waypoint(ctx, row, end, _homes(ctx, trip), kw)
     night = settings.LODGING_COST_PER_NIGHT_USD
     cost = _cost(row)

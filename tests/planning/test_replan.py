@@ -224,3 +224,11 @@ def test_a_trip_day_the_nurse_calls_out_is_not_kept(tmp_path):
     assert ("N1", day(2)) not in {(v.nurse_id, v.date) for v in new.visits}
     assert [(c.patient_id, c.reason) for c in new.changes if c.change != "added"] == [("F1", "nurse_off")]
     assert [(d.date, d.lodging_cost) for d in new.nurse_days if d.date < day(2)] == [(day(1), 212.0)]
+    from optimizer.validate import check_plan
+
+    write_plan(new, tmp_path / "new")  # the trip cut short by the call-out is no violation
+    assert check_plan(sick, tmp_path / "new", provider=PROVIDER) == []
+    assert {v.rule for v in check_plan(roster, tmp_path / "new", provider=PROVIDER)} == {"trip_continuity", "trip"}
+    unpriced = replace(new, nurse_days=[replace(d, lodging_cost=0.0) for d in new.nurse_days])
+    write_plan(unpriced, tmp_path / "unpriced")  # the night is still priced
+    assert "trip" in {v.rule for v in check_plan(sick, tmp_path / "unpriced", provider=PROVIDER)}
