@@ -17,7 +17,7 @@ import re
 import zipfile
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -296,7 +296,8 @@ def export_ics(plan: Any, problem: Any, out_dir: str | Path, *, stamp: datetime 
             lines += _break_event(d, zone=zone, dtstamp=dtstamp, uid=f"{d.date:%Y%m%d}-{stems[nid]}-break@haiplan")
             if (nid, d.date) in stays:
                 lines += _stay_event(d, days[i + 1] if i + 1 < len(days) else None, stays[(nid, d.date)],
-                                     zone=zone, dtstamp=dtstamp, uid=f"{d.date:%Y%m%d}-{stems[nid]}-stay@haiplan")
+                                     zone=zone, dtstamp=dtstamp, uid=f"{d.date:%Y%m%d}-{stems[nid]}-stay@haiplan",
+                                     near=_at_a_patient(d, visits, roster))
         lines.append("END:VCALENDAR")
         path = out / f"{stems[nid]}.ics"
         path.write_bytes(("\r\n".join(_fold(x) for x in lines) + "\r\n").encode("utf-8"))
@@ -316,14 +317,26 @@ def _break_event(day: Any, *, zone: str, dtstamp: str, uid: str) -> list[str]:
             "STATUS:CONFIRMED", "TRANSP:OPAQUE", "END:VEVENT"]
 
 
-def _stay_event(day: Any, nxt: Any, area: str, *, zone: str, dtstamp: str, uid: str) -> list[str]:
-    """The night away after ``day`` (an overnight trip) as a VEVENT, until ``nxt``'s departure."""
+def _at_a_patient(day: Any, visits: list[Any], roster: Any) -> bool:
+    """Whether the night after ``day`` is at the home of a patient the nurse sees that day or the
+    next (else a waypoint: a night on the way of a trip of several nights)."""
+    near = {day.date, day.date + timedelta(days=1)}
+    homes = {(round(p.lat, 6), round(p.lon, 6)) for v in visits if v.date in near and roster.has_patient(v.patient_id)
+             for p in (roster.patient(v.patient_id),)}
+    return (round(day.end_lat, 6), round(day.end_lon, 6)) in homes
+
+
+def _stay_event(day: Any, nxt: Any, area: str, *, zone: str, dtstamp: str, uid: str, near: bool = True) -> list[str]:
+    """The night away after ``day`` (an overnight trip) as a VEVENT, until ``nxt``'s departure;
+    ``near``: the lodging is near a patient of that evening or the next morning, else on the way."""
+    why = ("Overnight trip: lodging near the last patient; the next day starts here" if near else
+           "Overnight trip: lodging on the way (a trip of several nights); the next day starts here")
     start = day.return_
     end = nxt.depart if nxt is not None and nxt.depart > start else start.replace(hour=23, minute=59)
     return ["BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{dtstamp}",
             f"DTSTART;TZID={zone}:{start:%Y%m%dT%H%M%S}", f"DTEND;TZID={zone}:{end:%Y%m%dT%H%M%S}",
             f"SUMMARY:{_ics_text(f'Overnight at {area}')}", f"LOCATION:{_ics_text(area)}",
-            f"DESCRIPTION:{_ics_text('Overnight trip: lodging near the last patient; the next day starts here')}",
+            f"DESCRIPTION:{_ics_text(why)}",
             "STATUS:CONFIRMED", "TRANSP:TRANSPARENT", "END:VEVENT"]
 
 

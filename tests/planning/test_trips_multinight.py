@@ -141,3 +141,16 @@ def test_best_trip_prices_a_trip_of_two_nights_and_alternatives_read_the_plan_on
     far = next(w for u, w in zip(plan.unassigned, alt.refills) if u.patient_id == "PFAR")
     (o,) = [o for o in far.options if o.kind == "overnight_trip"]
     assert o.extra_cost == option.extra_cost and f"{option.nights} nights away" in o.note
+
+
+def test_the_calendar_says_a_waypoint_night_is_on_the_way(tmp_path):
+    """The .ics of a trip of several nights: the night at the waypoint reads 'lodging on the way',
+    a night at the home of the next morning's patient 'lodging near the last patient'."""
+    from optimizer.report import exports
+
+    roster = _roster(MON + dt.timedelta(days=2))
+    plan, problem = _plan(roster)
+    (ics,) = exports.export_ics(plan, problem, tmp_path / "ics")
+    text = ics.read_text().replace("\r\n ", "")
+    assert text.count("SUMMARY:Overnight at") == plan.kpis()["overnight_stays"] >= 2
+    assert "lodging on the way" in text and "lodging near the last patient" in text
