@@ -9,6 +9,12 @@ waiting (``concurrent.futures``), which is the solver's limit, not overhead.
     python bench/profile_plan.py --patients 5000 --nurses 625 --time-limit 60
     python bench/profile_plan.py --patients 5000 --nurses 625 --backend greedy --top 40
     python bench/profile_plan.py --patients 5000 --nurses 625 --greedy-routes   # greedy_routes alone
+    python bench/profile_plan.py --patients 5000 --nurses 625 --time-limit 30 --cpu  # CPU, not wall
+
+``--cpu`` profiles the process's CPU time (``time.process_time``): on a machine shared with other
+jobs the wall-time profile grows with their load, the CPU one much less. Run it against another
+checkout with ``PYTHONPATH=DIR python -P bench/profile_plan.py ...`` (the script imports the
+``optimizer`` it finds first).
 
 ``--greedy-routes`` builds the planning problem (untimed) and times
 :func:`optimizer.planning.greedy.greedy_routes` on it, once without and once under cProfile.
@@ -35,8 +41,11 @@ STAGES = {
     "load and check inputs": "inputs.py", "problem (windows, eligibility)": "(build_problem)",
     "planner (greedy start, parts, merge)": "(plan_problem)", "lower bound": "(plan_bound)",
     "final plan's lower bound": "(final_plan_bound)",
-    "later fills": "(with_later_fills)", "plan folder (csv, map, report)": "(write_plan_folder)",
+    "later fills": "(with_later_fills)", "overnight trips": "(with_overnight_trips)",
+    "plan folder (csv, map, report)": "(write_plan_folder)", "  alternatives": "(alternatives_for)",
     "  map.html": "(operations_map)", "  report.html": "(write_plan_extras)", "alarms": "(find_alarms)",
+    "greedy_routes (main process, all calls)": "(greedy_routes)",
+    "schedule_order (main process, all calls)": "(schedule_order)",
 }
 
 
@@ -50,6 +59,9 @@ def main() -> None:
     ap.add_argument("--rosters", type=Path, default=Path(tempfile.gettempdir()) / "haiplan-memory-bench")
     ap.add_argument("--save", type=Path, default=None, help="write the raw profile here (pstats)")
     ap.add_argument("--greedy-routes", action="store_true", help="time greedy_routes alone on the built problem")
+    ap.add_argument("--cpu", action="store_true",
+                    help="profile this process's CPU time, not wall time (a shared machine: waits and other "
+                         "jobs' time drop out; the part solves in forked workers are not counted then)")
     args = ap.parse_args()
     from optimizer.cli import app
 
@@ -66,17 +78,17 @@ def main() -> None:
         if args.backend:
             argv += ["--backend", args.backend]
         sys.argv = argv
-        prof = cProfile.Profile()
-        load0, t0 = load_avg(), time.perf_counter()
+        prof = cProfile.Profile(time.process_time) if args.cpu else cProfile.Profile()
+        load0, t0, c0 = load_avg(), time.perf_counter(), time.process_time()
         prof.enable()
         try:
             app()
         except SystemExit:
             pass
         prof.disable()
-        wall = time.perf_counter() - t0
-    print(f"# wall {wall:.1f} s (limit {args.time_limit:g} s); load 1-min {load0[0]:.1f} before, "
-          f"{load_avg()[0]:.1f} after")
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(f"# wall {wall:.1f} s, CPU of this process {cpu:.1f} s (limit {args.time_limit:g} s); load 1-min "
+          f"{load0[0]:.1f} before, {load_avg()[0]:.1f} after; stages below in {'CPU' if args.cpu else 'wall'} s")
     stats = pstats.Stats(prof)
     if args.save:
         stats.dump_stats(str(args.save))

@@ -17,7 +17,6 @@ answers (:class:`ScheduleCache`); the arithmetic is :func:`schedule_route`'s, sh
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -244,7 +243,11 @@ class ScheduleCache:
 
     def fits(self, problem: PlanningProblem, key: tuple[Any, ...]) -> bool:
         """Whether this cache answers for ``problem`` under settings ``key``."""
-        return all(map(operator.is_, self.inputs, _inputs(problem))) and self.settings == key
+        i = self.inputs  # unrolled _inputs: this runs at every schedule_order call
+        return (problem.refills is i[0] and problem.nurse_days is i[1] and problem.pins is i[2]
+                and problem.roster is i[3] and problem.table is i[4] and problem.minutes is i[5]
+                and problem.km is i[6] and problem.patient_location is i[7] and problem.nurse_location is i[8]
+                and self.settings == key)
 
     def day(self, k: int) -> DayTerms:
         """The terms of nurse-day ``k``."""
