@@ -46,6 +46,9 @@ CASES: dict[str, tuple[str, int, int, tuple[str, ...]]] = {
     "plan-5k": ("plan", 5_000, 625, ("--time-limit", "60")),
     # issue 14 item 4: 10,000 patients / 1,250 nurses end to end (target ≤ 8 min, ≤ 4 GiB)
     "plan-10k": ("plan", 10_000, 1_250, ("--time-limit", "60")),
+    # the same end to end with the defaults (SOLVER_TIME_LIMIT_S, backend): what issue 14 item 4's targets hold for
+    "plan-5k-default": ("plan", 5_000, 625, ()),
+    "plan-10k-default": ("plan", 10_000, 1_250, ()),
     # the planner's own memory, without solver children: problem, greedy, plan folder
     "plan-5k-greedy": ("plan", 5_000, 625, ("--backend", "greedy")),
 }
