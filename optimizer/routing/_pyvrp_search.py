@@ -239,7 +239,14 @@ def portfolio(built: PyvrpData, spec: SearchSpec, workers: int, report: Reporter
         helpers.append((proc, mine))
     exchange = Exchange(built, [conn for _, conn in helpers], hub=True, seed=spec.seed, exchanges=spec.exchanges,
                         deadline=spec.deadline, max_iterations=spec.max_iterations)
-    runs = [ils(built, spec, report, initial, exchange=exchange)]
+    try:
+        runs = [ils(built, spec, report, initial, exchange=exchange)]
+    except BaseException:  # no helper may wait for a meeting that will not come
+        for proc, conn in helpers:
+            conn.close()
+            proc.kill()
+            proc.join(timeout=5)
+        raise
     failures: list[str] = []
     for proc, conn in helpers:
         kind, payload = _answer(proc, conn, spec, exchange.finals.get(id(conn)))

@@ -98,3 +98,33 @@ def test_portfolio_with_exchanges_under_the_watchdog_returns_both_runs():
     sol = m.solve("pyvrp", time_limit=3.0, fallback=None, options={"pyvrp": {"workers": 2, "exchanges": 3}})
     assert sol.ok and sol.backend == "pyvrp", sol.message
     assert "run_costs=" in sol.message  # the helper answered after the meetings
+
+
+def test_a_failing_first_run_takes_its_helpers_down(monkeypatch: pytest.MonkeyPatch):
+    import os
+
+    from optimizer.routing import _pyvrp_search as search
+
+    built = PyvrpData(_nurse_days(days=2, patients=8, seed=1), max_matrix_bytes=1e9)
+    spec = search.SearchSpec(deadline=None, max_iterations=10**9, seed=0, num_neighbours=5, history_length=10,
+                             num_iters_no_improvement=100, max_perturbations=3, penalty_init="usable",
+                             penalty_updates=10, incumbent_every=1.0, exchanges=1)
+    real, parent = search.ils, os.getpid()
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        if os.getpid() == parent:
+            raise RuntimeError("boom")
+        return real(*args, **kwargs)  # the helper: would run (and wait for its meeting) for ever
+
+    monkeypatch.setattr(search, "ils", failing)
+    with pytest.raises(RuntimeError, match="boom"):
+        search.portfolio(built, spec, 2, _Silent())
+    assert not multiprocessing.active_children()
+
+
+class _Silent:
+    def progress(self, message: str) -> None:
+        pass
+
+    def incumbent(self, routes: Any, cost: int | None = None) -> None:
+        pass
