@@ -228,8 +228,9 @@ class ScheduleCache:
     schedules kept are dropped all at once past :attr:`MAX_KEPT` (a bound on memory).
     """
 
-    MAX_KEPT: int = 100_000
-    MAX_LEGS: int = 1_000_000
+    # about 0.7 kB a schedule and 0.25 kB a leg: at most ~35 + 75 MB, copied into forked part workers as touched
+    MAX_KEPT: int = 50_000
+    MAX_LEGS: int = 300_000
 
     __slots__ = ("inputs", "settings", "days", "stops", "legs", "kept", "_problem")
 
