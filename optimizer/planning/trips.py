@@ -256,17 +256,20 @@ def _keep_promises(state: TripState) -> None:
 
 def _moves_on(state: TripState, j: int, nurse: Nurse, k: int) -> list[Move]:
     """The ways to make refill ``j`` on nurse-day ``k`` on a trip: into the trip ``k`` is a day of,
-    or a new one."""
+    or a new one (of one night at the patient's home, else of several through waypoints)."""
     problem = state.problem
     if k in state.busy:
         ok = may_make(problem, nurse, j, k, state.ends(k))
         move = into_trip(state, j, k) if ok else None
-        return [move] if move is not None else []
+        if move is not None:
+            return [move]
+        return [m for m in relodge_options(state, j) if j in m[1].get(k, ((),))[0]]  # the night moved
     ploc = problem.patient_location[problem.refills[j].patient_id]
     if not may_make(problem, nurse, j, k, (ploc,)):
         return []
-    moves = (new_trip(state, j, nurse, ka, kb, k) for ka, kb in state.pairs(nurse.nurse_id, k))
-    return [m for m in moves if m is not None]
+    moves = [m for ka, kb in state.pairs(nurse.nurse_id, k) for m in (new_trip(state, j, nurse, ka, kb, k),)
+             if m is not None]
+    return moves or chain_options(state, j, nurse, k)  # else a longer trip, through waypoints
 
 
 def _passes(problem: PlanningProblem, routes: Routes) -> tuple[PlanningProblem, TripState]:

@@ -166,11 +166,14 @@ def _chain(state: TripState, j: int, nurse: Nurse, days: list[int], q: int) -> M
     offs: list[tuple[int, list[int]]] = []
     prev: int | None = None
     for i, k in enumerate(days):
+        pid = problem.refills[j].patient_id
         if i == len(days) - 1:
             ends: list[int | None] = [None]
+        elif i == q:  # the visit day ends on the way home: from the day's start, else from the patient's
+            ends = list(dict.fromkeys([*_lodgings(state, nurse, home if prev is None else prev, home, pid),
+                                       *_lodgings(state, nurse, ploc, home, pid), ploc]))
         else:
-            ends = list(_lodgings(state, nurse, home if prev is None else prev, ploc if i < q else home,
-                                  problem.refills[j].patient_id))
+            ends = list(_lodgings(state, nurse, home if prev is None else prev, ploc if i < q else home, pid))
         here = None
         for end in ends:
             if i == q and not may_make(problem, nurse, j, k, [x for x in (prev, end) if x is not None]):

@@ -154,3 +154,27 @@ def test_the_calendar_says_a_waypoint_night_is_on_the_way(tmp_path):
     text = ics.read_text().replace("\r\n ", "")
     assert text.count("SUMMARY:Overnight at") == plan.kpis()["overnight_stays"] >= 2
     assert "lodging on the way" in text and "lodging near the last patient" in text
+
+
+def test_a_confirmed_visit_on_a_trip_of_several_nights_is_kept():
+    """Next week's confirmed_visits.csv promises Lawrence to the Columbus nurse at the time of a trip
+    of several nights; a nurse next door would take it from home: the promise is kept, on such a
+    trip, at its time ± 30 min, and no change is listed."""
+    from optimizer.domain import ConfirmedVisit
+    from optimizer.planning.keep import pin_confirmed
+
+    due = MON + dt.timedelta(days=2)
+    plan, _ = _plan(_roster(due))
+    (far,) = [v for v in plan.visits if v.patient_id == "PFAR"]
+    neighbour = make_nurse(nurse_id="N2", lat=FAR[0] + 0.05, lon=FAR[1], home_state="KS")
+    base = _roster(due)
+    roster = Roster(base.patients, (*base.nurses, neighbour),
+                    confirmed_visits=(ConfirmedVisit("PFAR", "N1", far.date, far.start.time()),))
+    problem = pin_confirmed(build_problem(roster, Horizon(MON, 5), provider=PROVIDER))
+    free = solve(problem, SolverOptions(backend="greedy", max_iterations=1))
+    assert [c.reason for c in free.changes] == ["capacity"]  # from home only the neighbour can
+    kept, _ = with_overnight_trips(problem, free, enabled=True)
+    (visit,) = [v for v in kept.visits if v.patient_id == "PFAR"]
+    assert (visit.nurse_id, visit.date) == ("N1", far.date) and kept.changes == []
+    assert abs((visit.start - far.start).total_seconds()) <= 30 * 60
+    assert kept.kpis()["overnight_stays"] >= 2
