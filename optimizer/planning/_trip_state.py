@@ -282,10 +282,21 @@ def rehome(state: TripState, refills: list[int], day: date, *, exclude: set[int]
 
 
 
+_LAST_FILL: list = [None, {}, 0]
+"""The refills list last asked about, each patient's highest fill number in it, and its length (one entry: the
+trips pass asks about one problem's refills many times)."""
+
+
 def has_later(problem: PlanningProblem, j: int) -> bool:
     """Whether the plan holds a later fill of refill ``j``'s patient (its window hangs on ``j``'s date)."""
-    r = problem.refills[j]
-    return any(x.patient_id == r.patient_id and x.fill_no > r.fill_no for x in problem.refills)
+    refills = problem.refills
+    if _LAST_FILL[0] is not refills or _LAST_FILL[2] != len(refills):
+        top: dict[str, int] = {}
+        for x in refills:
+            top[x.patient_id] = max(top.get(x.patient_id, 0), x.fill_no)
+        _LAST_FILL[:] = [refills, top, len(refills)]
+    r = refills[j]
+    return _LAST_FILL[1][r.patient_id] > r.fill_no
 
 
 

@@ -178,3 +178,18 @@ def test_a_confirmed_visit_on_a_trip_of_several_nights_is_kept():
     assert (visit.nurse_id, visit.date) == ("N1", far.date) and kept.changes == []
     assert abs((visit.start - far.start).total_seconds()) <= 30 * 60
     assert kept.kpis()["overnight_stays"] >= 2
+
+
+def test_has_later_follows_the_problem_asked_about():
+    """The trips pass's later-fill test answers for the problem it is given, also after another."""
+    from dataclasses import replace
+
+    from optimizer.planning._trip_state import has_later
+
+    roster = _roster(MON + dt.timedelta(days=2))
+    plan, problem = _plan(roster, days=21)  # three weeks: PFAR's second fill is in the horizon
+    (j,) = [i for i, r in enumerate(problem.refills) if r.patient_id == "PFAR" and r.fill_no == 1]
+    assert any(r.patient_id == "PFAR" and r.fill_no == 2 for r in problem.refills) and has_later(problem, j)
+    first = replace(problem, refills=[r for r in problem.refills if r.fill_no == 1])
+    (k,) = [i for i, r in enumerate(first.refills) if r.patient_id == "PFAR"]
+    assert not has_later(first, k) and has_later(problem, j)
