@@ -167,9 +167,10 @@ def make_roster(size: int, seed: int, data: Path):
 
 
 def run_one(size: int, method: str, time_limit: float, seed: int, keep: Path | None = None,
-            solver: dict | None = None) -> dict:
+            solver: dict | None = None, overnight: bool | None = None) -> dict:
     """One plan of the national roster of ``size`` patients by ``method``; ``solver``: more
-    :class:`SolverOptions` fields (only those given are passed: old commits lack new ones)."""
+    :class:`SolverOptions` fields (only those given are passed: old commits lack new ones);
+    ``overnight=False``: day trips only (passed only when given, as old commits plan day trips only)."""
     api, synth, SolverOptions = _imports()
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -182,7 +183,8 @@ def run_one(size: int, method: str, time_limit: float, seed: int, keep: Path | N
         roster, _ = api.load_data(data, as_of=dt.date.fromisoformat(AS_OF))
         provider = api.travel_provider("haversine")
         opts = SolverOptions(backend=method, time_limit=time_limit, seed=seed, **(solver or {}))
-        res = api.plan(roster, start=dt.date.fromisoformat(START), days=14, provider=provider, options=opts)
+        more = {} if overnight is None else {"overnight": overnight}
+        res = api.plan(roster, start=dt.date.fromisoformat(START), days=14, provider=provider, options=opts, **more)
         t_plan = time.perf_counter() - t1
         out = Path(tmp) / "plan"
         api.write_plan_folder(res, out, with_map=False)
@@ -227,6 +229,8 @@ def main() -> None:
                     help="region part size of the rounds (SolverOptions.max_part_refills; default: settings)")
     ap.add_argument("--max-iterations", type=int, default=None,
                     help="deterministic work limit per part instead of the wall clock (SolverOptions.max_iterations)")
+    ap.add_argument("--no-overnight", action="store_true",
+                    help="day trips only (api.plan(overnight=False)): the routing compared with a plan of day trips")
     ap.add_argument("--one", nargs=3, help=argparse.SUPPRESS)  # size method limit: child process
     args = ap.parse_args()
     if args.shares:
@@ -236,7 +240,8 @@ def main() -> None:
              ("max_iterations", "--max-iterations", args.max_iterations))
     solver = {k: v for k, _, v in given if v is not None}
     if args.one:
-        print(json.dumps(run_one(int(args.one[0]), args.one[1], float(args.one[2]), args.seed, args.keep, solver)))
+        print(json.dumps(run_one(int(args.one[0]), args.one[1], float(args.one[2]), args.seed, args.keep, solver,
+                                 False if args.no_overnight else None)))
         return
     print(f"# machine: {machine_info()}")
     rows = []
@@ -245,6 +250,7 @@ def main() -> None:
         for method in args.methods:
             keep = ["--keep", str(args.keep)] if args.keep else []
             keep += [x for _, flag, v in given if v is not None for x in (flag, str(v))]
+            keep += ["--no-overnight"] if args.no_overnight else []
             proc = subprocess.run([sys.executable, __file__, "--seed", str(args.seed), *keep, "--one", str(size),
                                    method, str(limit)], capture_output=True, text=True)
             if proc.returncode != 0:

@@ -117,8 +117,11 @@ SOLVER_ROUNDS: int = 2  # decomposition rounds, each with other region borders
 SOLVER_DAY_SHARE: float = 0.3
 """Share of the time limit for the day phase after the rounds (0: none): each placed visit keeps its
 day and the day's visits are routed again over all that day's eligible nurses (issue 14 item 2)."""
-SOLVER_DAY_PART_REFILLS: int = 150
-"""In the day phase, a day with more visits than this is split by region (each route whole in one part)."""
+SOLVER_DAY_PART_REFILLS: int = 60
+"""In the day phase, a day with more visits than this is split by region (each route whole in one part).
+60, measured idle (bench/memory.py, default time limit): at 150 a day part held most of a day's nurses
+as PyVRP vehicle types, 3.13 GiB summed PSS at 5,000 patients and 7.08 GiB at 10,000 (targets 2.5 / 4);
+at 60, 1.20 and 2.19 GiB, and the 1,000-patient plan the same ($247.96 vs $247.79 per visit)."""
 
 # --- synthetic roster defaults (scenario `data.synthetic`) ---
 SYNTH_PATIENTS: int = 300  # the built-in demo
