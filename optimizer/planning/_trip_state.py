@@ -281,23 +281,9 @@ def rehome(state: TripState, refills: list[int], day: date, *, exclude: set[int]
     return delta, days
 
 
-
-_LAST_FILL: list = [None, {}, 0]
-"""The refills list last asked about, each patient's highest fill number in it, and its length (one entry: the
-trips pass asks about one problem's refills many times)."""
-
-
 def has_later(problem: PlanningProblem, j: int) -> bool:
     """Whether the plan holds a later fill of refill ``j``'s patient (its window hangs on ``j``'s date)."""
-    refills = problem.refills
-    if _LAST_FILL[0] is not refills or _LAST_FILL[2] != len(refills):
-        top: dict[str, int] = {}
-        for x in refills:
-            top[x.patient_id] = max(top.get(x.patient_id, 0), x.fill_no)
-        _LAST_FILL[:] = [refills, top, len(refills)]
-    r = refills[j]
-    return _LAST_FILL[1][r.patient_id] > r.fill_no
-
+    return problem.has_later_fill(j)
 
 
 def nurses_for(problem: PlanningProblem, j: int) -> list[Nurse]:

@@ -100,6 +100,8 @@ class PlanningProblem:
     pins: Pins | None = None  # visits to keep (confirmed, or a previous plan's): optimizer.planning.keep
     _by_refill: tuple[list[Candidate], int, dict[int, list[int]]] | None = field(
         default=None, init=False, repr=False, compare=False)
+    _last_fill: tuple[list[Refill], int, dict[str, int]] | None = field(
+        default=None, init=False, repr=False, compare=False)
     # schedules, nurse-day terms and legs read once (optimizer.planning.schedule.ScheduleCache); a copy made
     # with dataclasses.replace shares it, and schedule_order starts a new one when an input differs
     _schedules: Any = field(default=None, repr=False, compare=False)
@@ -117,6 +119,20 @@ class PlanningProblem:
                 built[c.refill].append(c.nurse_day)
             cache = self._by_refill = (self.candidates, len(self.candidates), dict(built))
         return defaultdict(list, {j: ks.copy() for j, ks in cache[2].items()})
+
+    def has_later_fill(self, j: int) -> bool:
+        """Whether ``refills`` holds a later fill of refill ``j``'s patient (its window hangs on ``j``'s date).
+
+        Each patient's highest fill number is read once per refill list (the trips pass asks often).
+        """
+        cache = self._last_fill
+        if cache is None or cache[0] is not self.refills or cache[1] != len(self.refills):
+            top: dict[str, int] = {}
+            for r in self.refills:
+                top[r.patient_id] = max(top.get(r.patient_id, 0), r.fill_no)
+            cache = self._last_fill = (self.refills, len(self.refills), top)
+        r = self.refills[j]
+        return cache[2][r.patient_id] > r.fill_no
 
     def travel(self, a: int, b: int) -> tuple[float, float]:
         """``(minutes, km)`` from location ``a`` to location ``b`` (nan = unreachable)."""

@@ -36,8 +36,8 @@ def _patient(pid: str, at: tuple[float, float], *, due: dt.date):
                         last_fill_date=due - dt.timedelta(days=14))
 
 
-def _plan(roster: Roster, *, days: int = 5, overnight: bool | None = None):
-    problem = build_problem(roster, Horizon(MON, days), provider=PROVIDER)
+def _plan(roster: Roster, *, days: int = 5, overnight: bool | None = None, start: dt.date = MON):
+    problem = build_problem(roster, Horizon(start, days), provider=PROVIDER)
     plan = solve(problem, SolverOptions(backend="greedy", max_iterations=1))
     plan, problem = with_later_fills(problem, plan)
     return with_overnight_trips(problem, plan, enabled=overnight)

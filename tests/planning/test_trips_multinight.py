@@ -14,15 +14,14 @@ import datetime as dt
 from geodata.travel.haversine import HaversineProvider
 from optimizer.analysis.alternatives import alternatives_for
 from optimizer.domain import Horizon, Roster
-from optimizer.io.plan_writer import write_plan
 from optimizer.planning import trips, waypoints
-from optimizer.planning.fills import plan_routes, routes_of_plan, with_later_fills
+from optimizer.planning.fills import plan_routes, routes_of_plan
 from optimizer.planning.planner import SolverOptions
 from optimizer.planning.problem import build_problem
 from optimizer.planning.solve import solve
 from optimizer.planning.trips import best_trip, with_overnight_trips
-from optimizer.validate import check_plan
 from tests.conftest import make_nurse, make_patient
+from tests.planning.test_trips import _plan, _valid  # the same greedy plan with later fills and trips
 
 MON = dt.date(2026, 11, 23)
 PROVIDER = HaversineProvider()
@@ -40,19 +39,6 @@ def _roster(due: dt.date, *, mid: bool = True, **nurse) -> Roster:
     if mid:
         pts.append(_patient("PMID", MID, "MO", due=due))
     return Roster(tuple(pts), (make_nurse(**nurse),))
-
-
-def _plan(roster: Roster, *, days: int = 5, overnight: bool | None = None, start: dt.date = MON):
-    problem = build_problem(roster, Horizon(start, days), provider=PROVIDER)
-    plan = solve(problem, SolverOptions(backend="greedy", max_iterations=1))
-    plan, problem = with_later_fills(problem, plan)
-    return with_overnight_trips(problem, plan, enabled=overnight)
-
-
-def _valid(roster: Roster, plan, tmp_path) -> None:
-    write_plan(plan, tmp_path / "plan")
-    violations = check_plan(roster, tmp_path / "plan", provider=PROVIDER)
-    assert violations == [], [str(v) for v in violations]
 
 
 def _far_trip(plan) -> list:
