@@ -31,6 +31,7 @@ from pyvrp.search import (
 
 from optimizer._proc import die_with_parent
 
+from ._pyvrp_crossover import Recombiner
 from ._pyvrp_data import PyvrpData
 from ._pyvrp_exchange import Exchange
 from .backends import Reporter
@@ -56,6 +57,8 @@ class SearchSpec:
     penalty_updates: int  # registrations between penalty updates (PyVRP: 500)
     incumbent_every: float
     exchanges: int = 0  # times the runs of a portfolio swap their best (evenly spaced); 0: never
+    crossover_every: int = 0  # a route-exchange child every this many iterations; 0: never
+    crossover_pool: int = 8  # elite pool size for the crossover
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +133,10 @@ def ils(built: PyvrpData, spec: SearchSpec, report: Reporter, initial: PSolution
     else:
         stop = lambda _it: False  # noqa: E731
     on_best = (lambda sol, cost: report.incumbent(built.routes_of(sol), cost)) if send_incumbents else None
-    best, iters = _loop(data, pm, ls, init, params, stop, on_best, report, spec.incumbent_every, exchange)
+    rec = None
+    if spec.crossover_every > 0:
+        rec = Recombiner(data, ls, seed=spec.seed, every=spec.crossover_every, pool_size=spec.crossover_pool)
+    best, iters = _loop(data, pm, ls, init, params, stop, on_best, report, spec.incumbent_every, exchange, rec)
     zero = CostEvaluator([0] * data.num_load_dimensions, 0, 0)
     cost = float(zero.cost(best)) if best.is_feasible() else float("inf")
     return RunResult(_raw(best), cost, iters, spec.seed)
@@ -139,8 +145,14 @@ def ils(built: PyvrpData, spec: SearchSpec, report: Reporter, initial: PSolution
 def _loop(data: ProblemData, pm: PenaltyManager, search: LocalSearch, init: PSolution,
           params: IteratedLocalSearchParams, stop: Callable[[int], bool],
           on_best: Callable[[PSolution, int], None] | None, report: Reporter,
-          every: float, exchange: Exchange | None = None) -> tuple[PSolution, int]:
-    """``IteratedLocalSearch.run`` of PyVRP 0.13.4, minus statistics, plus incumbents and exchanges."""
+          every: float, exchange: Exchange | None = None,
+          recombiner: Recombiner | None = None) -> tuple[PSolution, int]:
+    """``IteratedLocalSearch.run`` of PyVRP 0.13.4, minus statistics, plus incumbents, exchanges and crossover.
+
+    With a ``recombiner``, its due iterations take a crossover child of the current
+    solution as the candidate instead of a perturbation; the current solution and
+    every new best are offered to its pool.
+    """
     history: RingBuffer[PSolution] = RingBuffer(params.history_length)
     iters = iters_no_improvement = 0
     best = curr = init
@@ -158,7 +170,10 @@ def _loop(data: ProblemData, pm: PenaltyManager, search: LocalSearch, init: PSol
             iters_no_improvement = 0
             pending = True
         cost_eval = pm.cost_evaluator()
-        cand = search(curr, cost_eval, exhaustive=False)
+        if recombiner is not None and recombiner.due(iters):
+            cand = recombiner.child(curr, cost_eval)
+        else:
+            cand = search(curr, cost_eval, exhaustive=False)
         pm.register(cand)
         iters_no_improvement += 1
         if cost_eval.cost(cand) < cost_eval.cost(best):
@@ -169,6 +184,8 @@ def _loop(data: ProblemData, pm: PenaltyManager, search: LocalSearch, init: PSol
                 cand = search(cand, cost_eval, exhaustive=True)
                 if cand.is_feasible():
                     best = cand
+            if recombiner is not None:
+                recombiner.offer(best, cost_eval.cost(best), iters, force=True)
         cand_cost = cost_eval.penalised_cost(cand)
         curr_cost = cost_eval.penalised_cost(curr)
         late_cost = cost_eval.penalised_cost(init)
@@ -181,6 +198,8 @@ def _loop(data: ProblemData, pm: PenaltyManager, search: LocalSearch, init: PSol
             history.append(curr)
         else:
             history.skip()
+        if recombiner is not None:
+            recombiner.offer(curr, cost_eval.cost(curr), iters)
         now = time.perf_counter()
         if pending and now - sent_at >= every and best.is_feasible():
             if on_best is not None:

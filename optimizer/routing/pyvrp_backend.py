@@ -61,7 +61,11 @@ candidates between penalty updates; PyVRP 0.13.4 has 500, too slow a ramp for a 
 ``workers`` (1: processes in the portfolio), ``restarts`` (1: independent runs one
 after another, sharing the limit), ``exchanges`` (meetings of the portfolio's runs,
 evenly spaced over the limit or the iteration budget, where every run whose best is
-worse continues from the best of all, :mod:`optimizer.routing._pyvrp_exchange`).
+worse continues from the best of all, :mod:`optimizer.routing._pyvrp_exchange`),
+``crossover_every`` (0: off; else every this many iterations the candidate is a
+route-exchange child of the current solution and an elite-pool member, educated by
+local search, :mod:`optimizer.routing._pyvrp_crossover`), ``crossover_pool`` (8: elite
+pool size).
 """
 
 from __future__ import annotations
@@ -96,6 +100,8 @@ DEFAULTS: dict[str, Any] = {
     "workers": 1,
     "restarts": 1,
     "exchanges": 0,
+    "crossover_every": 0,
+    "crossover_pool": 8,
 }
 
 _Built = PyvrpData  # the name before the data module was split off
@@ -171,7 +177,8 @@ def _search(built: PyvrpData, request: SolveRequest, opts: dict[str, Any], repor
                           num_iters_no_improvement=int(opts["num_iters_no_improvement"]),
                           max_perturbations=int(opts["max_perturbations"]), penalty_init=str(opts["penalty_init"]),
                           penalty_updates=int(opts["penalty_updates"]),
-                          incumbent_every=float(opts["incumbent_every"]), exchanges=int(opts["exchanges"]))
+                          incumbent_every=float(opts["incumbent_every"]), exchanges=int(opts["exchanges"]),
+                          crossover_every=int(opts["crossover_every"]), crossover_pool=int(opts["crossover_pool"]))
         init = built.initial_solution(request.initial) if request.initial and r == 0 else None
         run_best, runs, fails = portfolio(built, spec, workers, report, init)
         all_runs += runs
