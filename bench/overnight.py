@@ -35,6 +35,7 @@ from _machine import machine_info  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 20)
 START = dt.date(2026, 11, 23)
+END = START + dt.timedelta(days=13)  # the horizon's last day
 
 
 def run(data: Path, out: Path, *, overnight: bool, backend: str, time_limit: float, seed: int) -> dict:
@@ -58,6 +59,8 @@ def run(data: Path, out: Path, *, overnight: bool, backend: str, time_limit: flo
     no_days = no_trip_days(res.problem, res.plan)
     return {"trips": "on" if overnight else "off", "due": k["refills_due"], "placed": k["visits"],
             "out_of_reach": k["unassigned_by_reason"].get("out_of_reach", 0),
+            "out_of_reach_closing": sum(str(u.reason) == "out_of_reach" and u.window_end <= END
+                                        for u in res.plan.unassigned),
             "other_unassigned": k["unassigned"] - k["unassigned_by_reason"].get("out_of_reach", 0),
             "out_of_reach_beyond_a_day": far, "out_of_reach_no_trip_days": no_days, "by_reason": k["unassigned_by_reason"], "cost": k["cost"], "cost_per_placed": k["cost_per_visit"],
             "nights": k["overnight_stays"], "trips_by_nights": trip_lengths(res.plan),

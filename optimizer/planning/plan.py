@@ -174,10 +174,14 @@ def _ends(problem: PlanningProblem, nurse_id: str, sched: RouteSchedule) -> dict
 
 
 def location_point(problem: PlanningProblem, loc: int) -> tuple[float, float]:
-    """``(lat, lon)`` of location index ``loc`` of ``problem`` (nurses' homes first, then patients)."""
+    """``(lat, lon)`` of location index ``loc`` of ``problem`` (nurses' homes first, then patients,
+    then lodging towns)."""
     nurses = problem.roster.nurses
     if loc < len(nurses):
         return nurses[loc].lat, nurses[loc].lon
+    town = problem.town_at(loc)
+    if town is not None:
+        return town.lat, town.lon
     pid = next(p for p, i in problem.patient_location.items() if i == loc)
     p = problem.roster.patient(pid)
     return p.lat, p.lon

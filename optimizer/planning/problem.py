@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from geodata.travel.table import TravelTable, TravelView
 from optimizer.planning.candidates import assess
+from optimizer.planning.towns import Town, lodging_towns
 from optimizer.domain import Horizon, Nurse, Patient, Roster
 from optimizer.rules.company_calendar import HolidayCalendar
 from optimizer.rules.eligibility import Reason
@@ -74,7 +75,8 @@ class Candidate:
 class PlanningProblem:
     """Everything the solvers and the validator need, with travel times on demand.
 
-    Locations are indexed nurses first (their homes), then patients of ``refills``.
+    Locations are indexed nurses first (their homes), then patients of ``refills``, then
+    ``towns`` (lodgings on the way of a trip of several nights, from ``town_base`` on).
     ``minutes``/``km`` read like the provider's ``(n, n)`` matrices over those
     locations (nan = unreachable): ``minutes[a, b]``, ``minutes[np.ix_(rows, cols)]``.
     With the great-circle model they are computed a tile of nearby points at a time
@@ -98,6 +100,8 @@ class PlanningProblem:
     table: TravelTable | None = None
     provider: object | None = None  # the travel provider (later fills are assessed with it)
     pins: Pins | None = None  # visits to keep (confirmed, or a previous plan's): optimizer.planning.keep
+    towns: tuple[Town, ...] = ()  # lodging towns (optimizer.planning.towns), locations town_base + i
+    town_base: int = 0
     _by_refill: tuple[list[Candidate], int, dict[int, list[int]]] | None = field(
         default=None, init=False, repr=False, compare=False)
     _last_fill: tuple[list[Refill], int, dict[str, int]] | None = field(
@@ -133,6 +137,11 @@ class PlanningProblem:
             cache = self._last_fill = (self.refills, len(self.refills), top)
         r = self.refills[j]
         return cache[2][r.patient_id] > r.fill_no
+
+    def town_at(self, loc: int) -> Town | None:
+        """The lodging town at location ``loc``, or ``None`` (a nurse's or a patient's home)."""
+        i = loc - self.town_base
+        return self.towns[i] if self.towns and 0 <= i < len(self.towns) else None
 
     def travel(self, a: int, b: int) -> tuple[float, float]:
         """``(minutes, km)`` from location ``a`` to location ``b`` (nan = unreachable)."""
@@ -227,7 +236,11 @@ def build_problem(
     nurse_location = {n.nurse_id: i for i, n in enumerate(roster.nurses)}
     patient_location = {r.patient_id: len(roster.nurses) + j for j, r in enumerate(refills)}
     points = [(n.lat, n.lon) for n in roster.nurses] + [(r.patient.lat, r.patient.lon) for r in refills]
-    table = TravelTable(provider, points)
+    # lodging towns where travel is computed a tile at a time when read (a road graph's dense matrix
+    # would grow with them, and covers a region whose patient homes serve as waypoints)
+    towns = lodging_towns() if callable(getattr(provider, "pairwise", None)) else ()
+    town_base = len(points)
+    table = TravelTable(provider, points + [(t.lat, t.lon) for t in towns])
     elig = assess(roster, horizon, refills, nurse_days, provider=provider)
     return PlanningProblem(
         roster=roster, horizon=horizon, rules=rules, refills=refills, nurse_days=nurse_days,
@@ -235,4 +248,5 @@ def build_problem(
         unplannable=elig.unplannable, minutes=table.minutes, km=table.km,
         nurse_location=nurse_location, patient_location=patient_location, later=later,
         provider_name=getattr(provider, "name", type(provider).__name__), table=table, provider=provider,
+        towns=towns, town_base=town_base,
     )

@@ -6,8 +6,8 @@ visit, does not fit a working day. A *chain* of nights of one nurse on consecuti
 (:class:`optimizer.planning._trip_state.Trip`) does: the days before the visit drive out, each
 ending at the lodging that gets her farthest towards the patient within the day; the visit day
 starts there; the days after drive home the same way. A night is at the patient's home or at a
-*waypoint*: the home of another patient of the problem (a real place the travel model routes
-to and from) that lies on the way (its great-circle detour at most :data:`WAYPOINT_DETOUR` of
+*waypoint*: the home of another patient of the problem, or a lodging town
+(:mod:`optimizer.planning.towns`; real places the travel model routes to and from) that lies on the way (its great-circle detour at most :data:`WAYPOINT_DETOUR` of
 the direct line from the day's start to its goal and of the one from home to the patient). Each day keeps its own visits where they fit (else the farthest go to other
 days, as on a trip of one night); every night is priced and every day's labour counted by the
 one schedule. A chain never spans a day the nurse does not work (a weekend, a holiday, time
@@ -43,22 +43,25 @@ _PLACES: list[tuple[object, "_Places"]] = []
 
 
 class _Places:
-    """The problem's patient homes (candidate lodgings) as location indices and radians."""
+    """The problem's candidate lodgings (patient homes, then lodging towns) as location indices and
+    radians, with the nurses' homes after them (a trip's ends, never a lodging)."""
 
     def __init__(self, problem: PlanningProblem) -> None:
         pairs = sorted((loc, pid) for pid, loc in problem.patient_location.items())
         pts = [(problem.roster.patient(pid).lat, problem.roster.patient(pid).lon) for _, pid in pairs]
+        pts += [(t.lat, t.lon) for t in problem.towns]
         pts += [(n.lat, n.lon) for n in problem.roster.nurses]
-        self.locs = np.array([loc for loc, _ in pairs] + [problem.nurse_location[n.nurse_id]
-                                                          for n in problem.roster.nurses], dtype=np.int64)
+        towns = [problem.town_base + i for i in range(len(problem.towns))]
+        self.locs = np.array([loc for loc, _ in pairs] + towns + [problem.nurse_location[n.nurse_id]
+                                                                  for n in problem.roster.nurses], dtype=np.int64)
         rad = np.radians(np.array(pts, dtype=float).reshape(-1, 2))
         self.lat, self.lon = rad[:, 0], rad[:, 1]
         self.index = {int(loc): i for i, loc in enumerate(self.locs.tolist())}
-        self.lodgings = len(pairs)  # the first ``lodgings`` places are patient homes, the rest nurse homes
+        self.lodgings = len(pairs) + len(towns)  # the first ``lodgings`` places may be lodged at
 
     def km(self, i: int, upto: int | None = None) -> np.ndarray:
-        """Great-circle km from place ``i`` to every patient home (with ``upto``: to the first ``upto``
-        places, nurse homes after the patients)."""
+        """Great-circle km from place ``i`` to every candidate lodging (with ``upto``: to the first
+        ``upto`` places, nurse homes after the lodgings)."""
         n = self.lodgings if upto is None else upto
         lat, lon = self.lat[:n], self.lon[:n]
         a = (np.sin((lat - self.lat[i]) / 2) ** 2
@@ -66,15 +69,15 @@ class _Places:
         return 2 * _EARTH_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
     def _between(self, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
-        """Whether each patient home lies on the way from location ``a`` to ``b``, and its km to ``b``."""
+        """Whether each candidate lodging lies on the way from location ``a`` to ``b``, and its km to ``b``."""
         ia, ib = self.index[a], self.index[b]
         from_a, to_b = self.km(ia), self.km(ib)
         direct = float(self.km(ia, upto=len(self.locs))[ib])
         return from_a + to_b <= WAYPOINT_DETOUR * direct + 1.0, to_b
 
     def on_the_way(self, a: int, b: int, *, home: int, patient: int) -> list[int]:
-        """Patient homes on the way from location ``a`` to ``b`` and from ``home`` to ``patient`` (the
-        trip's), the nearest ``b`` first."""
+        """Candidate lodgings on the way from location ``a`` to ``b`` and from ``home`` to ``patient``
+        (the trip's), the nearest ``b`` first."""
         ok, to_b = self._between(a, b)
         if (a, b) not in ((home, patient), (patient, home)):
             ok &= self._between(home, patient)[0]
@@ -139,11 +142,16 @@ def chain_options(state: TripState, j: int, nurse: Nurse, k: int) -> list[Move]:
     return out
 
 
-def _lodgings(state: TripState, nurse: Nurse, a: int, b: int, patient_id: str) -> list[int]:
+def _lodgings(state: TripState, nurse: Nurse, a: int, b: int, patient_id: str, *,
+              budget: float | None = None) -> list[int]:
     """Where a day from location ``a`` may end on the way to ``b`` (on a trip to ``patient_id``): patient
-    homes on the way within a day's drive of ``a``, the farthest along first (:data:`WAYPOINTS_TRIED`)."""
-    problem, budget = state.problem, day_budget(nurse)
-    out = []
+    homes and lodging towns on the way within ``budget`` minutes' drive of ``a`` (a day's,
+    :func:`day_budget`, when ``None``), the farthest along first (:data:`WAYPOINTS_TRIED`)."""
+    problem = state.problem
+    budget = day_budget(nurse) if budget is None else budget
+    out: list[int] = []
+    if budget <= 0:
+        return out
     home, ploc = problem.nurse_location[nurse.nurse_id], problem.patient_location[patient_id]
     for x in _places(problem).on_the_way(a, b, home=home, patient=ploc):
         m = problem.travel(a, x)[0]
@@ -169,9 +177,12 @@ def _chain(state: TripState, j: int, nurse: Nurse, days: list[int], q: int) -> M
         pid = problem.refills[j].patient_id
         if i == len(days) - 1:
             ends: list[int | None] = [None]
-        elif i == q:  # the visit day ends on the way home: from the day's start, else from the patient's
-            ends = list(dict.fromkeys([*_lodgings(state, nurse, home if prev is None else prev, home, pid),
-                                       *_lodgings(state, nurse, ploc, home, pid), ploc]))
+        elif i == q:  # the visit day ends on the way home: from the patient's, within what the drive to
+            # her and the visit leave of the day, else from the day's start, else at her home
+            start = home if prev is None else prev
+            left = day_budget(nurse) - problem.travel(start, ploc)[0] - problem.refills[j].patient.visit_minutes
+            ends = list(dict.fromkeys([*_lodgings(state, nurse, ploc, home, pid, budget=left if left == left else 0),
+                                       *_lodgings(state, nurse, start, home, pid), ploc]))
         else:
             ends = list(_lodgings(state, nurse, home if prev is None else prev, ploc if i < q else home, pid))
         here = None

@@ -50,3 +50,22 @@ def test_a_local_visit_gives_way_to_a_far_one_on_a_trips_day(tmp_path):
     assert plan.kpis()["overnight_stays"] == 1  # not a second night for P2
     write_plan(plan, tmp_path / "plan")
     assert check_plan(roster, tmp_path / "plan", provider=PROVIDER) == []
+
+
+def test_a_visit_taken_off_a_trips_day_may_go_to_the_other_day_of_the_trip():
+    """rehome: L1, taken off Monday (the trip's outbound day), goes to Tuesday, the trip's return day,
+    which starts at the lodging (P1's home) and from where L1, near home, is on the way back; a day of
+    a trip is no less a day for it than a day from home."""
+    from optimizer.planning._trip_state import Trip, TripState, rehome
+
+    roster = _roster()
+    problem = build_problem(roster, Horizon(MON, 2), provider=PROVIDER)
+    k_mon, k_tue = (k for k, nd in enumerate(problem.nurse_days) if nd.day in (MON, TUE))
+    night = Trip("N1", k_mon, k_tue, problem.patient_location["P1"])
+    (j,) = [j for j, r in enumerate(problem.refills) if r.patient_id == "L1"]
+    assert TUE in problem.refills[j].days
+    state = TripState(problem, {}, [night])
+    moved = rehome(state, [j], MON, exclude={k_mon})
+    assert moved is not None and list(moved[1]) == [k_tue]
+    order, sched = moved[1][k_tue]
+    assert order == [j] and sched.start == night.lodging and sched.end is None
