@@ -56,13 +56,13 @@ def run(data: Path, out: Path, *, overnight: bool, backend: str, time_limit: flo
     violations = api.check(roster, out, provider=provider)
     k = res.plan.kpis()
     far = beyond_a_day(roster, res.plan, provider)
-    no_days = no_trip_days(res.problem, res.plan)
+    no_days, no_days_closing = no_trip_days(res.problem, res.plan)
     return {"trips": "on" if overnight else "off", "due": k["refills_due"], "placed": k["visits"],
             "out_of_reach": k["unassigned_by_reason"].get("out_of_reach", 0),
             "out_of_reach_closing": sum(str(u.reason) == "out_of_reach" and u.window_end <= END
                                         for u in res.plan.unassigned),
             "other_unassigned": k["unassigned"] - k["unassigned_by_reason"].get("out_of_reach", 0),
-            "out_of_reach_beyond_a_day": far, "out_of_reach_no_trip_days": no_days, "by_reason": k["unassigned_by_reason"], "cost": k["cost"], "cost_per_placed": k["cost_per_visit"],
+            "out_of_reach_beyond_a_day": far, "out_of_reach_no_trip_days": no_days, "closing_no_trip_days": no_days_closing, "by_reason": k["unassigned_by_reason"], "cost": k["cost"], "cost_per_placed": k["cost_per_visit"],
             "nights": k["overnight_stays"], "trips_by_nights": trip_lengths(res.plan),
             "waypoint_nights": waypoint_nights(res.plan), "lodging": k["lodging_cost"], "wall_s": round(wall, 1),
             "trips_pass_s": {step: round(sec, 2) for step, sec in getattr(trips, "LAST_TIMINGS", {}).items()}
@@ -127,7 +127,8 @@ def no_trip_days(problem, plan) -> int:
     """Refills left out_of_reach that no trip of the planner's kind could make whatever the other
     visits: no licensed, certified nurse has a run of consecutive working days in the horizon long
     enough for the drive out and back (whole working days, at most MAX_NIGHTS nights) with a day of
-    the refill's window inside (weekends, holidays, the horizon's end, too far)."""
+    the refill's window inside (weekends, holidays, the horizon's end, too far): (all, those whose
+    window closes in the horizon)."""
     from optimizer.planning.waypoints import MAX_NIGHTS, day_budget
     from optimizer.rules.eligibility import is_certified_for, may_practice
 
@@ -135,11 +136,13 @@ def no_trip_days(problem, plan) -> int:
     days = {}
     for nd in problem.nurse_days:
         days.setdefault(nd.nurse.nurse_id, set()).add(nd.day)
-    out = 0
+    fill = {(r.patient_id, r.window.start): r for r in problem.refills}
+    out = closing = 0
     for u in plan.unassigned:
         if str(u.reason) != "out_of_reach":
             continue
-        p = roster.patient(u.patient_id)
+        r = fill.get((u.patient_id, u.window_start))
+        p = r.patient if r is not None else roster.patient(u.patient_id)  # a later fill: its own infusate
         window = {u.window_start + dt.timedelta(days=i) for i in range((u.window_end - u.window_start).days + 1)}
         possible = False
         for n in roster.nurses:
@@ -153,7 +156,8 @@ def no_trip_days(problem, plan) -> int:
                     run = [first + dt.timedelta(days=i) for i in range(need)]
                     possible |= need <= MAX_NIGHTS + 1 and all(x in mine for x in run)
         out += not possible
-    return out
+        closing += not possible and u.window_end <= END
+    return out, closing
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,7 +13,7 @@ plan's cost count it like any other cost of a nurse-day.
 The day planner stays as it is; this pass runs on its routes:
 
 1. every refill still missed (out of reach, no capacity, or an overdue refill no day trip
-   makes; never one the next plan can make) is placed, those only a trip of several nights
+   makes; one the next plan can make only when no day trip reaches it, last) is placed, those only a trip of several nights
    can make first, then fewest options first, by the option of least objective: into a
    trip's day (its lodging fixed, or the night moved to reach the patient), a new trip
    lodging at the patient's home (a trip may follow another: a day from one lodging to
@@ -105,17 +105,22 @@ def _options(state: TripState, j: int) -> list[Move]:
 
 
 def _missed(problem: PlanningProblem, routes: Routes) -> list[int]:
-    """Refills no route makes that a trip might: not deferrable, missed for reach or room."""
+    """Refills no route makes that a trip might: missed for reach or room; a deferrable one (its window
+    runs past the horizon) only when no day trip reaches it (the next plan would need a trip too),
+    after the others."""
     placed = {j for order, _ in routes.values() for j in order}
-    out = []
+    out, later = [], []
     for j in urgency_order(problem):
         r = problem.refills[j]
-        if j in placed or r.deferrable or not r.days:
+        if j in placed or not r.days:
             continue
         blocked = problem.unplannable.get(r.patient_id)
-        if blocked is None or blocked[0] in _TRIP_REASONS:
+        if r.deferrable:
+            if blocked is not None and blocked[0] is Reason.OUT_OF_REACH:
+                later.append(j)
+        elif blocked is None or blocked[0] in _TRIP_REASONS:
             out.append(j)
-    return out
+    return out + later
 
 
 def _place_missed(state: TripState) -> list[int]:
@@ -123,15 +128,16 @@ def _place_missed(state: TripState) -> list[int]:
 
     The refills only a trip of several nights can make go first (it needs the most consecutive free
     days), then those with the fewest options (then the most urgent), so a refill that only one trip
-    can make is not left out by one that several could.
+    can make is not left out by one that several could; deferrable ones (:func:`_missed`) last.
     """
     placed = []
-    missed = _missed(state.problem, state.routes)
+    problem = state.problem
+    missed = _missed(problem, state.routes)
     rank = {}
     for j in missed:
         options = _options(state, j)
-        rank[j] = (min((len(m[2]) for m in options), default=0) < 2, len(options))
-    for j in sorted((j for j in missed if rank[j][1]), key=lambda j: rank[j]):  # stable: urgency next
+        rank[j] = (problem.refills[j].deferrable, min((len(m[2]) for m in options), default=0) < 2, len(options))
+    for j in sorted((j for j in missed if rank[j][2]), key=lambda j: rank[j]):  # stable: urgency next
         options = _options(state, j)
         if options:
             state.apply(min(options, key=lambda m: (m[0], sorted(m[1]))))

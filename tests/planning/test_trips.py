@@ -276,3 +276,17 @@ def test_a_replan_keeps_a_visit_made_on_a_trip(tmp_path):
     assert [(c.patient_id, c.change) for c in off.plan.changes] == [("P2", "dropped")]
     api.write_plan_folder(again, tmp_path / "again", with_map=False)
     assert api.check(roster, tmp_path / "again", provider=PROVIDER) == []
+
+
+def test_a_deferrable_refill_no_day_trip_reaches_is_made_on_a_trip(tmp_path):
+    """Due Thursday, the horizon Monday to Wednesday: the window runs past the horizon (the next plan
+    could make it), but no day trip ever reaches the patient, so a trip inside the horizon makes it."""
+    roster = Roster((_patient("P1", FAR, due=MON + dt.timedelta(days=3)),), (make_nurse(),))
+    problem = build_problem(roster, Horizon(MON, 3), provider=PROVIDER)
+    assert [r.deferrable for r in problem.refills] == [True]
+    off, _ = _plan(roster, days=3, overnight=False)
+    assert off.visits == []
+    plan, _ = _plan(roster, days=3)
+    (visit,) = plan.visits
+    assert visit.patient_id == "P1" and plan.kpis()["overnight_stays"] == 1
+    _valid(roster, plan, tmp_path)
