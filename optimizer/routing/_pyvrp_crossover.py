@@ -44,7 +44,7 @@ def _centroids(data: ProblemData, routes: RawRoutes) -> np.ndarray:
 
 
 def route_exchange(data: ProblemData, base: PSolution, donor: PSolution, rng: np.random.Generator, *,
-                   max_share: float = 0.5) -> PSolution:
+                   max_share: float = 0.5, max_moved: int | None = None) -> PSolution:
     """A child of ``base`` that takes a cluster of ``donor``'s routes (unrepaired).
 
     A random donor route and its nearest donor routes by centroid (``k`` in all, ``k``
@@ -66,6 +66,8 @@ def route_exchange(data: ProblemData, base: PSolution, donor: PSolution, rng: np
         Random numbers (the donor route cluster and its size).
     max_share
         Largest share of the donor's routes moved at once.
+    max_moved
+        Most donor routes moved at once (no limit but ``max_share`` if None).
 
     Returns
     -------
@@ -76,7 +78,10 @@ def route_exchange(data: ProblemData, base: PSolution, donor: PSolution, rng: np
     b_routes, d_routes = _raw(base), _raw(donor)
     if not b_routes or not d_routes:
         return base
-    k = int(rng.integers(1, max(1, int(max_share * len(d_routes))) + 1))
+    most = max(1, int(max_share * len(d_routes)))
+    if max_moved is not None:
+        most = max(1, min(most, int(max_moved)))
+    k = int(rng.integers(1, most + 1))
     cent = _centroids(data, d_routes)
     first = int(rng.integers(len(d_routes)))
     order = np.argsort(((cent - cent[first]) ** 2).sum(axis=1), kind="stable")
@@ -107,27 +112,35 @@ def route_exchange(data: ProblemData, base: PSolution, donor: PSolution, rng: np
     return PSolution(data, routes)
 
 
+Links = tuple[np.ndarray, np.ndarray]
+"""Each location's predecessor and successor in a solution (depot -1, unrouted -2)."""
+
+
+def _links(sol: PSolution, num_locations: int) -> Links:
+    pred = np.full(num_locations, -2, dtype=np.int64)
+    succ = np.full(num_locations, -2, dtype=np.int64)
+    for route in sol.routes():
+        v = np.asarray(route.visits(), dtype=np.int64)
+        if v.size == 0:
+            continue
+        pred[v] = np.concatenate(([-1], v[:-1]))
+        succ[v] = np.concatenate((v[1:], [-1]))
+    return pred, succ
+
+
+def _distance(a: Links, b: Links) -> float:
+    (pa, sa), (pb, sb) = a, b
+    n_routed = max(1, pa.size - int(np.count_nonzero((pa == -2) & (pb == -2))))
+    return float(np.count_nonzero(pa != pb) + np.count_nonzero(sa != sb)) / (2 * n_routed)
+
+
 def broken_pairs(a: PSolution, b: PSolution, num_locations: int) -> float:
     """Share of client neighbour relations (predecessor, successor) that differ between ``a`` and ``b``.
 
     0 for equal route sets (vehicle types and route order aside), up to 1. Depots count as -1
     and unrouted clients as -2 on both sides.
     """
-    def links(sol: PSolution) -> tuple[np.ndarray, np.ndarray]:
-        pred = np.full(num_locations, -2, dtype=np.int64)
-        succ = np.full(num_locations, -2, dtype=np.int64)
-        for route in sol.routes():
-            v = np.asarray(route.visits(), dtype=np.int64)
-            if v.size == 0:
-                continue
-            pred[v] = np.concatenate(([-1], v[:-1]))
-            succ[v] = np.concatenate((v[1:], [-1]))
-        return pred, succ
-
-    pa, sa = links(a)
-    pb, sb = links(b)
-    n_clients = max(1, num_locations - int(np.count_nonzero((pa == -2) & (pb == -2))))
-    return float(np.count_nonzero(pa != pb) + np.count_nonzero(sa != sb)) / (2 * n_clients)
+    return _distance(_links(a, num_locations), _links(b, num_locations))
 
 
 class Recombiner:
@@ -152,10 +165,16 @@ class Recombiner:
         The search offers its current solution every this many iterations.
     start
         No children before this iteration.
+    full
+        Educate children by an exhaustive local search; else by the search's usual
+        step (a random perturbation, then local search from the perturbed and the
+        unrouted clients): cheaper, and the repair stays local.
+    max_moved
+        Most donor routes a child takes (see :func:`route_exchange`).
     """
 
     def __init__(self, data: ProblemData, search: LocalSearch, *, seed: int, every: int, pool_size: int = 8,
-                 min_distance: float = 0.05, offer_every: int = 50, start: int = 0):
+                 min_distance: float = 0.05, offer_every: int = 50, start: int = 0, full: bool = True, max_moved: int | None = None):
         self._data = data
         self._search = search
         self._rng = np.random.default_rng(seed)
@@ -164,7 +183,9 @@ class Recombiner:
         self.min_distance = float(min_distance)
         self.offer_every = max(1, int(offer_every))
         self.start = int(start)
-        self.pool: list[tuple[float, PSolution]] = []
+        self.full = bool(full)
+        self.max_moved = max_moved
+        self.pool: list[tuple[float, PSolution, Links]] = []
         self.children = 0
 
     def due(self, iteration: int) -> bool:
@@ -175,29 +196,30 @@ class Recombiner:
         """Consider ``sol`` (feasible, objective ``cost``) for the pool at the offer interval or when ``force``."""
         if not (force or iteration % self.offer_every == 0) or not sol.is_feasible():
             return
-        n = self._data.num_locations
-        dists = [broken_pairs(sol, other, n) for _, other in self.pool]
+        links = _links(sol, self._data.num_locations)
+        dists = [_distance(links, other) for _, _, other in self.pool]
         close = [k for k, d in enumerate(dists) if d < self.min_distance]
+        entry = (cost, sol, links)
         if close:
             k = min(close, key=lambda j: dists[j])
             if cost < self.pool[k][0]:
-                self.pool[k] = (cost, sol)
+                self.pool[k] = entry
             return
         if len(self.pool) < self.pool_size:
-            self.pool.append((cost, sol))
+            self.pool.append(entry)
             return
         worst = max(range(len(self.pool)), key=lambda j: self.pool[j][0])
         if cost < self.pool[worst][0]:
-            self.pool[worst] = (cost, sol)
+            self.pool[worst] = entry
 
     def child(self, base: PSolution, cost_eval: CostEvaluator) -> PSolution:
         """Cross ``base`` with a random pool member unlike it and educate the child by local search."""
-        n = self._data.num_locations
-        partners = [s for _, s in self.pool if broken_pairs(base, s, n) >= self.min_distance / 2]
+        links = _links(base, self._data.num_locations)
+        partners = [s for _, s, other in self.pool if _distance(links, other) >= self.min_distance / 2]
         if not partners:
-            partners = [s for _, s in self.pool]
+            partners = [s for _, s, _ in self.pool]
         donor = partners[int(self._rng.integers(len(partners)))]
-        raw = route_exchange(self._data, base, donor, self._rng)
+        raw = route_exchange(self._data, base, donor, self._rng, max_moved=self.max_moved)
         self.children += 1
-        return self._search(raw, cost_eval, exhaustive=True)
+        return self._search(raw, cost_eval, exhaustive=self.full)
 

@@ -59,6 +59,8 @@ class SearchSpec:
     exchanges: int = 0  # times the runs of a portfolio swap their best (evenly spaced); 0: never
     crossover_every: int = 0  # a route-exchange child every this many iterations; 0: never
     crossover_pool: int = 8  # elite pool size for the crossover
+    crossover_full: bool = True  # educate children by exhaustive local search (else perturbation + local search)
+    crossover_max_routes: int = 0  # most donor routes per child; 0: up to half the donor's
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +137,9 @@ def ils(built: PyvrpData, spec: SearchSpec, report: Reporter, initial: PSolution
     on_best = (lambda sol, cost: report.incumbent(built.routes_of(sol), cost)) if send_incumbents else None
     rec = None
     if spec.crossover_every > 0:
-        rec = Recombiner(data, ls, seed=spec.seed, every=spec.crossover_every, pool_size=spec.crossover_pool)
+        rec = Recombiner(data, ls, seed=spec.seed, every=spec.crossover_every, pool_size=spec.crossover_pool,
+                         full=spec.crossover_full,
+                         max_moved=spec.crossover_max_routes or None)
     best, iters = _loop(data, pm, ls, init, params, stop, on_best, report, spec.incumbent_every, exchange, rec)
     zero = CostEvaluator([0] * data.num_load_dimensions, 0, 0)
     cost = float(zero.cost(best)) if best.is_feasible() else float("inf")

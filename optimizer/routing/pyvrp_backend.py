@@ -65,7 +65,10 @@ worse continues from the best of all, :mod:`optimizer.routing._pyvrp_exchange`),
 ``crossover_every`` (0: off; else every this many iterations the candidate is a
 route-exchange child of the current solution and an elite-pool member, educated by
 local search, :mod:`optimizer.routing._pyvrp_crossover`), ``crossover_pool`` (8: elite
-pool size).
+pool size), ``crossover_full`` (True: exhaustive local search on each child; False: the
+usual perturbation and local search from the perturbed and unrouted clients, about the
+cost of an ordinary iteration), ``crossover_max_routes`` (0: a child takes up to half
+the donor's routes; else at most this many).
 """
 
 from __future__ import annotations
@@ -102,6 +105,8 @@ DEFAULTS: dict[str, Any] = {
     "exchanges": 0,
     "crossover_every": 0,
     "crossover_pool": 8,
+    "crossover_full": True,
+    "crossover_max_routes": 0,
 }
 
 _Built = PyvrpData  # the name before the data module was split off
@@ -178,7 +183,9 @@ def _search(built: PyvrpData, request: SolveRequest, opts: dict[str, Any], repor
                           max_perturbations=int(opts["max_perturbations"]), penalty_init=str(opts["penalty_init"]),
                           penalty_updates=int(opts["penalty_updates"]),
                           incumbent_every=float(opts["incumbent_every"]), exchanges=int(opts["exchanges"]),
-                          crossover_every=int(opts["crossover_every"]), crossover_pool=int(opts["crossover_pool"]))
+                          crossover_every=int(opts["crossover_every"]), crossover_pool=int(opts["crossover_pool"]),
+                          crossover_full=bool(opts["crossover_full"]),
+                          crossover_max_routes=int(opts["crossover_max_routes"]))
         init = built.initial_solution(request.initial) if request.initial and r == 0 else None
         run_best, runs, fails = portfolio(built, spec, workers, report, init)
         all_runs += runs

@@ -78,9 +78,12 @@ def test_route_exchange_child_serves_every_client_once_after_repair():
             assert child.num_routes() <= data.num_vehicles
             assert all(n <= data.vehicle_type(t).num_available
                        for t, n in Counter(r.vehicle_type() for r in child.routes()).items())
-            repaired = ls(child, ce, exhaustive=True)
-            assert sorted(_clients(repaired)) == clients  # every client exactly once
-            assert repaired.is_complete()
+            for exhaustive in (True, False):  # full education, or perturbation and local search
+                repaired = ls(child, ce, exhaustive=exhaustive)
+                assert sorted(_clients(repaired)) == clients  # every client exactly once
+                assert repaired.is_complete()
+            capped = route_exchange(data, base, donor, rng, max_moved=1)
+            assert len(_clients(capped)) == len(set(_clients(capped)))
 
 
 def test_route_exchange_keeps_mutually_exclusive_groups_exclusive():
@@ -112,7 +115,7 @@ def test_pool_keeps_distinct_solutions_and_replaces_close_ones_only_when_cheaper
     rec = Recombiner(data, _local_search(built), seed=0, every=3, pool_size=2, offer_every=1)
     rec.offer(rows, 10.0, 1)
     rec.offer(rows, 12.0, 1)  # the same solution, dearer: ignored
-    assert [c for c, _ in rec.pool] == [10.0]
+    assert [entry[0] for entry in rec.pool] == [10.0]
     assert not rec.due(3)  # no partner yet
     rec.offer(rows_rev, 11.0, 1)
     assert len(rec.pool) == 2 and rec.due(3) and not rec.due(4)
@@ -120,7 +123,8 @@ def test_pool_keeps_distinct_solutions_and_replaces_close_ones_only_when_cheaper
     assert sorted(_clients(child)) == clients and rec.children == 1
 
 
-def test_crossover_option_is_wired_and_deterministic(monkeypatch: pytest.MonkeyPatch):
+@pytest.mark.parametrize("extra", [{}, {"crossover_full": False, "crossover_max_routes": 2}])
+def test_crossover_option_is_wired_and_deterministic(monkeypatch: pytest.MonkeyPatch, extra: dict[str, Any]):
     calls: list[int] = []
     real = crossover.Recombiner.child
 
@@ -130,7 +134,7 @@ def test_crossover_option_is_wired_and_deterministic(monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(crossover.Recombiner, "child", counted)
     m = _nurse_days(days=2, patients=12, seed=3)
-    opts = {"pyvrp": {"crossover_every": 5, "crossover_pool": 4}}
+    opts = {"pyvrp": {"crossover_every": 5, "crossover_pool": 4, **extra}}
     one = m.solve("pyvrp", max_iterations=300, seed=5, watchdog=None, fallback=None, options=opts)
     assert one.ok and calls, one.message
     again = m.solve("pyvrp", max_iterations=300, seed=5, watchdog=None, fallback=None, options=opts)
