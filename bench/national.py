@@ -14,6 +14,7 @@ the planner is measured the same way).
     python bench/national.py --sizes 300 1000 3000 5000 --methods greedy ortools
     python bench/national.py --sizes 1000 --keep /tmp/kept   # keep data/ and plan folders
     python bench/national.py --shares DATA PLAN              # the shares of any plan folder
+    python bench/national.py --common DATA PLAN_A PLAN_B     # drive of two plans on the visits both make
 """
 
 from __future__ import annotations
@@ -129,6 +130,51 @@ def due_date_shares(data: Path, plan: Path) -> dict:
     }
 
 
+def common_drive(data: Path, plan_a: Path, plan_b: Path) -> dict:
+    """Drive of two plans of one roster on the visits both make (issue 11 item 1 against an older plan).
+
+    A visit is (patient, fill number; 1 where ``visits.csv`` has no ``fill_no``). Each plan's days keep
+    only the common visits, in the plan's order, from the nurse's home and back to it (a trip's
+    lodging is not used: both plans are measured the same way), each leg by the great-circle model
+    rounded up to the minute as the planner's schedule does. Returns the common visits, each plan's
+    minutes and minutes per common visit, and the ratio ``b / a``.
+    """
+    import math
+
+    from geodata.travel.haversine import HaversineProvider
+
+    api, _, _ = _imports()
+    roster, _ = api.load_data(data, as_of=dt.date.fromisoformat(AS_OF))  # points as the planner reads them
+    home_of = {n.nurse_id: (n.lat, n.lon) for n in roster.nurses}
+    at = {p.patient_id: (p.lat, p.lon) for p in roster.patients}
+
+    def keyed(plan: Path) -> pd.DataFrame:
+        v = pd.read_csv(plan / "visits.csv", dtype={"patient_id": str, "nurse_id": str})
+        v["fill"] = v["fill_no"].fillna(1).astype(int) if "fill_no" in v else 1
+        return v
+
+    va, vb = keyed(plan_a), keyed(plan_b)
+    common = set(zip(va["patient_id"], va["fill"])) & set(zip(vb["patient_id"], vb["fill"]))
+    provider = HaversineProvider()
+
+    def minutes(v: pd.DataFrame) -> int:
+        v = v[[k in common for k in zip(v["patient_id"], v["fill"])]].sort_values(["nurse_id", "date", "seq"])
+        legs: list[tuple[tuple[float, float], tuple[float, float]]] = []
+        for (nid, _), day in v.groupby(["nurse_id", "date"], sort=False):
+            pts = [home_of[nid], *(at[p] for p in day["patient_id"]), home_of[nid]]
+            legs += list(zip(pts, pts[1:]))
+        if not legs:
+            return 0
+        m, _ = provider.pairwise([a for a, _ in legs], [b for _, b in legs])
+        return int(sum(math.ceil(x - 1e-6) for x in m))
+
+    a, b = minutes(va), minutes(vb)
+    n = len(common)
+    return {"common_visits": n, "a_visits": len(va), "b_visits": len(vb), "a_minutes": a, "b_minutes": b,
+            "a_min_per_visit": round(a / n, 1) if n else None, "b_min_per_visit": round(b / n, 1) if n else None,
+            "b_over_a": round(b / a, 4) if a else None}
+
+
 def _imports():
     """The planner's entry points in either package layout (the bench measures old commits too)."""
     from optimizer import api
@@ -231,10 +277,15 @@ def main() -> None:
                     help="deterministic work limit per part instead of the wall clock (SolverOptions.max_iterations)")
     ap.add_argument("--no-overnight", action="store_true",
                     help="day trips only (api.plan(overnight=False)): the routing compared with a plan of day trips")
+    ap.add_argument("--common", nargs=3, type=Path, metavar=("DATA", "PLAN_A", "PLAN_B"),
+                    help="drive of two plans of DATA on the visits both make (common_drive), then exit")
     ap.add_argument("--one", nargs=3, help=argparse.SUPPRESS)  # size method limit: child process
     args = ap.parse_args()
     if args.shares:
         print(json.dumps(due_date_shares(*args.shares)))
+        return
+    if args.common:
+        print(json.dumps(common_drive(*args.common)))
         return
     given = (("day_share", "--day-share", args.day_share), ("max_part_refills", "--part-refills", args.part_refills),
              ("max_iterations", "--max-iterations", args.max_iterations))
