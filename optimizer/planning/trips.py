@@ -40,6 +40,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from optimizer import settings
+from optimizer.planning._promise_chain import keep_promised_chains
 from optimizer.planning._trip_state import (NEAREST_NURSES, Move, Trip, TripState, day_units, has_later,
                                             into_trip, may_make, new_trip, nurses_for, schedule_day,
                                             state_of_plan)
@@ -227,9 +228,10 @@ def _keep_promises(state: TripState) -> None:
     """Keep a confirmed visit (SPEC §4) that only an overnight trip can make: one its nurse cannot
     reach from home on its date (a conflict of reason ``capacity``) is made on that date by her,
     on a trip, at its confirmed time ± 30 min, where a trip fits; it is then a kept visit."""
-    problem, pins = state.problem, state.problem.pins
-    if pins is None:
+    if state.problem.pins is None:
         return
+    keep_promised_chains(state)  # a nurse's promises of consecutive days together, on one chain
+    problem, pins = state.problem, state.problem.pins
     for i, (reason, _) in sorted(pins.conflicts.items()):
         j, w = pins.refill_of.get(i), pins.wanted[i]
         k = state.day_of.get((w.nurse_id, w.date))

@@ -30,7 +30,8 @@ from optimizer.planning._trip_state import (Days, Ends, Move, Trip, TripState, d
                                             rehome, with_routes, with_trips)
 from optimizer.planning.problem import PlanningProblem
 
-__all__ = ["MAX_NIGHTS", "WAYPOINT_DETOUR", "WAYPOINTS_TRIED", "chain_options", "relodge_options", "day_budget"]
+__all__ = ["MAX_NIGHTS", "WAYPOINT_DETOUR", "WAYPOINTS_TRIED", "chain_options", "relodge_options", "day_budget",
+           "lodgings_on_the_way"]
 
 #: Nights of one trip at most.
 MAX_NIGHTS: int = 3
@@ -245,6 +246,12 @@ def relodge_options(state: TripState, j: int) -> list[Move]:
                 if move is not None:
                     out.append((move[0] - state.units(t.out_day) - state.units(t.back_day), move[1], (night,)))
     return out
+
+
+def lodgings_on_the_way(state: TripState, nurse: Nurse, a: int, b: int, patient_id: str) -> list[int]:
+    """Where a day of pure driving from location ``a`` toward ``b`` may end (a trip to ``patient_id``):
+    patient homes and lodging towns on the way within a day's drive, the farthest along first."""
+    return _lodgings(state, nurse, a, b, patient_id)
 
 
 def _relodged(view: TripState, j: int, k: int, night: Trip) -> tuple[int, Days] | None:

@@ -124,10 +124,13 @@ def test_confirm_days_file_is_next_runs_input_and_its_visits_are_kept(tmp_path):
     start = dt.date(2026, 1, 5)
     api.synth(data, patients=40, nurses=5, seed=3, as_of=dt.date(2026, 1, 1), plan_start=start)
     roster, _ = api.load_data(data, as_of=dt.date(2026, 1, 1))
-    # day trips in the first plan: a promise on a trip of several nights is kept where a trip can be
-    # rebuilt around it alone (tests/planning/test_trips_multinight.py), not yet a whole chain of them
-    first = api.plan(roster, start=start, days=7, provider=PROVIDER, options=SolverOptions(backend="greedy"),
-                     overnight=False)
+    # trips in the first plan (the default): one nurse's trip of four nights holds promises on two
+    # days in a row, kept together on one chain next week (optimizer.planning._promise_chain)
+    first = api.plan(roster, start=start, days=7, provider=PROVIDER, options=SolverOptions(backend="greedy"))
+    away = {(d.nurse_id, d.date) for d in first.plan.nurse_days if d.ends_away}
+    promised_away = {(v.nurse_id, v.date) for v in first.plan.visits
+                     if v.date < start + dt.timedelta(days=3) and (v.nurse_id, v.date - dt.timedelta(days=1)) in away}
+    assert len(promised_away) >= 2  # promises on two days of one trip, each after a night away
     api.write_plan_folder(first, tmp_path / "plan", with_map=False, confirm_days=3)
     with (tmp_path / "plan" / "confirmed_visits.csv").open(newline="") as fh:
         rows = list(csv.DictReader(fh))
