@@ -168,6 +168,8 @@ def test_confirm_days_file_is_next_runs_input_and_its_visits_are_kept(tmp_path):
         promised = dt.datetime.combine(v.date, dt.time.fromisoformat(r["start"]))
         assert abs((v.start - promised).total_seconds()) <= 30 * 60
     assert again.plan.changes == []
+    api.write_plan_folder(again, tmp_path / "again", with_map=False)
+    assert api.check(again_roster, tmp_path / "again", provider=PROVIDER) == []  # the rebuilt trip checks out
 
 
 def test_a_confirmed_start_binds_its_visit_only_not_the_next_fill():
