@@ -41,8 +41,8 @@ from datetime import timedelta
 
 from optimizer import settings
 from optimizer.planning._promise_chain import keep_promised_chains
-from optimizer.planning._trip_state import (NEAREST_NURSES, Move, Trip, TripState, day_units, has_later,
-                                            into_trip, may_make, new_trip, nurses_for, schedule_day,
+from optimizer.planning._trip_state import (NEAREST_NURSES, Move, Trip, TripState, day_units, has_later, rehome,
+                                            fit_day, into_trip, may_make, new_trip, nurses_for, schedule_day,
                                             state_of_plan)
 from optimizer.planning.fills import extend_with_next_fills, lodging_units, routes_of_plan
 from optimizer.planning.greedy import Routes, greedy_routes, urgency_order
@@ -52,13 +52,15 @@ from optimizer.planning.problem import Candidate, PlanningProblem
 from optimizer.planning.schedule import schedule_order
 from optimizer.planning.waypoints import chain_options, relodge_options
 from optimizer.rules.eligibility import Reason
-from optimizer.rules.objective import score
+from optimizer.rules.objective import miss_penalty, score
 
 __all__ = ["Trip", "TripOption", "lodging_units", "with_overnight_trips", "best_trip", "plan_trips", "MAX_PASSES",
            "NEAREST_NURSES", "LAST_TIMINGS"]
 
 #: Passes of trips and later fills at most (as :data:`optimizer.planning.fills.MAX_PASSES`).
 MAX_PASSES: int = 12
+#: Trips tried by :func:`_swap_in` in one pass at most (each a copy of the routes and a few insertions).
+SWAP_TRIES: int = 200
 #: Reasons a trip can overcome (license and certification it cannot; an absence neither).
 _TRIP_REASONS = frozenset({Reason.OUT_OF_REACH, Reason.WINDOW_CLOSED, Reason.NO_CAPACITY_IN_WINDOW})
 #: Seconds of the last trips pass, by step (the bench prints them).
@@ -144,6 +146,87 @@ def _place_missed(state: TripState) -> list[int]:
             state.apply(min(options, key=lambda m: (m[0], sorted(m[1]))))
             placed.append(j)
     return placed
+
+
+def _gain(state: TripState, trial: TripState) -> int:
+    """How much lower ``trial``'s objective is than ``state``'s, counting every refill with days that
+    no route makes (out-of-reach ones too: :func:`score` counts refills with candidates only); read on
+    the days whose routes differ."""
+    problem = state.problem
+    changed = [k for k in {*state.routes, *trial.routes} if state.routes.get(k) is not trial.routes.get(k)]
+    before = {j for k in changed for j in state.routes.get(k, ((), None))[0]}
+    after = {j for k in changed for j in trial.routes.get(k, ((), None))[0]}
+    units = sum(trial.units(k) - state.units(k) for k in changed)
+    units += sum(miss_penalty(problem.refills[j]) for j in before - after)
+    units -= sum(miss_penalty(problem.refills[j]) for j in after - before)
+    return -units
+
+
+def _swap_in(state: TripState) -> None:
+    """Make room for far refills by missing fewer nearer ones (issue 13 item 1, a nurse alone in her
+    region with every day full): a new trip for a missed refill whose days keep what fits and drop
+    the rest (no other day has room for them), with the other missed refills its two days then reach
+    put in; made when the objective counting every missed refill falls, i.e. the trip makes more
+    refills than it drops (or as many, more urgent), at most :data:`SWAP_TRIES` trips tried."""
+    problem = state.problem
+    missed = [j for j in _missed(problem, state.routes) if not problem.refills[j].deferrable]
+    tries = 0
+    for j in missed:
+        if any(j in order for order, _ in state.routes.values()):
+            continue
+        r = problem.refills[j]
+        ploc = problem.patient_location[r.patient_id]
+        best: tuple[int, TripState] | None = None
+        for nurse in nurses_for(problem, j):
+            for k in (state.day_of.get((nurse.nurse_id, d)) for d in r.days):
+                if k is None or not may_make(problem, nurse, j, k, (ploc,)):
+                    continue
+                for ka, kb in state.pairs(nurse.nurse_id, k):
+                    if tries >= SWAP_TRIES:
+                        break
+                    tries += 1
+                    trial = _dropping_trip(state, j, nurse, ka, kb, k, missed)
+                    if trial is None:
+                        continue
+                    gain = _gain(state, trial)
+                    if gain > 0 and (best is None or gain > best[0]):
+                        best = (gain, trial)
+        if best is not None:
+            state.routes, state.trips = best[1].routes, best[1].trips
+
+
+def _dropping_trip(state: TripState, j: int, nurse: Nurse, ka: int, kb: int, k: int, missed: list[int]
+                   ) -> TripState | None:
+    """``state`` with a new trip on ``ka`` → ``kb`` lodging at refill ``j``'s patient, ``j`` on day
+    ``k``, the two days' visits that no longer fit moved to other days where one has room and else
+    left out, then each other missed refill put into the trip's days where it fits as they are (a
+    copy; ``state`` is not changed)."""
+    problem = state.problem
+    trip = Trip(nurse.nurse_id, ka, kb, problem.patient_location[problem.refills[j].patient_id])
+    other = kb if k == ka else ka
+    here = fit_day(state, k, state.order(k), j, state.ends(k, (trip,)), trip.lodging)
+    there = fit_day(state, other, state.order(other), None, state.ends(other, (trip,)), trip.lodging) if here else None
+    if here is None or there is None:
+        return None
+    trial = TripState(problem, state.routes, state.trips)
+    trial.apply((0, {k: (here[0], here[1]), other: (there[0], there[1])}, (trip,)))
+    for day_k, off in ((k, here[2]), (other, there[2])):
+        for x in off:  # each where another day has room, else left out (never one a later fill hangs on)
+            elsewhere = rehome(trial, [x], problem.nurse_days[day_k].day, exclude={ka, kb})
+            if elsewhere is not None:
+                trial.routes.update(elsewhere[1])
+            elif has_later(problem, x):
+                return None
+    for j2 in (*missed, *here[2], *there[2]):
+        if j2 == j or any(j2 in order for order, _ in trial.routes.values()):
+            continue
+        for t in (ka, kb):
+            if may_make(problem, nurse, j2, t, [x for x in trial.ends(t) if x is not None]):
+                move = into_trip(trial, j2, t, make_room=False)
+                if move is not None:
+                    trial.apply(move)
+                    break
+    return trial
 
 
 def _join_days(state: TripState) -> None:
@@ -297,6 +380,8 @@ def _passes(problem: PlanningProblem, routes: Routes) -> tuple[PlanningProblem, 
     for _ in range(MAX_PASSES):
         _place_missed(state)
         lap("place_missed")
+        _swap_in(state)
+        lap("swap_in")
         _join_days(state)
         lap("join_days")
         _move_into_trips(state)

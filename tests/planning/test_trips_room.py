@@ -69,3 +69,33 @@ def test_a_visit_taken_off_a_trips_day_may_go_to_the_other_day_of_the_trip():
     assert moved is not None and list(moved[1]) == [k_tue]
     order, sched = moved[1][k_tue]
     assert order == [j] and sched.start == night.lodging and sched.end is None
+
+
+def test_a_trip_whose_days_leave_visits_without_another_day_is_made_when_it_places_more(tmp_path, monkeypatch):
+    """_swap_in: two days, two visits a day, three local patients and two far ones (home on Tuesday
+    only). A trip for F1 leaves a local visit that no other day has room for as the trips pass sees it
+    (Monday is the trip's own day), so no trip is made without the swap; with it, the trip is made,
+    the visit left over goes into the trip's outbound day, and four refills are made instead of three."""
+    from optimizer.planning import trips
+
+    def patient(pid: str, lat: float, lon: float, state: str):
+        return make_patient(patient_id=pid, lat=lat, lon=lon, state=state, last_fill_date=TUE - dt.timedelta(days=14))
+    far = (patient("F1", 40.051234, -78.003456, "PA"), patient("F2", 40.1, -78.05, "PA"))
+    local = tuple(patient(f"L{i}", 40.05 + 0.02 * i, -82.9, "OH") for i in range(1, 4))
+    away = tuple(PatientAway(p.patient_id, MON - dt.timedelta(days=7), MON) for p in far) + tuple(
+        PatientAway(p.patient_id, TUE + dt.timedelta(days=1), TUE + dt.timedelta(days=9)) for p in (*far, *local))
+    roster = Roster((*far, *local), (make_nurse(max_visits_per_day=2),), patient_away=away)
+
+    def plan_it():
+        problem = build_problem(roster, Horizon(MON, 2), provider=PROVIDER)
+        plan, problem = with_later_fills(problem, solve(problem, SolverOptions(backend="greedy", max_iterations=1)))
+        return with_overnight_trips(problem, plan, enabled=True)[0]
+
+    swapped = plan_it()
+    monkeypatch.setattr(trips, "_swap_in", lambda state: None)
+    plain = plan_it()
+    assert len(plain.visits) == 3 and {u.patient_id for u in plain.unassigned} == {"F1", "F2"}
+    assert len(swapped.visits) == 4 and swapped.kpis()["overnight_stays"] == 1
+    assert {v.patient_id for v in swapped.visits if v.date == TUE} & {"F1", "F2"}
+    write_plan(swapped, tmp_path / "plan")
+    assert check_plan(roster, tmp_path / "plan", provider=PROVIDER) == []
