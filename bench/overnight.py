@@ -4,14 +4,16 @@ The rural national roster (``haiplan synth --preset rural``: 240 patients, 24 nu
 default 25-state footprint, half the patients rural) is planned twice from the same roster, seed, backend and start date:
 with overnight trips off (``api.plan(..., overnight=False)``) and on (the default). Printed
 per run: refills due, placed, out_of_reach and every other unassigned reason, cost, cost per
-placed refill, lodging nights and their cost, trips by their number of nights, nights at a
+placed refill, out_of_reach refills whose window closes in the horizon (``out_of_reach_closing``:
+the others run past it, so the next plan may make them), lodging nights and their cost, trips by their number of nights, nights at a
 waypoint (at no patient visited that day or the next), the trips pass by step (seconds), wall
 time, and the independent checker's violations of the written plan folder (must be 0). Of the
 refills left out_of_reach, ``out_of_reach_beyond_a_day`` are farther than a working day's drive
 from every nurse who may make them and ``out_of_reach_no_trip_days`` cannot be made by any trip
 of the planner's kind whatever the other visits (no licensed, certified nurse has enough
 consecutive working days with one in the window: weekends, Thanksgiving, the horizon's end, or
-more than MAX_NIGHTS nights); the rest lost their nurse's days to other visits. The machine is
+more than MAX_NIGHTS nights; ``closing_no_trip_days``: those of them closing in the horizon); the rest
+lost their nurse's days to other visits. The machine is
 shared: the load average is printed with it.
 
     python bench/overnight.py                          # the rural preset, seed 0, greedy
