@@ -20,8 +20,8 @@ from datetime import time, timedelta
 from itertools import product
 
 from optimizer.domain import Nurse
-from optimizer.planning._trip_state import (Days, Move, Trip, TripState, day_units, insert_refill, rehome,
-                                            schedule_day, with_routes)
+from optimizer.planning._trip_state import (Days, Move, Trip, TripState, day_units, insert_refill, rehome_all,
+                                            schedule_day)
 from optimizer.planning.keep import _narrowed  # the confirmed start ± 30 min, as pin_visits cuts it
 from optimizer.planning.waypoints import lodgings_on_the_way
 
@@ -182,14 +182,9 @@ def _chain_move(state: TripState, chain: list[int], on: dict[int, list[int]], ni
                 return None
         routes[k] = (order, sched)
         off.append((k, left))
-    delta, moved = 0, {}
-    for k, left in off:
-        if left:
-            elsewhere = rehome(with_routes(state, moved), left, problem.nurse_days[k].day, exclude=set(chain))
-            if elsewhere is None:
-                return None
-            delta += elsewhere[0]
-            moved.update(elsewhere[1])
-    new = sum(day_units(problem, k, o, s) for k, (o, s) in routes.items()) + delta
-    return new - sum(state.units(k) for k in chain), {**moved, **routes}, nights
+    rest = rehome_all(state, off, set(chain))
+    if rest is None:
+        return None
+    new = sum(day_units(problem, k, o, s) for k, (o, s) in routes.items()) + rest[0]
+    return new - sum(state.units(k) for k in chain), {**rest[1], **routes}, nights
 

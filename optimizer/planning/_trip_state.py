@@ -177,12 +177,15 @@ def into_trip(state: TripState, j: int, k: int, *, make_room: bool = True) -> Mo
     return units - state.units(k), {**elsewhere[1], k: (here[0], here[1])}, ()
 
 
-def new_trip(state: TripState, j: int, nurse: Nurse, ka: int, kb: int, k: int) -> Move | None:
-    """A new trip on days ``ka`` → ``kb`` lodging at refill ``j``'s patient, ``j`` made on day ``k``.
+Fit = tuple[list[int], RouteSchedule, list[int]]
+"""A day fitted by :func:`fit_day`: its refills in order, its schedule, and the visits taken off it."""
 
-    Each day keeps its visits where they still fit; else the visits farthest from the lodging
-    go, one at a time, to other days from home (:func:`fit_day`, :func:`rehome`), pinned ones never.
-    """
+
+def trip_days(state: TripState, j: int, nurse: Nurse, ka: int, kb: int, k: int
+              ) -> tuple[Trip, tuple[int, Fit], tuple[int, Fit]] | None:
+    """A new trip on days ``ka`` → ``kb`` lodging at refill ``j``'s patient, ``j`` on day ``k``: the
+    night, and each day (``k`` first) with the visits that still fit and those taken off it
+    (:func:`fit_day`); ``None`` when a day does not fit even with every unpinned visit off."""
     problem = state.problem
     trip = Trip(nurse.nurse_id, ka, kb, problem.patient_location[problem.refills[j].patient_id])
     other = kb if k == ka else ka
@@ -190,18 +193,40 @@ def new_trip(state: TripState, j: int, nurse: Nurse, ka: int, kb: int, k: int) -
     there = fit_day(state, other, state.order(other), None, state.ends(other, (trip,)), trip.lodging) if here else None
     if here is None or there is None:
         return None
-    moved: dict[int, tuple[list[int], RouteSchedule]] = {}
-    delta = 0
-    for day_k, off in ((k, here[2]), (other, there[2])):
-        if not off:
-            continue
-        elsewhere = rehome(with_routes(state, moved), off, problem.nurse_days[day_k].day, exclude={ka, kb})
-        if elsewhere is None:
-            return None
-        delta += elsewhere[0]
-        moved.update(elsewhere[1])
-    new = day_units(problem, k, here[0], here[1]) + day_units(problem, other, there[0], there[1]) + delta
-    days = {**moved, k: (here[0], here[1]), other: (there[0], there[1])}
+    return trip, (k, here), (other, there)
+
+
+def rehome_all(state: TripState, offs: Iterable[tuple[int, list[int]]], exclude: set[int]
+               ) -> tuple[int, Days] | None:
+    """The visits taken off each day of ``offs`` (day, visits) to other days (:func:`rehome`, the
+    days of ``exclude`` never): the objective change and the routes, or ``None`` when one finds no room."""
+    delta, moved = 0, {}
+    for k, off in offs:
+        if off:
+            elsewhere = rehome(with_routes(state, moved), off, state.problem.nurse_days[k].day, exclude=exclude)
+            if elsewhere is None:
+                return None
+            delta += elsewhere[0]
+            moved.update(elsewhere[1])
+    return delta, moved
+
+
+def new_trip(state: TripState, j: int, nurse: Nurse, ka: int, kb: int, k: int) -> Move | None:
+    """A new trip on days ``ka`` → ``kb`` lodging at refill ``j``'s patient, ``j`` made on day ``k``.
+
+    Each day keeps its visits where they still fit; else the visits farthest from the lodging
+    go, one at a time, to other days from home (:func:`fit_day`, :func:`rehome`), pinned ones never.
+    """
+    fitted = trip_days(state, j, nurse, ka, kb, k)
+    if fitted is None:
+        return None
+    trip, (k, here), (other, there) = fitted
+    rest = rehome_all(state, ((k, here[2]), (other, there[2])), {ka, kb})
+    if rest is None:
+        return None
+    problem = state.problem
+    new = day_units(problem, k, here[0], here[1]) + day_units(problem, other, there[0], there[1]) + rest[0]
+    days = {**rest[1], k: (here[0], here[1]), other: (there[0], there[1])}
     return new - state.units(ka) - state.units(kb), days, (trip,)
 
 

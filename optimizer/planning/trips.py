@@ -41,9 +41,9 @@ from datetime import timedelta
 
 from optimizer import settings
 from optimizer.planning._promise_chain import keep_promised_chains
-from optimizer.planning._trip_state import (NEAREST_NURSES, Move, Trip, TripState, day_units, has_later, rehome,
-                                            fit_day, into_trip, may_make, new_trip, nurses_for, schedule_day,
-                                            state_of_plan)
+from optimizer.planning._trip_state import (NEAREST_NURSES, Move, Trip, TripState, day_units, has_later,
+                                            into_trip, may_make, new_trip, nurses_for, rehome, schedule_day,
+                                            state_of_plan, trip_days)
 from optimizer.planning.fills import extend_with_next_fills, lodging_units, routes_of_plan
 from optimizer.planning.greedy import Routes, greedy_routes, urgency_order
 from optimizer.planning.keep import _narrowed  # the confirmed start ± 30 min, as pin_visits cuts it
@@ -202,12 +202,10 @@ def _dropping_trip(state: TripState, j: int, nurse: Nurse, ka: int, kb: int, k: 
     left out, then each other missed refill put into the trip's days where it fits as they are (a
     copy; ``state`` is not changed)."""
     problem = state.problem
-    trip = Trip(nurse.nurse_id, ka, kb, problem.patient_location[problem.refills[j].patient_id])
-    other = kb if k == ka else ka
-    here = fit_day(state, k, state.order(k), j, state.ends(k, (trip,)), trip.lodging)
-    there = fit_day(state, other, state.order(other), None, state.ends(other, (trip,)), trip.lodging) if here else None
-    if here is None or there is None:
+    fitted = trip_days(state, j, nurse, ka, kb, k)
+    if fitted is None:
         return None
+    trip, (k, here), (other, there) = fitted
     trial = TripState(problem, state.routes, state.trips)
     trial.apply((0, {k: (here[0], here[1]), other: (there[0], there[1])}, (trip,)))
     for day_k, off in ((k, here[2]), (other, there[2])):

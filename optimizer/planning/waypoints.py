@@ -27,7 +27,7 @@ import numpy as np
 
 from optimizer.domain import Nurse, minutes_of
 from optimizer.planning._trip_state import (Days, Ends, Move, Trip, TripState, day_units, fit_day, may_make,
-                                            rehome, with_routes, with_trips)
+                                            rehome_all, with_trips)
 from optimizer.planning.problem import PlanningProblem
 
 __all__ = ["MAX_NIGHTS", "WAYPOINT_DETOUR", "WAYPOINTS_TRIED", "chain_options", "relodge_options", "day_budget",
@@ -201,16 +201,11 @@ def _chain(state: TripState, j: int, nurse: Nurse, days: list[int], q: int) -> M
         if end is not None:
             nights.append(Trip(nurse.nurse_id, k, days[i + 1], end))
         prev = end
-    delta, moved = 0, {}
-    for k, off in offs:
-        if off:
-            elsewhere = rehome(with_routes(state, moved), off, problem.nurse_days[k].day, exclude=set(days))
-            if elsewhere is None:
-                return None
-            delta += elsewhere[0]
-            moved.update(elsewhere[1])
-    new = sum(day_units(problem, k, order, sched) for k, (order, sched) in routes.items()) + delta
-    return new - sum(state.units(k) for k in days), {**moved, **routes}, tuple(nights)
+    rest = rehome_all(state, offs, set(days))
+    if rest is None:
+        return None
+    new = sum(day_units(problem, k, order, sched) for k, (order, sched) in routes.items()) + rest[0]
+    return new - sum(state.units(k) for k in days), {**rest[1], **routes}, tuple(nights)
 
 
 def _reachable(state: TripState, k: int, order: list[int], ends: Ends) -> tuple[list[int], list[int]]:
@@ -270,13 +265,7 @@ def _relodged(view: TripState, j: int, k: int, night: Trip) -> tuple[int, Days] 
             return None
         routes[kk] = (here[0], here[1])
         off.append((kk, gone + here[2]))
-    units, moved = 0, {}
-    for kk, gone in off:
-        if gone:
-            elsewhere = rehome(with_routes(view, moved), gone, problem.nurse_days[kk].day,
-                               exclude={night.out_day, night.back_day})
-            if elsewhere is None:
-                return None
-            units += elsewhere[0]
-            moved.update(elsewhere[1])
-    return units + sum(day_units(problem, kk, o, s) for kk, (o, s) in routes.items()), {**moved, **routes}
+    rest = rehome_all(view, off, {night.out_day, night.back_day})
+    if rest is None:
+        return None
+    return rest[0] + sum(day_units(problem, kk, o, s) for kk, (o, s) in routes.items()), {**rest[1], **routes}
