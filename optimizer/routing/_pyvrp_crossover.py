@@ -7,8 +7,13 @@ pool member: :func:`route_exchange` (in the spirit of SREX, selective route
 exchange) replaces the base's routes that serve a spatial cluster of the donor's
 routes by those donor routes; clients that end up unrouted are put back by PyVRP's
 local search, which inserts every missing required client (cheapest insertion in
-its neighbourhood) before improving the whole child (``exhaustive=True``). The
-search loop then treats the child as that iteration's candidate.
+its neighbourhood) before improving the child: the whole of it (``full``, about 45 ms
+on 700 clients, some 20 iterations' worth) or, like an ordinary iteration, from a
+random perturbation and the unrouted clients. The search loop then treats the
+child as that iteration's candidate.
+
+Off by default: at fixed iteration budgets on the SDVRPTW benchmark it did not beat
+the plain search beyond seed noise at equal CPU (bench/RESULTS_sdvrptw.md, 2026-12-02).
 
 Written for this project against the PyVRP 0.13.4 API; no PyVRP crossover code is used.
 """
@@ -163,8 +168,6 @@ class Recombiner:
         newcomer replaces its neighbour only if cheaper.
     offer_every
         The search offers its current solution every this many iterations.
-    start
-        No children before this iteration.
     full
         Educate children by an exhaustive local search; else by the search's usual
         step (a random perturbation, then local search from the perturbed and the
@@ -174,7 +177,7 @@ class Recombiner:
     """
 
     def __init__(self, data: ProblemData, search: LocalSearch, *, seed: int, every: int, pool_size: int = 8,
-                 min_distance: float = 0.05, offer_every: int = 50, start: int = 0, full: bool = True, max_moved: int | None = None):
+                 min_distance: float = 0.05, offer_every: int = 50, full: bool = True, max_moved: int | None = None):
         self._data = data
         self._search = search
         self._rng = np.random.default_rng(seed)
@@ -182,7 +185,6 @@ class Recombiner:
         self.pool_size = max(2, int(pool_size))
         self.min_distance = float(min_distance)
         self.offer_every = max(1, int(offer_every))
-        self.start = int(start)
         self.full = bool(full)
         self.max_moved = max_moved
         self.pool: list[tuple[float, PSolution, Links]] = []
@@ -190,7 +192,7 @@ class Recombiner:
 
     def due(self, iteration: int) -> bool:
         """Whether ``iteration`` makes a child (and the pool has a partner)."""
-        return iteration >= self.start and iteration % self.every == 0 and len(self.pool) >= 2
+        return iteration % self.every == 0 and len(self.pool) >= 2
 
     def offer(self, sol: PSolution, cost: float, iteration: int, *, force: bool = False) -> None:
         """Consider ``sol`` (feasible, objective ``cost``) for the pool at the offer interval or when ``force``."""
