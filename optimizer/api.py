@@ -50,8 +50,7 @@ from optimizer.planning.keep import pin_confirmed
 from optimizer.planning.replan import replan as replan_plan
 from optimizer.planning.plan import Plan
 from optimizer.planning.planner import SolverOptions
-from optimizer.planning.fills import with_later_fills
-from optimizer.planning.trips import with_overnight_trips
+from optimizer.planning.trips import with_fills_and_trips
 from optimizer.planning.problem import PlanningProblem, build_problem
 from optimizer.planning.solve import solve
 from optimizer.report import leadership_map, operations_map, write_coverage, write_plan_extras
@@ -134,8 +133,8 @@ def plan(
     horizon = Horizon(start, days)
     problem = make_problem(roster, horizon, provider=provider, rules=rules)
     result = solve(problem, options, progress=progress, bound=False)  # the final plan's bound below
-    result, problem = with_later_fills(problem, result)  # fill 2, 3, … from the planned dates (issue 11 item 8)
-    result, problem = with_overnight_trips(problem, result, enabled=overnight)  # issue 13 item 1
+    # fill 2, 3, … from the planned dates (issue 11 item 8) and overnight trips (issue 13 item 1)
+    result, problem = with_fills_and_trips(problem, result, enabled=overnight)
     result.solver["lower_bound"] = final_plan_bound(problem, result).as_dict()  # valid for the final plan
     return PlanResult(result, problem, provider, find_alarms(roster, horizon, rules=rules))
 

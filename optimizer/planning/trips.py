@@ -44,7 +44,7 @@ from optimizer.planning._promise_chain import keep_promised_chains
 from optimizer.planning._trip_state import (NEAREST_NURSES, Move, Trip, TripState, day_units, has_later,
                                             into_trip, may_make, new_trip, nurses_for, rehome, schedule_day,
                                             state_of_plan, trip_days)
-from optimizer.planning.fills import extend_with_next_fills, lodging_units, routes_of_plan
+from optimizer.planning.fills import extend_with_next_fills, lodging_units, routes_of_plan, with_later_fills
 from optimizer.planning.greedy import Routes, greedy_routes, urgency_order
 from optimizer.planning.keep import _narrowed  # the confirmed start ± 30 min, as pin_visits cuts it
 from optimizer.planning.plan import Plan, plan_from_routes
@@ -54,7 +54,7 @@ from optimizer.planning.waypoints import chain_options, relodge_options
 from optimizer.rules.eligibility import Reason
 from optimizer.rules.objective import miss_penalty, score
 
-__all__ = ["Trip", "TripOption", "lodging_units", "with_overnight_trips", "best_trip", "plan_trips", "MAX_PASSES",
+__all__ = ["Trip", "TripOption", "lodging_units", "with_overnight_trips", "with_fills_and_trips", "best_trip", "plan_trips", "MAX_PASSES",
            "NEAREST_NURSES", "LAST_TIMINGS"]
 
 #: Passes of trips and later fills at most (as :data:`optimizer.planning.fills.MAX_PASSES`).
@@ -407,6 +407,79 @@ def _with_trip_candidates(problem: PlanningProblem, routes: Routes) -> PlanningP
     return replace(problem, candidates=cands)
 
 
+def _order_key(problem: PlanningProblem, routes: Routes, first: int) -> tuple[int, int]:
+    """How the two orders of :func:`with_fills_and_trips` compare: the penalties of the first fills
+    (the ``first`` refills, the same in both) missed, those no day trip reaches too, then the
+    objective (:func:`~optimizer.rules.objective.score`) with every missed refill counted. A later
+    fill exists only when its predecessor was made, so its miss is weighed after the first fills'."""
+    placed = {j for order, _ in routes.values() for j in order}
+    with_cands = problem.candidates_by_refill()
+    missed = [j for j in range(len(problem.refills)) if j not in placed]
+    return (sum(miss_penalty(problem.refills[j]) for j in missed if j < first),
+            score(problem, routes)[0] + sum(miss_penalty(problem.refills[j]) for j in missed if j not in with_cands))
+
+
+def with_fills_and_trips(problem: PlanningProblem, plan: Plan, *,
+                         enabled: bool | None = None) -> tuple[Plan, PlanningProblem]:
+    """``plan`` of the first fills with its later fills (:func:`optimizer.planning.fills.with_later_fills`)
+    and overnight trips (:func:`with_overnight_trips`), in the better of two orders.
+
+    The later fills first, then trips: a first fill with a later fill in the horizon may then only
+    move to another nurse on its date (the later fill's window hangs on it), so a trip in a region of
+    one nurse finds her days full. Trips first, on the first fills alone (the passes add the later
+    fills their dates open): the first fills move freely, the later fills take what is left. Both
+    are made when trips are on; the one with fewer first fills missed, then the lower objective
+    (:func:`_order_key`), is kept (the first on a tie).
+
+    Parameters
+    ----------
+    problem
+        The problem of the first fills (:func:`optimizer.planning.problem.build_problem`).
+    plan
+        Its plan, by any backend.
+    enabled
+        Make trips; :data:`optimizer.settings.OVERNIGHT_TRIPS` when ``None``.
+
+    Returns
+    -------
+    (Plan, PlanningProblem)
+        The plan and the problem it was made on (later fills included).
+    """
+    fills_plan, fills_problem = with_later_fills(problem, plan)
+    on = settings.OVERNIGHT_TRIPS if enabled is None else enabled
+    first = len(problem.refills)
+    later_first = _trips(fills_problem, fills_plan, on, first)
+    if not on or problem.provider is None:
+        return later_first[:2]
+    trips_first = _trips(problem, plan, on, first)
+    if not trips_first[3]:  # no trip on the first fills alone: the same plan as with no trips
+        return later_first[:2]
+    return min(later_first, trips_first, key=lambda t: t[2])[:2]
+
+
+def _trips(problem: PlanningProblem, plan: Plan, on: bool, first: int
+           ) -> tuple[Plan, PlanningProblem, tuple[int, int], int]:
+    """:func:`with_overnight_trips` with its :func:`_order_key` (``first``: the number of first fills)
+    and its number of nights."""
+    routes = routes_of_plan(problem, plan)
+    if not on or problem.provider is None:
+        return plan, problem, _order_key(problem, routes, first), 0
+    before = score(problem, routes)[0]
+    current, state = _passes(problem, routes)
+    if not state.trips:
+        return plan, problem, _order_key(problem, routes, first), 0
+    current = _with_trip_candidates(current, state.routes)
+    solver = dict(plan.solver)
+    if "objective" in solver:
+        solver["objective"] = score(current, state.routes)[0]
+    solver["overnight_trips"] = len(state.trips)
+    solver["objective_before_trips"] = before
+    if "later_fills" in plan.solver or len(current.refills) > len(problem.refills):
+        solver["later_fills"] = plan.solver.get("later_fills", 0) + len(current.refills) - len(problem.refills)
+    return (plan_from_routes(current, state.routes, solver=solver), current,
+            _order_key(current, state.routes, first), len(state.trips))
+
+
 def with_overnight_trips(problem: PlanningProblem, plan: Plan, *,
                          enabled: bool | None = None) -> tuple[Plan, PlanningProblem]:
     """``plan`` with overnight trips where they place a missed refill or cost less (module docs).
@@ -429,18 +502,8 @@ def with_overnight_trips(problem: PlanningProblem, plan: Plan, *,
     on = settings.OVERNIGHT_TRIPS if enabled is None else enabled
     if not on or problem.provider is None:
         return plan, problem
-    routes = routes_of_plan(problem, plan)
-    before = score(problem, routes)[0]
-    current, state = _passes(problem, routes)
-    if not state.trips:
-        return plan, problem
-    current = _with_trip_candidates(current, state.routes)
-    solver = dict(plan.solver)
-    if "objective" in solver:
-        solver["objective"] = score(current, state.routes)[0]
-    solver["overnight_trips"] = len(state.trips)
-    solver["objective_before_trips"] = before
-    return plan_from_routes(current, state.routes, solver=solver), current
+    out_plan, out_problem, _, trips = _trips(problem, plan, on, len(problem.refills))
+    return (out_plan, out_problem) if trips else (plan, problem)
 
 
 def plan_trips(problem: PlanningProblem, plan: Plan) -> TripState:

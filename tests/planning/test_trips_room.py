@@ -99,3 +99,31 @@ def test_a_trip_whose_days_leave_visits_without_another_day_is_made_when_it_plac
     assert {v.patient_id for v in swapped.visits if v.date == TUE} & {"F1", "F2"}
     write_plan(swapped, tmp_path / "plan")
     assert check_plan(roster, tmp_path / "plan", provider=PROVIDER) == []
+
+
+def test_trips_made_before_the_later_fills_when_a_later_fill_pins_a_local_visit(tmp_path):
+    """with_fills_and_trips: one nurse, one visit a day. L1, near home, is due on Tuesday and has a
+    second fill in the horizon; P1, beyond a day trip, is home on Tuesday only. With the later fills
+    added first, L1's Tuesday carries the window of its second fill, so it may not leave the trip's
+    day and P1 is missed; trips made on the first fills alone move L1 to another day (its second fill
+    follows from there), and P1 is made on a trip."""
+    from optimizer.planning.trips import with_fills_and_trips
+
+    def patient(pid: str, lat: float, lon: float, state: str):
+        return make_patient(patient_id=pid, lat=lat, lon=lon, state=state, last_fill_date=TUE - dt.timedelta(days=14))
+    far = patient("P1", 40.051234, -78.003456, "PA")
+    away = (PatientAway("P1", MON - dt.timedelta(days=7), MON), PatientAway("P1", TUE + dt.timedelta(days=1),
+                                                                             TUE + dt.timedelta(days=30)))
+    roster = Roster((far, patient("L1", 40.05, -82.9, "OH")), (make_nurse(max_visits_per_day=1),), patient_away=away)
+    problem = build_problem(roster, Horizon(MON, 17), provider=PROVIDER)
+    first = solve(problem, SolverOptions(backend="greedy", max_iterations=1))
+    assert {v.patient_id: v.date for v in first.visits} == {"L1": TUE}
+
+    later_first, _ = with_overnight_trips(*reversed(with_later_fills(problem, first)), enabled=True)
+    assert "P1" in {u.patient_id for u in later_first.unassigned}
+    plan, _ = with_fills_and_trips(problem, first, enabled=True)
+    made = sorted((v.patient_id, v.date) for v in plan.visits)
+    assert [p for p, _ in made] == ["L1", "L1", "P1"] and ("P1", TUE) in made
+    assert ("L1", TUE) not in made and plan.kpis()["overnight_stays"] == 1
+    write_plan(plan, tmp_path / "plan")
+    assert check_plan(roster, tmp_path / "plan", provider=PROVIDER) == []
