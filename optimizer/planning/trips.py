@@ -126,25 +126,53 @@ def _missed(problem: PlanningProblem, routes: Routes) -> list[int]:
     return out + later
 
 
+#: The orders :func:`_place_missed` tries the missed refills in, by (deferrable, nights, options):
+#: the refills only a trip of several nights can make first (it needs the most consecutive free days);
+#: those of fewest nights first (a long trip for one refill takes days several short ones could use);
+#: fewest options first alone. Each a tie broken by urgency.
+PLACE_ORDERS: tuple[str, ...] = ("long_first", "short_first", "fewest_options")
+
+
+def _rank(order: str, deferrable: bool, nights: int, options: int) -> tuple:
+    if order == "long_first":
+        return deferrable, nights < 2, options
+    if order == "short_first":
+        return deferrable, nights, options
+    return deferrable, options
+
+
 def _place_missed(state: TripState) -> list[int]:
     """Place every missed refill a trip can make, by its least-objective option; returns them.
 
-    The refills only a trip of several nights can make go first (it needs the most consecutive free
-    days), then those with the fewest options (then the most urgent), so a refill that only one trip
-    can make is not left out by one that several could; deferrable ones (:func:`_missed`) last.
+    Each order of :data:`PLACE_ORDERS` is tried on a copy of ``state`` (a refill that only one trip
+    can make should not be left out by one that several could; a trip of several nights for one
+    refill may take the days of two); the one whose objective, every missed refill counted
+    (:func:`_gain`), falls most is made, the first on a tie. Deferrable refills (:func:`_missed`) go
+    last in every order.
     """
-    placed = []
     problem = state.problem
     missed = _missed(problem, state.routes)
-    rank = {}
+    info = {}
     for j in missed:
         options = _options(state, j)
-        rank[j] = (problem.refills[j].deferrable, min((len(m[2]) for m in options), default=0) < 2, len(options))
-    for j in sorted((j for j in missed if rank[j][2]), key=lambda j: rank[j]):  # stable: urgency next
-        options = _options(state, j)
         if options:
-            state.apply(min(options, key=lambda m: (m[0], sorted(m[1]))))
-            placed.append(j)
+            info[j] = (problem.refills[j].deferrable, min(len(m[2]) for m in options), len(options))
+    if not info:
+        return []
+    best: tuple[int, TripState, list[int]] | None = None
+    for order in PLACE_ORDERS:
+        trial = TripState(problem, state.routes, state.trips)
+        placed = []
+        for j in sorted(info, key=lambda j: _rank(order, *info[j])):  # stable: urgency next
+            options = _options(trial, j)
+            if options:
+                trial.apply(min(options, key=lambda m: (m[0], sorted(m[1]))))
+                placed.append(j)
+        gain = _gain(state, trial)
+        if best is None or gain > best[0]:
+            best = (gain, trial, placed)
+    _, trial, placed = best
+    state.routes, state.trips = trial.routes, trial.trips
     return placed
 
 

@@ -214,3 +214,27 @@ def test_has_later_follows_the_problem_asked_about():
     first = replace(problem, refills=[r for r in problem.refills if r.fill_no == 1])
     (k,) = [i for i, r in enumerate(first.refills) if r.patient_id == "PFAR"]
     assert not has_later(first, k) and has_later(problem, j)
+
+
+def test_two_short_trips_beat_one_long_trip_for_the_same_days(tmp_path, monkeypatch):
+    """_place_missed tries each of PLACE_ORDERS: PFAR (Lawrence, two nights) and two patients in
+    Pennsylvania (297 min, one night) are all home on Tuesday only, in a horizon of Monday to
+    Wednesday. The several-night refill first takes all three days for one visit; the one-night
+    refills first make two (one night at the first, the second on the same Tuesday). The order that
+    misses fewer refills is kept."""
+    from optimizer.domain import PatientAway
+
+    tue = MON + dt.timedelta(days=1)
+    pts = (_patient("PFAR", FAR, "KS", due=tue), _patient("PA1", (40.05, -78.0), "PA", due=tue),
+           _patient("PA2", (40.08, -78.05), "PA", due=tue))
+    away = tuple(PatientAway(p.patient_id, d0, d1) for p in pts for d0, d1 in
+                 ((MON - dt.timedelta(days=7), MON), (tue + dt.timedelta(days=1), tue + dt.timedelta(days=20))))
+    roster = Roster(pts, (make_nurse(),), patient_away=away)
+    monkeypatch.setattr(trips, "PLACE_ORDERS", ("long_first",))
+    long_first, _ = _plan(roster, days=3)
+    assert {v.patient_id for v in long_first.visits} == {"PFAR"}
+    monkeypatch.setattr(trips, "PLACE_ORDERS", ("long_first", "short_first", "fewest_options"))
+    plan, _ = _plan(roster, days=3)
+    assert {(v.patient_id, v.date) for v in plan.visits} == {("PA1", tue), ("PA2", tue)}
+    assert plan.kpis()["overnight_stays"] == 1
+    _valid(roster, plan, tmp_path)
