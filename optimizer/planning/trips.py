@@ -20,7 +20,10 @@ The day planner stays as it is; this pass runs on its routes:
    the next), or, where no night at her home will do (she lies farther than a working
    day's drive), a trip of up to :data:`optimizer.planning.waypoints.MAX_NIGHTS` nights on
    consecutive working days through waypoints (:mod:`optimizer.planning.waypoints`); a
-   trip's days keep their visits where they fit, else the farthest go to other days;
+   trip's days keep their visits where they fit, else the farthest go to other days; the
+   refills are placed in several orders and the best kept, then each nurse's trips near a
+   refill still missed are undone and made again where that misses fewer
+   (:mod:`optimizer.planning._trip_place`);
 2. trips are also made where they are cheaper than the day trips: two consecutive days
    of one nurse joined by a night near the last patient of the first (or the first
    patient of the second), and a placed visit moved into a trip's day, whenever the
@@ -41,17 +44,15 @@ from datetime import timedelta
 
 from optimizer import settings
 from optimizer.planning._promise_chain import keep_promised_chains
-from optimizer.planning._trip_state import (NEAREST_NURSES, Move, Trip, TripState, day_units, has_later,
-                                            into_trip, may_make, new_trip, nurses_for, rehome, schedule_day,
-                                            state_of_plan, trip_days)
+from optimizer.planning._trip_place import moves_on, place_missed, rebuild_trips, swap_in, trip_options
+from optimizer.planning._trip_state import (NEAREST_NURSES, Move, Trip, TripState, day_units, has_later, into_trip,
+                                            may_make, schedule_day, state_of_plan)
 from optimizer.planning.fills import extend_with_next_fills, lodging_units, routes_of_plan, with_later_fills
-from optimizer.planning.greedy import Routes, greedy_routes, urgency_order
+from optimizer.planning.greedy import Routes, greedy_routes
 from optimizer.planning.keep import _narrowed  # the confirmed start ± 30 min, as pin_visits cuts it
 from optimizer.planning.plan import Plan, plan_from_routes
 from optimizer.planning.problem import Candidate, PlanningProblem
 from optimizer.planning.schedule import schedule_order
-from optimizer.planning.waypoints import chain_options, relodge_options
-from optimizer.rules.eligibility import Reason
 from optimizer.rules.objective import miss_penalty, score
 
 __all__ = ["Trip", "TripOption", "lodging_units", "with_overnight_trips", "with_fills_and_trips", "best_trip", "plan_trips", "MAX_PASSES",
@@ -59,10 +60,6 @@ __all__ = ["Trip", "TripOption", "lodging_units", "with_overnight_trips", "with_
 
 #: Passes of trips and later fills at most (as :data:`optimizer.planning.fills.MAX_PASSES`).
 MAX_PASSES: int = 12
-#: Trips tried by :func:`_swap_in` in one pass at most (each a copy of the routes and a few insertions).
-SWAP_TRIES: int = 200
-#: Reasons a trip can overcome (license and certification it cannot; an absence neither).
-_TRIP_REASONS = frozenset({Reason.OUT_OF_REACH, Reason.WINDOW_CLOSED, Reason.NO_CAPACITY_IN_WINDOW})
 #: Seconds of the last trips pass, by step (the bench prints them).
 LAST_TIMINGS: dict[str, float] = {}
 
@@ -80,179 +77,6 @@ class TripOption:
     back_date: str
     extra_cost: float
     nights: int = 1
-
-
-def _options(state: TripState, j: int) -> list[Move]:
-    """Every way to make refill ``j`` on a trip: into a trip's day (its night where it is, or moved to
-    reach ``j``), a new trip of one night at the patient's home, else a longer one through waypoints."""
-    problem = state.problem
-    out: list[Move] = []
-    for k in sorted(state.busy):
-        nurse = problem.nurse_days[k].nurse
-        if may_make(problem, nurse, j, k, state.ends(k)):
-            move = into_trip(state, j, k)
-            if move is not None:
-                out.append(move)
-    out += relodge_options(state, j)
-    r = problem.refills[j]
-    ploc = problem.patient_location[r.patient_id]
-    for nurse in nurses_for(problem, j):
-        days = [k for k in (state.day_of.get((nurse.nurse_id, d)) for d in r.days)
-                if k is not None and may_make(problem, nurse, j, k, (ploc,))]
-        mine = [m for k in days for ka, kb in state.pairs(nurse.nurse_id, k)
-                for m in (new_trip(state, j, nurse, ka, kb, k),) if m is not None]
-        if not mine:  # no night at the patient's home will do: a longer trip, through waypoints
-            mine = [m for k in days for m in chain_options(state, j, nurse, k)]
-        out += mine
-    return out
-
-
-def _missed(problem: PlanningProblem, routes: Routes) -> list[int]:
-    """Refills no route makes that a trip might: missed for reach or room; a deferrable one (its window
-    runs past the horizon) only when no day trip reaches it (the next plan would need a trip too),
-    after the others."""
-    placed = {j for order, _ in routes.values() for j in order}
-    out, later = [], []
-    for j in urgency_order(problem):
-        r = problem.refills[j]
-        if j in placed or not r.days:
-            continue
-        blocked = problem.unplannable.get(r.patient_id)
-        if r.deferrable:
-            if blocked is not None and blocked[0] is Reason.OUT_OF_REACH:
-                later.append(j)
-        elif blocked is None or blocked[0] in _TRIP_REASONS:
-            out.append(j)
-    return out + later
-
-
-#: The orders :func:`_place_missed` tries the missed refills in, by (deferrable, nights, options):
-#: the refills only a trip of several nights can make first (it needs the most consecutive free days);
-#: those of fewest nights first (a long trip for one refill takes days several short ones could use);
-#: fewest options first alone. Each a tie broken by urgency.
-PLACE_ORDERS: tuple[str, ...] = ("long_first", "short_first", "fewest_options")
-
-
-def _rank(order: str, deferrable: bool, nights: int, options: int) -> tuple:
-    if order == "long_first":
-        return deferrable, nights < 2, options
-    if order == "short_first":
-        return deferrable, nights, options
-    return deferrable, options
-
-
-def _place_missed(state: TripState) -> list[int]:
-    """Place every missed refill a trip can make, by its least-objective option; returns them.
-
-    Each order of :data:`PLACE_ORDERS` is tried on a copy of ``state`` (a refill that only one trip
-    can make should not be left out by one that several could; a trip of several nights for one
-    refill may take the days of two); the one whose objective, every missed refill counted
-    (:func:`_gain`), falls most is made, the first on a tie. Deferrable refills (:func:`_missed`) go
-    last in every order.
-    """
-    problem = state.problem
-    missed = _missed(problem, state.routes)
-    info = {}
-    for j in missed:
-        options = _options(state, j)
-        if options:
-            info[j] = (problem.refills[j].deferrable, min(len(m[2]) for m in options), len(options))
-    if not info:
-        return []
-    best: tuple[int, TripState, list[int]] | None = None
-    for order in PLACE_ORDERS:
-        trial = TripState(problem, state.routes, state.trips)
-        placed = []
-        for j in sorted(info, key=lambda j: _rank(order, *info[j])):  # stable: urgency next
-            options = _options(trial, j)
-            if options:
-                trial.apply(min(options, key=lambda m: (m[0], sorted(m[1]))))
-                placed.append(j)
-        gain = _gain(state, trial)
-        if best is None or gain > best[0]:
-            best = (gain, trial, placed)
-    _, trial, placed = best
-    state.routes, state.trips = trial.routes, trial.trips
-    return placed
-
-
-def _gain(state: TripState, trial: TripState) -> int:
-    """How much lower ``trial``'s objective is than ``state``'s, counting every refill with days that
-    no route makes (out-of-reach ones too: :func:`score` counts refills with candidates only); read on
-    the days whose routes differ."""
-    problem = state.problem
-    changed = [k for k in {*state.routes, *trial.routes} if state.routes.get(k) is not trial.routes.get(k)]
-    before = {j for k in changed for j in state.routes.get(k, ((), None))[0]}
-    after = {j for k in changed for j in trial.routes.get(k, ((), None))[0]}
-    units = sum(trial.units(k) - state.units(k) for k in changed)
-    units += sum(miss_penalty(problem.refills[j]) for j in before - after)
-    units -= sum(miss_penalty(problem.refills[j]) for j in after - before)
-    return -units
-
-
-def _swap_in(state: TripState) -> None:
-    """Make room for far refills by missing fewer nearer ones (issue 13 item 1, a nurse alone in her
-    region with every day full): a new trip for a missed refill whose days keep what fits and drop
-    the rest (no other day has room for them), with the other missed refills its two days then reach
-    put in; made when the objective counting every missed refill falls, i.e. the trip makes more
-    refills than it drops (or as many, more urgent), at most :data:`SWAP_TRIES` trips tried."""
-    problem = state.problem
-    missed = [j for j in _missed(problem, state.routes) if not problem.refills[j].deferrable]
-    tries = 0
-    for j in missed:
-        if any(j in order for order, _ in state.routes.values()):
-            continue
-        r = problem.refills[j]
-        ploc = problem.patient_location[r.patient_id]
-        best: tuple[int, TripState] | None = None
-        for nurse in nurses_for(problem, j):
-            for k in (state.day_of.get((nurse.nurse_id, d)) for d in r.days):
-                if k is None or not may_make(problem, nurse, j, k, (ploc,)):
-                    continue
-                for ka, kb in state.pairs(nurse.nurse_id, k):
-                    if tries >= SWAP_TRIES:
-                        break
-                    tries += 1
-                    trial = _dropping_trip(state, j, nurse, ka, kb, k, missed)
-                    if trial is None:
-                        continue
-                    gain = _gain(state, trial)
-                    if gain > 0 and (best is None or gain > best[0]):
-                        best = (gain, trial)
-        if best is not None:
-            state.routes, state.trips = best[1].routes, best[1].trips
-
-
-def _dropping_trip(state: TripState, j: int, nurse: Nurse, ka: int, kb: int, k: int, missed: list[int]
-                   ) -> TripState | None:
-    """``state`` with a new trip on ``ka`` → ``kb`` lodging at refill ``j``'s patient, ``j`` on day
-    ``k``, the two days' visits that no longer fit moved to other days where one has room and else
-    left out, then each other missed refill put into the trip's days where it fits as they are (a
-    copy; ``state`` is not changed)."""
-    problem = state.problem
-    fitted = trip_days(state, j, nurse, ka, kb, k)
-    if fitted is None:
-        return None
-    trip, (k, here), (other, there) = fitted
-    trial = TripState(problem, state.routes, state.trips)
-    trial.apply((0, {k: (here[0], here[1]), other: (there[0], there[1])}, (trip,)))
-    for day_k, off in ((k, here[2]), (other, there[2])):
-        for x in off:  # each where another day has room, else left out (never one a later fill hangs on)
-            elsewhere = rehome(trial, [x], problem.nurse_days[day_k].day, exclude={ka, kb})
-            if elsewhere is not None:
-                trial.routes.update(elsewhere[1])
-            elif has_later(problem, x):
-                return None
-    for j2 in (*missed, *here[2], *there[2]):
-        if j2 == j or any(j2 in order for order, _ in trial.routes.values()):
-            continue
-        for t in (ka, kb):
-            if may_make(problem, nurse, j2, t, [x for x in trial.ends(t) if x is not None]):
-                move = into_trip(trial, j2, t, make_room=False)
-                if move is not None:
-                    trial.apply(move)
-                    break
-    return trial
 
 
 def _join_days(state: TripState) -> None:
@@ -365,28 +189,10 @@ def _keep_promises(state: TripState) -> None:
                 trial.routes[where] = (rest, rest_s)
             else:
                 trial.routes.pop(where)
-        moves = _moves_on(trial, j, problem.roster.nurse(w.nurse_id), k)
+        moves = moves_on(trial, j, problem.roster.nurse(w.nurse_id), k)
         if moves:
             trial.apply(min(moves, key=lambda m: (m[0], sorted(m[1]))))
             state.problem, state.routes, state.trips = trial.problem, trial.routes, trial.trips
-
-
-def _moves_on(state: TripState, j: int, nurse: Nurse, k: int) -> list[Move]:
-    """The ways to make refill ``j`` on nurse-day ``k`` on a trip: into the trip ``k`` is a day of,
-    or a new one (of one night at the patient's home, else of several through waypoints)."""
-    problem = state.problem
-    if k in state.busy:
-        ok = may_make(problem, nurse, j, k, state.ends(k))
-        move = into_trip(state, j, k) if ok else None
-        if move is not None:
-            return [move]
-        return [m for m in relodge_options(state, j) if j in m[1].get(k, ((),))[0]]  # the night moved
-    ploc = problem.patient_location[problem.refills[j].patient_id]
-    if not may_make(problem, nurse, j, k, (ploc,)):
-        return []
-    moves = [m for ka, kb in state.pairs(nurse.nurse_id, k) for m in (new_trip(state, j, nurse, ka, kb, k),)
-             if m is not None]
-    return moves or chain_options(state, j, nurse, k)  # else a longer trip, through waypoints
 
 
 def _passes(problem: PlanningProblem, routes: Routes) -> tuple[PlanningProblem, TripState]:
@@ -404,15 +210,17 @@ def _passes(problem: PlanningProblem, routes: Routes) -> tuple[PlanningProblem, 
     _keep_promises(state)
     lap("keep_promises")
     for _ in range(MAX_PASSES):
-        _place_missed(state)
+        place_missed(state)
         lap("place_missed")
-        _swap_in(state)
+        swap_in(state)
         lap("swap_in")
+        rebuild_trips(state)
+        lap("rebuild_trips")
         _join_days(state)
         lap("join_days")
         _move_into_trips(state)
         lap("move_into_trips")
-        _place_missed(state)  # a trip joined or filled since may take one left out
+        place_missed(state)  # a trip joined or filled since may take one left out
         lap("place_missed")
         ext = extend_with_next_fills(state.problem, state.routes)
         if ext is None:
@@ -554,7 +362,7 @@ def best_trip(problem: PlanningProblem, plan: Plan, patient_id: str, *,
     routes = state.routes
     placed = {j for order, _ in routes.values() for j in order}
     js = [j for j, r in enumerate(problem.refills) if r.patient_id == patient_id and j not in placed]
-    options = [m for j in js for m in _options(state, j) if m[2]]
+    options = [m for j in js for m in trip_options(state, j) if m[2]]
     if not options:
         return None
     _, days, nights = min(options, key=lambda m: (m[0], sorted(m[1])))

@@ -16,7 +16,7 @@ from geodata.travel.haversine import HaversineProvider
 from optimizer.analysis.alternatives import alternatives_for
 from optimizer import settings
 from optimizer.domain import Horizon, Roster
-from optimizer.planning import trips, waypoints
+from optimizer.planning import _trip_place, trips, waypoints
 from optimizer.planning.fills import plan_routes, routes_of_plan
 from optimizer.planning.planner import SolverOptions
 from optimizer.planning.problem import build_problem
@@ -216,12 +216,9 @@ def test_has_later_follows_the_problem_asked_about():
     assert not has_later(first, k) and has_later(problem, j)
 
 
-def test_two_short_trips_beat_one_long_trip_for_the_same_days(tmp_path, monkeypatch):
-    """_place_missed tries each of PLACE_ORDERS: PFAR (Lawrence, two nights) and two patients in
-    Pennsylvania (297 min, one night) are all home on Tuesday only, in a horizon of Monday to
-    Wednesday. The several-night refill first takes all three days for one visit; the one-night
-    refills first make two (one night at the first, the second on the same Tuesday). The order that
-    misses fewer refills is kept."""
+def _long_or_short() -> Roster:
+    """PFAR (Lawrence, two nights) and two patients in Pennsylvania (297 min, one night), all home on
+    Tuesday only (a horizon of Monday to Wednesday is planned)."""
     from optimizer.domain import PatientAway
 
     tue = MON + dt.timedelta(days=1)
@@ -229,12 +226,44 @@ def test_two_short_trips_beat_one_long_trip_for_the_same_days(tmp_path, monkeypa
            _patient("PA2", (40.08, -78.05), "PA", due=tue))
     away = tuple(PatientAway(p.patient_id, d0, d1) for p in pts for d0, d1 in
                  ((MON - dt.timedelta(days=7), MON), (tue + dt.timedelta(days=1), tue + dt.timedelta(days=20))))
-    roster = Roster(pts, (make_nurse(),), patient_away=away)
-    monkeypatch.setattr(trips, "PLACE_ORDERS", ("long_first",))
+    return Roster(pts, (make_nurse(),), patient_away=away)
+
+
+def test_two_short_trips_beat_one_long_trip_for_the_same_days(tmp_path, monkeypatch):
+    """place_missed tries each of PLACE_ORDERS: the several-night refill first takes all three days
+    for one visit; the one-night refills first make two (one night at the first, the second on the
+    same Tuesday). The order that misses fewer refills is kept."""
+    roster, tue = _long_or_short(), MON + dt.timedelta(days=1)
+    monkeypatch.setattr(_trip_place, "PLACE_ORDERS", ("long_first",))
     long_first, _ = _plan(roster, days=3)
     assert {v.patient_id for v in long_first.visits} == {"PFAR"}
-    monkeypatch.setattr(trips, "PLACE_ORDERS", ("long_first", "short_first", "fewest_options"))
+    monkeypatch.setattr(_trip_place, "PLACE_ORDERS", ("long_first", "short_first", "fewest_options"))
     plan, _ = _plan(roster, days=3)
     assert {(v.patient_id, v.date) for v in plan.visits} == {("PA1", tue), ("PA2", tue)}
     assert plan.kpis()["overnight_stays"] == 1
     _valid(roster, plan, tmp_path)
+
+
+def test_a_nurses_trips_undone_and_made_again_when_that_places_more(monkeypatch):
+    """rebuild_trips: the two-night trip for PFAR, made first, holds the Tuesday both Pennsylvania
+    patients need; undoing her nights and placing every missed refill again makes the two (one
+    night) and drops PFAR: the objective counting every missed refill falls, so it is kept. Placed
+    again in the one order that made the long trip, nothing improves and the state is kept as it was."""
+    from optimizer.planning._trip_state import TripState
+
+    problem = build_problem(_long_or_short(), Horizon(MON, 3), provider=PROVIDER)
+    monkeypatch.setattr(_trip_place, "PLACE_ORDERS", ("long_first",))
+    state = TripState(problem, {})
+    _trip_place.place_missed(state)
+    made = {problem.refills[j].patient_id for order, _ in state.routes.values() for j in order}
+    assert made == {"PFAR"} and len(state.trips) == 2
+    before = (dict(state.routes), list(state.trips))
+    _trip_place.rebuild_trips(state)
+    assert (state.routes, state.trips) == before  # the same order again: no gain, nothing changed
+
+    monkeypatch.setattr(_trip_place, "PLACE_ORDERS", ("long_first", "short_first"))
+    rebuilt = TripState(problem, state.routes, state.trips)
+    _trip_place.rebuild_trips(rebuilt)
+    made = {problem.refills[j].patient_id for order, _ in rebuilt.routes.values() for j in order}
+    assert made == {"PA1", "PA2"} and len(rebuilt.trips) == 1
+    assert _trip_place.gain_of(state, rebuilt) > 0

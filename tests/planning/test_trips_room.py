@@ -72,7 +72,7 @@ def test_a_visit_taken_off_a_trips_day_may_go_to_the_other_day_of_the_trip():
 
 
 def test_a_trip_whose_days_leave_visits_without_another_day_is_made_when_it_places_more(tmp_path, monkeypatch):
-    """_swap_in: two days, two visits a day, three local patients and two far ones (home on Tuesday
+    """swap_in: two days, two visits a day, three local patients and two far ones (home on Tuesday
     only). A trip for F1 leaves a local visit that no other day has room for as the trips pass sees it
     (Monday is the trip's own day), so no trip is made without the swap; with it, the trip is made,
     the visit left over goes into the trip's outbound day, and four refills are made instead of three."""
@@ -92,7 +92,7 @@ def test_a_trip_whose_days_leave_visits_without_another_day_is_made_when_it_plac
         return with_overnight_trips(problem, plan, enabled=True)[0]
 
     swapped = plan_it()
-    monkeypatch.setattr(trips, "_swap_in", lambda state: None)
+    monkeypatch.setattr(trips, "swap_in", lambda state: None)
     plain = plan_it()
     assert len(plain.visits) == 3 and {u.patient_id for u in plain.unassigned} == {"F1", "F2"}
     assert len(swapped.visits) == 4 and swapped.kpis()["overnight_stays"] == 1
