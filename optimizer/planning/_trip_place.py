@@ -16,13 +16,16 @@ from optimizer.planning.waypoints import chain_options, relodge_options
 from optimizer.rules.eligibility import Reason
 from optimizer.rules.objective import miss_penalty
 
-__all__ = ["PLACE_ORDERS", "REBUILD_TRIES", "SWAP_TRIES", "gain_of", "missed_refills", "moves_on", "trip_options",
+__all__ = ["PLACE_ORDERS", "REBUILD_TRIES", "REBUILD_WORK", "SWAP_TRIES", "gain_of", "missed_refills", "moves_on", "trip_options",
            "place_missed", "rebuild_trips", "swap_in"]
 
 #: Trips tried by :func:`swap_in` in one pass at most (each a copy of the routes and a few insertions).
 SWAP_TRIES: int = 200
 #: Nurses whose trips :func:`rebuild_trips` undoes and makes again in one pass at most.
 REBUILD_TRIES: int = 12
+#: Missed refills times nurses :func:`rebuild_trips` tries at most in one pass (each try places every
+#: missed refill again: a large roster with many refills missed for room tries fewer nurses).
+REBUILD_WORK: int = 600
 #: Reasons a trip can overcome (license and certification it cannot; an absence neither).
 _TRIP_REASONS = frozenset({Reason.OUT_OF_REACH, Reason.WINDOW_CLOSED, Reason.NO_CAPACITY_IN_WINDOW})
 
@@ -193,15 +196,17 @@ def rebuild_trips(state: TripState) -> None:
     a later fill hangs on), and every missed refill is placed again (:func:`place_missed`); kept
     when the objective counting every missed refill falls. One nurse at a time among those nearest a
     missed refill (:func:`~optimizer.planning._trip_state.nurses_for`), the most nights first, at
-    most :data:`REBUILD_TRIES` (undoing the nurses near a missed refill together measured
+    most :data:`REBUILD_TRIES` and :data:`REBUILD_WORK` (undoing the nurses near a missed refill together measured
     no better on the rural preset and took twice the time)."""
     problem = state.problem
-    near = {n.nurse_id for j in missed_refills(problem, state.routes) for n in nurses_for(problem, j)}
+    missed = missed_refills(problem, state.routes)
+    near = {n.nurse_id for j in missed for n in nurses_for(problem, j)}
     nights: dict[str, int] = {}
     for t in state.trips:
         if t.nurse_id in near:
             nights[t.nurse_id] = nights.get(t.nurse_id, 0) + 1
-    for nurse_id in sorted(nights, key=lambda n: (-nights[n], n))[:REBUILD_TRIES]:
+    tries = min(REBUILD_TRIES, REBUILD_WORK // max(1, len(missed)))
+    for nurse_id in sorted(nights, key=lambda n: (-nights[n], n))[:tries]:
         _rebuild(state, {nurse_id})
 
 

@@ -282,6 +282,9 @@ def rehome(state: TripState, refills: list[int], day: date, *, exclude: set[int]
     problem = state.problem
     pins = problem.pins.keep if problem.pins is not None else {}
     busy = state.busy
+    away_on: dict[date, set[int]] = {}
+    for k in busy:
+        away_on.setdefault(problem.nurse_days[k].day, set()).add(k)
     days: dict[int, tuple[list[int], RouteSchedule]] = {}
     delta = 0
     for x in refills:
@@ -289,11 +292,15 @@ def rehome(state: TripState, refills: list[int], day: date, *, exclude: set[int]
             return None
         best: tuple[int, int, list[int], RouteSchedule] | None = None
         dates = (day,) if has_later(problem, x) else problem.refills[x].days
-        for k in (k for d in dates for k in state.by_date.get(d, ())):
-            ends = state.ends(k) if k in busy else (None, None)
-            if k in exclude or not may_make(problem, problem.nurse_days[k].nurse, x, k,
-                                            [e for e in ends if e is not None]):
+        for k in (k for d in dates for k in sorted(home_days(state, x, d) | away_on.get(d, set()))):
+            if k in exclude:
                 continue
+            if k in busy:
+                ends = state.ends(k)
+                if not may_make(problem, problem.nurse_days[k].nurse, x, k, [e for e in ends if e is not None]):
+                    continue
+            else:
+                ends = (None, None)
             order, sched = days.get(k) or state.routes.get(k, ([], None))
             fit = insert_refill(problem, k, list(order), x, ends)
             if fit is None:
@@ -306,6 +313,20 @@ def rehome(state: TripState, refills: list[int], day: date, *, exclude: set[int]
         delta += best[0]
         days[best[1]] = (best[2], best[3])
     return delta, days
+
+
+def home_days(state: TripState, j: int, day: date) -> frozenset[int]:
+    """The nurse-days of ``day`` that may make refill ``j`` from home (:func:`may_make` with no
+    lodging), read once per problem (:func:`rehome` asks for every visit it moves)."""
+    problem = state.problem
+    cache = problem._home_days
+    if cache is None:
+        cache = problem._home_days = {}
+    out = cache.get((j, day))
+    if out is None:
+        out = cache[(j, day)] = frozenset(k for k in state.by_date.get(day, ()) if may_make(
+            problem, problem.nurse_days[k].nurse, j, k, ()))
+    return out
 
 
 def has_later(problem: PlanningProblem, j: int) -> bool:

@@ -106,6 +106,9 @@ class PlanningProblem:
         default=None, init=False, repr=False, compare=False)
     _last_fill: tuple[list[Refill], int, dict[str, int]] | None = field(
         default=None, init=False, repr=False, compare=False)
+    # (refill, date) -> the nurse-days that may make the refill from home that date
+    # (optimizer.planning._trip_state.home_days); a copy made with dataclasses.replace starts anew
+    _home_days: dict | None = field(default=None, init=False, repr=False, compare=False)
     # schedules, nurse-day terms and legs read once (optimizer.planning.schedule.ScheduleCache); a copy made
     # with dataclasses.replace shares it, and schedule_order starts a new one when an input differs
     _schedules: Any = field(default=None, repr=False, compare=False)
