@@ -207,17 +207,17 @@ def rebuild_trips(state: TripState) -> None:
             nights[t.nurse_id] = nights.get(t.nurse_id, 0) + 1
     tries = min(REBUILD_TRIES, REBUILD_WORK // max(1, len(missed)))
     for nurse_id in sorted(nights, key=lambda n: (-nights[n], n))[:tries]:
-        _rebuild(state, {nurse_id})
+        _rebuild(state, nurse_id)
 
 
-def _rebuild(state: TripState, nurse_ids: set[str]) -> None:
-    """:func:`rebuild_trips` for the nurses ``nurse_ids``: made on a copy, kept when the objective falls."""
+def _rebuild(state: TripState, nurse_id: str) -> None:
+    """:func:`rebuild_trips` for nurse ``nurse_id``: made on a copy, kept when the objective falls."""
     problem = state.problem
     pins = problem.pins.keep if problem.pins is not None else {}
-    mine = [t for t in state.trips if t.nurse_id in nurse_ids]
+    mine = [t for t in state.trips if t.nurse_id == nurse_id]
     if not mine:
         return
-    trial = TripState(problem, state.routes, [t for t in state.trips if t.nurse_id not in nurse_ids])
+    trial = TripState(problem, state.routes, [t for t in state.trips if t.nurse_id != nurse_id])
     for k in sorted({k for t in mine for k in (t.out_day, t.back_day)}):
         nurse = problem.nurse_days[k].nurse
         order = trial.order(k)

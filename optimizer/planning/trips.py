@@ -283,27 +283,25 @@ def with_fills_and_trips(problem: PlanningProblem, plan: Plan, *,
     """
     fills_plan, fills_problem = with_later_fills(problem, plan)
     on = settings.OVERNIGHT_TRIPS if enabled is None else enabled
+    if not on or problem.provider is None:
+        return fills_plan, fills_problem
+    later_first = _trips(fills_problem, fills_plan)
+    trips_first = _trips(problem, plan)
+    if trips_first is None:  # no trip on the first fills alone: the same plan as with no trips
+        return later_first[:2] if later_first else (fills_plan, fills_problem)
+    if later_first is None:
+        later_first = fills_plan, fills_problem, routes_of_plan(fills_problem, fills_plan)
     first = len(problem.refills)
-    later_first = _trips(fills_problem, fills_plan, on, first)
-    if not on or problem.provider is None:
-        return later_first[:2]
-    trips_first = _trips(problem, plan, on, first)
-    if not trips_first[3]:  # no trip on the first fills alone: the same plan as with no trips
-        return later_first[:2]
-    return min(later_first, trips_first, key=lambda t: t[2])[:2]
+    return min(later_first, trips_first, key=lambda t: _order_key(t[1], t[2], first))[:2]
 
 
-def _trips(problem: PlanningProblem, plan: Plan, on: bool, first: int
-           ) -> tuple[Plan, PlanningProblem, tuple[int, int], int]:
-    """:func:`with_overnight_trips` with its :func:`_order_key` (``first``: the number of first fills)
-    and its number of nights."""
+def _trips(problem: PlanningProblem, plan: Plan) -> tuple[Plan, PlanningProblem, Routes] | None:
+    """:func:`with_overnight_trips` with the routes of its plan, or ``None`` when no trip is made."""
     routes = routes_of_plan(problem, plan)
-    if not on or problem.provider is None:
-        return plan, problem, _order_key(problem, routes, first), 0
     before = score(problem, routes)[0]
     current, state = _passes(problem, routes)
     if not state.trips:
-        return plan, problem, _order_key(problem, routes, first), 0
+        return None
     current = _with_trip_candidates(current, state.routes)
     solver = dict(plan.solver)
     if "objective" in solver:
@@ -312,8 +310,7 @@ def _trips(problem: PlanningProblem, plan: Plan, on: bool, first: int
     solver["objective_before_trips"] = before
     if "later_fills" in plan.solver or len(current.refills) > len(problem.refills):
         solver["later_fills"] = plan.solver.get("later_fills", 0) + len(current.refills) - len(problem.refills)
-    return (plan_from_routes(current, state.routes, solver=solver), current,
-            _order_key(current, state.routes, first), len(state.trips))
+    return plan_from_routes(current, state.routes, solver=solver), current, state.routes
 
 
 def with_overnight_trips(problem: PlanningProblem, plan: Plan, *,
@@ -338,8 +335,8 @@ def with_overnight_trips(problem: PlanningProblem, plan: Plan, *,
     on = settings.OVERNIGHT_TRIPS if enabled is None else enabled
     if not on or problem.provider is None:
         return plan, problem
-    out_plan, out_problem, _, trips = _trips(problem, plan, on, len(problem.refills))
-    return (out_plan, out_problem) if trips else (plan, problem)
+    made = _trips(problem, plan)
+    return made[:2] if made else (plan, problem)
 
 
 def plan_trips(problem: PlanningProblem, plan: Plan) -> TripState:
