@@ -33,6 +33,7 @@ from optimizer._proc import die_with_parent
 
 from ._pyvrp_crossover import Recombiner
 from ._pyvrp_data import PyvrpData
+from ._pyvrp_drop import Dropper
 from ._pyvrp_exchange import Exchange
 from .backends import Reporter
 
@@ -122,8 +123,9 @@ def ils(built: PyvrpData, spec: SearchSpec, report: Reporter, initial: PSolution
         if route_op.supports(data):
             ls.add_route_operator(route_op(data))
     pm = _penalty_manager(built, spec)
-    init = initial if initial is not None else ls(PSolution.make_random(data, rng), pm.max_cost_evaluator(),
-                                                  exhaustive=True)
+    drop = Dropper(data)
+    init = initial if initial is not None else drop(
+        ls(PSolution.make_random(data, rng), pm.max_cost_evaluator(), exhaustive=True), pm.max_cost_evaluator())
     params = IteratedLocalSearchParams(num_iters_no_improvement=spec.num_iters_no_improvement,
                                        history_length=spec.history_length)
     if spec.max_iterations is not None:
@@ -140,7 +142,8 @@ def ils(built: PyvrpData, spec: SearchSpec, report: Reporter, initial: PSolution
         rec = Recombiner(data, ls, seed=spec.seed, every=spec.crossover_every, pool_size=spec.crossover_pool,
                          full=spec.crossover_full,
                          max_moved=spec.crossover_max_routes or None)
-    best, iters = _loop(data, pm, ls, init, params, stop, on_best, report, spec.incumbent_every, exchange, rec)
+    best, iters = _loop(data, pm, ls, init, params, stop, on_best, report, spec.incumbent_every, exchange, rec,
+                        drop)
     zero = CostEvaluator([0] * data.num_load_dimensions, 0, 0)
     cost = float(zero.cost(best)) if best.is_feasible() else float("inf")
     return RunResult(_raw(best), cost, iters, spec.seed)
@@ -150,8 +153,9 @@ def _loop(data: ProblemData, pm: PenaltyManager, search: LocalSearch, init: PSol
           params: IteratedLocalSearchParams, stop: Callable[[int], bool],
           on_best: Callable[[PSolution, int], None] | None, report: Reporter,
           every: float, exchange: Exchange | None = None,
-          recombiner: Recombiner | None = None) -> tuple[PSolution, int]:
-    """``IteratedLocalSearch.run`` of PyVRP 0.13.4, minus statistics, plus incumbents, exchanges and crossover.
+          recombiner: Recombiner | None = None, drop: Dropper | None = None) -> tuple[PSolution, int]:
+    """``IteratedLocalSearch.run`` of PyVRP 0.13.4, minus statistics, plus incumbents, exchanges, crossover and
+    ``drop`` (:class:`~optimizer.routing._pyvrp_drop.Dropper`: grouped clients that break a route removed).
 
     With a ``recombiner``, its due iterations take a crossover child of the current
     solution as the candidate instead of a perturbation; the current solution and
@@ -178,6 +182,8 @@ def _loop(data: ProblemData, pm: PenaltyManager, search: LocalSearch, init: PSol
             cand = recombiner.child(curr, cost_eval)
         else:
             cand = search(curr, cost_eval, exhaustive=False)
+        if drop:
+            cand = drop(cand, cost_eval)
         pm.register(cand)
         iters_no_improvement += 1
         if cost_eval.cost(cand) < cost_eval.cost(best):
