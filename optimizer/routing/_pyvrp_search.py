@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import multiprocessing
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from pyvrp import CostEvaluator, IteratedLocalSearchParams, PenaltyManager, ProblemData, RandomNumberGenerator
 from pyvrp import Solution as PSolution
+from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.RingBuffer import RingBuffer
 from pyvrp.search import (
     NODE_OPERATORS,
@@ -72,6 +74,7 @@ class RunResult:
     cost: float
     iterations: int
     seed: int
+    penalty_caps: int = 0  # times PyVRP's penalty manager hit its cap (its PenaltyBoundWarning, counted not shown)
 
 
 def _raw(sol: PSolution) -> list[tuple[int, list[int]]]:
@@ -142,11 +145,19 @@ def ils(built: PyvrpData, spec: SearchSpec, report: Reporter, initial: PSolution
         rec = Recombiner(data, ls, seed=spec.seed, every=spec.crossover_every, pool_size=spec.crossover_pool,
                          full=spec.crossover_full,
                          max_moved=spec.crossover_max_routes or None)
-    best, iters = _loop(data, pm, ls, init, params, stop, on_best, report, spec.incumbent_every, exchange, rec,
-                        drop)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PenaltyBoundWarning)
+        best, iters = _loop(data, pm, ls, init, params, stop, on_best, report, spec.incumbent_every, exchange, rec,
+                            drop)
+    caps = 0
+    for w in caught:  # the cap is counted in the run's stats; any other warning goes on as it came
+        if issubclass(w.category, PenaltyBoundWarning):
+            caps += 1
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     zero = CostEvaluator([0] * data.num_load_dimensions, 0, 0)
     cost = float(zero.cost(best)) if best.is_feasible() else float("inf")
-    return RunResult(_raw(best), cost, iters, spec.seed)
+    return RunResult(_raw(best), cost, iters, spec.seed, caps)
 
 
 def _loop(data: ProblemData, pm: PenaltyManager, search: LocalSearch, init: PSolution,

@@ -131,7 +131,8 @@ def solve(model: "Model", request: SolveRequest, report: Reporter) -> BackendRes
     -------
     BackendResult
         The best routes found; ``stats`` has the build and search seconds, iterations,
-        vehicle types, profiles and, for several runs, each run's cost.
+        vehicle types, profiles, for several runs each run's cost, and ``penalty_caps``: the times
+        PyVRP's penalty manager hit its cap (its ``PenaltyBoundWarning``, counted here, not printed).
     """
     t0 = time.perf_counter() - _startup_s(request.time_limit)
     opts = {**DEFAULTS, **request.options}
@@ -156,6 +157,9 @@ def solve(model: "Model", request: SolveRequest, report: Reporter) -> BackendRes
         "build_s": round(build_s, 2), "search_s": round(time.perf_counter() - t_search, 2),
         "iterations": sum(r.iterations for r in runs), "vehicle_types": data.num_vehicle_types,
         "profiles": data.num_profiles}
+    caps = sum(r.penalty_caps for r in runs)
+    if caps:
+        stats["penalty_caps"] = caps  # PyVRP's PenaltyBoundWarning, counted (an infeasible search at its cap)
     if len(runs) > 1:
         stats["run_costs"] = "/".join("inf" if r.cost == float("inf") else str(int(r.cost)) for r in runs)
     if failures:

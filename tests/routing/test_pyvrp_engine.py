@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 
 pytest.importorskip("pyvrp")
-
-from pyvrp.exceptions import PenaltyBoundWarning  # noqa: E402
 
 from optimizer.routing import Model  # noqa: E402
 from optimizer.routing._pyvrp_data import PyvrpData, compress, shared_profiles  # noqa: E402
@@ -90,10 +86,9 @@ def test_tiered_model_shares_profiles_and_improves_a_poor_warm_start():
             routes.append((int(v), [int(c)]))
     start = m.build_solution(routes, backend="start")
     assert start.ok
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", PenaltyBoundWarning)
-        sol = m.solve("pyvrp", max_iterations=300, watchdog=None, fallback=None, initial=start)
+    sol = m.solve("pyvrp", max_iterations=300, watchdog=None, fallback=None, initial=start)
     assert sol.ok, sol.message
+    assert "penalty_caps" not in sol.message  # PyVRP's penalties never reached their cap
     assert len(sol.unserved) <= len(start.unserved)
     assert sol.objective < start.objective - 10_000_000  # tiers and routes both improved, not returned as given
     assert "profiles=2" in sol.message
