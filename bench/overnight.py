@@ -5,7 +5,9 @@ default 25-state footprint, half the patients rural) is planned twice from the s
 with overnight trips off (``api.plan(..., overnight=False)``) and on (the default). Printed
 per run: refills due, placed, out_of_reach and every other unassigned reason, cost, cost per
 placed refill, out_of_reach refills whose window closes in the horizon (``out_of_reach_closing``:
-the others run past it, so the next plan may make them), lodging nights and their cost, trips by their number of nights, nights at a
+the others run past it, so the next plan may make them), refills deferred because only a trip after the
+horizon can make them (``deferred_to_next_trip``, with trips on: no day trip reaches them, no trip of this
+plan could, one of the next plan can; they are not out of reach), lodging nights and their cost, trips by their number of nights, nights at a
 waypoint (at no patient visited that day or the next), the trips pass by step (seconds), wall
 time, and the independent checker's violations of the written plan folder (must be 0). Of the
 refills left out_of_reach, ``out_of_reach_beyond_a_day`` are farther than a working day's drive
@@ -63,6 +65,7 @@ def run(data: Path, out: Path, *, overnight: bool, backend: str, time_limit: flo
             "out_of_reach": k["unassigned_by_reason"].get("out_of_reach", 0),
             "out_of_reach_closing": sum(str(u.reason) == "out_of_reach" and u.window_end <= END
                                         for u in res.plan.unassigned),
+            "deferred_to_next_trip": sum("no day trip reaches" in d.detail for d in res.plan.deferred),
             "other_unassigned": k["unassigned"] - k["unassigned_by_reason"].get("out_of_reach", 0),
             "out_of_reach_beyond_a_day": far, "out_of_reach_no_trip_days": no_days, "closing_no_trip_days": no_days_closing, "by_reason": k["unassigned_by_reason"], "cost": k["cost"], "cost_per_placed": k["cost_per_visit"],
             "nights": k["overnight_stays"], "trips_by_nights": trip_lengths(res.plan),

@@ -44,6 +44,7 @@ from datetime import timedelta
 
 from optimizer import settings
 from optimizer.planning._promise_chain import keep_promised_chains
+from optimizer.planning._trip_defer import defer_to_next_trips
 from optimizer.planning._trip_place import moves_on, place_missed, rebuild_trips, swap_in, trip_options
 from optimizer.planning._trip_state import (NEAREST_NURSES, Move, Trip, TripState, day_units, has_later, into_trip,
                                             may_make, schedule_day, state_of_plan)
@@ -279,7 +280,8 @@ def with_fills_and_trips(problem: PlanningProblem, plan: Plan, *,
     Returns
     -------
     (Plan, PlanningProblem)
-        The plan and the problem it was made on (later fills included).
+        The plan and the problem it was made on (later fills included); with trips on, the refills
+        only a trip after the horizon can make are deferred (:mod:`optimizer.planning._trip_defer`).
     """
     fills_plan, fills_problem = with_later_fills(problem, plan)
     on = settings.OVERNIGHT_TRIPS if enabled is None else enabled
@@ -288,11 +290,13 @@ def with_fills_and_trips(problem: PlanningProblem, plan: Plan, *,
     later_first = _trips(fills_problem, fills_plan)
     trips_first = _trips(problem, plan)
     if trips_first is None:  # no trip on the first fills alone: the same plan as with no trips
-        return later_first[:2] if later_first else (fills_plan, fills_problem)
-    if later_first is None:
-        later_first = fills_plan, fills_problem, routes_of_plan(fills_problem, fills_plan)
-    first = len(problem.refills)
-    return min(later_first, trips_first, key=lambda t: _order_key(t[1], t[2], first))[:2]
+        made = later_first[:2] if later_first else (fills_plan, fills_problem)
+    else:
+        if later_first is None:
+            later_first = fills_plan, fills_problem, routes_of_plan(fills_problem, fills_plan)
+        first = len(problem.refills)
+        made = min(later_first, trips_first, key=lambda t: _order_key(t[1], t[2], first))[:2]
+    return defer_to_next_trips(made[1], made[0]), made[1]
 
 
 def _trips(problem: PlanningProblem, plan: Plan) -> tuple[Plan, PlanningProblem, Routes] | None:
@@ -330,13 +334,16 @@ def with_overnight_trips(problem: PlanningProblem, plan: Plan, *,
     -------
     (Plan, PlanningProblem)
         ``plan`` and ``problem`` unchanged when trips are off or none helps; else the plan with
-        its trips (``solver["overnight_trips"]`` counts them) and the problem it was made on.
+        its trips (``solver["overnight_trips"]`` counts them) and the problem it was made on. With
+        trips on, the refills only a trip after the horizon can make are deferred
+        (:mod:`optimizer.planning._trip_defer`).
     """
     on = settings.OVERNIGHT_TRIPS if enabled is None else enabled
     if not on or problem.provider is None:
         return plan, problem
     made = _trips(problem, plan)
-    return made[:2] if made else (plan, problem)
+    plan, problem = made[:2] if made else (plan, problem)
+    return defer_to_next_trips(problem, plan), problem
 
 
 def plan_trips(problem: PlanningProblem, plan: Plan) -> TripState:
