@@ -6,8 +6,8 @@ with overnight trips off (``api.plan(..., overnight=False)``) and on (the defaul
 per run: refills due, placed, out_of_reach and every other unassigned reason, cost, cost per
 placed refill, out_of_reach refills whose window closes in the horizon (``out_of_reach_closing``:
 the others run past it, so the next plan may make them), refills deferred because only a trip after the
-horizon can make them (``deferred_to_next_trip``, with trips on: no day trip reaches them, no trip of this
-plan could, one of the next plan can; they are not out of reach), lodging nights and their cost, trips by their number of nights, nights at a
+horizon can make them (``deferred_to_next_trip``, with trips on: no day trip reaches them, this plan has no
+trip for them, one of the next plan can; they are not out of reach), lodging nights and their cost, trips by their number of nights, nights at a
 waypoint (at no patient visited that day or the next), the trips pass by step (seconds), wall
 time, and the independent checker's violations of the written plan folder (must be 0). Of the
 refills left out_of_reach, ``out_of_reach_beyond_a_day`` are farther than a working day's drive

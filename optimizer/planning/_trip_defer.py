@@ -2,8 +2,9 @@
 
 A refill whose window runs past the horizon and finds no room in it goes to the next plan
 (``deferred.csv``). With overnight trips on, the same holds for one no day trip reaches: when
-no trip of this plan made it (its days in the horizon a weekend, a holiday, or taken by other
-trips), the next plan can, on a trip after the horizon; ``unassigned.csv`` would call for a clinic
+this plan has no trip for it (its days in the horizon a weekend, a holiday, or taken by other
+trips, or deferring costs less, as the objective prices a deferrable refill), the next plan can,
+on a trip after the horizon; ``unassigned.csv`` would call for a clinic
 or a partner for a refill the program's own nurses will make. It is deferred only when such a
 trip exists by the inputs (:func:`next_plan_trip`): a licensed, certified nurse within
 :data:`~optimizer.planning.waypoints.MAX_NIGHTS` nights whose working days after the horizon hold
@@ -89,9 +90,9 @@ def defer_to_next_trips(problem: PlanningProblem, plan: Plan) -> Plan:
         moved.append(Deferred(
             patient_id=u.patient_id, state=u.state, window_start=u.window_start, window_end=u.window_end,
             empty_date=u.empty_date, detail=(
-                f"window ends {u.window_end}, after the horizon; no day trip reaches the patient and no trip "
-                f"of this plan could: the next plan can, an overnight trip of {nights} night(s) by {nurse_id} "
-                f"({drive / 60:.1f} h drive)")))
+                f"window ends {u.window_end}, after the horizon; no day trip reaches the patient and this plan "
+                f"has no trip for it: the next plan can make it on an overnight trip of {nights} night(s) by "
+                f"{nurse_id} ({drive / 60:.1f} h drive)")))
     if not moved:
         return plan
     deferred = sorted([*plan.deferred, *moved], key=lambda d: (d.window_end, d.patient_id))
