@@ -67,6 +67,12 @@ class Context:
         or None when an older plan (no ``fill_no``) visits the patient.
     out
         The violations, in the order found.
+    replan_from
+        The re-plan date of a re-plan's folder (``summary.json`` ``solver.replan_from``): its
+        horizon starts with the previous plan's days, and a fill not made before this date whose
+        window closed before it is overdue from it on (:meth:`overdue`).
+    row_window
+        The window of the fill each visit row makes, by ``id(row)`` (set by the visit checks).
     """
 
     roster: Roster
@@ -79,6 +85,17 @@ class Context:
     pending: dict[str, Fill | None] = field(default_factory=dict)
     out: list[Violation] = field(default_factory=list)
     ends: dict[tuple[str, str], tuple[Point, Point]] = field(default_factory=dict)
+    replan_from: date | None = None
+    row_window: dict[int, RefillWindow] = field(default_factory=dict)
+
+    def overdue(self, w: RefillWindow, on: date | None = None) -> bool:
+        """Whether a fill of window ``w``, made on ``on`` (pending: ``None``), is an overdue refill
+        (SPEC §5): its window closed before the horizon; in a re-plan, also a fill made on or after
+        the re-plan date, or still pending, whose window closed before that date."""
+        if w.closed_before(self.horizon):
+            return True
+        r = self.replan_from
+        return r is not None and w.end < r and (on is None or on >= r)
 
     def start_end(self, nurse: Nurse, day: str) -> tuple[Point, Point]:
         """Where nurse-day (``nurse``, ISO ``day``) starts and ends: its nurse_days.csv points (an

@@ -62,16 +62,19 @@ def check_plan(
                if not (plan_dir / name).exists()]
     if missing:
         return missing
+    summary = json.loads((plan_dir / "summary.json").read_text())
     if horizon is None:
-        h = json.loads((plan_dir / "summary.json").read_text())["horizon"]
+        h = summary["horizon"]
         horizon = Horizon(date.fromisoformat(h["start"]), int(h["days"]))
+    replan_from = (summary.get("solver") or {}).get("replan_from")
     rules = rules or WindowRules()
     visits = read_rows(plan_dir / "visits.csv")
     travel = Travel(provider)
     travel.prime(plan_pairs(roster, visits))
     ctx = Context(roster, horizon, rules, travel,
                   {p.patient_id: refill_window(p, rules=rules) for p in roster.active_patients()},
-                  HolidayCalendar.of(roster.holidays, horizon.start, horizon.end))
+                  HolidayCalendar.of(roster.holidays, horizon.start, horizon.end),
+                  replan_from=date.fromisoformat(replan_from) if replan_from else None)
     days = read_rows(plan_dir / "nurse_days.csv")
     read_ends(ctx, days)  # home, or an overnight trip's lodging (SPEC §6)
     by_route = check_visits(ctx, visits, numbered="fill_no" in _header(plan_dir / "visits.csv"))

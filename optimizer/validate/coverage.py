@@ -65,7 +65,7 @@ def check_reason(ctx: Context, w: RefillWindow, p: Patient, u: Row) -> None:
     if reason not in KNOWN_REASONS:
         ctx.bad("reason", f"unknown reason {reason!r}", **kw)
         return
-    overdue = w.closed_before(ctx.horizon)
+    overdue = ctx.overdue(w)
     if overdue:
         if reason != Reason.WINDOW_CLOSED:
             ctx.bad("reason", f"refill is overdue: reason must be window_closed, not {reason}", **kw)

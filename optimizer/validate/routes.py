@@ -49,7 +49,8 @@ def check_overdue_first(ctx: Context, by_route: dict[tuple[str, str], list[Row]]
     ``seq`` order, no stop that is not an overdue refill comes before one that is.
 
     Overdue is recomputed from the inputs: the patient's first visit of the plan (the earliest
-    date) when the refill window of the patient row closed before the horizon starts.
+    date) when the refill window of the patient row closed before the horizon starts; in a
+    re-plan, also a visit on or after the re-plan date making a fill whose window closed before it.
     """
     first_day: dict[str, str] = {}
     for (_, ds), vs in by_route.items():
@@ -61,7 +62,9 @@ def check_overdue_first(ctx: Context, by_route: dict[tuple[str, str], list[Row]]
         for r in sorted(vs, key=lambda r: int(r["seq"])):
             pid = r["patient_id"]
             w = ctx.windows.get(pid)
-            if not (w is not None and w.closed_before(ctx.horizon) and first_day[pid] == ds):
+            made = ctx.row_window.get(id(r))  # the fill this row makes (a re-plan: overdue at its date)
+            if not ((w is not None and w.closed_before(ctx.horizon) and first_day[pid] == ds)
+                    or (made is not None and ctx.overdue(made, on=date.fromisoformat(ds)))):
                 other = other or r["seq"]
             elif other:
                 ctx.bad("overdue_not_first", f"overdue refill is stop {r['seq']}, after stop {other}, which is "

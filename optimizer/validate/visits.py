@@ -43,6 +43,7 @@ def check_visits(ctx: Context, visits: list[Row], *, numbered: bool) -> dict[tup
         fills, ctx.chains[pid] = fills_of(ctx, pid, rows, numbered=numbered)
         ctx.pending[pid] = ctx.chains[pid][-1] if numbered or not rows else None
         for v, fill in zip(rows, fills):
+            ctx.row_window[id(v)] = fill.window
             check_visit(ctx, v, fill.patient, fill.window)
     return by_route
 
@@ -64,12 +65,12 @@ def _check_window(ctx: Context, v: Row, d: date, w: RefillWindow, kw: dict[str, 
     horizon = ctx.horizon
     if d not in horizon:
         ctx.bad("horizon", f"visit date outside the horizon {horizon.start}..{horizon.end}", **kw)
-    overdue = w.closed_before(horizon)
+    overdue = ctx.overdue(w, on=d)
     if not overdue and not (w.start <= d <= w.end):
         if not (w.is_empty_window and d == w.end):
             ctx.bad("window", f"date outside the refill window {w.start}..{w.end}", **kw)
     if overdue and not v.get("alarm"):
-        ctx.bad("alarm", "overdue refill (window closed before the horizon) not flagged", **kw)
+        ctx.bad("alarm", "overdue refill (window closed before the horizon or the re-plan date) not flagged", **kw)
     for col, val in (("window_start", w.start), ("window_end", w.end), ("due_date", w.due),
                      ("empty_date", w.empty)):
         if v[col] != val.isoformat():

@@ -1,0 +1,66 @@
+"""The validator on a re-plan's folder: a fill not made before the re-plan date whose window closed
+before it is overdue from that date on (SPEC §5 overdue refills, §6 ``haiplan replan``), though the
+folder's horizon starts with the previous plan's days."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from optimizer.domain import Roster
+from optimizer.io.plan_writer import write_plan
+from optimizer.planning.replan import replan
+from optimizer.validate import check_plan
+from tests.conftest import make_patient
+from tests.planning.test_replan import NURSES, OPTS, PATIENTS, PROVIDER, day, first_plan, patient_due
+
+
+def _rows(path):
+    with path.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return rows, list(rows[0].keys()) if rows else []
+
+
+def _write(path, rows, header):
+    with path.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=header)
+        w.writeheader()
+        w.writerows(rows)
+
+
+def _replanned(tmp_path, *extra):
+    previous = first_plan(Roster(PATIENTS, NURSES))
+    roster = Roster(PATIENTS + extra, NURSES)
+    new, _ = replan(roster, previous, start=day(3), provider=PROVIDER, options=OPTS)
+    write_plan(new, tmp_path / "p")
+    return roster, new, tmp_path / "p"
+
+
+def test_a_refill_overdue_at_the_replan_date_is_planned_flagged_and_valid(tmp_path):
+    late = patient_due("LATE", day(0), lat=39.97, lon=-83.01)  # window day(-3)..day(1): closed before day(3)
+    roster, new, folder = _replanned(tmp_path, late)
+    (v,) = [v for v in new.visits if v.patient_id == "LATE"]
+    assert v.date >= day(3) and v.date > v.window_end and v.alarm  # outside its window, as an overdue refill
+    assert json.loads((folder / "summary.json").read_text())["solver"]["replan_from"] == day(3).isoformat()
+    assert check_plan(roster, folder, provider=PROVIDER) == []
+    rows, header = _rows(folder / "visits.csv")  # corruption: the alarm flag dropped
+    for r in rows:
+        if r["patient_id"] == "LATE":
+            r["alarm"] = ""
+    _write(folder / "visits.csv", rows, header)
+    assert {x.rule for x in check_plan(roster, folder, provider=PROVIDER)} == {"alarm"}
+
+
+def test_a_refill_overdue_at_the_replan_date_that_no_nurse_may_make_is_window_closed(tmp_path):
+    hi = make_patient(patient_id="HI1", lat=21.31, lon=-157.86, state="HI",
+                      last_fill_date=day(0) - (day(14) - day(0)))  # due day(0): window closed before day(3)
+    roster, new, folder = _replanned(tmp_path, hi)
+    (u,) = [u for u in new.unassigned if u.patient_id == "HI1"]
+    assert u.reason.value == "window_closed"
+    assert check_plan(roster, folder, provider=PROVIDER) == []
+    rows, header = _rows(folder / "unassigned.csv")  # corruption: a reason true over the old horizon only
+    for r in rows:
+        if r["patient_id"] == "HI1":
+            r["reason"] = "no_licensed_nurse"
+    _write(folder / "unassigned.csv", rows, header)
+    assert {x.rule for x in check_plan(roster, folder, provider=PROVIDER)} == {"reason"}
