@@ -17,7 +17,7 @@ from pathlib import Path
 
 from optimizer.io.atomic import atomic_dir
 from optimizer.io.cells import restore_cell, write_rows
-from optimizer.planning.keep import CHANGE_COLUMNS
+from optimizer.planning.keep import CHANGE_COLUMNS, Change
 from optimizer.planning.plan import (DEFERRED_COLUMNS, NURSE_DAY_COLUMNS, UNASSIGNED_COLUMNS, VISIT_COLUMNS,
                                      Deferred, NurseDayPlan, Plan, PlannedVisit, Unassigned)
 from optimizer.rules.eligibility import Reason
@@ -158,7 +158,7 @@ def _read_table(path: Path, cls: type, names: dict[str, str] | None = None) -> l
 
 def read_plan(folder: str | Path) -> Plan:
     """A plan folder written by :func:`write_plan`, read back (visits, nurse-days, unassigned,
-    deferred, horizon and solver info; not the extras).
+    deferred, changes, horizon and solver info; not the extras).
 
     Raises
     ------
@@ -177,4 +177,5 @@ def read_plan(folder: str | Path) -> Plan:
         horizon_days=int(summary["horizon"]["days"]),
         solver=dict(summary.get("solver", {})),
         deferred=_read_table(folder / "deferred.csv", Deferred),
+        changes=_read_table(folder / "changes.csv", Change) if (folder / "changes.csv").exists() else None,
     )

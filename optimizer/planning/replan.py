@@ -22,7 +22,7 @@ from datetime import date, timedelta
 
 from optimizer.domain import Horizon, Roster, TimeOff
 from optimizer.planning.fills import MAX_PASSES, extend_with_next_fills
-from optimizer.planning.keep import Wanted, pin_later_fills, pin_visits
+from optimizer.planning.keep import Change, Wanted, pin_later_fills, pin_visits
 from optimizer.planning.greedy import greedy_routes
 from optimizer.planning.plan import NurseDayPlan, Plan, PlannedVisit, plan_from_routes
 from optimizer.planning.planner import SolverOptions, move_kept_for_missed
@@ -194,7 +194,7 @@ def replan(
     plan.solver["kept_visits"] = len(problem.pins.keep) if problem.pins is not None else 0
     earlier = [d for d in previous.nurse_days if d.date < start] + carried if keep_before else []
     if not before and not earlier:
-        return plan, problem
+        return _with_confirmed_conflicts(plan, previous, roster), problem
     first = min(previous.horizon_start, start)
     done = Counter(v.patient_id for v in before)  # fills made before: the new ones number on
     after = [replace(v, fill_no=v.fill_no + done[v.patient_id]) if done[v.patient_id] else v for v in plan.visits]
@@ -204,4 +204,28 @@ def replan(
         nurse_days=sorted(earlier + plan.nurse_days,
                           key=lambda d: (d.nurse_id, d.date)),
         horizon_start=first, horizon_days=(end - first).days + 1)
-    return plan, problem
+    return _with_confirmed_conflicts(plan, previous, roster), problem
+
+
+def _with_confirmed_conflicts(plan: Plan, previous: Plan, roster: Roster) -> Plan:
+    """``plan`` whose ``changes`` also list every confirmed visit of the horizon it does not keep
+    (same patient, nurse and date) and lists nowhere else: the previous plan's row for it (a
+    confirmed visit it had moved stays moved, with the reason it gave), or ``capacity``; ``moved`` to
+    the plan's visit of the patient nearest the confirmed date, ``dropped`` when there is none."""
+    first = plan.horizon_start
+    last = first + timedelta(days=plan.horizon_days - 1)
+    kept = {(v.patient_id, v.nurse_id, v.date) for v in plan.visits}
+    changes = list(plan.changes or [])
+    listed = {(c.patient_id, c.old_nurse_id, c.old_date) for c in changes}
+    was = {(c.patient_id, c.old_nurse_id, c.old_date): c for c in previous.changes or []}
+    for cv in sorted(roster.confirmed_visits, key=lambda c: (c.date, c.patient_id, c.nurse_id)):
+        key = (cv.patient_id, cv.nurse_id, cv.date)
+        if not first <= cv.date <= last or key in kept or key in listed:
+            continue
+        mine = [v for v in plan.visits if v.patient_id == cv.patient_id]
+        now = min(mine, key=lambda v: (abs((v.date - cv.date).days), v.date), default=None)
+        reason = was[key].reason if key in was else "capacity"
+        changes.append(Change(cv.patient_id, "moved" if now else "dropped", cv.nurse_id, cv.date,
+                              now.nurse_id if now else "", now.date if now else None, reason))
+        listed.add(key)
+    return plan if len(changes) == len(plan.changes or []) else replace(plan, changes=changes)

@@ -232,3 +232,23 @@ def test_a_trip_day_the_nurse_calls_out_is_not_kept(tmp_path):
     unpriced = replace(new, nurse_days=[replace(d, lodging_cost=0.0) for d in new.nurse_days])
     write_plan(unpriced, tmp_path / "unpriced")  # the night is still priced
     assert "trip" in {v.rule for v in check_plan(sick, tmp_path / "unpriced", provider=PROVIDER)}
+
+
+def test_a_confirmed_visit_the_previous_plan_moved_stays_listed_after_a_replan(tmp_path):
+    # P4 is due Friday (window Tue..Sat); the visit promised for Monday is outside it: the plan
+    # moves it (window_moved), and the re-plan from Wednesday, which keeps P4's visit where the
+    # plan put it, must still say so in changes.csv
+    from optimizer.domain import ConfirmedVisit
+    from optimizer.validate import check_plan
+
+    promised = ConfirmedVisit("P4", "N1", day(0), None)
+    roster = Roster(PATIENTS, NURSES, confirmed_visits=(promised,))
+    previous = api.plan(roster, start=MON, days=5, provider=PROVIDER, options=OPTS).plan
+    (moved,) = previous.changes
+    assert (moved.patient_id, moved.change, moved.reason) == ("P4", "moved", "window_moved")
+    write_plan(previous, tmp_path / "prev")
+    assert read_plan(tmp_path / "prev").changes == [moved]
+    new = api.replan(roster, tmp_path / "prev", start=day(2), provider=PROVIDER, options=OPTS).plan
+    assert new.changes == [moved]  # the same visit, moved as before, with the same reason
+    write_plan(new, tmp_path / "new")
+    assert check_plan(roster, tmp_path / "new", provider=PROVIDER) == []
