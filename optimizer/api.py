@@ -47,6 +47,7 @@ from optimizer.io.plan_writer import read_plan, write_plan
 from optimizer.io.template import write_template
 from optimizer.planning.bound import final_plan_bound
 from optimizer.planning.keep import pin_confirmed
+from optimizer.planning.replan import refilled_before
 from optimizer.planning.replan import replan as replan_plan
 from optimizer.planning.plan import Plan
 from optimizer.planning.planner import SolverOptions
@@ -168,7 +169,9 @@ def replan(
                                   options=options, progress=progress, overnight=overnight)
     problem = dc_replace(problem, roster=roster)  # the roster as loaded: its inputs and load report
     result.solver["lower_bound"] = final_plan_bound(problem, result).as_dict()  # valid for the final plan
-    return PlanResult(result, problem, provider, find_alarms(roster, problem.horizon, rules=rules))
+    # the alarms at the re-plan date: the refills its earlier visits made count as made
+    made = refilled_before(roster, [v for v in result.visits if v.date < start], rules=rules or WindowRules())
+    return PlanResult(result, problem, provider, find_alarms(made, problem.horizon, rules=rules))
 
 
 def write_plan_folder(result: PlanResult, out: str | Path, *, with_map: bool = True,

@@ -252,3 +252,16 @@ def test_a_confirmed_visit_the_previous_plan_moved_stays_listed_after_a_replan(t
     assert new.changes == [moved]  # the same visit, moved as before, with the same reason
     write_plan(new, tmp_path / "new")
     assert check_plan(roster, tmp_path / "new", provider=PROVIDER) == []
+
+
+def test_replan_alarms_count_the_refills_made_before_the_replan_date(tmp_path):
+    # the refills due early in the week are made before Thursday: at the re-plan date they are
+    # not overdue, though the roster's last fill dates alone say so
+    roster = Roster(PATIENTS, NURSES)
+    previous = first_plan(roster)
+    write_plan(previous, tmp_path / "prev")
+    made = {v.patient_id for v in previous.visits if v.date < day(3)}
+    assert made
+    res = api.replan(roster, tmp_path / "prev", start=day(3), provider=PROVIDER, options=OPTS)
+    assert not {a.patient_id for a in res.alarms} & made
+    assert {a.patient_id for a in api.find_alarms(roster, res.problem.horizon)} & made  # the roster alone: false alarms
