@@ -9,6 +9,7 @@ from collections.abc import Callable
 from optimizer.errors import ProblemCollector
 from optimizer.io import _fields as F
 from optimizer.io._table import RawTable
+from optimizer.io.cells import restore_cell
 from optimizer.io.load_report import LoadReport, did_you_mean
 from optimizer.io.schema import columns_of, required_of
 
@@ -90,9 +91,17 @@ def unique_id(row: Row, column: str, seen: dict[str, int]) -> str | None:
 
 
 def known_id(row: Row, column: str, ids: set[str] | None, *, table: str) -> str | None:
-    """The row's required ``column`` id, which must be one of ``ids`` (of ``table``) when known."""
+    """The row's required ``column`` id, which must be one of ``ids`` (of ``table``) when known.
+
+    An id the product wrote spreadsheet-safe (``'-P1`` for ``-P1``, :func:`optimizer.io.cells.safe_cell`:
+    ``confirmed_visits.csv`` of ``haiplan plan --confirm-days``, read as next week's input) is the
+    known id it stands for when the text itself is no id of ``table``.
+    """
     value = row.get(column, F.parse_id, required=True)
     if value is not None and ids is not None and value not in ids:
+        original = restore_cell(value)
+        if original != value and original in ids:
+            return original
         row.fail(column, f"no {table[:-1]} with {column} {value!r} in {table}")
     return value  # type: ignore[return-value]
 

@@ -180,3 +180,31 @@ def test_a_confirmed_start_binds_its_visit_only_not_the_next_fill():
     assert [(n, d) for n, d, _ in fills] == [(1, WED), (2, WED + dt.timedelta(days=7))]
     assert dt.time(13, 30) <= fills[0][2] <= dt.time(14, 30)
     assert fills[1][2] < dt.time(11, 0)  # the next fill is timed by the patient's own window
+
+
+def test_confirm_days_file_reads_back_with_ids_a_spreadsheet_would_take_for_formulas(tmp_path):
+    # ids beginning with - = + @ are written spreadsheet-safe ('-P1); next week's run reads them as the ids
+    data = tmp_path / "data"
+    start = dt.date(2026, 1, 5)
+    api.synth(data, patients=12, nurses=3, seed=5, as_of=dt.date(2026, 1, 1), plan_start=start)
+    prefix = {"patients.csv": ("patient_id", "-"), "nurses.csv": ("nurse_id", "=")}
+    for name, (col, mark) in prefix.items():
+        with (data / name).open(newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        for r in rows:
+            r[col] = mark + r[col]
+        with (data / name).open("w", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
+    for other in ("time_off.csv", "patient_away.csv", "confirmed_visits.csv"):
+        (data / other).unlink(missing_ok=True)
+    roster, _ = api.load_data(data, as_of=dt.date(2026, 1, 1))
+    first = api.plan(roster, start=start, days=7, provider=PROVIDER, options=SolverOptions(backend="greedy"))
+    api.write_plan_folder(first, tmp_path / "plan", with_map=False, confirm_days=3)
+    text = (tmp_path / "plan" / "confirmed_visits.csv").read_text()
+    assert "'-P" in text and "'=N" in text  # spreadsheet-safe on disk
+    (data / "confirmed_visits.csv").write_text(text)
+    again, _ = api.load_data(data, as_of=dt.date(2026, 1, 1))
+    promised = {(v.patient_id, v.nurse_id, v.date) for v in first.plan.visits if v.date < start + dt.timedelta(days=3)}
+    assert promised and {(c.patient_id, c.nurse_id, c.date) for c in again.confirmed_visits} == promised
