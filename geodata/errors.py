@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 __all__ = [
+    "ArgumentError",
     "DataError",
     "HaiplanError",
     "InputError",
@@ -129,6 +130,12 @@ class UsageError(HaiplanError):
     """
 
     exit_code: ClassVar[int] = EXIT_INPUT
+
+
+class ArgumentError(UsageError, ValueError):
+    """A bad argument value of an API call that a command-line option passes on (exit 2, nothing
+    written); a :class:`ValueError` for Python callers too. For example a synthetic roster of an
+    unknown state or a negative seed, a box with no town in it, a file of the wrong kind."""
 
 
 class ProblemCollector:

@@ -162,8 +162,11 @@ def replan(
     if out is not None:
         check_out(out, roster=roster, kind="plan", extra=[folder])
     if folder is not None:
-        previous = read_plan(need_folder(folder, "previous plan folder"))
+        previous = _previous_plan(folder)
     assert isinstance(previous, Plan)
+    last = previous.horizon_start + dt.timedelta(days=previous.horizon_days - 1)
+    if start > last:
+        raise UsageError(f"re-plan date {start} is after the previous plan's last day {last}")
     provider = provider or travel_provider()
     result, problem = replan_plan(roster, previous, start=start, provider=provider, rules=rules,
                                   options=options, progress=progress, overnight=overnight)
@@ -206,7 +209,27 @@ def check(roster: Roster, plan_dir: str | Path, *, provider: Any = None,
           rules: WindowRules | None = None) -> list[Violation]:
     """The independent validator on a written plan folder."""
     need_folder(plan_dir, "plan folder")
-    return check_plan(roster, plan_dir, provider=provider or travel_provider(), rules=rules)
+    try:
+        return check_plan(roster, plan_dir, provider=provider or travel_provider(), rules=rules)
+    except _UNREADABLE as exc:  # a folder whose files no plan of haiplan's has: what cannot be read, said
+        raise UsageError(f"plan folder {str(plan_dir)!r} cannot be read as a plan: "
+                         f"{type(exc).__name__}: {exc}") from None
+
+
+#: What reading a damaged plan folder raises: bad text encoding, JSON, dates, numbers, missing columns.
+_UNREADABLE = (UnicodeDecodeError, ValueError, KeyError, TypeError)
+
+
+def _previous_plan(folder: str | Path) -> Plan:
+    """The plan folder a re-plan starts from; a one-line :class:`UsageError` when it is none."""
+    path = need_folder(folder, "previous plan folder")
+    try:
+        return read_plan(path)
+    except FileNotFoundError as exc:
+        raise UsageError(f"previous plan folder {str(path)!r} is not a plan folder haiplan wrote ({exc})") from None
+    except _UNREADABLE as exc:
+        raise UsageError(f"previous plan folder {str(path)!r} cannot be read as a plan: "
+                         f"{type(exc).__name__}: {exc}") from None
 
 
 # --------------------------------------------------------------------------- validate
@@ -317,8 +340,7 @@ def coverage(
     CoverageRun
         What was written, with the coverage-by-state and capacity-by-region tables.
     """
-    if regions is not None:
-        need_file(regions, "--regions file")
+    region_map = load_regions(str(need_file(regions, "--regions file"))) if regions is not None else None
     run = prepare(data, as_of=as_of, start=start, backend=backend, travel=travel, osm=osm, out=out,
                   kind="coverage", extra=(regions,))
     cuts = tuple(sorted({int(c) for c in cutoffs} | {int(map_cutoff)}))
@@ -330,7 +352,7 @@ def coverage(
         result = plan(run.roster, start=run.horizon.start, days=run.horizon.days, provider=run.provider,
                       rules=run.rules, options=run.options)
     write_coverage(run.roster, out, provider=run.provider, as_of=run.as_of, start=run.horizon.start, weeks=weeks,
-                   cutoffs=cuts, map_cutoff=map_cutoff, regions=load_regions(str(regions)) if regions else None,
+                   cutoffs=cuts, map_cutoff=map_cutoff, regions=region_map,
                    plan_result=result, tiles=tiles, rules=run.rules)
     lead = Path(out) / "leadership"
     return CoverageRun(Path(out), run.as_of, run.horizon.start, weeks, cuts,

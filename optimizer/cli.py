@@ -125,6 +125,20 @@ def _day(value: str | dt.datetime | None, flag: str = "date") -> Optional[dt.dat
         raise UsageError(f"{flag} {value!r} is not a date: give YYYY-MM-DD (ISO), e.g. 2026-11-23") from None
 
 
+def _check_tiles(tiles: str | None) -> None:
+    """``--tiles`` names a tile layer folium knows (a provider name; a URL template needs an
+    attribution, which the option cannot give): a usage mistake otherwise, before any work."""
+    if tiles is None:
+        return
+    import folium
+
+    try:
+        folium.TileLayer(tiles=tiles)
+    except (ValueError, KeyError) as exc:
+        raise UsageError(f"--tiles {tiles!r} is no tile layer folium knows ({exc}); give a provider name such "
+                         "as OpenStreetMap or 'CartoDB positron'") from None
+
+
 # --------------------------------------------------------------------------- shared options
 
 def _date(help_: str, default: str) -> Any:
@@ -207,7 +221,7 @@ def synth(
     out: Path = typer.Argument(..., help="Folder to write patients.csv, nurses.csv, time_off.csv"),
     patients: int = typer.Option(300, min=1, help="Patients", show_default=True),
     nurses: int = typer.Option(35, min=1, help="Nurses", show_default=True),
-    seed: int = typer.Option(0, help="Random seed (same seed, same bytes)", show_default=True),
+    seed: int = typer.Option(0, min=0, help="Random seed (same seed, same bytes)", show_default=True),
     states: Optional[str] = typer.Option(None, help="Footprint, e.g. 'NY;NJ;PA'", show_default="25 states + DC"),
     as_of: Optional[str] = _date("Data date", "today"),
     chemo_share: float = typer.Option(0.6, min=0, max=1, help="Share of chemo-certified nurses",
@@ -396,6 +410,11 @@ def coverage(
         cuts = [int(c) for c in cutoffs.replace(",", ";").split(";") if c.strip()]
     except ValueError:
         raise typer.BadParameter(f"--cutoffs needs minutes separated by ';', got {cutoffs!r}") from None
+    if not cuts or any(c <= 0 for c in cuts):
+        raise typer.BadParameter(f"--cutoffs needs positive minutes separated by ';', got {cutoffs!r}")
+    if map_cutoff <= 0:
+        raise typer.BadParameter(f"--map-cutoff needs positive minutes, got {map_cutoff}")
+    _check_tiles(tiles)
     c = api.coverage(data, out=out, as_of=_day(as_of, "--as-of"), start=_day(start, "--start"), weeks=weeks, cutoffs=cuts,
                      map_cutoff=map_cutoff, regions=regions, travel=travel, osm=osm, tiles=tiles,
                      backend=None if backend.lower() == "none" else backend, progress=_say)

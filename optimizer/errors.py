@@ -26,6 +26,7 @@ from geodata.errors import (
     EXIT_INPUT,
     EXIT_INTERNAL,
     EXIT_VIOLATIONS,
+    ArgumentError,
     DataError,
     HaiplanError,
     InputError,
@@ -35,6 +36,7 @@ from geodata.errors import (
 )
 
 __all__ = [
+    "ArgumentError",
     "EXIT_INPUT",
     "EXIT_INTERNAL",
     "EXIT_OK",

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from geodata.travel import PROVIDERS, get_provider
+from geodata.travel import OSM_SUFFIXES, PROVIDERS, get_provider
 from optimizer.domain import Horizon, Roster
 from optimizer.errors import UsageError
 from optimizer.io import LoadReport, load_roster_with_report
@@ -58,6 +58,14 @@ def next_monday(day: dt.date) -> dt.date:
 
 
 # --------------------------------------------------------------------------- paths
+
+
+def need_osm(path: str | Path) -> Path:
+    """``path`` if it is an existing OSM extract by its name (.osm, .pbf, …), else a one-line :class:`UsageError`."""
+    p = need_file(path, "--osm file")
+    if not any(p.name.lower().endswith(s) for s in OSM_SUFFIXES):
+        raise UsageError(f"--osm file {str(p)!r} is no OSM extract: expected a name ending {', '.join(OSM_SUFFIXES)}")
+    return p
 
 
 def need_file(path: str | Path, what: str) -> Path:
@@ -314,7 +322,7 @@ def check_travel(name: str, *, osm_file: str | Path | None = None, options: dict
     """
     name = travel_name(name)
     if osm_file is not None:
-        need_file(osm_file, "--osm file")
+        need_osm(osm_file)
     if name == "road" and osm_file is None and not {"place", "bbox"} & set(options or {}):
         raise UsageError("--travel road needs a road graph: give --osm FILE (an OSM extract, .osm or .pbf)")
     return name
@@ -357,8 +365,8 @@ def solver_options(
     s = sc.solver if sc is not None else SolverSpec()
     name = _choose(backend, backend_names(), "backend") if backend is not None else s.backend
     for flag, value in (("--time-limit", time_limit), ("--iterations", iterations), ("--workers", workers)):
-        if value is not None and value <= 0:
-            raise UsageError(f"{flag} must be positive, got {value}")
+        if value is not None and not (0 < value < float("inf")):  # nan and inf too
+            raise UsageError(f"{flag} must be a positive number, got {value}")
     return SolverOptions(backend=name, time_limit=time_limit or s.time_limit,
                          max_iterations=iterations or s.max_iterations,
                          seed=s.seed if seed is None else seed, workers=workers or s.workers)
@@ -438,7 +446,7 @@ def prepare(
     if travel is not None:
         travel_name(travel)
     if osm is not None:
-        need_file(osm, "--osm file")
+        need_osm(osm)
     if out is not None:
         check_out(out, data=data, extra=[osm, *extra], kind=kind)
     roster, sc = load_data(data, as_of=as_of)

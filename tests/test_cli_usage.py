@@ -54,7 +54,8 @@ def afile(tmp_path: Path) -> Path:
     (["--travel", "osrm"], ("unknown travel provider 'osrm'", "haversine, road")),
     (["--travel", "road"], ("--travel road needs", "--osm")),
     (["--travel", "road", "--osm", "missing.osm.pbf"], ("--osm file", "does not exist")),
-    (["--time-limit", "0"], ("--time-limit must be positive",)),
+    (["--time-limit", "0"], ("--time-limit must be a positive number",)),
+    (["--time-limit", "nan"], ("--time-limit must be a positive number",)),
     (["--start", "11/23/2026"], ("--start '11/23/2026' is not a date", "YYYY-MM-DD")),
     (["--days", "40"], ("Invalid value for '--days'", "28")),  # the parser's own mistakes: one line too
     (["--bogus"], ("No such option: --bogus",)),
@@ -236,3 +237,53 @@ def test_the_notebooks_use_only_the_api() -> None:
 def test_screen_text_from_input_cannot_drive_the_terminal() -> None:
     """Text from input files is hostile: control characters (terminal escapes) are shown as '?'."""
     assert _safe("P\x1b[2J003\x07 ok\n\tnext") == "P?[2J003? ok\n\tnext"
+
+
+@pytest.mark.parametrize("args, needles", [
+    (["synth", "{tmp}/s", "--patients", "3", "--nurses", "1", "--seed", "-1"], ("--seed",)),
+    (["synth", "{tmp}/s", "--patients", "3", "--nurses", "1", "--states", "XX"], ("unknown state code(s): XX",)),
+    (["synth", "{tmp}/s", "--patients", "3", "--nurses", "1", "--bbox", "10,10,11,11"], ("no populated place",)),
+    (["synth", "{tmp}/s", "--patients", "3", "--nurses", "1", "--bbox", "-80,40,-81,41"], ("bad bbox",)),
+    (["coverage", str(GOOD), "--out", "{tmp}/c", *AS_OF, "--tiles", "nope"], ("--tiles 'nope'",)),
+    (["coverage", str(GOOD), "--out", "{tmp}/c", *AS_OF, "--cutoffs", "-5;10"], ("--cutoffs needs positive",)),
+    (["coverage", str(GOOD), "--out", "{tmp}/c", *AS_OF, "--regions", str(GOOD / "patients.csv")],
+     ("region table needs columns state,region",)),
+    (["plan", str(GOOD), "--out", "{tmp}/p", *AS_OF, "--travel", "road", "--osm", str(GOOD / "patients.csv")],
+     ("is no OSM extract",)),
+])
+def test_more_usage_mistakes_are_one_line_exit_2_and_write_nothing(tmp_path, args, needles):
+    res = runner.invoke(app, [a.replace("{tmp}", str(tmp_path)) for a in args])
+    _one_line_usage_error(res, *needles)
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_scenario_of_synthetic_data_with_a_horizon_too_late_is_a_usage_error(tmp_path):
+    scenario = tmp_path / "late.yaml"
+    scenario.write_text("name: late\ndata: {synthetic: {patients: 5, nurses: 2, seed: 1}}\nas_of: 2026-11-22\n"
+                        "horizon: {start: 2026-12-07, days: 7}\n")
+    res = runner.invoke(app, ["plan", str(scenario), "--out", str(tmp_path / "o"), "--backend", "greedy"])
+    _one_line_usage_error(res, "horizon.start", "2026-12-07")
+    assert not (tmp_path / "o").exists()
+
+
+def test_replan_and_check_refuse_what_is_no_plan_folder_in_one_line(tmp_path):
+    plan = tmp_path / "plan"
+    assert runner.invoke(app, ["plan", str(GOOD), "--out", str(plan), *AS_OF, "--backend", "greedy"]).exit_code == 0
+    start = json.loads((plan / "summary.json").read_text())["horizon"]["start"]
+    last = dt.date.fromisoformat(start) + dt.timedelta(days=13)
+    res = runner.invoke(app, ["replan", str(GOOD), "--previous", str(GOOD), "--from", start, "--out", str(tmp_path / "r")])
+    _one_line_usage_error(res, "is not a plan folder haiplan wrote")
+    res = runner.invoke(app, ["replan", str(GOOD), "--previous", str(plan), "--from",
+                              (last + dt.timedelta(days=1)).isoformat(), "--out", str(tmp_path / "r")])
+    _one_line_usage_error(res, "after the previous plan's last day")
+    bad = tmp_path / "bad"
+    shutil.copytree(plan, bad)
+    rows = (bad / "visits.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    cells = rows[1].split(",")
+    cells[header.index("date")] = "2026-13-45"
+    (bad / "visits.csv").write_text("\n".join([rows[0], ",".join(cells), *rows[2:]]) + "\n")
+    _one_line_usage_error(runner.invoke(app, ["check", str(GOOD), str(bad), *AS_OF]), "cannot be read as a plan")
+    res = runner.invoke(app, ["replan", str(GOOD), "--previous", str(bad), "--from", start, "--out", str(tmp_path / "r")])
+    _one_line_usage_error(res, "cannot be read as a plan")
+    assert not (tmp_path / "r").exists()

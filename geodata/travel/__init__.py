@@ -18,11 +18,15 @@ from geodata.travel.base import (
     UnreachableError,
 )
 from geodata.travel._geo import haversine_km
+from geodata.travel._osm import PBF_SUFFIXES, XML_SUFFIXES
 from geodata.travel.cache import CacheStats, MatrixCache, default_cache_dir
 from geodata.travel.haversine import HaversineProvider
 from geodata.travel.registry import PROVIDERS, get_provider
 from geodata.travel.road import RoadProvider
 from geodata.travel.settings import HaversineSettings, RoadSettings
+
+#: File name endings of the OSM extracts :class:`RoadProvider` reads (binary PBF, then XML).
+OSM_SUFFIXES: tuple[str, ...] = PBF_SUFFIXES + XML_SUFFIXES
 
 __all__ = [
     "CacheStats",
@@ -31,6 +35,7 @@ __all__ = [
     "LatLon",
     "MatrixCache",
     "NetworkDisabledError",
+    "OSM_SUFFIXES",
     "PROVIDERS",
     "RoadProvider",
     "RoadSettings",

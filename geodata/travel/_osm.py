@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, ClassVar
 
-from geodata.errors import EXIT_INPUT, UsageError
+from geodata.errors import EXIT_INPUT, ArgumentError, UsageError
 from geodata.travel.base import NetworkDisabledError
 from geodata.travel import settings as travel_settings
 from geodata.travel.settings import RoadSettings
@@ -60,8 +60,8 @@ def filter_highways(src: Path, dst: Path, classes: tuple[str, ...]) -> None:
     ------
     OsmiumMissingError
         If osmium-tool is not installed.
-    RuntimeError
-        If osmium fails (its message is included).
+    ArgumentError
+        If osmium fails on the file (its message is included; a ``ValueError``).
     """
     exe = osmium_executable()
     if exe is None:
@@ -72,7 +72,8 @@ def filter_highways(src: Path, dst: Path, classes: tuple[str, ...]) -> None:
     cmd = [exe, "tags-filter", str(src), "w/highway=" + ",".join(classes), "-o", str(dst), "-f", "osm", "--overwrite"]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        raise RuntimeError(f"osmium tags-filter failed on {src}: {proc.stderr.strip() or proc.stdout.strip()}")
+        raise ArgumentError(f"osmium could not read {src.name} as an OSM file: "
+                            f"{proc.stderr.strip() or proc.stdout.strip()}")
 
 
 def drop_dangling_refs(src: Path, dst: Path) -> int:
@@ -208,7 +209,7 @@ def graph_from_file(path: Path, settings: RoadSettings) -> nx.MultiDiGraph:
         raise FileNotFoundError(f"OSM file not found: {path}")
     is_pbf = _has_suffix(path, PBF_SUFFIXES)
     if not is_pbf and not _has_suffix(path, XML_SUFFIXES):
-        raise ValueError(f"unsupported OSM file {path.name}: expected {', '.join(PBF_SUFFIXES + XML_SUFFIXES)}")
+        raise ArgumentError(f"unsupported OSM file {path.name}: expected {', '.join(PBF_SUFFIXES + XML_SUFFIXES)}")
     with tempfile.TemporaryDirectory(prefix="haiplan-osm-") as tmp:
         xml = path
         prefiltered = is_pbf or osmium_executable() is not None

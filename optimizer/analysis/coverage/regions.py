@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from optimizer.errors import ArgumentError
+
 __all__ = ["CENSUS_REGIONS", "load_regions"]
 
 #: US Census Bureau regions (state → region), the default grouping of the
@@ -35,5 +37,5 @@ def load_regions(path: str) -> dict[str, str]:
     df = pd.read_csv(path, dtype=str)
     missing = {"state", "region"} - set(df.columns)
     if missing:
-        raise ValueError(f"{path}: region table needs columns state,region (missing {sorted(missing)})")
+        raise ArgumentError(f"{path}: region table needs columns state,region (missing {sorted(missing)})")
     return {**CENSUS_REGIONS, **{s.strip().upper(): r.strip() for s, r in zip(df.state, df.region)}}

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 import geodata
+from optimizer.errors import ArgumentError
 from optimizer.studies.synth.assumptions import NURSE_COLUMNS, PATIENT_COLUMNS, TIME_OFF_COLUMNS
 from optimizer.studies.synth.generate import Synthetic
 
@@ -87,12 +88,12 @@ def localize(synthetic: Synthetic, *, bbox: tuple[float, float, float, float], s
     """
     west, south, east, north = bbox
     if not (west < east and south < north):
-        raise ValueError(f"bad bbox {bbox!r}: need west < east and south < north")
+        raise ArgumentError(f"bad bbox {bbox!r}: need west < east and south < north")
     rng = np.random.default_rng([seed, 0xB0B])
     pl = geodata.places(min_population=1000)
     pl = pl[(pl.lon > west) & (pl.lon < east) & (pl.lat > south) & (pl.lat < north)]
     if pl.empty:
-        raise ValueError(f"no populated place inside {bbox!r}")
+        raise ArgumentError(f"no populated place inside {bbox!r} (west, south, east, north)")
     weights = pl["population"].to_numpy(float)
     p = weights / weights.sum()
 

@@ -13,6 +13,7 @@ import numpy.typing as npt
 from geodata import nlc_members
 from geodata.states import STATE_CODES
 from optimizer import settings
+from optimizer.errors import ArgumentError
 from optimizer.studies.synth.assumptions import (DEFAULT_FOOTPRINT, DEFAULT_INFUSATE_MIX, INACTIVE_SHARE,
                                          LONG_VISIT_SHARE, NARROW_WINDOWS, NURSE_COLUMNS, PATIENT_COLUMNS,
                                          PREFERRED_MAX_KM, SHIFT_PATTERNS, TIME_OFF_COLUMNS, WAGE_FACTOR,
@@ -127,10 +128,12 @@ def generate(
 
     Raises
     ------
-    ValueError
-        For a negative size, a share outside [0, 1], an unknown state or
+    ArgumentError
+        (a ``ValueError``) For a negative size or seed, a share outside [0, 1], an unknown state or
         infusate, or a ``plan_start`` outside ``[as_of, as_of + 7]``.
     """
+    if seed < 0:
+        raise ArgumentError(f"seed must be ≥ 0, not {seed}")
     footprint, mix, plan_start = _checked_arguments(
         n_patients, n_nurses, states=states, as_of=as_of, plan_start=plan_start, infusate_mix=infusate_mix,
         shares={"chemo_share": chemo_share, "rural_share": 0.0 if rural_share is None else rural_share,
@@ -159,12 +162,13 @@ def _checked_arguments(
     n_patients: int, n_nurses: int, *, states: Iterable[str] | None, as_of: date, plan_start: date | None,
     infusate_mix: Mapping[str, float] | None, shares: Mapping[str, float],
 ) -> tuple[tuple[str, ...], dict[str, float], date]:
-    """The footprint, the infusate mix and the first planned day, or ``ValueError`` (see :func:`generate`)."""
+    """The footprint, the infusate mix and the first planned day, or :class:`~optimizer.errors.ArgumentError`
+    (a ``ValueError``; see :func:`generate`)."""
     if n_patients < 0 or n_nurses < 0:
-        raise ValueError("n_patients and n_nurses must be ≥ 0")
+        raise ArgumentError("n_patients and n_nurses must be ≥ 0")
     for key, value in shares.items():
         if not 0.0 <= value <= 1.0:
-            raise ValueError(f"{key} must be in [0, 1], not {value}")
+            raise ArgumentError(f"{key} must be in [0, 1], not {value}")
     if states is None:
         states = DEFAULT_FOOTPRINT
     elif isinstance(states, str):
@@ -172,14 +176,15 @@ def _checked_arguments(
     footprint = tuple(sorted({str(s).strip().upper() for s in states} - {""}))
     unknown = [s for s in footprint if s not in STATE_CODES]
     if unknown or not footprint:
-        raise ValueError(f"unknown state code(s): {', '.join(unknown) or '(none given)'}")
+        raise ArgumentError(f"unknown state code(s): {', '.join(unknown) or '(none given)'}")
     mix = dict(DEFAULT_INFUSATE_MIX if infusate_mix is None else infusate_mix)
     bad = sorted(set(mix) - set(settings.PRESCRIBED_INTERVAL_DAYS))
     if bad or not mix or any(v < 0 for v in mix.values()) or not sum(mix.values()) > 0:
-        raise ValueError(f"bad infusate_mix {mix!r}")
+        raise ArgumentError(f"bad infusate_mix {mix!r}")
     plan_start = as_of if plan_start is None else plan_start
     if not 0 <= (plan_start - as_of).days <= 7:
-        raise ValueError("plan_start must be between as_of and as_of + 7 days")
+        raise ArgumentError(f"the first planned day (plan_start, a scenario's horizon.start) {plan_start} must be "
+                            f"between as_of {as_of} and as_of + 7 days")
     return footprint, mix, plan_start
 
 
