@@ -159,6 +159,30 @@ def sheet_names(path: Path) -> list[str]:
         book.close()
 
 
+def _no_unsaved_formulas(path: Path, title: str, values: list[tuple], header: list[str]) -> None:
+    """A formula cell whose workbook holds no computed value (written by a program that does not
+    compute, e.g. a script) reads as empty: every such cell of the sheet is a located problem."""
+    empty = [(i, j) for i, rec in enumerate(values) for j, v in enumerate(rec) if v is None]
+    if not empty:
+        return
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        raw = list(book[title].iter_rows(values_only=True))
+    finally:
+        book.close()
+    problems = []
+    for i, j in empty:
+        text = raw[i][j] if i < len(raw) and j < len(raw[i]) else None
+        if isinstance(text, str) and text.startswith("="):
+            column = header[j] if i > 0 and j < len(header) else None
+            problems.append(Problem(path.name, i + 1, column, "a formula with no saved value: type the value, or "
+                                    "open and save the workbook in a spreadsheet program"))
+    if problems:
+        raise DataError(problems)
+
+
 def _read_excel(path: Path, sheet: str) -> RawTable:
     import openpyxl
 
@@ -166,11 +190,16 @@ def _read_excel(path: Path, sheet: str) -> RawTable:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
         raise _problem(path, f"cannot read Excel workbook: {exc}") from None
-    names = {ws.title.strip().lower(): ws.title for ws in book.worksheets}
-    if sheet.lower() not in names:
+    same = [ws.title for ws in book.worksheets if ws.title.strip().lower() == sheet.lower()]
+    if len(same) > 1:
+        book.close()
+        raise _problem(path, f"the workbook has {len(same)} sheets named {sheet!r} "
+                             f"({', '.join(repr(t) for t in same)}): keep one")
+    if not same:
         present = ", ".join(repr(ws.title) for ws in book.worksheets)
+        book.close()
         raise _problem(path, f"the workbook has no sheet named {sheet!r} (sheets: {present})")
-    ws = book[names[sheet.lower()]]
+    ws = book[same[0]]
     values = list(ws.iter_rows(values_only=True))
     book.close()
     if not values or not any(v is not None for v in values[0]):
@@ -178,6 +207,7 @@ def _read_excel(path: Path, sheet: str) -> RawTable:
     header = [_cell(v) for v in values[0]]
     while header and header[-1] == "":
         header.pop()
+    _no_unsaved_formulas(path, same[0], values, header)
     rows = []
     for rec in values[1:]:
         cells = [_cell(v) for v in rec]
