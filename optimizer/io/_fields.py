@@ -167,7 +167,9 @@ def _shifted(day: dt.date, days: int) -> dt.date:
 
 
 def parse_id(text: str) -> str:
-    """An identifier: at most :data:`MAX_ID_LENGTH` characters, no control or invisible characters."""
+    """An identifier: at most :data:`MAX_ID_LENGTH` characters, no control or invisible characters,
+    in Unicode NFC (``"N\u0303"`` and ``"Ñ"`` look alike and are one id, as a reader takes them)."""
+    text = unicodedata.normalize("NFC", text)
     if len(text) > MAX_ID_LENGTH:
         raise ValueError(f"is {len(text)} characters long; an id has at most {MAX_ID_LENGTH}")
     bad = next((c for c in text if unicodedata.category(c) in _BAD_ID_CATEGORIES), None)

@@ -71,6 +71,11 @@ def test_hostile_ids_are_refused(text):
     assert F.parse_id("N" * 64) == "N" * 64 and F.parse_id("Zoë-N/4 (night)") == "Zoë-N/4 (night)"
 
 
+def test_ids_that_look_alike_are_one_id():
+    composed, decomposed = "P-\u00d1", "P-N\u0303"  # Ñ, and N with a combining tilde
+    assert composed != decomposed and F.parse_id(decomposed) == F.parse_id(composed) == composed
+
+
 def test_quoted_cell_text_is_cut_and_escaped():
     with pytest.raises(ValueError) as err:
         F.parse_date("x" * 10_000 + "\x1b")
