@@ -16,6 +16,8 @@ Every option left ``None`` comes from the scenario (or the defaults in
 from __future__ import annotations
 
 import datetime as dt
+import math
+import typing
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -56,7 +58,7 @@ from optimizer.planning.problem import PlanningProblem, build_problem
 from optimizer.planning.solve import solve
 from optimizer.report import leadership_map, operations_map, write_coverage, write_plan_extras
 from optimizer.rules.windows import WindowRules
-from optimizer.scenario import Scenario
+from optimizer.scenario import MipSpec, Scenario
 from optimizer.studies import synth as _synth
 from optimizer.studies.batch import compare_runs, expand_scenario, run_scenarios
 from optimizer.validate import Violation, check_plan
@@ -359,6 +361,41 @@ def coverage(
                        pd.read_csv(lead / "coverage_by_state.csv"), pd.read_csv(lead / "capacity_by_region.csv"))
 
 
+def _check_expand_options(*, budget: Any, target_share: Any, cutoff_minutes: Any, actions: Any, backend: Any,
+                          time_limit: Any) -> None:
+    """:func:`expand`'s options against the scenario schema's limits, before any work (:class:`UsageError`)."""
+    def number(name: str, value: Any, lo: float, hi: float, *, low_open: bool = False) -> None:
+        if value is None:
+            return
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
+            and (value > lo if low_open else value >= lo) and value <= hi
+        if not ok:
+            bound = f"{'above' if low_open else 'at least'} {lo:g}" + (f" and at most {hi:g}" if hi < math.inf else "")
+            raise UsageError(f"{name} must be a finite number {bound}, got {value!r}")
+
+    number("--budget", budget, 0, math.inf)
+    number("--target", target_share, 0, 1)
+    number("--cutoff", cutoff_minutes, 0, 600, low_open=True)
+    number("--time-limit", time_limit, 0, math.inf, low_open=True)
+    if budget is not None and target_share is not None:
+        raise UsageError("give --budget or --target, not both")
+    if backend is not None and backend not in MIP_BACKENDS:
+        raise UsageError(f"unknown MIP backend {backend!r}; known: {', '.join(MIP_BACKENDS)}")
+    if actions is not None:
+        if isinstance(actions, str):
+            raise UsageError(f"actions is a list of kinds, e.g. ['hire', 'license'], got the text {actions!r}")
+        kinds = [k.value for k in ActionKind]
+        bad = [a for a in actions if str(a) not in kinds]
+        if bad or not actions:
+            raise UsageError(f"--actions {';'.join(map(str, actions)) or '(none)'}: "
+                             f"{'unknown ' + ', '.join(map(repr, bad)) if bad else 'no kind given'}; "
+                             f"known: {', '.join(kinds)}")
+
+
+#: The MIP backends the scenario schema allows (:class:`optimizer.scenario.MipSpec` ``backend``).
+MIP_BACKENDS: tuple[str, ...] = typing.get_args(MipSpec.model_fields["backend"].annotation)
+
+
 def expand(
     data: str | Path | Scenario | None = None,
     *,
@@ -396,6 +433,8 @@ def expand(
     ExpansionResult
         The ranked recommendations and the MIP's summary.
     """
+    _check_expand_options(budget=budget, target_share=target_share, cutoff_minutes=cutoff_minutes,
+                          actions=actions, backend=backend, time_limit=time_limit)
     if sites_file is not None:
         need_file(sites_file, "--sites file")
     if out is not None:

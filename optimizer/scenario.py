@@ -111,7 +111,7 @@ class NewStateSpec(_Strict):
 
     state: str
     patients: int = Field(0, ge=0, le=10_000)
-    referrals_per_week: float = Field(0.0, ge=0)
+    referrals_per_week: float = Field(0.0, ge=0, le=1000)  # a state's new patients a week
 
     @field_validator("state")
     @classmethod
@@ -328,7 +328,7 @@ class SimulationSpec(_Strict):
     time_limit: float = Field(5.0, gt=0)
     max_iterations: int | None = Field(None, ge=1)
     sick_rate: float = Field(0.02, ge=0, le=1)
-    referral_rate: float = Field(0.01, ge=0)
+    referral_rate: float = Field(0.01, ge=0, le=1)  # new referrals a week per active patient
     referrals_by_state: dict[str, float] = Field(default_factory=dict)
     leave_rate: float = Field(0.01, ge=0, le=1)
     glycerin_rate: float = Field(0.03, ge=0, le=1)

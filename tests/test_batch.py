@@ -98,6 +98,16 @@ def test_cli_run_then_compare(tiny_file, tmp_path) -> None:
     text = (cmp_dir / "compare.csv").read_text() + page
     for p in prepared_patient_ids(tiny_file):
         assert p not in text
+    # a result folder found under the parent given is an input too: --out may not replace it
+    res = runner.invoke(app, ["scenario", "compare", str(out), "--out", str(d)])
+    assert res.exit_code == 2 and "is an input of this run" in res.output
+    assert (d / "totals.csv").exists() and (d / "plans" / "hiring").exists()
+    fake = tmp_path / "fake"
+    fake.mkdir()
+    (fake / "totals.csv").write_text("a,b\n")  # not a result: located, exit 2, nothing written
+    res = runner.invoke(app, ["scenario", "compare", str(fake), "--out", str(tmp_path / "cmp2")])
+    assert res.exit_code == 2 and "not a readable scenario result" in res.output
+    assert not (tmp_path / "cmp2").exists()
 
 
 def prepared_patient_ids(tiny_file: Path) -> list[str]:
@@ -166,6 +176,21 @@ def test_scenario_errors_name_file_and_key(tmp_path) -> None:
     assert "simulation.sick_rate" in {p.column for p in e.problems}
     e = _bad(tmp_path, {**base, "plans": [{"name": "a", "budget": 1}, {"name": "a", "budget": 2}]})
     assert any("unique" in p.message for p in e.problems)
+    e = _bad(tmp_path, {**base, "simulation": {"referral_rate": 1e12}})  # a runaway Poisson rate
+    assert "simulation.referral_rate" in {p.column for p in e.problems}
+
+
+def test_a_missing_or_bad_license_terms_file_is_located(tmp_path) -> None:
+    from optimizer.analysis.expansion.actions import load_license_terms
+
+    for path in (tmp_path / "nope.csv", tmp_path):
+        with pytest.raises(DataError, match="cannot read the license terms file"):
+            load_license_terms(path)
+    bad = tmp_path / "terms.csv"
+    bad.write_text("state,fee,lead_weeks\nNY,nan,4\nCA,100,inf\n")
+    with pytest.raises(DataError) as err:
+        load_license_terms(bad)
+    assert [p.row for p in err.value.problems] == [2, 3]
 
 
 def test_plan_naming_a_missing_nurse_is_located(tmp_path) -> None:
@@ -205,3 +230,19 @@ def test_scenario_holidays_replace_the_default(tmp_path) -> None:
     assert load_scenario(f).holiday_list() == ()
     f.write_text(yaml.safe_dump(TINY), encoding="utf-8")
     assert load_scenario(f).holiday_list() is None
+
+
+def test_a_tie_goes_to_the_cheaper_plan_and_then_to_the_baseline() -> None:
+    from optimizer.studies.batch.results import verdict
+
+    rows = [{"plan": p, "seed": s, "missed_refills": 7, "late_refills": 0, "cost_per_refill": 0.0}
+            for p in ("baseline", "a", "b") for s in (0, 1)]
+    info = {"baseline": {"one_time_cost": 0.0}, "a": {"one_time_cost": 124_000.0}, "b": {"one_time_cost": 500.0}}
+    v = verdict(pd.DataFrame(rows), info, ["baseline", "a", "b"], "tie")
+    assert v["ranking"] == ["baseline", "b", "a"]  # equal refills and cost per refill: nothing bought wins
+    assert "b ties with a on missed or late refills" in v["text"] and "beats" not in v["text"]
+    info["b"]["one_time_cost"] = 0.0
+    rows += [{"plan": "c", "seed": s, "missed_refills": 6, "late_refills": 0, "cost_per_refill": 1.0} for s in (0, 1)]
+    info["c"] = {"one_time_cost": 10.0}
+    v = verdict(pd.DataFrame(rows), info, ["baseline", "a", "b", "c"], "win")
+    assert v["winner"] == "c" and "c beats baseline" not in v["text"] and "c beats b by 1.0" in v["text"]

@@ -248,6 +248,12 @@ def test_screen_text_from_input_cannot_drive_the_terminal() -> None:
     (["coverage", str(GOOD), "--out", "{tmp}/c", *AS_OF, "--cutoffs", "-5;10"], ("--cutoffs needs positive",)),
     (["coverage", str(GOOD), "--out", "{tmp}/c", *AS_OF, "--regions", str(GOOD / "patients.csv")],
      ("region table needs columns state,region",)),
+    (["expand", str(GOOD), "--out", "{tmp}/e", *AS_OF, "--budget", "1000", "--target", "0.5"], ("not both",)),
+    (["expand", str(GOOD), "--out", "{tmp}/e", *AS_OF, "--actions", "bogus"], ("unknown 'bogus'", "hire")),
+    (["expand", str(GOOD), "--out", "{tmp}/e", *AS_OF, "--backend", "foo"], ("unknown MIP backend 'foo'",)),
+    (["expand", str(GOOD), "--out", "{tmp}/e", *AS_OF, "--time-limit", "-1"], ("--time-limit must be",)),
+    (["expand", str(GOOD), "--out", "{tmp}/e", *AS_OF, "--cutoff", "0"], ("--cutoff must be",)),
+    (["expand", str(GOOD), "--out", "{tmp}/e", *AS_OF, "--budget", "inf"], ("--budget must be a finite",)),
     (["plan", str(GOOD), "--out", "{tmp}/p", *AS_OF, "--travel", "road", "--osm", str(GOOD / "patients.csv")],
      ("is no OSM extract",)),
 ])

@@ -172,6 +172,10 @@ def test_load_sites_names_row_and_column(tmp_path) -> None:
     f.write_text("name,state,lat,lon,cost\nColumbus,OH,39.96,-83.0,90000\n")
     (site,) = load_sites(f)
     assert site.state == "OH" and site.cost == 90_000
+    f.write_text("name,state,lat,lon,cost,lead_weeks\nColumbus,OH,39.96,-83.0,nan,4\nDayton,OH,39.76,-84.19,1,inf\n")
+    with pytest.raises(DataError) as err:
+        load_sites(f)
+    assert {(p.row, p.column) for p in err.value.problems} == {(2, "cost"), (3, "lead_weeks")}
 
 
 def test_committed_actions_count_as_existing(ohio_roster, ohio_sites) -> None:

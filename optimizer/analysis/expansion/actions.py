@@ -14,6 +14,8 @@ paid on top (:meth:`ExpansionCosts.hire_terms`, issue 13 item 5).
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import time
@@ -211,7 +213,11 @@ def load_license_terms(path: str | Path) -> dict[str, LicenseTerms]:
     """License terms by state from a CSV ``state,fee,lead_weeks`` (user-updatable, SPEC §8)."""
     path = Path(path)
     errors = ProblemCollector(str(path))
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:  # missing, a folder, not a table
+        errors.add(None, None, f"cannot read the license terms file: {type(exc).__name__}: {exc}")
+        errors.raise_if_any()
     for col in ("state", "fee", "lead_weeks"):
         if col not in df.columns:
             errors.add(1, col, "required column is missing")
@@ -223,7 +229,7 @@ def load_license_terms(path: str | Path) -> dict[str, LicenseTerms]:
             errors.add(i, "state", f"unknown state code {row['state']!r}")
         try:
             fee, weeks = float(row["fee"]), float(row["lead_weeks"])
-            if fee < 0 or weeks < 0:
+            if not (0 <= fee < math.inf and 0 <= weeks < math.inf):  # nan and inf too
                 raise ValueError
             out[state] = LicenseTerms(fee, weeks)
         except ValueError:

@@ -70,10 +70,10 @@ def load_sites(path: str | Path) -> list[Site]:
             if raw:
                 try:
                     vals[col] = float(raw)
-                    if vals[col] < 0:  # type: ignore[operator]
+                    if not 0 <= vals[col] < math.inf:  # type: ignore[operator]  # nan and inf too
                         raise ValueError
                 except ValueError:
-                    errors.add(i, col, f"need a number >= 0, not {raw!r}")
+                    errors.add(i, col, f"need a finite number >= 0, not {raw!r}")
         sid = (row.get("site_id") or "").strip() or f"{state}-{_slug(row['name'])}"
         if sid in seen:
             errors.add(i, "site_id", f"site {sid!r} listed twice")

@@ -56,15 +56,31 @@ def _result_dirs(paths: Sequence[str | Path]) -> list[Path]:
     return found
 
 
+def _read_result(d: Path) -> tuple[list[dict[str, Any]], pd.DataFrame, dict[str, Any]]:
+    """A scenario result folder's plans, totals and summary; a :class:`DataError` naming the folder
+    when one is missing, damaged, or holds no run."""
+    try:
+        info = pd.read_csv(d / "plans.csv", keep_default_na=False).map(restore_cell).to_dict("records")
+        totals = pd.read_csv(d / "totals.csv")
+        summary = json.loads((d / "summary.json").read_text(encoding="utf-8"))
+        if totals.empty or not info or "plan" not in totals.columns or "scenario" not in summary:
+            raise ValueError("totals.csv, plans.csv or summary.json holds no run")
+        missing = sorted({r["plan"] for r in info} - set(totals["plan"]))
+        if missing:
+            raise ValueError(f"totals.csv has no run of plan(s) {', '.join(map(str, missing))}")
+    except (OSError, ValueError, KeyError, TypeError, pd.errors.ParserError) as exc:  # EmptyDataError, JSON
+        raise DataError([Problem(str(d), None, None, f"not a readable scenario result: {type(exc).__name__}: {exc}")]
+                        ) from None
+    return info, totals, summary
+
+
 def compare_table(dirs: Sequence[str | Path]) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """One row per (scenario, plan): plan facts, metric means and sds, paired deltas vs baseline."""
     rows = []
     verdicts = []
     for d in _result_dirs(dirs):
-        info = pd.read_csv(d / "plans.csv", keep_default_na=False).map(restore_cell).to_dict("records")
+        info, totals, summary = _read_result(d)
         info_by = {r["plan"]: r for r in info}
-        totals = pd.read_csv(d / "totals.csv")
-        summary = json.loads((d / "summary.json").read_text(encoding="utf-8"))
         plans = [r["plan"] for r in info]
         t = _with_derived(totals)
         for col, _, _ in KEY_METRICS:  # results written before a metric existed (e.g. the ways out): none counted
@@ -188,8 +204,9 @@ Generated {generated}. No patient identifiers or locations are shown.</p>
 
 def compare_runs(dirs: Sequence[str | Path], *, out: str | Path) -> dict[str, Path]:
     """Write ``compare.csv``, ``verdicts.csv`` and ``compare.html`` (inline SVG charts) to ``out``."""
-    check_out_dir(out, inputs=dirs, kind="compare")
-    table, verdicts = compare_table(dirs)
+    found = _result_dirs(dirs)  # a parent's result folders are inputs too: --out may not replace one
+    check_out_dir(out, inputs=[*map(Path, dirs), *found], kind="compare")
+    table, verdicts = compare_table(found)
     out = Path(out)
     with atomic_dir(out, kind="compare") as tmp:
         write_csv(table, tmp / "compare.csv")

@@ -74,7 +74,11 @@ def verdict(totals: pd.DataFrame, info: dict[str, dict[str, Any]], plans: Sequen
     t = _with_derived(totals)
     means = {p: (float(t[t.plan == p].missed_or_late.mean()), float(t[t.plan == p].cost_per_refill.mean()))
              for p in plans}
-    ranked = sorted(plans, key=lambda p: (means[p][0], means[p][1], p))
+    def one_time(p: str) -> float:
+        return 0.0 if p == BASELINE else float((info.get(p) or {}).get("one_time_cost") or 0.0)
+
+    # ties: the cheaper per refill, then the smaller one-time cost, then the baseline (doing nothing)
+    ranked = sorted(plans, key=lambda p: (means[p][0], means[p][1], one_time(p), p != BASELINE, p))
     best = ranked[0]
     contenders = [p for p in ranked if p != BASELINE]
     out: dict[str, Any] = {"scenario": scenario, "winner": best, "ranking": ranked}
@@ -84,7 +88,8 @@ def verdict(totals: pd.DataFrame, info: dict[str, dict[str, Any]], plans: Sequen
         dm, ds, wins, n = _paired(t, a, b, "missed_or_late")
         out.update({"best_plan": a, "runner_up": b, "delta_missed_or_late": dm, "delta_sd": ds,
                     "seeds_better": wins, "seeds": n})
-        parts.append(f"{a} beats {b} by {-dm:.1f} missed or late refills over the run (mean of {n} seeds, "
+        how = f"ties with {b} on" if abs(dm) < 0.05 else f"beats {b} by {-dm:.1f}"
+        parts.append(f"{a} {how} missed or late refills over the run (mean of {n} seeds, "
                      f"paired sd {ds:.1f}; better on {wins} of {n} seeds), for ${info[a]['one_time_cost']:,.0f} "
                      f"vs ${info[b]['one_time_cost']:,.0f} one-time cost")
     if contenders:
@@ -95,7 +100,7 @@ def verdict(totals: pd.DataFrame, info: dict[str, dict[str, Any]], plans: Sequen
                      f"{wins} of {n} seeds)")
     if len(ranked) > 1 and abs(means[ranked[0]][0] - means[ranked[1]][0]) < 1e-9:
         parts.insert(0, f"tie on missed or late refills between {ranked[0]} and {ranked[1]}, "
-                        "decided by cost per refill")
+                        "decided by cost per refill, then one-time cost, then the baseline")
     out["text"] = "; ".join(parts) if parts else f"{best} only"
     return out
 
