@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import numbers
 import typing
 import json
 import logging
@@ -130,6 +131,7 @@ def plan(
     place a missed refill or cost less (:mod:`optimizer.planning.trips`); the default is
     :data:`optimizer.settings.OVERNIGHT_TRIPS`.
     """
+    start = _plan_arguments(roster, start=start, days=days, options=options)
     if out is not None:
         check_out(out, roster=roster, kind="plan")
     provider = provider or travel_provider()
@@ -140,6 +142,28 @@ def plan(
     result, problem = with_fills_and_trips(problem, result, enabled=overnight)
     result.solver["lower_bound"] = final_plan_bound(problem, result).as_dict()  # valid for the final plan
     return PlanResult(result, problem, provider, find_alarms(roster, horizon, rules=rules))
+
+
+def _plan_arguments(roster: Any, *, start: Any, days: Any, options: Any) -> dt.date:
+    """:func:`plan`'s arguments as a notebook may pass them: the start as a date (an ISO text is
+    read), else a one-line :class:`UsageError` saying what each must be."""
+    if not isinstance(roster, Roster):
+        raise UsageError(f"roster must be a Roster (api.load_data(folder) gives one), not {type(roster).__name__}")
+    if isinstance(start, str):
+        try:
+            start = dt.date.fromisoformat(start.strip())
+        except ValueError:
+            raise UsageError(f"start {start!r} is not a date: give YYYY-MM-DD or a datetime.date") from None
+    elif isinstance(start, dt.datetime):
+        start = start.date()
+    if not isinstance(start, dt.date):
+        raise UsageError(f"start must be a datetime.date, not {type(start).__name__}")
+    if isinstance(days, bool) or not isinstance(days, numbers.Integral) or not 1 <= days <= settings.MAX_HORIZON_DAYS:
+        raise UsageError(f"days must be a whole number from 1 to {settings.MAX_HORIZON_DAYS}, got {days!r}")
+    if options is not None and not isinstance(options, SolverOptions):
+        raise UsageError(f"options must be SolverOptions (api.solver_options(...) gives one), "
+                         f"not {type(options).__name__}")
+    return start
 
 
 def replan(

@@ -293,3 +293,16 @@ def test_replan_and_check_refuse_what_is_no_plan_folder_in_one_line(tmp_path):
     res = runner.invoke(app, ["replan", str(GOOD), "--previous", str(bad), "--from", start, "--out", str(tmp_path / "r")])
     _one_line_usage_error(res, "cannot be read as a plan")
     assert not (tmp_path / "r").exists()
+
+
+def test_api_plan_says_what_each_argument_must_be():
+    roster, _ = api.load_data(GOOD, as_of=dt.date(2026, 11, 20))
+    for kwargs, needle in [({"roster": str(GOOD)}, "roster must be a Roster"),
+                           ({"start": "23/11/2026"}, "is not a date"),
+                           ({"days": 10**6}, "days must be a whole number from 1 to 28"),
+                           ({"options": {"backend": "greedy"}}, "options must be SolverOptions")]:
+        args = {"roster": roster, "start": dt.date(2026, 11, 23), **kwargs}
+        with pytest.raises(UsageError, match=needle):
+            api.plan(args.pop("roster"), **args)
+    ok = api.plan(roster, start="2026-11-23", days=3, options=api.solver_options(None, backend="greedy"))
+    assert ok.plan.horizon_start == dt.date(2026, 11, 23)  # an ISO text is read as the date

@@ -204,6 +204,7 @@ Generated {generated}. No patient identifiers or locations are shown.</p>
 
 def compare_runs(dirs: Sequence[str | Path], *, out: str | Path) -> dict[str, Path]:
     """Write ``compare.csv``, ``verdicts.csv`` and ``compare.html`` (inline SVG charts) to ``out``."""
+    check_out_dir(out, inputs=dirs, kind="compare")
     found = _result_dirs(dirs)  # a parent's result folders are inputs too: --out may not replace one
     check_out_dir(out, inputs=[*map(Path, dirs), *found], kind="compare")
     table, verdicts = compare_table(found)
