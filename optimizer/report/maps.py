@@ -154,8 +154,8 @@ def _state_layers(m: OfflineMap, view: LeadershipView, cutoff: int) -> dict[str,
             "state": html_text(STATE_NAMES.get(s, s)), "patients": int(r["patients"]),
             **{f"c{c}": pct(r[f"covered_{c}min"]) for c in view.cutoffs},
             "licensed": int(r["licensed_nurses"]), "chemo": int(r["chemo_licensed_nurses"]),
-            "based": int(r["nurses_based"]), "single": int(r["single_nurse_patients"]),
-            "none": int(r["no_nurse_patients"]),
+            "based": int(r["nurses_based"]), "single": _count(r["single_nurse_patients"]),
+            "none": _count(r["no_nurse_patients"]),
             "fill": bin_color(float(r[share]) if r["patients"] else math.nan, _SHARE_BINS),
             "nfill": bin_color(float(r["licensed_nurses"]), _NURSE_BINS),
         }
@@ -479,3 +479,8 @@ def _operations_legend(plan: Any, nurse_ids: list[str], color: dict[str, str], v
             f'<div class="cols">{routes}</div>'
             "<h4>Stops</h4><div>numbered in visit order; H = nurse home</div>"
             f"<h4>Unassigned refills ({len(plan.unassigned)})</h4>{keys}")
+
+
+def _count(x: Any) -> int | str:
+    """A count of a state's table, ``–`` where it is withheld (a state of fewer than the small-cell patients)."""
+    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else int(x)

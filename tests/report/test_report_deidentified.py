@@ -86,6 +86,25 @@ def test_small_counties_are_banded(lead_html: str) -> None:
     assert "details withheld" in lead_html
 
 
+def test_a_state_of_few_patients_keeps_its_count_and_withholds_what_describes_them() -> None:
+    from optimizer.analysis.coverage.leadership import leadership_view
+
+    cov = demo().coverage
+    st = cov.by_state.copy()
+    lone = st.index[st["patients"] > 0][0]
+    st.loc[lone, "patients"] = 1  # a state of one patient: its median minutes would be hers
+    view = leadership_view(as_of=cov.as_of, cutoffs=cov.cutoffs, patients=cov.patients, by_state=st,
+                           by_county=cov.by_county, nurses=cov.nurses)
+    row = view.by_state.loc[lone]
+    assert row["patients"] == 1
+    for col in ["median_nearest_minutes", "single_nurse_patients", "no_nurse_patients",
+                *(f"covered_{c}min" for c in cov.cutoffs)]:
+        assert pd.isna(row[col]), col
+    big = view.by_state[view.by_state["patients"] >= view.small_cell]
+    assert len(big) and big["covered_120min"].notna().all()
+    assert "hai-state-cov" in leadership_map(view, provider=demo().provider, cutoff=120).html()  # drawn, "–" shown
+
+
 # --------------------------------------------------------------------------- operational columns
 
 

@@ -70,7 +70,8 @@ def leadership_view(
     digits
         Decimals kept of nurse home coordinates (2 ≈ 1 km).
     small_cell
-        County counts below this are banded and their shares withheld.
+        County counts below this are banded and their shares withheld; a state with fewer
+        patients keeps its count, its shares, single- and no-nurse counts and median minutes withheld.
 
     Returns
     -------
@@ -101,5 +102,10 @@ def leadership_view(
         totals[f"covered_{c}min"] = float(patients[f"within_{c}min"].gt(0).mean()) if n else math.nan
     totals["single_nurse_patients"] = float(patients["single_nurse"].sum())
     totals["no_nurse_patients"] = float(patients["no_nurse"].sum())
-    return LeadershipView(as_of=as_of, cutoffs=cutoffs, by_state=by_state.copy(),
+    state = by_state.copy()  # a state of 1-4 patients: its count stays, what would describe them is withheld
+    few = (state["patients"] > 0) & (state["patients"] < small_cell)
+    for col in withheld:
+        if col in state.columns:
+            state[col] = state[col].astype(float).where(~few)
+    return LeadershipView(as_of=as_of, cutoffs=cutoffs, by_state=state,
                           by_county=county, nurses=staff, small_cell=small_cell, totals=totals)
