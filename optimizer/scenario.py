@@ -126,6 +126,15 @@ class DemandSpec(_Strict):
     new_states: list[NewStateSpec] = Field(default_factory=list)
     seed: int = 0
 
+    @field_validator("new_states")
+    @classmethod
+    def _one_entry_a_state(cls, v: list[NewStateSpec]) -> list[NewStateSpec]:
+        seen = [n.state for n in v]
+        twice = sorted({x for x in seen if seen.count(x) > 1})
+        if twice:
+            raise ValueError(f"a state is launched once: {', '.join(twice)} listed more than once")
+        return v
+
     @field_validator("growth")
     @classmethod
     def _growth(cls, v: dict[str, float]) -> dict[str, float]:

@@ -178,6 +178,9 @@ def test_scenario_errors_name_file_and_key(tmp_path) -> None:
     assert any("unique" in p.message for p in e.problems)
     e = _bad(tmp_path, {**base, "simulation": {"referral_rate": 1e12}})  # a runaway Poisson rate
     assert "simulation.referral_rate" in {p.column for p in e.problems}
+    twice = {"state": "AK", "referrals_per_week": 1}
+    e = _bad(tmp_path, {**base, "demand": {"new_states": [twice, twice]}})
+    assert any(p.column == "demand.new_states" and "AK" in p.message for p in e.problems)
 
 
 def test_a_missing_or_bad_license_terms_file_is_located(tmp_path) -> None:
