@@ -40,7 +40,7 @@ from optimizer.analysis.simulate import SimulationResult, SimulationSettings, su
 from optimizer.analysis.simulate import simulate as _simulate
 from optimizer.domain import Horizon, Roster
 from optimizer.errors import UsageError
-from optimizer.inputs import (Run, backend_names, cache_dir, check_out, horizon_for, input_paths, inputs_of, load_data,
+from optimizer.inputs import (Run, as_date, backend_names, cache_dir, check_out, horizon_for, input_paths, inputs_of, load_data,
                               load_report_of, materialize, need_file, need_folder, next_monday, prepare,
                               provider_for, solver_options, travel_names, travel_provider)
 from optimizer.io.atomic import atomic_dir
@@ -68,7 +68,7 @@ __all__ = [
     "cache_dir", "load_data", "materialize", "travel_provider", "next_monday", "horizon_for",
     "make_problem", "plan", "replan", "PlanResult", "write_plan_folder", "check", "SolverOptions",
     "input_paths", "inputs_of", "check_out", "load_report_of", "solver_options", "provider_for",
-    "backend_names", "travel_names", "Run", "prepare", "Validation", "validate", "CoverageRun", "coverage",
+    "as_date", "backend_names", "travel_names", "Run", "prepare", "Validation", "validate", "CoverageRun", "coverage",
     "expand", "simulate", "scenarios", "compare", "template", "synth", "Alarm", "alarm_lines", "headline",
     "find_alarms", "scenario_verdict", "Comparison",
     # the building blocks the notebooks use, re-exported so they need nothing but the API
@@ -149,15 +149,7 @@ def _plan_arguments(roster: Any, *, start: Any, days: Any, options: Any) -> dt.d
     read), else a one-line :class:`UsageError` saying what each must be."""
     if not isinstance(roster, Roster):
         raise UsageError(f"roster must be a Roster (api.load_data(folder) gives one), not {type(roster).__name__}")
-    if isinstance(start, str):
-        try:
-            start = dt.date.fromisoformat(start.strip())
-        except ValueError:
-            raise UsageError(f"start {start!r} is not a date: give YYYY-MM-DD or a datetime.date") from None
-    elif isinstance(start, dt.datetime):
-        start = start.date()
-    if not isinstance(start, dt.date):
-        raise UsageError(f"start must be a datetime.date, not {type(start).__name__}")
+    start = as_date(start, "start")
     if isinstance(days, bool) or not isinstance(days, numbers.Integral) or not 1 <= days <= settings.MAX_HORIZON_DAYS:
         raise UsageError(f"days must be a whole number from 1 to {settings.MAX_HORIZON_DAYS}, got {days!r}")
     if options is not None and not isinstance(options, SolverOptions):

@@ -117,12 +117,7 @@ def _setup_logging(verbose: bool) -> None:
 
 def _day(value: str | dt.datetime | None, flag: str = "date") -> Optional[dt.date]:
     """A date option as a date; anything but ISO YYYY-MM-DD is a usage mistake (one line, exit 2)."""
-    if value is None or isinstance(value, dt.datetime):
-        return value.date() if value else None
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise UsageError(f"{flag} {value!r} is not a date: give YYYY-MM-DD (ISO), e.g. 2026-11-23") from None
+    return None if value is None else api.as_date(value, flag)
 
 
 def _check_tiles(tiles: str | None) -> None:

@@ -60,6 +60,21 @@ def next_monday(day: dt.date) -> dt.date:
 # --------------------------------------------------------------------------- paths
 
 
+def as_date(value: str | dt.date, what: str = "date") -> dt.date:
+    """``value`` as a date: a date as it is, a datetime's date, an ISO ``YYYY-MM-DD`` text read;
+    anything else a one-line :class:`UsageError` naming ``what`` (an option or argument)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise UsageError(f"{what} {value!r} is not a date: give YYYY-MM-DD (ISO), e.g. 2026-11-23")
+
+
 def need_osm(path: str | Path) -> Path:
     """``path`` if it is an existing OSM extract by its name (.osm, .pbf, …), else a one-line :class:`UsageError`."""
     p = need_file(path, "--osm file")

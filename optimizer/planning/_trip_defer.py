@@ -40,12 +40,11 @@ def next_plan_trip(problem: PlanningProblem, j: int) -> tuple[str, int, float] |
     r = problem.refills[j]
     if not r.deferrable:
         return None
-    end = problem.horizon.end
-    first = end + timedelta(days=1)
-    last = r.window.end + timedelta(days=MAX_NIGHTS)  # the way back may run past the window
-    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    first = problem.horizon.end + timedelta(days=1)
     if r.window.end < first:
         return None
+    last = r.window.end + timedelta(days=MAX_NIGHTS)  # the way back may run past the window
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     holidays = calendar_of(problem.roster, Horizon(first, len(days)))
     ploc = problem.patient_location[r.patient_id]
     best: tuple[int, float, str] | None = None
