@@ -125,6 +125,7 @@ def _solve_part(problem: PlanningProblem, part: Part, opts: SolverOptions,
     sol = built.model.solve(
         opts.backend, time_limit=None if opts.max_iterations else time_limit,
         max_iterations=opts.max_iterations, seed=opts.seed, initial=init,
+        options={"pyvrp": {"workers": 1}},  # the parts already run in ``opts.workers`` processes
     )
     info = {"status": sol.status, "backend": sol.backend, "objective": int(sol.objective),
             "lower_bound": sol.lower_bound, "message": sol.message,

@@ -58,7 +58,8 @@ PyVRP's 300 suits longer runs: at 10,000 iterations on PR12B/PR13A/PR14B, seeds 
 ``max_perturbations`` (25), ``penalty_init`` (``"usable"``), ``penalty_updates`` (50:
 candidates between penalty updates; PyVRP 0.13.4 has 500, too slow a ramp for a minute of search), ``compress_power``
 (:data:`~optimizer.routing._pyvrp_data.COMPRESS_POWER`; 1 turns compression off),
-``workers`` (1: processes in the portfolio), ``restarts`` (1: independent runs one
+``workers`` (:data:`optimizer.settings.SOLVER_WORKERS`, the machine's cores: processes in the portfolio;
+the planner, which solves its parts in that many processes already, asks for 1), ``restarts`` (1: independent runs one
 after another, sharing the limit), ``exchanges`` (meetings of the portfolio's runs,
 evenly spaced over the limit or the iteration budget, where every run whose best is
 worse continues from the best of all, :mod:`optimizer.routing._pyvrp_exchange`),
@@ -82,6 +83,8 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
+from optimizer import settings
+
 from ._pyvrp_data import COMPRESS_POWER, PyvrpData
 from ._pyvrp_search import RunResult, SearchSpec, portfolio
 from .backends import BackendResult, Reporter, SolveRequest
@@ -103,7 +106,7 @@ DEFAULTS: dict[str, Any] = {
     "penalty_init": "usable",
     "penalty_updates": 50,
     "compress_power": COMPRESS_POWER,
-    "workers": 1,
+    "workers": settings.SOLVER_WORKERS,
     "restarts": 1,
     "exchanges": 0,
     "crossover_every": 0,

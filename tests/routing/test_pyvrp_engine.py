@@ -96,7 +96,8 @@ def test_tiered_model_shares_profiles_and_improves_a_poor_warm_start():
 
 def test_portfolio_is_deterministic_and_keeps_the_best_seed():
     m = _nurse_days(days=2, patients=12, seed=3)
-    one = m.solve("pyvrp", max_iterations=150, seed=5, watchdog=None, fallback=None)
+    one = m.solve("pyvrp", max_iterations=150, seed=5, watchdog=None, fallback=None,
+                  options={"pyvrp": {"workers": 1}})
     two = m.solve("pyvrp", max_iterations=150, seed=5, watchdog=None, fallback=None,
                   options={"pyvrp": {"workers": 2}})
     again = m.solve("pyvrp", max_iterations=150, seed=5, watchdog=None, fallback=None,
@@ -136,3 +137,14 @@ def test_penalty_updates_reach_pyvrps_penalty_manager():
                       penalty_updates=7, incumbent_every=1.0)
     assert _penalty_manager(built, spec)._params.solutions_between_updates == 7
     assert _penalty_manager(built, spec)._params.max_penalty >= 4 * built.max_prize
+
+
+def test_a_standalone_solve_runs_a_portfolio_on_the_machines_cores():
+    from optimizer import settings
+
+    m = _nurse_days(days=2, patients=8, seed=2)
+    sol = m.solve("pyvrp", max_iterations=60, seed=1, watchdog=None, fallback=None)
+    assert sol.ok, sol.message
+    runs = [x for x in sol.message.split() if x.startswith("run_costs=")]
+    expected = settings.SOLVER_WORKERS
+    assert (len(runs[0].split("=")[1].split("/")) if runs else 1) == expected
