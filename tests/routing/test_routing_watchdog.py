@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
 
 import pytest
 
-from optimizer.routing import BACKENDS
+from optimizer.routing import BACKENDS, runner
+from optimizer.routing.runner import _can_fork as can_fork
 from tests.routing.conftest import line_model
 
 MOD = "tests.routing.routing_test_backends"
@@ -27,8 +29,15 @@ def model():
 
 @pytest.fixture(autouse=True)
 def test_backends(monkeypatch):
-    for name in ("hang", "hang_after_incumbent", "crash", "fail", "nothing", "worse"):
+    for name in ("hang", "hang_after_incumbent", "crash", "fail", "nothing", "worse", "whoami"):
         monkeypatch.setitem(BACKENDS, name, f"{MOD}:{name}")
+
+
+@pytest.fixture(autouse=True, params=["fork", "fresh"])
+def child_kind(request, monkeypatch) -> str:
+    """Every watchdog test runs with both kinds of child: a fork of this process, a fresh interpreter."""
+    monkeypatch.setattr(runner, "_can_fork", lambda: request.param == "fork")
+    return request.param
 
 
 def _gone(pid: int) -> bool:
@@ -104,3 +113,24 @@ def test_a_valid_initial_solution_is_never_made_worse(model):
     sol = model.solve("worse", initial=start, watchdog=None, fallback=None)
     assert sol.objective == 60 and sol.routes == start.routes
     assert "worse than an earlier incumbent" in sol.message
+
+
+def test_the_child_is_a_fork_or_a_fresh_interpreter(model, child_kind):
+    lines: list[str] = []
+    model.solve("whoami", time_limit=1, watchdog=30, fallback=None, progress=lines.append)
+    fresh = any("main module: optimizer.routing._worker" in ln for ln in lines)
+    assert any("main module:" in ln for ln in lines)
+    assert fresh == (child_kind == "fresh")
+
+
+def test_a_process_with_another_python_thread_is_not_forked():
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    alone = threading.active_count() == 1
+    assert can_fork() == alone
+    other.start()
+    try:
+        assert not can_fork()  # a lock held by the other thread would stay held in the fork
+    finally:
+        stop.set()
+        other.join()
