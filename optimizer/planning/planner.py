@@ -335,11 +335,13 @@ def _rounds(problem: PlanningProblem, routes: Routes, opts: SolverOptions, round
             say(f"the rounds' {budget:g} s are used after round {r}; no further round")
             break
         size = opts.max_part_refills if r % 2 == 0 else int(opts.max_part_refills * 1.5)
-        # even rounds give each refill to the region of its nearest nurse (compact regions, but a
-        # border may cut a placement: such a round is kept only if it is better); odd rounds keep
-        # every route whole in one region (never worse)
+        # every route stays whole in one region (sticky), the regions of each round drawn with another
+        # seed and size. A round that gave each refill to the region of its nearest nurse cut the
+        # placements a border crossed (67 of 825 on the 1,000-patient roster); their part re-placed
+        # them on its own nurses' days, off their due dates (+9 % tier cost), so that round was
+        # always rejected and its third of the time lost (bench/RESULTS.md, 2026-12-03 midday)
         parts = [_with_start(problem, p, routes)
-                 for p in _partition(problem, opts, opts.seed + r, size, routes, sticky=r % 2 == 1)]
+                 for p in _partition(problem, opts, opts.seed + r, size, routes)]
         n_parts = max(n_parts, len(parts))
         n_big = sum(len(p.refills) > opts.greedy_part_max or opts.backend == "greedy" for p in parts)
         say(f"round {r + 1}/{rounds}: {len(parts)} independent part(s): {n_big} solved by {opts.backend}, "

@@ -61,3 +61,17 @@ def test_a_sticky_split_keeps_every_route_whole(problem):
         for j in part.refills:
             if j in served_by and part.nurses is not None:
                 assert served_by[j] in part.nurses
+
+
+def test_no_round_cuts_a_placement_or_loses_to_the_plan_it_started_from(problem):
+    """Every round keeps each current route whole in one part, so no part loses a visit of its
+    start and re-places it on its own nurses' days (a round that did was always rejected: its time
+    lost). Each round's merged plan is at least as good as the one it started from."""
+    from optimizer.planning.planner import plan_problem
+
+    lines: list[str] = []
+    plan_problem(problem, SolverOptions(backend="pyvrp", max_iterations=40, workers=1, rounds=2, day_share=0,
+                                        max_part_refills=20), progress=lines.append)
+    rounds = [ln for ln in lines if "refills placed, objective" in ln and ln.startswith("round")]
+    assert len(rounds) == 2
+    assert not any("kept the previous plan" in ln for ln in rounds), rounds
