@@ -116,7 +116,13 @@ MAX_HORIZON_DAYS: int = 28  # four weeks: two refill cycles at most
 SOLVER_BACKEND: str = "pyvrp"  # "ortools" | "greedy" also; measured (bench/RESULTS.md "Default backend", 2026-12-02 session end): same refills placed as ortools on 6 small rosters (132/132) and 1,000 patients (841/841), cost equal or lower (-$8 in all on the small ones), national drive 94.3 vs 97.6 min/visit and 450 vs 505 nurse-days at 30 s
 SOLVER_TIME_LIMIT_S: float = 30.0  # whole plan, split over parts: "a feasible plan in minutes" (SPEC §2)
 SOLVER_WORKERS: int = 2  # this machine class has 2 cores (DEVELOPERS.md)
-SOLVER_MIN_PART_SECONDS: float = 1.0
+SOLVER_MIN_PART_SECONDS: float = 0.2
+SOLVER_PART_OVERHEAD_S: float = 0.4
+"""A part's work outside its search (restricted problem, greedy start, model, routes back; measured
+0.3–0.5 s a part of 25–70 refills at load 4). The rounds' seconds were shared as if parts had none,
+with a 1 s floor: on the 1,000-patient roster 19 of 33 parts of a round started after its deadline
+and kept their greedy start. With this overhead and a 0.2 s floor, every part is searched: at 30 s,
+objective −0.5 %, drive 93.9 → 91.7 min/visit, nurse-days 430 → 419 (bench/RESULTS.md, 2026-12-03)."""
 SOLVER_GREEDY_PART_MAX: int = 3  # parts with at most this many refills are placed greedily
 SOLVER_MAX_PART_REFILLS: int = 30  # bigger eligibility components are split by region
 SOLVER_ROUNDS: int = 2  # decomposition rounds, each with other region borders

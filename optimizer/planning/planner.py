@@ -51,6 +51,7 @@ class SolverOptions:
     seed: int = 0
     workers: int = settings.SOLVER_WORKERS
     min_part_seconds: float = settings.SOLVER_MIN_PART_SECONDS
+    part_overhead_seconds: float = settings.SOLVER_PART_OVERHEAD_S
     greedy_part_max: int = settings.SOLVER_GREEDY_PART_MAX
     max_part_refills: int = settings.SOLVER_MAX_PART_REFILLS
     rounds: int = settings.SOLVER_ROUNDS
@@ -203,17 +204,23 @@ def _run_parts(problem: PlanningProblem, parts: list[Part], opts: SolverOptions,
                say: Callable[[str], None], label: str) -> list[tuple[dict[int, list[int]], dict]]:
     """Solve the parts, big ones in parallel processes, within ``budget`` seconds in all.
 
-    The biggest parts go first; a part that starts when less than ``min_part_seconds`` of the
-    budget is left keeps its greedy start (each part also costs a solver process and a model
-    build: at 10,000 patients, hundreds of parts at the 1 s floor ran the 30 s budget of a round
-    to 20 minutes). A deterministic run (``max_iterations``) has no deadline.
+    The processes' seconds, less ``part_overhead_seconds`` for each solved part's work outside
+    the search, are shared by the solved parts in proportion to their refills (at least
+    ``min_part_seconds`` each). The biggest parts go first; a part that starts when less than
+    ``min_part_seconds`` of the budget is left keeps its greedy start (each part also costs a
+    solver process and a model build: at 10,000 patients, hundreds of parts at a 1 s floor ran
+    the 30 s budget of a round to 20 minutes). A deterministic run (``max_iterations``) has no
+    deadline.
     """
-    total = sum(len(p.refills) for p in parts) or 1
     deadline = None if opts.max_iterations else _time.monotonic() + budget
+    ordered = sorted(parts, key=lambda p: -len(p.refills))
+    solved = [p for p in ordered if len(p.refills) > opts.greedy_part_max or opts.backend == "greedy"]
+    total = sum(len(p.refills) for p in solved) or 1
+    # the processes' seconds, less each part's own work outside the search (model, start, merge)
+    search = max(0.0, budget * max(1, opts.workers) - len(solved) * opts.part_overhead_seconds)
     jobs = []
-    for part in sorted(parts, key=lambda p: -len(p.refills)):
-        share = len(part.refills) / total
-        limit = max(opts.min_part_seconds, budget * share * max(1, opts.workers))
+    for part in ordered:
+        limit = max(opts.min_part_seconds, search * len(part.refills) / total)
         jobs.append((part, opts, min(limit, budget), deadline))
     big = [j for j in jobs if len(j[0].refills) > opts.greedy_part_max or opts.backend == "greedy"]
     small = [j for j in jobs if j not in big]

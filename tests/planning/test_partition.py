@@ -8,6 +8,7 @@ split again within its own nurses.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -75,3 +76,29 @@ def test_no_round_cuts_a_placement_or_loses_to_the_plan_it_started_from(problem)
     rounds = [ln for ln in lines if "refills placed, objective" in ln and ln.startswith("round")]
     assert len(rounds) == 2
     assert not any("kept the previous plan" in ln for ln in rounds), rounds
+
+
+def test_the_rounds_seconds_are_shared_by_every_solved_part_net_of_their_overhead(problem, monkeypatch):
+    """A part's work outside its search counts: the parts' limits add up to the processes' seconds
+    less that overhead, in proportion to their refills, so the last parts are not left without time
+    (19 of 33 were on the 1,000-patient roster)."""
+    from optimizer.planning import planner
+
+    seen: list[tuple[int, float]] = []
+    monkeypatch.setattr(planner, "_part_worker", lambda job: (seen.append((len(job[0].refills), job[2])) or
+                                                           ({}, {"status": "feasible"})))
+    opts = SolverOptions(backend="pyvrp", workers=2, min_part_seconds=0.2, part_overhead_seconds=0.4,
+                         greedy_part_max=3)
+    parts = _partition(problem, opts, 0, 20, greedy_routes(problem))
+    solved = [p for p in parts if len(p.refills) > 3]
+    assert len(solved) >= 5
+    budget = 10.0
+    planner._run_parts(problem, parts, replace(opts, workers=1), budget, lambda _m: None, "test")
+    assert len(seen) == len(parts)
+    limits = {n: lim for n, lim in seen if n > 3}
+    search = budget * 1 - len(solved) * 0.4
+    assert sum(lim for n, lim in seen if n > 3) <= max(search, 0) + len(solved) * 0.2 + 1e-6
+    assert all(lim >= 0.2 for lim in limits.values())
+    big, small = max(limits), min(limits)
+    if search > 0 and limits[small] > 0.2:
+        assert limits[big] / limits[small] == pytest.approx(big / small, rel=1e-6)
