@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import numbers
 import typing
 import json
 import logging
@@ -39,8 +38,10 @@ from optimizer.analysis.roster_report import RosterSummary, summarize_roster
 from optimizer.analysis.simulate import SimulationResult, SimulationSettings, summarize_runs
 from optimizer.analysis.simulate import simulate as _simulate
 from optimizer.domain import Horizon, Roster
+from optimizer.arguments import (check_start, instance_of, number, path_arg, paths_arg, plan_arguments, provider_arg,
+                                 roster_arg, whole)
 from optimizer.errors import UsageError
-from optimizer.inputs import (Run, as_date, backend_names, cache_dir, check_out, horizon_for, input_paths, inputs_of, load_data,
+from optimizer.inputs import (Run, as_date, as_of_of, backend_names, cache_dir, check_out, horizon_for, input_paths, inputs_of, load_data,
                               load_report_of, materialize, need_file, need_folder, next_monday, prepare,
                               provider_for, solver_options, travel_names, travel_provider)
 from optimizer.io.atomic import atomic_dir
@@ -63,6 +64,7 @@ from optimizer.scenario import MipSpec, Scenario
 from optimizer.studies import synth as _synth
 from optimizer.studies.batch import compare_runs, expand_scenario, run_scenarios
 from optimizer.validate import Violation, check_plan
+from optimizer.validate.check import REQUIRED_FILES
 
 __all__ = [
     "cache_dir", "load_data", "materialize", "travel_provider", "next_monday", "horizon_for",
@@ -109,6 +111,8 @@ def make_problem(roster: Roster, horizon: Horizon, *, provider: Any = None,
                  rules: WindowRules | None = None) -> PlanningProblem:
     """The planning problem (refills × nurse-days) of ``roster`` over ``horizon``, its confirmed
     visits pinned (:func:`optimizer.planning.keep.pin_confirmed`)."""
+    instance_of(horizon, Horizon, "horizon", "Horizon(start, days)", optional=False)
+    plan_arguments(roster, start=horizon.start, provider=provider, rules=rules)
     return pin_confirmed(build_problem(roster, horizon, provider=provider or travel_provider(), rules=rules))
 
 
@@ -131,7 +135,8 @@ def plan(
     place a missed refill or cost less (:mod:`optimizer.planning.trips`); the default is
     :data:`optimizer.settings.OVERNIGHT_TRIPS`.
     """
-    start = _plan_arguments(roster, start=start, days=days, options=options)
+    start = check_start(plan_arguments(roster, start=start, days=days, options=options, provider=provider,
+                                       rules=rules, progress=progress), as_of_of(roster))
     if out is not None:
         check_out(out, roster=roster, kind="plan")
     provider = provider or travel_provider()
@@ -142,20 +147,6 @@ def plan(
     result, problem = with_fills_and_trips(problem, result, enabled=overnight)
     result.solver["lower_bound"] = final_plan_bound(problem, result).as_dict()  # valid for the final plan
     return PlanResult(result, problem, provider, find_alarms(roster, horizon, rules=rules))
-
-
-def _plan_arguments(roster: Any, *, start: Any, days: Any, options: Any) -> dt.date:
-    """:func:`plan`'s arguments as a notebook may pass them: the start as a date (an ISO text is
-    read), else a one-line :class:`UsageError` saying what each must be."""
-    if not isinstance(roster, Roster):
-        raise UsageError(f"roster must be a Roster (api.load_data(folder) gives one), not {type(roster).__name__}")
-    start = as_date(start, "start")
-    if isinstance(days, bool) or not isinstance(days, numbers.Integral) or not 1 <= days <= settings.MAX_HORIZON_DAYS:
-        raise UsageError(f"days must be a whole number from 1 to {settings.MAX_HORIZON_DAYS}, got {days!r}")
-    if options is not None and not isinstance(options, SolverOptions):
-        raise UsageError(f"options must be SolverOptions (api.solver_options(...) gives one), "
-                         f"not {type(options).__name__}")
-    return start
 
 
 def replan(
@@ -176,6 +167,10 @@ def replan(
 
     With ``out``, the folder is checked first; the previous plan folder counts as an input.
     """
+    start = plan_arguments(roster, start=start, options=options, provider=provider, rules=rules,
+                           progress=progress)
+    if not isinstance(previous, (str, Path, Plan)):
+        raise UsageError(f"previous must be a plan folder (a path) or a Plan, not {type(previous).__name__}")
     folder = previous if isinstance(previous, (str, Path)) else None
     if out is not None:
         check_out(out, roster=roster, kind="plan", extra=[folder])
@@ -185,6 +180,9 @@ def replan(
     last = previous.horizon_start + dt.timedelta(days=previous.horizon_days - 1)
     if start > last:
         raise UsageError(f"re-plan date {start} is after the previous plan's last day {last}")
+    if start < previous.horizon_start:  # the previous plan says nothing of the days before it
+        raise UsageError(f"re-plan date {start} is before the previous plan's first day {previous.horizon_start}: "
+                         f"give --from within its horizon {previous.horizon_start}..{last}, or plan anew")
     provider = provider or travel_provider()
     result, problem = replan_plan(roster, previous, start=start, provider=provider, rules=rules,
                                   options=options, progress=progress, overnight=overnight)
@@ -205,7 +203,10 @@ def write_plan_folder(result: PlanResult, out: str | Path, *, with_map: bool = T
     ``confirm_days``, the first N days' visits are also written as ``confirmed_visits.csv``
     (next week's input).
     """
-    check_out(out, roster=result.problem.roster, kind="plan")
+    instance_of(result, PlanResult, "result", "api.plan(...) gives one", optional=False)
+    if confirm_days is not None:
+        whole(confirm_days, "confirm_days", 1)
+    check_out(path_arg(out, "out"), roster=result.problem.roster, kind="plan")
     extras: dict[str, Callable[[Path], None]] = {}
     if with_map:
         extras["map.html"] = lambda path: operations_map(result.plan, result.problem,
@@ -226,7 +227,13 @@ def write_plan_folder(result: PlanResult, out: str | Path, *, with_map: bool = T
 def check(roster: Roster, plan_dir: str | Path, *, provider: Any = None,
           rules: WindowRules | None = None) -> list[Violation]:
     """The independent validator on a written plan folder."""
-    need_folder(plan_dir, "plan folder")
+    roster_arg(roster)
+    folder = need_folder(path_arg(plan_dir, "plan folder"), "plan folder")
+    if not any((folder / name).exists() for name in REQUIRED_FILES):  # a data folder given for the plan
+        raise UsageError(f"plan folder {str(plan_dir)!r} holds none of {', '.join(REQUIRED_FILES)}: it is no plan "
+                         "folder (the data folder comes first, then the plan folder)")
+    provider_arg(provider)
+    instance_of(rules, WindowRules, "rules", "a scenario's window_rules() gives one")
     try:
         return check_plan(roster, plan_dir, provider=provider or travel_provider(), rules=rules)
     except _UNREADABLE as exc:  # a folder whose files no plan of haiplan's has: what cannot be read, said
@@ -380,19 +387,11 @@ def coverage(
 def _check_expand_options(*, budget: Any, target_share: Any, cutoff_minutes: Any, actions: Any, backend: Any,
                           time_limit: Any) -> None:
     """:func:`expand`'s options against the scenario schema's limits, before any work (:class:`UsageError`)."""
-    def number(name: str, value: Any, lo: float, hi: float, *, low_open: bool = False) -> None:
-        if value is None:
-            return
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
-            and (value > lo if low_open else value >= lo) and value <= hi
-        if not ok:
-            bound = f"{'above' if low_open else 'at least'} {lo:g}" + (f" and at most {hi:g}" if hi < math.inf else "")
-            raise UsageError(f"{name} must be a finite number {bound}, got {value!r}")
-
-    number("--budget", budget, 0, math.inf)
-    number("--target", target_share, 0, 1)
-    number("--cutoff", cutoff_minutes, 0, 600, low_open=True)
-    number("--time-limit", time_limit, 0, math.inf, low_open=True)
+    for name, value, hi, low_open in (("--budget", budget, math.inf, False), ("--target", target_share, 1, False),
+                                      ("--cutoff", cutoff_minutes, 600, True),
+                                      ("--time-limit", time_limit, math.inf, True)):
+        if value is not None:
+            number(value, name, 0, hi, low_open=low_open)
     if budget is not None and target_share is not None:
         raise UsageError("give --budget or --target, not both")
     if backend is not None and backend not in MIP_BACKENDS:

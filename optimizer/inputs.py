@@ -16,6 +16,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import numbers
 import os
 import tempfile
 import weakref
@@ -25,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from geodata.travel import OSM_SUFFIXES, PROVIDERS, get_provider
+from optimizer import settings
+from optimizer.arguments import as_date, check_start, maybe_date, number, whole
 from optimizer.domain import Horizon, Roster
 from optimizer.errors import UsageError
 from optimizer.io import LoadReport, load_roster_with_report
@@ -40,11 +43,14 @@ from optimizer.studies import synth
 __all__ = [
     "cache_dir", "next_monday", "materialize", "input_paths", "load_data", "inputs_of", "load_report_of",
     "horizon_for", "travel_provider", "provider_for", "solver_options", "backend_names", "travel_names",
-    "need_file", "need_folder", "check_travel", "travel_name", "check_out", "Run", "prepare",
+    "need_file", "need_folder", "check_travel", "travel_name", "check_out", "Run", "prepare", "as_date", "as_of_of",
 ]
 
 #: The planner that needs no solver (greedy insertion), besides the routing backends.
 GREEDY = "greedy"
+
+#: Most parallel processes a run may ask for (the scenario schema's ``solver.workers`` limit).
+MAX_WORKERS: int = 64
 
 
 def cache_dir() -> Path:
@@ -58,21 +64,6 @@ def next_monday(day: dt.date) -> dt.date:
 
 
 # --------------------------------------------------------------------------- paths
-
-
-def as_date(value: str | dt.date, what: str = "date") -> dt.date:
-    """``value`` as a date: a date as it is, a datetime's date, an ISO ``YYYY-MM-DD`` text read;
-    anything else a one-line :class:`UsageError` naming ``what`` (an option or argument)."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise UsageError(f"{what} {value!r} is not a date: give YYYY-MM-DD (ISO), e.g. 2026-11-23")
 
 
 def need_osm(path: str | Path) -> Path:
@@ -130,6 +121,15 @@ def materialize(scenario: Scenario) -> Path:
     return out
 
 
+def _data_arg(data: Any) -> str | Path | Scenario | None:
+    """``data`` if it is what a run reads (a path, a scenario or ``None``), else a one-line :class:`UsageError`."""
+    if data is None or isinstance(data, (str, Path, Scenario)):
+        return data
+    hint = " (a loaded roster: call the function that takes one, e.g. api.plan)" if isinstance(data, Roster) else ""
+    raise UsageError(f"data must be a data folder, a workbook or a scenario .yaml (a path), a Scenario, or None "
+                     f"for the demo; not {type(data).__name__}{hint}")
+
+
 def _scenario_of(data: str | Path | Scenario | None, *, as_of: dt.date | None = None) -> Scenario:
     """The scenario a run on ``data`` uses: the file's, the demo's, or a plain one for a folder."""
     if data is None:
@@ -170,23 +170,28 @@ def input_paths(data: str | Path | Scenario | None = None) -> tuple[Path, ...]:
 
 # --------------------------------------------------------------------------- loading
 
-_LOADED: dict[int, tuple[tuple[Path, ...], LoadReport]] = {}
+_LOADED: dict[int, tuple[tuple[Path, ...], LoadReport, dt.date | None]] = {}
 
 
-def _remember(roster: Roster, paths: Iterable[Path], report: LoadReport) -> None:
+def _remember(roster: Roster, paths: Iterable[Path], report: LoadReport, as_of: dt.date) -> None:
     key = id(roster)
-    _LOADED[key] = (tuple(paths), report)
+    _LOADED[key] = (tuple(paths), report, as_of)
     weakref.finalize(roster, _LOADED.pop, key, None)
 
 
 def inputs_of(roster: Roster) -> tuple[Path, ...]:
     """The input paths ``roster`` was loaded from by :func:`load_data` (empty if built in code)."""
-    return _LOADED.get(id(roster), ((), LoadReport()))[0]
+    return _LOADED.get(id(roster), ((), LoadReport(), None))[0]
 
 
 def load_report_of(roster: Roster) -> LoadReport:
     """What :func:`load_data` warned about and assumed for ``roster`` (empty if built in code)."""
-    return _LOADED.get(id(roster), ((), LoadReport()))[1]
+    return _LOADED.get(id(roster), ((), LoadReport(), None))[1]
+
+
+def as_of_of(roster: Roster) -> dt.date | None:
+    """The data date :func:`load_data` read ``roster`` as of (``None`` if built in code)."""
+    return _LOADED.get(id(roster), ((), LoadReport(), None))[2]
 
 
 def load_data(
@@ -214,13 +219,14 @@ def load_data(
     optimizer.errors.UsageError
         ``data`` does not exist.
     """
-    sc = _scenario_of(data, as_of=as_of)
+    as_of = maybe_date(as_of, "as_of")
+    sc = _scenario_of(_data_arg(data), as_of=as_of)
     as_of = as_of or sc.as_of or dt.date.today()
     roster, report = load_roster_with_report(materialize(sc), as_of=as_of)
     holidays = sc.holiday_list()
     if holidays is not None:
         roster = dataclasses.replace(roster, holidays=holidays)
-    _remember(roster, input_paths(sc), report)
+    _remember(roster, input_paths(sc), report, as_of)
     return roster, sc
 
 
@@ -294,12 +300,17 @@ def check_out(
 # --------------------------------------------------------------------------- options
 
 
-def horizon_for(sc: Scenario | None, *, start: dt.date | None = None, days: int | None = None) -> Horizon:
-    """The horizon from explicit values, else the scenario, else the next Monday for 14 days."""
-    s = start or (sc.horizon.start if sc else None)
+def horizon_for(sc: Scenario | None, *, start: dt.date | None = None, days: int | None = None,
+                as_of: dt.date | None = None) -> Horizon:
+    """The horizon from explicit values, else the scenario, else the Monday after the data date
+    (``as_of``, else the scenario's, else today) for 14 days. ``days`` outside 1 to
+    :data:`~optimizer.settings.MAX_HORIZON_DAYS` is a one-line :class:`UsageError`."""
+    if days is not None:
+        whole(days, "days", 1, settings.MAX_HORIZON_DAYS)
+    s = maybe_date(start, "start") or (sc.horizon.start if sc else None)
     if s is None:
-        s = next_monday((sc.as_of if sc and sc.as_of else None) or dt.date.today())
-    return Horizon(s, days or (sc.horizon.days if sc else 14))
+        s = next_monday(as_of or (sc.as_of if sc and sc.as_of else None) or dt.date.today())
+    return Horizon(s, days or (sc.horizon.days if sc else settings.HORIZON_DAYS))
 
 
 def backend_names() -> tuple[str, ...]:
@@ -314,6 +325,8 @@ def travel_names() -> tuple[str, ...]:
 
 def _choose(value: str, names: tuple[str, ...], what: str) -> str:
     """``value`` as one of ``names`` (case-insensitive), else a one-line :class:`UsageError`."""
+    if not isinstance(value, str):
+        raise UsageError(f"{what} must be a name, one of {', '.join(names)}; not {type(value).__name__}")
     found = {n.lower(): n for n in names}.get(value.strip().lower())
     if found is not None:
         return found
@@ -380,8 +393,15 @@ def solver_options(
     s = sc.solver if sc is not None else SolverSpec()
     name = _choose(backend, backend_names(), "backend") if backend is not None else s.backend
     for flag, value in (("--time-limit", time_limit), ("--iterations", iterations), ("--workers", workers)):
-        if value is not None and not (0 < value < float("inf")):  # nan and inf too
-            raise UsageError(f"{flag} must be a positive number, got {value}")
+        if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)
+                                  or not 0 < value < float("inf")):  # nan and inf too
+            raise UsageError(f"{flag} must be a positive number, got {value!r}")
+    if iterations is not None:
+        whole(iterations, "--iterations", 1)
+    if workers is not None:
+        whole(workers, "--workers", 1, MAX_WORKERS)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
+        raise UsageError(f"--seed must be a whole number, got {seed!r}")
     return SolverOptions(backend=name, time_limit=time_limit or s.time_limit,
                          max_iterations=iterations or s.max_iterations,
                          seed=s.seed if seed is None else seed, workers=workers or s.workers)
@@ -458,16 +478,21 @@ def prepare(
     """
     solver_options(None, backend=backend, time_limit=time_limit, iterations=iterations,
                    seed=seed, workers=workers)  # names and limits first, before anything is read
+    as_of, start = maybe_date(as_of, "--as-of"), maybe_date(start, "--start")
+    if days is not None:
+        whole(days, "--days", 1, settings.MAX_HORIZON_DAYS)
     if travel is not None:
         travel_name(travel)
     if osm is not None:
         need_osm(osm)
     if out is not None:
         check_out(out, data=data, extra=[osm, *extra], kind=kind)
-    roster, sc = load_data(data, as_of=as_of)
+    sc = _scenario_of(_data_arg(data), as_of=as_of)  # reads a scenario file, not the data yet
+    as_of = as_of or sc.as_of or dt.date.today()
+    horizon = horizon_for(sc, start=start, days=days, as_of=as_of)
+    check_start(horizon.start, as_of)
+    roster, sc = load_data(sc, as_of=as_of)
     provider = provider_for(sc, travel=travel, osm=osm)
     options = solver_options(sc, backend=backend, time_limit=time_limit, iterations=iterations,
                              seed=seed, workers=workers)
-    horizon = horizon_for(sc, start=start, days=days)
-    return Run(roster, sc, horizon, provider, options, sc.window_rules(),
-               as_of or sc.as_of or dt.date.today())
+    return Run(roster, sc, horizon, provider, options, sc.window_rules(), as_of)
