@@ -61,3 +61,20 @@ def test_a_sticky_split_keeps_every_route_whole(problem):
         for j in part.refills:
             if j in served_by and part.nurses is not None:
                 assert served_by[j] in part.nurses
+
+
+def test_kmeans_labels_with_fewer_distinct_points_than_clusters_warn_nothing() -> None:
+    """Nurses sharing a home (or a tiny roster): each distinct point is its own cluster, no scipy warning."""
+    import warnings
+
+    import numpy as np
+
+    from optimizer.clusters import kmeans_labels
+
+    pts = np.array([[40.0, -83.0], [40.0, -83.0], [41.5, -81.7], [40.0, -83.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        labels = kmeans_labels(pts, 3, seed=np.random.default_rng(0))
+    assert labels.tolist() == [0, 0, 1, 0]
+    spread = np.array([[0.0, 0.0], [0.0, 0.1], [5.0, 5.0], [5.0, 5.1]])
+    assert len(set(kmeans_labels(spread, 2, seed=0).tolist())) == 2  # enough distinct points: k-means as before
