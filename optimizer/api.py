@@ -16,8 +16,6 @@ Every option left ``None`` comes from the scenario (or the defaults in
 from __future__ import annotations
 
 import datetime as dt
-import math
-import typing
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -32,15 +30,16 @@ from optimizer import settings
 from optimizer.analysis.alarms import Alarm, alarm_counts, alarm_lines, find_alarms, headline
 from optimizer.analysis.alternatives import ALTERNATIVE_COLUMNS, Alternatives, alternatives_for
 from optimizer.analysis.coverage import analyze_coverage, capacity_vs_demand, load_regions
-from optimizer.analysis.expansion import (ActionKind, ExpansionResult, build_expansion, map_layer, optimize,
+from optimizer.analysis.expansion import (Action, ActionKind, ExpansionResult, build_expansion, map_layer, optimize,
                                           write_expansion)
 from optimizer.analysis.roster_report import RosterSummary, summarize_roster
 from optimizer.analysis.simulate import SimulationResult, SimulationSettings, summarize_runs
 from optimizer.analysis.simulate import simulate as _simulate
 from optimizer.domain import Horizon, Roster
-from optimizer.arguments import (check_start, instance_of, number, path_arg, paths_arg, plan_arguments, provider_arg,
-                                 roster_arg, whole)
+from optimizer.arguments import (check_start, instance_of, maybe_date, path_arg, paths_arg, plan_arguments,
+                                 provider_arg, roster_arg, whole)
 from optimizer.errors import UsageError
+from optimizer.options import coverage_arguments, expand_arguments, scenarios_arguments, synth_arguments
 from optimizer.inputs import (Run, as_date, as_of_of, backend_names, cache_dir, check_out, horizon_for, input_paths, inputs_of, load_data,
                               load_report_of, materialize, need_file, need_folder, next_monday, prepare,
                               provider_for, solver_options, travel_names, travel_provider)
@@ -60,7 +59,7 @@ from optimizer.planning.problem import PlanningProblem, build_problem
 from optimizer.planning.solve import solve
 from optimizer.report import leadership_map, operations_map, write_coverage, write_plan_extras
 from optimizer.rules.windows import WindowRules
-from optimizer.scenario import MipSpec, Scenario
+from optimizer.scenario import Scenario
 from optimizer.studies import synth as _synth
 from optimizer.studies.batch import compare_runs, expand_scenario, run_scenarios
 from optimizer.validate import Violation, check_plan
@@ -365,6 +364,7 @@ def coverage(
     CoverageRun
         What was written, with the coverage-by-state and capacity-by-region tables.
     """
+    coverage_arguments(weeks=weeks, cutoffs=cutoffs, map_cutoff=map_cutoff, tiles=tiles, progress=progress)
     region_map = load_regions(str(need_file(regions, "--regions file"))) if regions is not None else None
     run = prepare(data, as_of=as_of, start=start, backend=backend, travel=travel, osm=osm, out=out,
                   kind="coverage", extra=(regions,))
@@ -382,33 +382,6 @@ def coverage(
     lead = Path(out) / "leadership"
     return CoverageRun(Path(out), run.as_of, run.horizon.start, weeks, cuts,
                        pd.read_csv(lead / "coverage_by_state.csv"), pd.read_csv(lead / "capacity_by_region.csv"))
-
-
-def _check_expand_options(*, budget: Any, target_share: Any, cutoff_minutes: Any, actions: Any, backend: Any,
-                          time_limit: Any) -> None:
-    """:func:`expand`'s options against the scenario schema's limits, before any work (:class:`UsageError`)."""
-    for name, value, hi, low_open in (("--budget", budget, math.inf, False), ("--target", target_share, 1, False),
-                                      ("--cutoff", cutoff_minutes, 600, True),
-                                      ("--time-limit", time_limit, math.inf, True)):
-        if value is not None:
-            number(value, name, 0, hi, low_open=low_open)
-    if budget is not None and target_share is not None:
-        raise UsageError("give --budget or --target, not both")
-    if backend is not None and backend not in MIP_BACKENDS:
-        raise UsageError(f"unknown MIP backend {backend!r}; known: {', '.join(MIP_BACKENDS)}")
-    if actions is not None:
-        if isinstance(actions, str):
-            raise UsageError(f"actions is a list of kinds, e.g. ['hire', 'license'], got the text {actions!r}")
-        kinds = [k.value for k in ActionKind]
-        bad = [a for a in actions if str(a) not in kinds]
-        if bad or not actions:
-            raise UsageError(f"--actions {';'.join(map(str, actions)) or '(none)'}: "
-                             f"{'unknown ' + ', '.join(map(repr, bad)) if bad else 'no kind given'}; "
-                             f"known: {', '.join(kinds)}")
-
-
-#: The MIP backends the scenario schema allows (:class:`optimizer.scenario.MipSpec` ``backend``).
-MIP_BACKENDS: tuple[str, ...] = typing.get_args(MipSpec.model_fields["backend"].annotation)
 
 
 def expand(
@@ -448,7 +421,7 @@ def expand(
     ExpansionResult
         The ranked recommendations and the MIP's summary.
     """
-    _check_expand_options(budget=budget, target_share=target_share, cutoff_minutes=cutoff_minutes,
+    expand_arguments(budget=budget, target_share=target_share, cutoff_minutes=cutoff_minutes,
                           actions=actions, backend=backend, time_limit=time_limit)
     if sites_file is not None:
         need_file(sites_file, "--sites file")
@@ -475,7 +448,18 @@ def _recommendations_map(result: ExpansionResult, path: Path) -> None:
 
 def simulate(roster: Roster, *, start: dt.date, **options: Any) -> SimulationResult:
     """The closed loop over weeks: plan a week, live it, re-plan (see
-    :func:`optimizer.analysis.simulate.simulate` for ``options``)."""
+    :func:`optimizer.analysis.simulate.simulate` for ``options``). A wrong argument is a one-line
+    :class:`UsageError` before the first week; a roster of :func:`load_data` starts within a
+    week of its data date."""
+    start = check_start(plan_arguments(roster, start=start, provider=options.get("provider"),
+                                       rules=options.get("rules"), progress=options.get("progress")),
+                        as_of_of(roster))
+    instance_of(options.get("settings"), SimulationSettings, "settings", "SimulationSettings(weeks=...)")
+    whole(options.get("seed", 0), "seed", 0)
+    actions = options.get("actions", ())
+    if isinstance(actions, (str, bytes)) or not isinstance(actions, Sequence) \
+            or not all(isinstance(a, Action) for a in actions):
+        raise UsageError(f"actions must be a list of Action (an expansion's recommendations), got {actions!r}")
     return _simulate(roster, start=start, **options)
 
 
@@ -509,9 +493,8 @@ def scenarios(
     list of pathlib.Path
         The result folders.
     """
-    paths = [need_file(f, "scenario file") for f in files]
-    if workers < 1:
-        raise UsageError(f"--workers must be positive, got {workers}")
+    scenarios_arguments(seeds=seeds, workers=workers, ray=ray, progress=progress)
+    paths = [need_file(f, "scenario file") for f in paths_arg(files, "files (scenario files)")]
     return run_scenarios(paths, out=out, seeds=seeds, workers=workers, ray_address=ray, progress=progress)
 
 
@@ -526,21 +509,27 @@ class Comparison:
 
 def compare(dirs: Sequence[str | Path], *, out: str | Path) -> Comparison:
     """Side-by-side table (CSV) and charts (HTML) of scenario results, with a verdict per scenario."""
-    for d in dirs:
+    for d in paths_arg(dirs, "dirs (result folders)"):
         need_folder(d, "result folder")
-    paths = compare_runs(dirs, out=out)
+    paths = compare_runs(dirs, out=path_arg(out, "out"))
     verdicts = pd.read_csv(paths["verdicts"], keep_default_na=False).to_dict("records")
     return Comparison(paths, pd.read_csv(paths["csv"]), verdicts)
 
 
 def scenario_verdict(folder: str | Path) -> dict[str, Any]:
     """The verdict a ``scenario run`` result folder holds (winner and text)."""
-    return dict(json.loads((Path(folder) / "summary.json").read_text(encoding="utf-8"))["verdict"])
+    summary = need_folder(path_arg(folder, "result folder"), "result folder") / "summary.json"
+    try:
+        return dict(json.loads(summary.read_text(encoding="utf-8"))["verdict"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UsageError(f"result folder {str(folder)!r} holds no verdict of 'haiplan scenario run' "
+                         f"(summary.json: {type(exc).__name__}: {exc})") from None
 
 
 def template(out: str | Path, *, as_of: dt.date | None = None) -> list[Path]:
     """Write example input files (every table as CSV and one workbook) that validate; the files."""
-    return write_template(Path(out), as_of=as_of)
+    return write_template(path_arg(out, "out"), as_of=maybe_date(as_of, "as_of"))
+
 
 
 def synth(
@@ -563,15 +552,15 @@ def synth(
     ``national``, ``rural``, ``large``); it replaces ``patients``, ``nurses``, ``states`` and
     ``chemo_share``.
     """
-    check_out_dir(out, kind=ROSTER, force=force)
-    if bbox is not None and len(bbox) != 4:
-        raise UsageError("--bbox needs WEST,SOUTH,EAST,NORTH")
+    check_out_dir(path_arg(out, "out"), kind=ROSTER, force=force)
+    as_of, plan_start = synth_arguments(patients=patients, nurses=nurses, seed=seed, chemo_share=chemo_share,
+                                       as_of=as_of, plan_start=plan_start, bbox=bbox)
     if preset is not None and preset not in _synth.PRESETS:
         raise UsageError(f"unknown preset {preset!r}; choose one of {', '.join(_synth.PRESETS)}")
     if preset is not None:
         data = _synth.preset(preset, seed=seed, as_of=as_of or dt.date.today(), plan_start=plan_start)
     else:
-        data = _synth.generate(patients, nurses, seed=seed, states=list(states) if states else None,
+        data = _synth.generate(patients, nurses, seed=seed, states=states or None,  # a text too: 'OH;PA'
                                as_of=as_of or dt.date.today(), plan_start=plan_start, chemo_share=chemo_share)
     if bbox is not None:
         data = _synth.localize(data, bbox=bbox, seed=seed)

@@ -24,7 +24,7 @@ from optimizer.planning.planner import SolverOptions
 from optimizer.rules.windows import WindowRules
 
 __all__ = ["as_date", "maybe_date", "roster_arg", "whole", "number", "instance_of", "path_arg", "paths_arg",
-           "provider_arg", "callable_arg", "plan_arguments", "check_start", "MAX_START_AFTER_AS_OF_DAYS"]
+           "provider_arg", "callable_arg", "plan_arguments", "check_tiles", "check_start", "MAX_START_AFTER_AS_OF_DAYS"]
 
 T = TypeVar("T")
 
@@ -139,6 +139,22 @@ def plan_arguments(roster: Any, *, start: Any, days: Any = NOT_GIVEN, options: A
     provider_arg(provider)
     callable_arg(progress, "progress")
     return start
+
+
+def check_tiles(tiles: str | None) -> None:
+    """``tiles`` names a tile layer folium knows (a provider name; a URL template needs an
+    attribution, which the option cannot give): an :class:`ArgumentError` otherwise, before any work."""
+    if tiles is None:
+        return
+    if not isinstance(tiles, str):
+        raise ArgumentError(f"--tiles must be a tile layer's name, not {type(tiles).__name__}")
+    import folium
+
+    try:
+        folium.TileLayer(tiles=tiles)
+    except (ValueError, KeyError) as exc:
+        raise ArgumentError(f"--tiles {tiles!r} is no tile layer folium knows ({exc}); give a provider name such "
+                            "as OpenStreetMap or 'CartoDB positron'") from None
 
 
 def check_start(start: dt.date, as_of: dt.date | None) -> dt.date:

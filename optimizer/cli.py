@@ -20,7 +20,7 @@ import typer
 import typer.core
 
 from optimizer import api
-from optimizer.errors import EXIT_INTERNAL, EXIT_VIOLATIONS, DataError, HaiplanError, UsageError
+from optimizer.errors import EXIT_INTERNAL, EXIT_VIOLATIONS, DataError, HaiplanError
 
 
 class _App(typer.Typer):
@@ -118,20 +118,6 @@ def _setup_logging(verbose: bool) -> None:
 def _day(value: str | dt.datetime | None, flag: str = "date") -> Optional[dt.date]:
     """A date option as a date; anything but ISO YYYY-MM-DD is a usage mistake (one line, exit 2)."""
     return None if value is None else api.as_date(value, flag)
-
-
-def _check_tiles(tiles: str | None) -> None:
-    """``--tiles`` names a tile layer folium knows (a provider name; a URL template needs an
-    attribution, which the option cannot give): a usage mistake otherwise, before any work."""
-    if tiles is None:
-        return
-    import folium
-
-    try:
-        folium.TileLayer(tiles=tiles)
-    except (ValueError, KeyError) as exc:
-        raise UsageError(f"--tiles {tiles!r} is no tile layer folium knows ({exc}); give a provider name such "
-                         "as OpenStreetMap or 'CartoDB positron'") from None
 
 
 # --------------------------------------------------------------------------- shared options
@@ -409,7 +395,6 @@ def coverage(
         raise typer.BadParameter(f"--cutoffs needs positive minutes separated by ';', got {cutoffs!r}")
     if map_cutoff <= 0:
         raise typer.BadParameter(f"--map-cutoff needs positive minutes, got {map_cutoff}")
-    _check_tiles(tiles)
     c = api.coverage(data, out=out, as_of=_day(as_of, "--as-of"), start=_day(start, "--start"), weeks=weeks, cutoffs=cuts,
                      map_cutoff=map_cutoff, regions=regions, travel=travel, osm=osm, tiles=tiles,
                      backend=None if backend.lower() == "none" else backend, progress=_say)

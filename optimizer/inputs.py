@@ -157,7 +157,7 @@ def input_paths(data: str | Path | Scenario | None = None) -> tuple[Path, ...]:
     tuple of pathlib.Path
         The scenario file, the data folder and its tables, and the files the scenario names.
     """
-    if isinstance(data, (str, Path)) and not Path(data).exists():
+    if isinstance(_data_arg(data), (str, Path)) and not Path(data).exists():
         return (Path(data),)
     sc = _scenario_of(data)
     folder = _data_dir(sc)
