@@ -284,3 +284,19 @@ def test_api_scenarios_compare_and_verdict_say_what_each_argument_must_be(tiny_f
         with pytest.raises(UsageError, match=needle):
             call()
     assert not out.exists()
+
+
+def test_compare_refuses_a_result_folder_given_twice(tmp_path) -> None:
+    """``scenario compare runs/tiny runs/tiny`` (or ``runs runs/tiny``) compared a scenario with itself."""
+    from optimizer.studies.batch.compare import _result_dirs
+    from optimizer.errors import UsageError
+
+    run = tmp_path / "runs" / "tiny"
+    run.mkdir(parents=True)
+    (run / "totals.csv").write_text("plan\nbaseline\n")
+    for dirs in ([run, run], [tmp_path / "runs", run], [run, tmp_path / "runs" / ".." / "runs" / "tiny"]):
+        with pytest.raises(UsageError, match="is given twice"):
+            _result_dirs(dirs)
+    assert _result_dirs([tmp_path / "runs"]) == [run]
+    res = CliRunner().invoke(app, ["scenario", "compare", str(run), str(run), "--out", str(tmp_path / "c")])
+    assert res.exit_code == 2 and "is given twice" in res.stderr and not (tmp_path / "c").exists()
