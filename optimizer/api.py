@@ -135,7 +135,7 @@ def plan(
     :data:`optimizer.settings.OVERNIGHT_TRIPS`.
     """
     start = check_start(plan_arguments(roster, start=start, days=days, options=options, provider=provider,
-                                       rules=rules, progress=progress), as_of_of(roster))
+                                       rules=rules, progress=progress, overnight=overnight), as_of_of(roster))
     if out is not None:
         check_out(out, roster=roster, kind="plan")
     provider = provider or travel_provider()
@@ -167,7 +167,7 @@ def replan(
     With ``out``, the folder is checked first; the previous plan folder counts as an input.
     """
     start = plan_arguments(roster, start=start, options=options, provider=provider, rules=rules,
-                           progress=progress)
+                           progress=progress, overnight=overnight)
     if not isinstance(previous, (str, Path, Plan)):
         raise UsageError(f"previous must be a plan folder (a path) or a Plan, not {type(previous).__name__}")
     folder = previous if isinstance(previous, (str, Path)) else None
@@ -422,7 +422,7 @@ def expand(
         The ranked recommendations and the MIP's summary.
     """
     expand_arguments(budget=budget, target_share=target_share, cutoff_minutes=cutoff_minutes,
-                          actions=actions, backend=backend, time_limit=time_limit)
+                     actions=actions, backend=backend, time_limit=time_limit, progress=progress)
     if sites_file is not None:
         need_file(sites_file, "--sites file")
     if out is not None:
@@ -495,6 +495,7 @@ def scenarios(
     """
     scenarios_arguments(seeds=seeds, workers=workers, ray=ray, progress=progress)
     paths = [need_file(f, "scenario file") for f in paths_arg(files, "files (scenario files)")]
+    out = path_arg(out, "out")
     return run_scenarios(paths, out=out, seeds=seeds, workers=workers, ray_address=ray, progress=progress)
 
 

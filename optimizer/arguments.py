@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import numbers
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -94,8 +95,8 @@ def instance_of(value: Any, cls: type[T], what: str, hint: str = "", *, optional
 
 
 def path_arg(value: Any, what: str) -> Path:
-    """``value`` as a path if it is a text or a path, else an :class:`ArgumentError`."""
-    if isinstance(value, (str, Path)) and str(value):
+    """``value`` as a path if it is a non-empty text or a path, else an :class:`ArgumentError`."""
+    if isinstance(value, (str, os.PathLike)) and str(value):
         return Path(value)
     raise ArgumentError(f"{what} must be a path (a text or pathlib.Path), not {type(value).__name__}")
 
@@ -125,7 +126,7 @@ def callable_arg(value: Any, what: str) -> Any:
 
 
 def plan_arguments(roster: Any, *, start: Any, days: Any = NOT_GIVEN, options: Any = None, provider: Any = None,
-                   rules: Any = None, progress: Any = None) -> dt.date:
+                   rules: Any = None, progress: Any = None, overnight: Any = None) -> dt.date:
     """A planning call's arguments as a notebook may pass them: the start as a date (an ISO text
     is read), ``days`` (when the call takes it) from 1 to
     :data:`~optimizer.settings.MAX_HORIZON_DAYS`, the option objects of their kinds; else a
@@ -138,6 +139,7 @@ def plan_arguments(roster: Any, *, start: Any, days: Any = NOT_GIVEN, options: A
     instance_of(rules, WindowRules, "rules", "a scenario's window_rules() gives one")
     provider_arg(provider)
     callable_arg(progress, "progress")
+    instance_of(overnight, bool, "overnight", "True or False")  # 'no' would be true
     return start
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from geodata.travel import OSM_SUFFIXES, PROVIDERS, get_provider
 from optimizer import settings
-from optimizer.arguments import as_date, check_start, maybe_date, number, whole
+from optimizer.arguments import as_date, check_start, instance_of, maybe_date, path_arg, whole
 from optimizer.domain import Horizon, Roster
 from optimizer.errors import UsageError
 from optimizer.io import LoadReport, load_roster_with_report
@@ -59,7 +59,8 @@ def cache_dir() -> Path:
 
 
 def next_monday(day: dt.date) -> dt.date:
-    """The Monday after ``day`` (a week later when ``day`` is a Monday)."""
+    """The Monday after ``day`` (a week later when ``day`` is a Monday; an ISO text is read)."""
+    day = as_date(day, "day")
     return day + dt.timedelta(days=(7 - day.weekday()) % 7 or 7)
 
 
@@ -76,7 +77,7 @@ def need_osm(path: str | Path) -> Path:
 
 def need_file(path: str | Path, what: str) -> Path:
     """``path`` if it is an existing file, else a one-line :class:`UsageError` naming ``what``."""
-    p = Path(path)
+    p = path_arg(path, what)
     if p.is_dir():
         raise UsageError(f"{what} {str(p)!r} is a folder; give a file")
     if not p.exists():
@@ -86,7 +87,7 @@ def need_file(path: str | Path, what: str) -> Path:
 
 def need_folder(path: str | Path, what: str) -> Path:
     """``path`` if it is an existing folder, else a one-line :class:`UsageError` naming ``what``."""
-    p = Path(path)
+    p = path_arg(path, what)
     if not p.exists():
         raise UsageError(f"{what} {str(p)!r} does not exist")
     if not p.is_dir():
@@ -109,7 +110,7 @@ def _data_dir(scenario: Scenario) -> Path:
 
 def materialize(scenario: Scenario) -> Path:
     """The data folder of ``scenario``: its ``dir``, or its synthetic roster written to the cache."""
-    out = _data_dir(scenario)
+    out = _data_dir(instance_of(scenario, Scenario, "scenario", "api.load_data(...) gives one", optional=False))
     if scenario.data.dir is None and not (out / "patients.csv").exists():
         spec = scenario.data.synthetic
         as_of = scenario.as_of or dt.date.today()
@@ -288,6 +289,7 @@ def check_out(
         See :func:`optimizer.io.outdir.check_out_dir`; also when nothing can be written where
         ``out`` would be made (a read-only parent).
     """
+    out = path_arg(out, "out (the output folder)")
     inputs = list(inputs_of(roster) if roster is not None else input_paths(data))
     inputs += [Path(p) for p in extra if p is not None]
     path = check_out_dir(out, inputs=inputs, kind=kind, force=force)
@@ -366,6 +368,7 @@ def travel_provider(name: str = "haversine", *, osm_file: str | Path | None = No
 
 def provider_for(sc: Scenario, *, travel: str | None = None, osm: str | Path | None = None) -> Any:
     """The scenario's travel provider, with ``travel`` and ``osm`` overriding it."""
+    instance_of(sc, Scenario, "sc (the scenario)", "api.load_data(...) gives one", optional=False)
     name = travel or sc.travel.provider
     osm_file = osm or sc.travel.osm_file
     options = dict(sc.travel.options)
@@ -390,7 +393,8 @@ def solver_options(
     optimizer.errors.UsageError
         An unknown backend (the message lists every valid name) or a non-positive limit.
     """
-    s = sc.solver if sc is not None else SolverSpec()
+    s = instance_of(sc, Scenario, "sc (the scenario)", "api.load_data(...) gives one").solver \
+        if sc is not None else SolverSpec()
     name = _choose(backend, backend_names(), "backend") if backend is not None else s.backend
     for flag, value in (("--time-limit", time_limit), ("--iterations", iterations), ("--workers", workers)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)

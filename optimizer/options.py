@@ -40,7 +40,7 @@ MAX_COVERAGE_WEEKS: int = 52
 
 
 def expand_arguments(*, budget: Any, target_share: Any, cutoff_minutes: Any, actions: Any, backend: Any,
-                     time_limit: Any) -> None:
+                     time_limit: Any, progress: Any = None) -> None:
     """:func:`optimizer.api.expand`'s options against the scenario schema's limits, before any work
     (:class:`UsageError`)."""
     for name, value, hi, low_open in (("--budget", budget, math.inf, False), ("--target", target_share, 1, False),
@@ -61,6 +61,7 @@ def expand_arguments(*, budget: Any, target_share: Any, cutoff_minutes: Any, act
             raise UsageError(f"--actions {';'.join(map(str, actions)) or '(none)'}: "
                              f"{'unknown ' + ', '.join(map(repr, bad)) if bad else 'no kind given'}; "
                              f"known: {', '.join(kinds)}")
+    callable_arg(progress, "progress")
 
 
 #: Most seeds per plan a scenario run may ask for (the scenario schema's ``simulation.seeds`` limit).

@@ -374,3 +374,29 @@ def test_replan_from_before_the_previous_plan_and_check_with_data_and_plan_swapp
     assert not (tmp_path / "r").exists()
     res = runner.invoke(app, ["check", str(GOOD), str(GOOD), *AS_OF])  # a data folder given as the plan
     _one_line_usage_error(res, "holds none of visits.csv", "the data folder comes first")
+
+
+def test_api_paths_scenarios_and_flags_of_the_wrong_kind_are_one_line_usage_errors(tmp_path):
+    """A number where a path goes failed deep in pathlib (TypeError); overnight='no' planned overnight trips."""
+    roster, sc = api.load_data(GOOD, as_of=dt.date(2026, 11, 20))
+    mon = dt.date(2026, 11, 23)
+    greedy = api.solver_options(None, backend="greedy")
+    calls = [
+        (lambda: api.plan(roster, start=mon, days=3, options=greedy, out=5), "out \\(the output folder\\) must be a path"),
+        (lambda: api.plan(roster, start=mon, days=3, options=greedy, overnight="no"), "overnight must be bool"),
+        (lambda: api.validate(GOOD, as_of="2026-11-20", out=5), "must be a path"),
+        (lambda: api.prepare(GOOD, as_of="2026-11-20", osm=5), "--osm file must be a path"),
+        (lambda: api.coverage(GOOD, out=tmp_path / "c", regions=5, backend=None), "--regions file must be a path"),
+        (lambda: api.expand(GOOD, sites_file=5), "--sites file must be a path"),
+        (lambda: api.expand(GOOD, progress="quiet"), "progress must be a function"),
+        (lambda: api.scenarios([GOOD / "patients.csv"], out=5), "out must be a path"),
+        (lambda: api.check_out(5), "must be a path"),
+        (lambda: api.materialize(str(GOOD)), "scenario must be Scenario"),
+        (lambda: api.provider_for("haversine"), "must be Scenario"),
+        (lambda: api.solver_options("greedy"), "must be Scenario"),
+    ]
+    for call, needle in calls:
+        with pytest.raises(UsageError, match=needle):
+            call()
+    assert not any(tmp_path.iterdir())
+    assert api.next_monday("2026-11-20") == mon and api.solver_options(sc).backend  # a scenario is fine
