@@ -44,6 +44,7 @@ __all__ = [
     "cache_dir", "next_monday", "materialize", "input_paths", "load_data", "inputs_of", "load_report_of",
     "horizon_for", "travel_provider", "provider_for", "solver_options", "backend_names", "travel_names",
     "need_file", "need_folder", "check_travel", "travel_name", "check_out", "Run", "prepare", "as_date", "as_of_of",
+    "scenario_start",
 ]
 
 #: The planner that needs no solver (greedy insertion), besides the routing backends.
@@ -315,6 +316,23 @@ def horizon_for(sc: Scenario | None, *, start: dt.date | None = None, days: int 
     return Horizon(s, days or (sc.horizon.days if sc else settings.HORIZON_DAYS))
 
 
+def scenario_start(sc: Scenario, *, as_of: dt.date | None = None, start: dt.date | None = None,
+                   days: int | None = None) -> tuple[dt.date, Horizon]:
+    """The data date and the horizon a run of ``sc`` uses (explicit values first, see
+    :func:`horizon_for`), its first day checked against the data date
+    (:func:`optimizer.arguments.check_start`) before any data is read.
+
+    Returns
+    -------
+    tuple of (datetime.date, Horizon)
+        ``as_of`` (explicit, else the scenario's, else today) and the horizon.
+    """
+    as_of = as_of or sc.as_of or dt.date.today()
+    horizon = horizon_for(sc, start=start, days=days, as_of=as_of)
+    check_start(horizon.start, as_of)
+    return as_of, horizon
+
+
 def backend_names() -> tuple[str, ...]:
     """Every planner backend name ``--backend`` accepts (the routing backends and ``greedy``)."""
     return tuple(sorted(BACKENDS)) + (GREEDY,)
@@ -492,9 +510,7 @@ def prepare(
     if out is not None:
         check_out(out, data=data, extra=[osm, *extra], kind=kind)
     sc = _scenario_of(_data_arg(data), as_of=as_of)  # reads a scenario file, not the data yet
-    as_of = as_of or sc.as_of or dt.date.today()
-    horizon = horizon_for(sc, start=start, days=days, as_of=as_of)
-    check_start(horizon.start, as_of)
+    as_of, horizon = scenario_start(sc, as_of=as_of, start=start, days=days)
     roster, sc = load_data(sc, as_of=as_of)
     provider = provider_for(sc, travel=travel, osm=osm)
     options = solver_options(sc, backend=backend, time_limit=time_limit, iterations=iterations,

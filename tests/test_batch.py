@@ -300,3 +300,20 @@ def test_compare_refuses_a_result_folder_given_twice(tmp_path) -> None:
     assert _result_dirs([tmp_path / "runs"]) == [run]
     res = CliRunner().invoke(app, ["scenario", "compare", str(run), str(run), "--out", str(tmp_path / "c")])
     assert res.exit_code == 2 and "is given twice" in res.stderr and not (tmp_path / "c").exists()
+
+
+def test_a_scenario_starting_far_from_its_data_date_is_refused_before_any_work(tiny_file, tmp_path) -> None:
+    """A scenario of a data folder with horizon.start 2099 was simulated with every refill overdue."""
+    from optimizer.errors import UsageError
+    from optimizer.studies.batch import run_scenarios
+
+    data = tmp_path / "data"
+    CliRunner().invoke(app, ["synth", str(data), "--patients", "4", "--nurses", "1", "--as-of", "2026-11-20"])
+    late = tmp_path / "late.yaml"
+    late.write_text(yaml.safe_dump({"name": "late", "data": {"dir": str(data)}, "as_of": "2026-11-20",
+                                    "horizon": {"start": "2099-01-05", "days": 7}}), encoding="utf-8")
+    with pytest.raises(UsageError, match=r"late.yaml: start 2099-01-05 .* after the data date 2026-11-20"):
+        run_scenarios([tiny_file, late], out=tmp_path / "runs")
+    assert not (tmp_path / "runs").exists()
+    res = CliRunner().invoke(app, ["expand", str(late), "--out", str(tmp_path / "e")])
+    assert res.exit_code == 2 and "2099-01-05" in res.stderr and not (tmp_path / "e").exists()

@@ -20,6 +20,7 @@ from optimizer.analysis.simulate import summarize_runs
 from optimizer.errors import UsageError
 from optimizer.io.atomic import atomic_dir
 from optimizer.io.cells import write_csv
+from optimizer.inputs import scenario_start
 from optimizer.io.outdir import check_out_dir
 from optimizer.report._escape import file_stem
 from optimizer.scenario import Scenario, load_scenario
@@ -174,6 +175,11 @@ def run_scenarios(
     say = progress or (lambda msg: log.info(msg))
     scenarios = [x if isinstance(x, Scenario) else load_scenario(x) for x in paths]
     _one_folder_each(scenarios, out)
+    for sc in scenarios:  # a first day far from the data date, before any scenario's work
+        try:
+            scenario_start(sc)
+        except UsageError as exc:
+            raise UsageError(f"scenario file {sc.source or sc.name}: {exc}") from None
     for sc in scenarios:  # refuse a result folder before any expansion MIP or simulation
         check_out_dir(Path(out) / file_stem(sc.name, fallback="scenario"), kind="scenario",
                       inputs=[x for x in (sc.source, sc.data.dir) if x is not None])
