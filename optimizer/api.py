@@ -16,6 +16,7 @@ Every option left ``None`` comes from the scenario (or the defaults in
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -203,6 +204,7 @@ def write_plan_folder(result: PlanResult, out: str | Path, *, with_map: bool = T
     (next week's input).
     """
     instance_of(result, PlanResult, "result", "api.plan(...) gives one", optional=False)
+    instance_of(with_map, bool, "with_map", "True or False", optional=False)
     if confirm_days is not None:
         whole(confirm_days, "confirm_days", 1)
     check_out(path_arg(out, "out"), roster=result.problem.roster, kind="plan")
@@ -446,11 +448,19 @@ def _recommendations_map(result: ExpansionResult, path: Path) -> None:
                    title="HAI coverage and recommended actions").save(path)
 
 
+#: The keyword options :func:`simulate` passes on (those of :func:`optimizer.analysis.simulate.simulate`).
+_SIMULATE_OPTIONS = frozenset(inspect.signature(_simulate).parameters) - {"roster", "start"}
+
+
 def simulate(roster: Roster, *, start: dt.date, **options: Any) -> SimulationResult:
     """The closed loop over weeks: plan a week, live it, re-plan (see
     :func:`optimizer.analysis.simulate.simulate` for ``options``). A wrong argument is a one-line
     :class:`UsageError` before the first week; a roster of :func:`load_data` starts within a
     week of its data date."""
+    unknown = sorted(set(options) - _SIMULATE_OPTIONS)
+    if unknown:
+        raise UsageError(f"simulate has no option {', '.join(unknown)}; "
+                         f"its options: {', '.join(sorted(_SIMULATE_OPTIONS))}")
     start = check_start(plan_arguments(roster, start=start, provider=options.get("provider"),
                                        rules=options.get("rules"), progress=options.get("progress")),
                         as_of_of(roster))

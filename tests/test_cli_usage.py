@@ -400,3 +400,15 @@ def test_api_paths_scenarios_and_flags_of_the_wrong_kind_are_one_line_usage_erro
             call()
     assert not any(tmp_path.iterdir())
     assert api.next_monday("2026-11-20") == mon and api.solver_options(sc).backend  # a scenario is fine
+
+
+def test_the_alarm_helpers_say_what_they_take():
+    roster, _ = api.load_data(GOOD, as_of=dt.date(2026, 11, 20))
+    horizon = api.horizon_for(None, start="2026-11-23", days=7)
+    for call, needle in [(lambda: api.find_alarms(str(GOOD), horizon), "roster must be a Roster"),
+                         (lambda: api.find_alarms(roster, "2026-11-23"), "horizon must be Horizon"),
+                         (lambda: api.alarm_lines("P1"), "alarms must be a list of Alarm"),
+                         (lambda: api.headline(None), "alarms must be a list of Alarm")]:
+        with pytest.raises(UsageError, match=needle):
+            call()
+    assert api.headline(api.find_alarms(roster, horizon)) == headline(api.find_alarms(roster, horizon))

@@ -215,3 +215,12 @@ def test_api_simulate_refuses_wrong_arguments_before_the_first_week(demo):
         with pytest.raises(UsageError, match=needle):
             api.simulate(args.pop("roster"), **args)
     assert len(api.simulate(roster, start=start.isoformat(), settings=one).weekly) == 1  # an ISO text is a date
+
+
+def test_api_simulate_names_an_unknown_option(demo):
+    from optimizer import api
+    from optimizer.errors import UsageError
+
+    roster, start = demo
+    with pytest.raises(UsageError, match="simulate has no option week; its options: actions"):
+        api.simulate(roster, start=start, week=1)  # a TypeError from the function below, before
