@@ -27,7 +27,7 @@ from typing import Any
 
 from geodata.travel import OSM_SUFFIXES, PROVIDERS, get_provider
 from optimizer import settings
-from optimizer.arguments import as_date, check_start, instance_of, maybe_date, path_arg, whole
+from optimizer.arguments import as_date, check_start, instance_of, maybe_date, number, path_arg, whole
 from optimizer.domain import Horizon, Roster
 from optimizer.errors import UsageError
 from optimizer.io import LoadReport, load_roster_with_report
@@ -418,6 +418,8 @@ def solver_options(
         if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)
                                   or not 0 < value < float("inf")):  # nan and inf too
             raise UsageError(f"{flag} must be a positive number, got {value!r}")
+    if time_limit is not None:
+        number(time_limit, "--time-limit (seconds)", 0, settings.MAX_TIME_LIMIT_S, low_open=True)
     if iterations is not None:
         whole(iterations, "--iterations", 1)
     if workers is not None:

@@ -14,6 +14,7 @@ import typing
 from collections.abc import Sequence
 from typing import Any
 
+from optimizer import settings
 from optimizer.analysis.expansion import ActionKind
 from optimizer.arguments import callable_arg, check_tiles, maybe_date, number, whole
 from optimizer.errors import UsageError
@@ -45,7 +46,7 @@ def expand_arguments(*, budget: Any, target_share: Any, cutoff_minutes: Any, act
     (:class:`UsageError`)."""
     for name, value, hi, low_open in (("--budget", budget, math.inf, False), ("--target", target_share, 1, False),
                                       ("--cutoff", cutoff_minutes, 600, True),
-                                      ("--time-limit", time_limit, math.inf, True)):
+                                      ("--time-limit", time_limit, settings.MAX_TIME_LIMIT_S, True)):
         if value is not None:
             number(value, name, 0, hi, low_open=low_open)
     if budget is not None and target_share is not None:

@@ -254,6 +254,10 @@ def test_screen_text_from_input_cannot_drive_the_terminal() -> None:
     (["expand", str(GOOD), "--out", "{tmp}/e", *AS_OF, "--time-limit", "-1"], ("--time-limit must be",)),
     (["expand", str(GOOD), "--out", "{tmp}/e", *AS_OF, "--cutoff", "0"], ("--cutoff must be",)),
     (["expand", str(GOOD), "--out", "{tmp}/e", *AS_OF, "--budget", "inf"], ("--budget must be a finite",)),
+    # a time limit past a day is a typo: 1e308 overflowed the MIP's milliseconds (exit 3) or planned for ever
+    (["expand", str(GOOD), "--out", "{tmp}/e", *AS_OF, "--time-limit", "1e308"], ("--time-limit", "at most 86400")),
+    (["plan", str(GOOD), "--out", "{tmp}/p", *AS_OF, "--time-limit", "1e308"], ("--time-limit (seconds)",
+                                                                                 "at most 86400")),
     (["plan", str(GOOD), "--out", "{tmp}/p", *AS_OF, "--travel", "road", "--osm", str(GOOD / "patients.csv")],
      ("is no OSM extract",)),
 ])

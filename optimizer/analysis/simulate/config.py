@@ -88,7 +88,7 @@ class SimulationSettings:
         whole(self.workers, "workers", 1)
         if self.max_iterations is not None:
             whole(self.max_iterations, "max_iterations", 1)
-        number(self.time_limit, "time_limit", 0, low_open=True)
+        number(self.time_limit, "time_limit", 0, settings.MAX_TIME_LIMIT_S, low_open=True)
         for name in ("sick_rate", "leave_rate", "glycerin_rate", "referral_rate", "flow_sigma"):
             number(getattr(self, name), name, 0, 1)
         for state, rate in dict(self.referrals_by_state).items():
