@@ -22,6 +22,7 @@ from optimizer import settings
 from optimizer.domain import Roster
 from optimizer.errors import ArgumentError
 from optimizer.planning.planner import SolverOptions
+from optimizer.routing.backends import BACKENDS
 from optimizer.rules.windows import WindowRules
 
 __all__ = ["as_date", "maybe_date", "roster_arg", "whole", "number", "instance_of", "path_arg", "paths_arg",
@@ -135,12 +136,26 @@ def plan_arguments(roster: Any, *, start: Any, days: Any = NOT_GIVEN, options: A
     start = as_date(start, "start")
     if days is not NOT_GIVEN:
         whole(days, "days", 1, settings.MAX_HORIZON_DAYS)
-    instance_of(options, SolverOptions, "options", "api.solver_options(...) gives one")
+    _solver_options_arg(options)
     instance_of(rules, WindowRules, "rules", "a scenario's window_rules() gives one")
     provider_arg(provider)
     callable_arg(progress, "progress")
     instance_of(overnight, bool, "overnight", "True or False")  # 'no' would be true
     return start
+
+
+def _solver_options_arg(options: Any) -> None:
+    """``options`` is ``None`` or :class:`SolverOptions` with a known backend and limits in range
+    (as :func:`optimizer.inputs.solver_options` makes them), else an :class:`ArgumentError`."""
+    if instance_of(options, SolverOptions, "options", "api.solver_options(...) gives one") is None:
+        return
+    names = (*sorted(BACKENDS), "greedy")
+    if options.backend not in names:
+        raise ArgumentError(f"options.backend must be one of {', '.join(names)}, got {options.backend!r}")
+    number(options.time_limit, "options.time_limit (seconds)", 0, settings.MAX_TIME_LIMIT_S, low_open=True)
+    if options.max_iterations is not None:
+        whole(options.max_iterations, "options.max_iterations", 1)
+    whole(options.workers, "options.workers", 1)
 
 
 def check_tiles(tiles: str | None) -> None:

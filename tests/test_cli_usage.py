@@ -416,3 +416,16 @@ def test_the_alarm_helpers_say_what_they_take():
         with pytest.raises(UsageError, match=needle):
             call()
     assert api.headline(api.find_alarms(roster, horizon)) == headline(api.find_alarms(roster, horizon))
+
+
+def test_api_plan_checks_the_fields_of_its_solver_options():
+    """SolverOptions built by hand bypass solver_options(): a bogus backend was a KeyError, a text
+    time limit a TypeError deep in the planner, a negative one planned anyway."""
+    from optimizer.planning.planner import SolverOptions
+
+    roster, _ = api.load_data(GOOD, as_of=dt.date(2026, 11, 20))
+    for kwargs, needle in [({"backend": "bogus"}, "options.backend must be one of ortools, pyvrp, greedy"),
+                           ({"time_limit": "5"}, "options.time_limit"), ({"time_limit": -1}, "options.time_limit"),
+                           ({"workers": 0}, "options.workers"), ({"max_iterations": 0}, "options.max_iterations")]:
+        with pytest.raises(UsageError, match=needle):
+            api.plan(roster, start="2026-11-23", days=3, options=SolverOptions(**{"backend": "greedy", **kwargs}))
