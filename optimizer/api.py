@@ -68,7 +68,7 @@ from optimizer.validate.check import REQUIRED_FILES
 
 __all__ = [
     "cache_dir", "load_data", "materialize", "travel_provider", "next_monday", "horizon_for",
-    "make_problem", "plan", "replan", "PlanResult", "write_plan_folder", "check", "SolverOptions",
+    "make_problem", "plan", "replan", "PlanResult", "write_plan_folder", "check", "is_plan_folder", "SolverOptions",
     "input_paths", "inputs_of", "check_out", "load_report_of", "solver_options", "provider_for",
     "as_date", "backend_names", "travel_names", "Run", "prepare", "Validation", "validate", "CoverageRun", "coverage",
     "expand", "simulate", "scenarios", "compare", "template", "synth", "Alarm", "alarm_lines", "headline",
@@ -230,7 +230,7 @@ def check(roster: Roster, plan_dir: str | Path, *, provider: Any = None,
     """The independent validator on a written plan folder."""
     roster_arg(roster)
     folder = need_folder(path_arg(plan_dir, "plan folder"), "plan folder")
-    if not any((folder / name).exists() for name in REQUIRED_FILES):  # a data folder given for the plan
+    if not is_plan_folder(folder):  # a data folder given for the plan
         raise UsageError(f"plan folder {str(plan_dir)!r} holds none of {', '.join(REQUIRED_FILES)}: it is no plan "
                          "folder (the data folder comes first, then the plan folder)")
     provider_arg(provider)
@@ -240,6 +240,12 @@ def check(roster: Roster, plan_dir: str | Path, *, provider: Any = None,
     except _UNREADABLE as exc:  # a folder whose files no plan of haiplan's has: what cannot be read, said
         raise UsageError(f"plan folder {str(plan_dir)!r} cannot be read as a plan: "
                          f"{type(exc).__name__}: {exc}") from None
+
+
+def is_plan_folder(path: str | Path) -> bool:
+    """Whether ``path`` is a folder holding a file of a plan folder (``visits.csv``, ``summary.json``, ...)."""
+    p = Path(path)
+    return p.is_dir() and any((p / name).exists() for name in REQUIRED_FILES)
 
 
 #: What reading a damaged plan folder raises: bad text encoding, JSON, dates, numbers, missing columns.

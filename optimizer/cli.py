@@ -20,7 +20,7 @@ import typer
 import typer.core
 
 from optimizer import api
-from optimizer.errors import EXIT_INTERNAL, EXIT_VIOLATIONS, DataError, HaiplanError
+from optimizer.errors import EXIT_INTERNAL, EXIT_VIOLATIONS, DataError, HaiplanError, UsageError
 
 
 class _App(typer.Typer):
@@ -355,6 +355,9 @@ def check(
     as_of: Optional[str] = AsOf,
 ) -> None:
     """Check a plan against every rule, recomputed from the inputs; exit 1 on violations."""
+    if api.is_plan_folder(data) and not api.is_plan_folder(plan_dir):
+        raise UsageError(f"DATA {str(data)!r} is a plan folder and PLAN_DIR {str(plan_dir)!r} is not: give the data "
+                         "folder first, then the plan folder")
     run = api.prepare(None if str(data) == "demo" else data, as_of=_day(as_of, "--as-of"), travel=travel, osm=osm)
     violations = api.check(run.roster, plan_dir, provider=run.provider, rules=run.rules)
     for v in violations:

@@ -378,6 +378,8 @@ def test_replan_from_before_the_previous_plan_and_check_with_data_and_plan_swapp
     assert not (tmp_path / "r").exists()
     res = runner.invoke(app, ["check", str(GOOD), str(GOOD), *AS_OF])  # a data folder given as the plan
     _one_line_usage_error(res, "holds none of visits.csv", "the data folder comes first")
+    res = runner.invoke(app, ["check", str(plan), str(GOOD), *AS_OF])  # swapped: it listed missing tables
+    _one_line_usage_error(res, f"DATA {str(plan)!r} is a plan folder", "give the data folder first")
 
 
 def test_api_paths_scenarios_and_flags_of_the_wrong_kind_are_one_line_usage_errors(tmp_path):
