@@ -317,7 +317,7 @@ def replan(
     _setup_logging(verbose)
     start = _day(from_, "--from")
     run = api.prepare(data, as_of=_day(as_of, "--as-of"), backend=backend, time_limit=time_limit, travel=travel, osm=osm,
-                      out=out, extra=[previous])
+                      out=out, extra=[previous], plans_horizon=False)  # the dates are the previous plan's
     result = api.replan(run.roster, previous, start=start, provider=run.provider, rules=run.rules,
                         options=run.options, progress=_say,
                         overnight=not no_overnight and run.scenario.solver.overnight_trips)
@@ -358,7 +358,8 @@ def check(
     if api.is_plan_folder(data) and not api.is_plan_folder(plan_dir):
         raise UsageError(f"DATA {str(data)!r} is a plan folder and PLAN_DIR {str(plan_dir)!r} is not: give the data "
                          "folder first, then the plan folder")
-    run = api.prepare(None if str(data) == "demo" else data, as_of=_day(as_of, "--as-of"), travel=travel, osm=osm)
+    run = api.prepare(None if str(data) == "demo" else data, as_of=_day(as_of, "--as-of"), travel=travel, osm=osm,
+                      plans_horizon=False)  # the dates are the plan folder's
     violations = api.check(run.roster, plan_dir, provider=run.provider, rules=run.rules)
     for v in violations:
         _echo(str(v))

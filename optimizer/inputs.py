@@ -468,6 +468,7 @@ def prepare(
     out: str | Path | None = None,
     kind: str = "plan",
     extra: Iterable[str | Path | None] = (),
+    plans_horizon: bool = True,
 ) -> Run:
     """Check every option, then load ``data`` and merge the scenario with the options.
 
@@ -487,6 +488,10 @@ def prepare(
         Travel provider name and OSM extract (``None``: the scenario's ``travel`` section).
     out, kind, extra
         The output folder to check first, the kind of output, more inputs it must not replace.
+    plans_horizon
+        The command plans from the horizon's first day, so it must be from the data date to
+        :data:`~optimizer.settings.MAX_START_AFTER_AS_OF_DAYS` days after it; ``False`` for
+        ``replan`` and ``check``, which take their dates from the plan folder.
 
     Returns
     -------
@@ -512,7 +517,11 @@ def prepare(
     if out is not None:
         check_out(out, data=data, extra=[osm, *extra], kind=kind)
     sc = _scenario_of(_data_arg(data), as_of=as_of)  # reads a scenario file, not the data yet
-    as_of, horizon = scenario_start(sc, as_of=as_of, start=start, days=days)
+    if plans_horizon:
+        as_of, horizon = scenario_start(sc, as_of=as_of, start=start, days=days)
+    else:
+        as_of = as_of or sc.as_of or dt.date.today()
+        horizon = horizon_for(sc, start=start, days=days, as_of=as_of)
     roster, sc = load_data(sc, as_of=as_of)
     provider = provider_for(sc, travel=travel, osm=osm)
     options = solver_options(sc, backend=backend, time_limit=time_limit, iterations=iterations,

@@ -431,3 +431,21 @@ def test_api_plan_checks_the_fields_of_its_solver_options():
                            ({"workers": 0}, "options.workers"), ({"max_iterations": 0}, "options.max_iterations")]:
         with pytest.raises(UsageError, match=needle):
             api.plan(roster, start="2026-11-23", days=3, options=SolverOptions(**{"backend": "greedy", **kwargs}))
+
+
+def test_replan_and_check_with_a_scenario_of_an_earlier_horizon_are_not_refused(tmp_path):
+    """replan and check take their dates from the plan folder: a scenario's horizon.start before a
+    later --as-of (the data of the day of the call-out) is no mistake for them."""
+    scenario = tmp_path / "week.yaml"
+    scenario.write_text(f"name: week\ndata: {{dir: {GOOD}}}\nas_of: 2026-11-20\n"
+                        "horizon: {start: 2026-11-23, days: 5}\n")
+    plan = tmp_path / "plan"
+    assert runner.invoke(app, ["plan", str(scenario), "--out", str(plan), "--backend", "greedy"]).exit_code == 0
+    later = ["--as-of", "2026-11-30"]  # a week on: the scenario's start is 7 days before it
+    res = runner.invoke(app, ["replan", str(scenario), "--previous", str(plan), "--from", "2026-11-25",
+                              "--out", str(tmp_path / "r"), "--backend", "greedy", *later])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["check", str(scenario), str(plan), *later])
+    assert res.exit_code in (0, 1) and "Traceback" not in res.output, res.output
+    _one_line_usage_error(runner.invoke(app, ["plan", str(scenario), "--out", str(tmp_path / "p2"), *later]),
+                          "7 day(s) before the data date 2026-11-30")
