@@ -16,9 +16,7 @@ Every option left ``None`` comes from the scenario (or the defaults in
 from __future__ import annotations
 
 import datetime as dt
-import math
-import numbers
-import typing
+import inspect
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -33,14 +31,17 @@ from optimizer import settings
 from optimizer.analysis.alarms import Alarm, alarm_counts, alarm_lines, find_alarms, headline
 from optimizer.analysis.alternatives import ALTERNATIVE_COLUMNS, Alternatives, alternatives_for
 from optimizer.analysis.coverage import analyze_coverage, capacity_vs_demand, load_regions
-from optimizer.analysis.expansion import (ActionKind, ExpansionResult, build_expansion, map_layer, optimize,
+from optimizer.analysis.expansion import (Action, ActionKind, ExpansionResult, build_expansion, map_layer, optimize,
                                           write_expansion)
 from optimizer.analysis.roster_report import RosterSummary, summarize_roster
 from optimizer.analysis.simulate import SimulationResult, SimulationSettings, summarize_runs
 from optimizer.analysis.simulate import simulate as _simulate
 from optimizer.domain import Horizon, Roster
+from optimizer.arguments import (check_start, instance_of, maybe_date, path_arg, paths_arg, plan_arguments,
+                                 provider_arg, roster_arg, whole)
 from optimizer.errors import UsageError
-from optimizer.inputs import (Run, as_date, backend_names, cache_dir, check_out, horizon_for, input_paths, inputs_of, load_data,
+from optimizer.options import coverage_arguments, expand_arguments, scenarios_arguments, synth_arguments
+from optimizer.inputs import (Run, as_date, as_of_of, backend_names, cache_dir, check_out, horizon_for, input_paths, inputs_of, load_data,
                               load_report_of, materialize, need_file, need_folder, next_monday, prepare,
                               provider_for, solver_options, travel_names, travel_provider)
 from optimizer.io.atomic import atomic_dir
@@ -59,14 +60,15 @@ from optimizer.planning.problem import PlanningProblem, build_problem
 from optimizer.planning.solve import solve
 from optimizer.report import leadership_map, operations_map, write_coverage, write_plan_extras
 from optimizer.rules.windows import WindowRules
-from optimizer.scenario import MipSpec, Scenario
+from optimizer.scenario import Scenario
 from optimizer.studies import synth as _synth
 from optimizer.studies.batch import compare_runs, expand_scenario, run_scenarios
 from optimizer.validate import Violation, check_plan
+from optimizer.validate.check import REQUIRED_FILES
 
 __all__ = [
     "cache_dir", "load_data", "materialize", "travel_provider", "next_monday", "horizon_for",
-    "make_problem", "plan", "replan", "PlanResult", "write_plan_folder", "check", "SolverOptions",
+    "make_problem", "plan", "replan", "PlanResult", "write_plan_folder", "check", "is_plan_folder", "SolverOptions",
     "input_paths", "inputs_of", "check_out", "load_report_of", "solver_options", "provider_for",
     "as_date", "backend_names", "travel_names", "Run", "prepare", "Validation", "validate", "CoverageRun", "coverage",
     "expand", "simulate", "scenarios", "compare", "template", "synth", "Alarm", "alarm_lines", "headline",
@@ -109,6 +111,8 @@ def make_problem(roster: Roster, horizon: Horizon, *, provider: Any = None,
                  rules: WindowRules | None = None) -> PlanningProblem:
     """The planning problem (refills × nurse-days) of ``roster`` over ``horizon``, its confirmed
     visits pinned (:func:`optimizer.planning.keep.pin_confirmed`)."""
+    instance_of(horizon, Horizon, "horizon", "Horizon(start, days)", optional=False)
+    plan_arguments(roster, start=horizon.start, provider=provider, rules=rules)
     return pin_confirmed(build_problem(roster, horizon, provider=provider or travel_provider(), rules=rules))
 
 
@@ -131,7 +135,8 @@ def plan(
     place a missed refill or cost less (:mod:`optimizer.planning.trips`); the default is
     :data:`optimizer.settings.OVERNIGHT_TRIPS`.
     """
-    start = _plan_arguments(roster, start=start, days=days, options=options)
+    start = check_start(plan_arguments(roster, start=start, days=days, options=options, provider=provider,
+                                       rules=rules, progress=progress, overnight=overnight), as_of_of(roster))
     if out is not None:
         check_out(out, roster=roster, kind="plan")
     provider = provider or travel_provider()
@@ -142,20 +147,6 @@ def plan(
     result, problem = with_fills_and_trips(problem, result, enabled=overnight)
     result.solver["lower_bound"] = final_plan_bound(problem, result).as_dict()  # valid for the final plan
     return PlanResult(result, problem, provider, find_alarms(roster, horizon, rules=rules))
-
-
-def _plan_arguments(roster: Any, *, start: Any, days: Any, options: Any) -> dt.date:
-    """:func:`plan`'s arguments as a notebook may pass them: the start as a date (an ISO text is
-    read), else a one-line :class:`UsageError` saying what each must be."""
-    if not isinstance(roster, Roster):
-        raise UsageError(f"roster must be a Roster (api.load_data(folder) gives one), not {type(roster).__name__}")
-    start = as_date(start, "start")
-    if isinstance(days, bool) or not isinstance(days, numbers.Integral) or not 1 <= days <= settings.MAX_HORIZON_DAYS:
-        raise UsageError(f"days must be a whole number from 1 to {settings.MAX_HORIZON_DAYS}, got {days!r}")
-    if options is not None and not isinstance(options, SolverOptions):
-        raise UsageError(f"options must be SolverOptions (api.solver_options(...) gives one), "
-                         f"not {type(options).__name__}")
-    return start
 
 
 def replan(
@@ -176,6 +167,10 @@ def replan(
 
     With ``out``, the folder is checked first; the previous plan folder counts as an input.
     """
+    start = plan_arguments(roster, start=start, options=options, provider=provider, rules=rules,
+                           progress=progress, overnight=overnight)
+    if not isinstance(previous, (str, Path, Plan)):
+        raise UsageError(f"previous must be a plan folder (a path) or a Plan, not {type(previous).__name__}")
     folder = previous if isinstance(previous, (str, Path)) else None
     if out is not None:
         check_out(out, roster=roster, kind="plan", extra=[folder])
@@ -185,6 +180,9 @@ def replan(
     last = previous.horizon_start + dt.timedelta(days=previous.horizon_days - 1)
     if start > last:
         raise UsageError(f"re-plan date {start} is after the previous plan's last day {last}")
+    if start < previous.horizon_start:  # the previous plan says nothing of the days before it
+        raise UsageError(f"re-plan date {start} is before the previous plan's first day {previous.horizon_start}: "
+                         f"give --from within its horizon {previous.horizon_start}..{last}, or plan anew")
     provider = provider or travel_provider()
     result, problem = replan_plan(roster, previous, start=start, provider=provider, rules=rules,
                                   options=options, progress=progress, overnight=overnight)
@@ -205,7 +203,11 @@ def write_plan_folder(result: PlanResult, out: str | Path, *, with_map: bool = T
     ``confirm_days``, the first N days' visits are also written as ``confirmed_visits.csv``
     (next week's input).
     """
-    check_out(out, roster=result.problem.roster, kind="plan")
+    instance_of(result, PlanResult, "result", "api.plan(...) gives one", optional=False)
+    instance_of(with_map, bool, "with_map", "True or False", optional=False)
+    if confirm_days is not None:
+        whole(confirm_days, "confirm_days", 1)
+    check_out(path_arg(out, "out"), roster=result.problem.roster, kind="plan")
     extras: dict[str, Callable[[Path], None]] = {}
     if with_map:
         extras["map.html"] = lambda path: operations_map(result.plan, result.problem,
@@ -226,12 +228,24 @@ def write_plan_folder(result: PlanResult, out: str | Path, *, with_map: bool = T
 def check(roster: Roster, plan_dir: str | Path, *, provider: Any = None,
           rules: WindowRules | None = None) -> list[Violation]:
     """The independent validator on a written plan folder."""
-    need_folder(plan_dir, "plan folder")
+    roster_arg(roster)
+    folder = need_folder(path_arg(plan_dir, "plan folder"), "plan folder")
+    if not is_plan_folder(folder):  # a data folder given for the plan
+        raise UsageError(f"plan folder {str(plan_dir)!r} holds none of {', '.join(REQUIRED_FILES)}: it is no plan "
+                         "folder (the data folder comes first, then the plan folder)")
+    provider_arg(provider)
+    instance_of(rules, WindowRules, "rules", "a scenario's window_rules() gives one")
     try:
         return check_plan(roster, plan_dir, provider=provider or travel_provider(), rules=rules)
     except _UNREADABLE as exc:  # a folder whose files no plan of haiplan's has: what cannot be read, said
         raise UsageError(f"plan folder {str(plan_dir)!r} cannot be read as a plan: "
                          f"{type(exc).__name__}: {exc}") from None
+
+
+def is_plan_folder(path: str | Path) -> bool:
+    """Whether ``path`` is a folder holding a file of a plan folder (``visits.csv``, ``summary.json``, ...)."""
+    p = Path(path)
+    return p.is_dir() and any((p / name).exists() for name in REQUIRED_FILES)
 
 
 #: What reading a damaged plan folder raises: bad text encoding, JSON, dates, numbers, missing columns.
@@ -358,6 +372,7 @@ def coverage(
     CoverageRun
         What was written, with the coverage-by-state and capacity-by-region tables.
     """
+    coverage_arguments(weeks=weeks, cutoffs=cutoffs, map_cutoff=map_cutoff, tiles=tiles, progress=progress)
     region_map = load_regions(str(need_file(regions, "--regions file"))) if regions is not None else None
     run = prepare(data, as_of=as_of, start=start, backend=backend, travel=travel, osm=osm, out=out,
                   kind="coverage", extra=(regions,))
@@ -375,41 +390,6 @@ def coverage(
     lead = Path(out) / "leadership"
     return CoverageRun(Path(out), run.as_of, run.horizon.start, weeks, cuts,
                        pd.read_csv(lead / "coverage_by_state.csv"), pd.read_csv(lead / "capacity_by_region.csv"))
-
-
-def _check_expand_options(*, budget: Any, target_share: Any, cutoff_minutes: Any, actions: Any, backend: Any,
-                          time_limit: Any) -> None:
-    """:func:`expand`'s options against the scenario schema's limits, before any work (:class:`UsageError`)."""
-    def number(name: str, value: Any, lo: float, hi: float, *, low_open: bool = False) -> None:
-        if value is None:
-            return
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
-            and (value > lo if low_open else value >= lo) and value <= hi
-        if not ok:
-            bound = f"{'above' if low_open else 'at least'} {lo:g}" + (f" and at most {hi:g}" if hi < math.inf else "")
-            raise UsageError(f"{name} must be a finite number {bound}, got {value!r}")
-
-    number("--budget", budget, 0, math.inf)
-    number("--target", target_share, 0, 1)
-    number("--cutoff", cutoff_minutes, 0, 600, low_open=True)
-    number("--time-limit", time_limit, 0, math.inf, low_open=True)
-    if budget is not None and target_share is not None:
-        raise UsageError("give --budget or --target, not both")
-    if backend is not None and backend not in MIP_BACKENDS:
-        raise UsageError(f"unknown MIP backend {backend!r}; known: {', '.join(MIP_BACKENDS)}")
-    if actions is not None:
-        if isinstance(actions, str):
-            raise UsageError(f"actions is a list of kinds, e.g. ['hire', 'license'], got the text {actions!r}")
-        kinds = [k.value for k in ActionKind]
-        bad = [a for a in actions if str(a) not in kinds]
-        if bad or not actions:
-            raise UsageError(f"--actions {';'.join(map(str, actions)) or '(none)'}: "
-                             f"{'unknown ' + ', '.join(map(repr, bad)) if bad else 'no kind given'}; "
-                             f"known: {', '.join(kinds)}")
-
-
-#: The MIP backends the scenario schema allows (:class:`optimizer.scenario.MipSpec` ``backend``).
-MIP_BACKENDS: tuple[str, ...] = typing.get_args(MipSpec.model_fields["backend"].annotation)
 
 
 def expand(
@@ -449,8 +429,8 @@ def expand(
     ExpansionResult
         The ranked recommendations and the MIP's summary.
     """
-    _check_expand_options(budget=budget, target_share=target_share, cutoff_minutes=cutoff_minutes,
-                          actions=actions, backend=backend, time_limit=time_limit)
+    expand_arguments(budget=budget, target_share=target_share, cutoff_minutes=cutoff_minutes,
+                     actions=actions, backend=backend, time_limit=time_limit, progress=progress)
     if sites_file is not None:
         need_file(sites_file, "--sites file")
     if out is not None:
@@ -474,9 +454,28 @@ def _recommendations_map(result: ExpansionResult, path: Path) -> None:
                    title="HAI coverage and recommended actions").save(path)
 
 
+#: The keyword options :func:`simulate` passes on (those of :func:`optimizer.analysis.simulate.simulate`).
+_SIMULATE_OPTIONS = frozenset(inspect.signature(_simulate).parameters) - {"roster", "start"}
+
+
 def simulate(roster: Roster, *, start: dt.date, **options: Any) -> SimulationResult:
     """The closed loop over weeks: plan a week, live it, re-plan (see
-    :func:`optimizer.analysis.simulate.simulate` for ``options``)."""
+    :func:`optimizer.analysis.simulate.simulate` for ``options``). A wrong argument is a one-line
+    :class:`UsageError` before the first week; a roster of :func:`load_data` starts within a
+    week of its data date."""
+    unknown = sorted(set(options) - _SIMULATE_OPTIONS)
+    if unknown:
+        raise UsageError(f"simulate has no option {', '.join(unknown)}; "
+                         f"its options: {', '.join(sorted(_SIMULATE_OPTIONS))}")
+    start = check_start(plan_arguments(roster, start=start, provider=options.get("provider"),
+                                       rules=options.get("rules"), progress=options.get("progress")),
+                        as_of_of(roster))
+    instance_of(options.get("settings"), SimulationSettings, "settings", "SimulationSettings(weeks=...)")
+    whole(options.get("seed", 0), "seed", 0)
+    actions = options.get("actions", ())
+    if isinstance(actions, (str, bytes)) or not isinstance(actions, Sequence) \
+            or not all(isinstance(a, Action) for a in actions):
+        raise UsageError(f"actions must be a list of Action (an expansion's recommendations), got {actions!r}")
     return _simulate(roster, start=start, **options)
 
 
@@ -510,9 +509,9 @@ def scenarios(
     list of pathlib.Path
         The result folders.
     """
-    paths = [need_file(f, "scenario file") for f in files]
-    if workers < 1:
-        raise UsageError(f"--workers must be positive, got {workers}")
+    scenarios_arguments(seeds=seeds, workers=workers, ray=ray, progress=progress)
+    paths = [need_file(f, "scenario file") for f in paths_arg(files, "files (scenario files)")]
+    out = path_arg(out, "out")
     return run_scenarios(paths, out=out, seeds=seeds, workers=workers, ray_address=ray, progress=progress)
 
 
@@ -527,21 +526,27 @@ class Comparison:
 
 def compare(dirs: Sequence[str | Path], *, out: str | Path) -> Comparison:
     """Side-by-side table (CSV) and charts (HTML) of scenario results, with a verdict per scenario."""
-    for d in dirs:
+    for d in paths_arg(dirs, "dirs (result folders)"):
         need_folder(d, "result folder")
-    paths = compare_runs(dirs, out=out)
+    paths = compare_runs(dirs, out=path_arg(out, "out"))
     verdicts = pd.read_csv(paths["verdicts"], keep_default_na=False).to_dict("records")
     return Comparison(paths, pd.read_csv(paths["csv"]), verdicts)
 
 
 def scenario_verdict(folder: str | Path) -> dict[str, Any]:
     """The verdict a ``scenario run`` result folder holds (winner and text)."""
-    return dict(json.loads((Path(folder) / "summary.json").read_text(encoding="utf-8"))["verdict"])
+    summary = need_folder(path_arg(folder, "result folder"), "result folder") / "summary.json"
+    try:
+        return dict(json.loads(summary.read_text(encoding="utf-8"))["verdict"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UsageError(f"result folder {str(folder)!r} holds no verdict of 'haiplan scenario run' "
+                         f"(summary.json: {type(exc).__name__}: {exc})") from None
 
 
 def template(out: str | Path, *, as_of: dt.date | None = None) -> list[Path]:
     """Write example input files (every table as CSV and one workbook) that validate; the files."""
-    return write_template(Path(out), as_of=as_of)
+    return write_template(path_arg(out, "out"), as_of=maybe_date(as_of, "as_of"))
+
 
 
 def synth(
@@ -564,15 +569,15 @@ def synth(
     ``national``, ``rural``, ``large``); it replaces ``patients``, ``nurses``, ``states`` and
     ``chemo_share``.
     """
-    check_out_dir(out, kind=ROSTER, force=force)
-    if bbox is not None and len(bbox) != 4:
-        raise UsageError("--bbox needs WEST,SOUTH,EAST,NORTH")
+    check_out_dir(path_arg(out, "out"), kind=ROSTER, force=force)
+    as_of, plan_start = synth_arguments(patients=patients, nurses=nurses, seed=seed, chemo_share=chemo_share,
+                                       as_of=as_of, plan_start=plan_start, bbox=bbox)
     if preset is not None and preset not in _synth.PRESETS:
         raise UsageError(f"unknown preset {preset!r}; choose one of {', '.join(_synth.PRESETS)}")
     if preset is not None:
         data = _synth.preset(preset, seed=seed, as_of=as_of or dt.date.today(), plan_start=plan_start)
     else:
-        data = _synth.generate(patients, nurses, seed=seed, states=list(states) if states else None,
+        data = _synth.generate(patients, nurses, seed=seed, states=states or None,  # a text too: 'OH;PA'
                                as_of=as_of or dt.date.today(), plan_start=plan_start, chemo_share=chemo_share)
     if bbox is not None:
         data = _synth.localize(data, bbox=bbox, seed=seed)

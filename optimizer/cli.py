@@ -120,20 +120,6 @@ def _day(value: str | dt.datetime | None, flag: str = "date") -> Optional[dt.dat
     return None if value is None else api.as_date(value, flag)
 
 
-def _check_tiles(tiles: str | None) -> None:
-    """``--tiles`` names a tile layer folium knows (a provider name; a URL template needs an
-    attribution, which the option cannot give): a usage mistake otherwise, before any work."""
-    if tiles is None:
-        return
-    import folium
-
-    try:
-        folium.TileLayer(tiles=tiles)
-    except (ValueError, KeyError) as exc:
-        raise UsageError(f"--tiles {tiles!r} is no tile layer folium knows ({exc}); give a provider name such "
-                         "as OpenStreetMap or 'CartoDB positron'") from None
-
-
 # --------------------------------------------------------------------------- shared options
 
 def _date(help_: str, default: str) -> Any:
@@ -331,7 +317,7 @@ def replan(
     _setup_logging(verbose)
     start = _day(from_, "--from")
     run = api.prepare(data, as_of=_day(as_of, "--as-of"), backend=backend, time_limit=time_limit, travel=travel, osm=osm,
-                      out=out, extra=[previous])
+                      out=out, extra=[previous], plans_horizon=False)  # the dates are the previous plan's
     result = api.replan(run.roster, previous, start=start, provider=run.provider, rules=run.rules,
                         options=run.options, progress=_say,
                         overnight=not no_overnight and run.scenario.solver.overnight_trips)
@@ -369,7 +355,11 @@ def check(
     as_of: Optional[str] = AsOf,
 ) -> None:
     """Check a plan against every rule, recomputed from the inputs; exit 1 on violations."""
-    run = api.prepare(None if str(data) == "demo" else data, as_of=_day(as_of, "--as-of"), travel=travel, osm=osm)
+    if api.is_plan_folder(data) and not api.is_plan_folder(plan_dir):
+        raise UsageError(f"DATA {str(data)!r} is a plan folder and PLAN_DIR {str(plan_dir)!r} is not: give the data "
+                         "folder first, then the plan folder")
+    run = api.prepare(None if str(data) == "demo" else data, as_of=_day(as_of, "--as-of"), travel=travel, osm=osm,
+                      plans_horizon=False)  # the dates are the plan folder's
     violations = api.check(run.roster, plan_dir, provider=run.provider, rules=run.rules)
     for v in violations:
         _echo(str(v))
@@ -409,7 +399,6 @@ def coverage(
         raise typer.BadParameter(f"--cutoffs needs positive minutes separated by ';', got {cutoffs!r}")
     if map_cutoff <= 0:
         raise typer.BadParameter(f"--map-cutoff needs positive minutes, got {map_cutoff}")
-    _check_tiles(tiles)
     c = api.coverage(data, out=out, as_of=_day(as_of, "--as-of"), start=_day(start, "--start"), weeks=weeks, cutoffs=cuts,
                      map_cutoff=map_cutoff, regions=regions, travel=travel, osm=osm, tiles=tiles,
                      backend=None if backend.lower() == "none" else backend, progress=_say)

@@ -16,6 +16,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import numbers
 import os
 import tempfile
 import weakref
@@ -25,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from geodata.travel import OSM_SUFFIXES, PROVIDERS, get_provider
+from optimizer import settings
+from optimizer.arguments import as_date, check_start, instance_of, maybe_date, number, path_arg, whole
 from optimizer.domain import Horizon, Roster
 from optimizer.errors import UsageError
 from optimizer.io import LoadReport, load_roster_with_report
@@ -40,11 +43,15 @@ from optimizer.studies import synth
 __all__ = [
     "cache_dir", "next_monday", "materialize", "input_paths", "load_data", "inputs_of", "load_report_of",
     "horizon_for", "travel_provider", "provider_for", "solver_options", "backend_names", "travel_names",
-    "need_file", "need_folder", "check_travel", "travel_name", "check_out", "Run", "prepare",
+    "need_file", "need_folder", "check_travel", "travel_name", "check_out", "Run", "prepare", "as_date", "as_of_of",
+    "scenario_start",
 ]
 
 #: The planner that needs no solver (greedy insertion), besides the routing backends.
 GREEDY = "greedy"
+
+#: Most parallel processes a run may ask for (the scenario schema's ``solver.workers`` limit).
+MAX_WORKERS: int = 64
 
 
 def cache_dir() -> Path:
@@ -53,26 +60,12 @@ def cache_dir() -> Path:
 
 
 def next_monday(day: dt.date) -> dt.date:
-    """The Monday after ``day`` (a week later when ``day`` is a Monday)."""
+    """The Monday after ``day`` (a week later when ``day`` is a Monday; an ISO text is read)."""
+    day = as_date(day, "day")
     return day + dt.timedelta(days=(7 - day.weekday()) % 7 or 7)
 
 
 # --------------------------------------------------------------------------- paths
-
-
-def as_date(value: str | dt.date, what: str = "date") -> dt.date:
-    """``value`` as a date: a date as it is, a datetime's date, an ISO ``YYYY-MM-DD`` text read;
-    anything else a one-line :class:`UsageError` naming ``what`` (an option or argument)."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise UsageError(f"{what} {value!r} is not a date: give YYYY-MM-DD (ISO), e.g. 2026-11-23")
 
 
 def need_osm(path: str | Path) -> Path:
@@ -85,7 +78,7 @@ def need_osm(path: str | Path) -> Path:
 
 def need_file(path: str | Path, what: str) -> Path:
     """``path`` if it is an existing file, else a one-line :class:`UsageError` naming ``what``."""
-    p = Path(path)
+    p = path_arg(path, what)
     if p.is_dir():
         raise UsageError(f"{what} {str(p)!r} is a folder; give a file")
     if not p.exists():
@@ -95,7 +88,7 @@ def need_file(path: str | Path, what: str) -> Path:
 
 def need_folder(path: str | Path, what: str) -> Path:
     """``path`` if it is an existing folder, else a one-line :class:`UsageError` naming ``what``."""
-    p = Path(path)
+    p = path_arg(path, what)
     if not p.exists():
         raise UsageError(f"{what} {str(p)!r} does not exist")
     if not p.is_dir():
@@ -118,7 +111,7 @@ def _data_dir(scenario: Scenario) -> Path:
 
 def materialize(scenario: Scenario) -> Path:
     """The data folder of ``scenario``: its ``dir``, or its synthetic roster written to the cache."""
-    out = _data_dir(scenario)
+    out = _data_dir(instance_of(scenario, Scenario, "scenario", "api.load_data(...) gives one", optional=False))
     if scenario.data.dir is None and not (out / "patients.csv").exists():
         spec = scenario.data.synthetic
         as_of = scenario.as_of or dt.date.today()
@@ -128,6 +121,15 @@ def materialize(scenario: Scenario) -> Path:
         with atomic_dir(out, kind=ROSTER, force=True) as tmp:
             synth.write(data, tmp)
     return out
+
+
+def _data_arg(data: Any) -> str | Path | Scenario | None:
+    """``data`` if it is what a run reads (a path, a scenario or ``None``), else a one-line :class:`UsageError`."""
+    if data is None or isinstance(data, (str, Path, Scenario)):
+        return data
+    hint = " (a loaded roster: call the function that takes one, e.g. api.plan)" if isinstance(data, Roster) else ""
+    raise UsageError(f"data must be a data folder, a workbook or a scenario .yaml (a path), a Scenario, or None "
+                     f"for the demo; not {type(data).__name__}{hint}")
 
 
 def _scenario_of(data: str | Path | Scenario | None, *, as_of: dt.date | None = None) -> Scenario:
@@ -157,7 +159,7 @@ def input_paths(data: str | Path | Scenario | None = None) -> tuple[Path, ...]:
     tuple of pathlib.Path
         The scenario file, the data folder and its tables, and the files the scenario names.
     """
-    if isinstance(data, (str, Path)) and not Path(data).exists():
+    if isinstance(_data_arg(data), (str, Path)) and not Path(data).exists():
         return (Path(data),)
     sc = _scenario_of(data)
     folder = _data_dir(sc)
@@ -170,23 +172,28 @@ def input_paths(data: str | Path | Scenario | None = None) -> tuple[Path, ...]:
 
 # --------------------------------------------------------------------------- loading
 
-_LOADED: dict[int, tuple[tuple[Path, ...], LoadReport]] = {}
+_LOADED: dict[int, tuple[tuple[Path, ...], LoadReport, dt.date | None]] = {}
 
 
-def _remember(roster: Roster, paths: Iterable[Path], report: LoadReport) -> None:
+def _remember(roster: Roster, paths: Iterable[Path], report: LoadReport, as_of: dt.date) -> None:
     key = id(roster)
-    _LOADED[key] = (tuple(paths), report)
+    _LOADED[key] = (tuple(paths), report, as_of)
     weakref.finalize(roster, _LOADED.pop, key, None)
 
 
 def inputs_of(roster: Roster) -> tuple[Path, ...]:
     """The input paths ``roster`` was loaded from by :func:`load_data` (empty if built in code)."""
-    return _LOADED.get(id(roster), ((), LoadReport()))[0]
+    return _LOADED.get(id(roster), ((), LoadReport(), None))[0]
 
 
 def load_report_of(roster: Roster) -> LoadReport:
     """What :func:`load_data` warned about and assumed for ``roster`` (empty if built in code)."""
-    return _LOADED.get(id(roster), ((), LoadReport()))[1]
+    return _LOADED.get(id(roster), ((), LoadReport(), None))[1]
+
+
+def as_of_of(roster: Roster) -> dt.date | None:
+    """The data date :func:`load_data` read ``roster`` as of (``None`` if built in code)."""
+    return _LOADED.get(id(roster), ((), LoadReport(), None))[2]
 
 
 def load_data(
@@ -214,13 +221,14 @@ def load_data(
     optimizer.errors.UsageError
         ``data`` does not exist.
     """
-    sc = _scenario_of(data, as_of=as_of)
+    as_of = maybe_date(as_of, "as_of")
+    sc = _scenario_of(_data_arg(data), as_of=as_of)
     as_of = as_of or sc.as_of or dt.date.today()
     roster, report = load_roster_with_report(materialize(sc), as_of=as_of)
     holidays = sc.holiday_list()
     if holidays is not None:
         roster = dataclasses.replace(roster, holidays=holidays)
-    _remember(roster, input_paths(sc), report)
+    _remember(roster, input_paths(sc), report, as_of)
     return roster, sc
 
 
@@ -282,6 +290,7 @@ def check_out(
         See :func:`optimizer.io.outdir.check_out_dir`; also when nothing can be written where
         ``out`` would be made (a read-only parent).
     """
+    out = path_arg(out, "out (the output folder)")
     inputs = list(inputs_of(roster) if roster is not None else input_paths(data))
     inputs += [Path(p) for p in extra if p is not None]
     path = check_out_dir(out, inputs=inputs, kind=kind, force=force)
@@ -294,12 +303,34 @@ def check_out(
 # --------------------------------------------------------------------------- options
 
 
-def horizon_for(sc: Scenario | None, *, start: dt.date | None = None, days: int | None = None) -> Horizon:
-    """The horizon from explicit values, else the scenario, else the next Monday for 14 days."""
-    s = start or (sc.horizon.start if sc else None)
+def horizon_for(sc: Scenario | None, *, start: dt.date | None = None, days: int | None = None,
+                as_of: dt.date | None = None) -> Horizon:
+    """The horizon from explicit values, else the scenario, else the Monday after the data date
+    (``as_of``, else the scenario's, else today) for 14 days. ``days`` outside 1 to
+    :data:`~optimizer.settings.MAX_HORIZON_DAYS` is a one-line :class:`UsageError`."""
+    if days is not None:
+        whole(days, "days", 1, settings.MAX_HORIZON_DAYS)
+    s = maybe_date(start, "start") or (sc.horizon.start if sc else None)
     if s is None:
-        s = next_monday((sc.as_of if sc and sc.as_of else None) or dt.date.today())
-    return Horizon(s, days or (sc.horizon.days if sc else 14))
+        s = next_monday(as_of or (sc.as_of if sc and sc.as_of else None) or dt.date.today())
+    return Horizon(s, days or (sc.horizon.days if sc else settings.HORIZON_DAYS))
+
+
+def scenario_start(sc: Scenario, *, as_of: dt.date | None = None, start: dt.date | None = None,
+                   days: int | None = None) -> tuple[dt.date, Horizon]:
+    """The data date and the horizon a run of ``sc`` uses (explicit values first, see
+    :func:`horizon_for`), its first day checked against the data date
+    (:func:`optimizer.arguments.check_start`) before any data is read.
+
+    Returns
+    -------
+    tuple of (datetime.date, Horizon)
+        ``as_of`` (explicit, else the scenario's, else today) and the horizon.
+    """
+    as_of = as_of or sc.as_of or dt.date.today()
+    horizon = horizon_for(sc, start=start, days=days, as_of=as_of)
+    check_start(horizon.start, as_of)
+    return as_of, horizon
 
 
 def backend_names() -> tuple[str, ...]:
@@ -314,6 +345,8 @@ def travel_names() -> tuple[str, ...]:
 
 def _choose(value: str, names: tuple[str, ...], what: str) -> str:
     """``value`` as one of ``names`` (case-insensitive), else a one-line :class:`UsageError`."""
+    if not isinstance(value, str):
+        raise UsageError(f"{what} must be a name, one of {', '.join(names)}; not {type(value).__name__}")
     found = {n.lower(): n for n in names}.get(value.strip().lower())
     if found is not None:
         return found
@@ -353,6 +386,7 @@ def travel_provider(name: str = "haversine", *, osm_file: str | Path | None = No
 
 def provider_for(sc: Scenario, *, travel: str | None = None, osm: str | Path | None = None) -> Any:
     """The scenario's travel provider, with ``travel`` and ``osm`` overriding it."""
+    instance_of(sc, Scenario, "sc (the scenario)", "api.load_data(...) gives one", optional=False)
     name = travel or sc.travel.provider
     osm_file = osm or sc.travel.osm_file
     options = dict(sc.travel.options)
@@ -377,11 +411,21 @@ def solver_options(
     optimizer.errors.UsageError
         An unknown backend (the message lists every valid name) or a non-positive limit.
     """
-    s = sc.solver if sc is not None else SolverSpec()
+    s = instance_of(sc, Scenario, "sc (the scenario)", "api.load_data(...) gives one").solver \
+        if sc is not None else SolverSpec()
     name = _choose(backend, backend_names(), "backend") if backend is not None else s.backend
     for flag, value in (("--time-limit", time_limit), ("--iterations", iterations), ("--workers", workers)):
-        if value is not None and not (0 < value < float("inf")):  # nan and inf too
-            raise UsageError(f"{flag} must be a positive number, got {value}")
+        if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)
+                                  or not 0 < value < float("inf")):  # nan and inf too
+            raise UsageError(f"{flag} must be a positive number, got {value!r}")
+    if time_limit is not None:
+        number(time_limit, "--time-limit (seconds)", 0, settings.MAX_TIME_LIMIT_S, low_open=True)
+    if iterations is not None:
+        whole(iterations, "--iterations", 1)
+    if workers is not None:
+        whole(workers, "--workers", 1, MAX_WORKERS)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
+        raise UsageError(f"--seed must be a whole number, got {seed!r}")
     return SolverOptions(backend=name, time_limit=time_limit or s.time_limit,
                          max_iterations=iterations or s.max_iterations,
                          seed=s.seed if seed is None else seed, workers=workers or s.workers)
@@ -424,6 +468,7 @@ def prepare(
     out: str | Path | None = None,
     kind: str = "plan",
     extra: Iterable[str | Path | None] = (),
+    plans_horizon: bool = True,
 ) -> Run:
     """Check every option, then load ``data`` and merge the scenario with the options.
 
@@ -443,6 +488,10 @@ def prepare(
         Travel provider name and OSM extract (``None``: the scenario's ``travel`` section).
     out, kind, extra
         The output folder to check first, the kind of output, more inputs it must not replace.
+    plans_horizon
+        The command plans from the horizon's first day, so it must be from the data date to
+        :data:`~optimizer.settings.MAX_START_AFTER_AS_OF_DAYS` days after it; ``False`` for
+        ``replan`` and ``check``, which take their dates from the plan folder.
 
     Returns
     -------
@@ -458,16 +507,23 @@ def prepare(
     """
     solver_options(None, backend=backend, time_limit=time_limit, iterations=iterations,
                    seed=seed, workers=workers)  # names and limits first, before anything is read
+    as_of, start = maybe_date(as_of, "--as-of"), maybe_date(start, "--start")
+    if days is not None:
+        whole(days, "--days", 1, settings.MAX_HORIZON_DAYS)
     if travel is not None:
         travel_name(travel)
     if osm is not None:
         need_osm(osm)
     if out is not None:
         check_out(out, data=data, extra=[osm, *extra], kind=kind)
-    roster, sc = load_data(data, as_of=as_of)
+    sc = _scenario_of(_data_arg(data), as_of=as_of)  # reads a scenario file, not the data yet
+    if plans_horizon:
+        as_of, horizon = scenario_start(sc, as_of=as_of, start=start, days=days)
+    else:
+        as_of = as_of or sc.as_of or dt.date.today()
+        horizon = horizon_for(sc, start=start, days=days, as_of=as_of)
+    roster, sc = load_data(sc, as_of=as_of)
     provider = provider_for(sc, travel=travel, osm=osm)
     options = solver_options(sc, backend=backend, time_limit=time_limit, iterations=iterations,
                              seed=seed, workers=workers)
-    horizon = horizon_for(sc, start=start, days=days)
-    return Run(roster, sc, horizon, provider, options, sc.window_rules(),
-               as_of or sc.as_of or dt.date.today())
+    return Run(roster, sc, horizon, provider, options, sc.window_rules(), as_of)

@@ -85,7 +85,7 @@ class TravelSpec(_Strict):
 
 class SolverSpec(_Strict):
     backend: Literal["ortools", "pyvrp", "greedy"] = defaults.SOLVER_BACKEND  # type: ignore[assignment]
-    time_limit: float = Field(defaults.SOLVER_TIME_LIMIT_S, gt=0)
+    time_limit: float = Field(defaults.SOLVER_TIME_LIMIT_S, gt=0, le=defaults.MAX_TIME_LIMIT_S)
     max_iterations: int | None = Field(None, ge=1)
     seed: int = 0
     workers: int = Field(defaults.SOLVER_WORKERS, ge=1, le=64)
@@ -204,7 +204,7 @@ class HireProfileSpec(_Strict):
 
 class MipSpec(_Strict):
     backend: Literal["highs", "scip", "cbc"] = defaults.MIP_BACKEND  # type: ignore[assignment]
-    time_limit: float = Field(defaults.MIP_TIME_LIMIT_S, gt=0)
+    time_limit: float = Field(defaults.MIP_TIME_LIMIT_S, gt=0, le=defaults.MAX_TIME_LIMIT_S)
     relative_gap: float = Field(defaults.MIP_RELATIVE_GAP, ge=0, le=1)
     linking: Literal["strong", "aggregated"] = "strong"
 
@@ -334,7 +334,7 @@ class SimulationSpec(_Strict):
     first_seed: int = Field(0, ge=0)
     plan_days: int = Field(7, ge=1, le=28)
     backend: Literal["greedy", "ortools", "pyvrp"] = "greedy"
-    time_limit: float = Field(5.0, gt=0)
+    time_limit: float = Field(5.0, gt=0, le=defaults.MAX_TIME_LIMIT_S)
     max_iterations: int | None = Field(None, ge=1)
     sick_rate: float = Field(0.02, ge=0, le=1)
     referral_rate: float = Field(0.01, ge=0, le=1)  # new referrals a week per active patient

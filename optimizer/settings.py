@@ -113,7 +113,9 @@ DEFAULT_HOLIDAY_NAMES: frozenset[str] = frozenset({  # the six the spec names, b
 # --- planning run defaults (the CLI, the scenario schema and SolverOptions read these) ---
 HORIZON_DAYS: int = 14  # SPEC §2: planners plan the next 1–2 weeks
 MAX_HORIZON_DAYS: int = 28  # four weeks: two refill cycles at most
+MAX_START_AFTER_AS_OF_DAYS: int = 7  # first planned day at most a week after the data date: the next Monday at latest
 SOLVER_BACKEND: str = "pyvrp"  # "ortools" | "greedy" also; measured (bench/RESULTS.md "Default backend", 2026-12-02 session end): same refills placed as ortools on 6 small rosters (132/132) and 1,000 patients (841/841), cost equal or lower (-$8 in all on the small ones), national drive 94.3 vs 97.6 min/visit and 450 vs 505 nurse-days at 30 s
+MAX_TIME_LIMIT_S: float = 86_400.0  # a day: a longer --time-limit (1e308) is a typo; it overflowed the MIP's ms
 SOLVER_TIME_LIMIT_S: float = 30.0  # whole plan, split over parts: "a feasible plan in minutes" (SPEC §2)
 SOLVER_WORKERS: int = 2  # this machine class has 2 cores (DEVELOPERS.md)
 SOLVER_MIN_PART_SECONDS: float = 0.2

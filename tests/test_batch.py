@@ -249,3 +249,71 @@ def test_a_tie_goes_to_the_cheaper_plan_and_then_to_the_baseline() -> None:
     info["c"] = {"one_time_cost": 10.0}
     v = verdict(pd.DataFrame(rows), info, ["baseline", "a", "b", "c"], "win")
     assert v["winner"] == "c" and "c beats baseline" not in v["text"] and "c beats b by 1.0" in v["text"]
+
+
+def test_two_files_of_one_scenario_name_are_refused_before_any_work(tiny_file, tmp_path, monkeypatch) -> None:
+    """It was refused only after both scenarios' expansion MIPs had run."""
+    import optimizer.studies.batch.results as results
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("a scenario was prepared before the names were checked")
+
+    monkeypatch.setattr(results, "prepare_scenario", no_work)
+    twin = tmp_path / "twin.yaml"
+    twin.write_text(yaml.safe_dump({**TINY, "description": "the same name, another file"}), encoding="utf-8")
+    res = CliRunner().invoke(app, ["scenario", "run", str(tiny_file), str(twin), "--out", str(tmp_path / "runs")])
+    assert res.exit_code == 2, res.output
+    line = res.stderr.strip()
+    assert len(line.splitlines()) == 1 and str(tiny_file) in line and str(twin) in line and "'tiny'" in line
+    assert not (tmp_path / "runs").exists()
+
+
+def test_api_scenarios_compare_and_verdict_say_what_each_argument_must_be(tiny_file, tmp_path) -> None:
+    from optimizer import api
+    from optimizer.errors import UsageError
+
+    out = tmp_path / "runs"
+    for call, needle in [(lambda: api.scenarios(str(tiny_file), out=out), "must be a list of paths"),
+                         (lambda: api.scenarios([], out=out), "at least one path"),
+                         (lambda: api.scenarios([tiny_file], out=out, workers="2"), "--workers must be a whole"),
+                         (lambda: api.scenarios([tiny_file], out=out, seeds=0), "--seeds must be a whole"),
+                         (lambda: api.compare(str(tmp_path), out=out), "must be a list of paths"),
+                         (lambda: api.compare([], out=out), "at least one path"),
+                         (lambda: api.scenario_verdict(tmp_path), "holds no verdict"),
+                         (lambda: api.scenario_verdict(tiny_file), "is a file; give a folder")]:
+        with pytest.raises(UsageError, match=needle):
+            call()
+    assert not out.exists()
+
+
+def test_compare_refuses_a_result_folder_given_twice(tmp_path) -> None:
+    """``scenario compare runs/tiny runs/tiny`` (or ``runs runs/tiny``) compared a scenario with itself."""
+    from optimizer.studies.batch.compare import _result_dirs
+    from optimizer.errors import UsageError
+
+    run = tmp_path / "runs" / "tiny"
+    run.mkdir(parents=True)
+    (run / "totals.csv").write_text("plan\nbaseline\n")
+    for dirs in ([run, run], [tmp_path / "runs", run], [run, tmp_path / "runs" / ".." / "runs" / "tiny"]):
+        with pytest.raises(UsageError, match="is given twice"):
+            _result_dirs(dirs)
+    assert _result_dirs([tmp_path / "runs"]) == [run]
+    res = CliRunner().invoke(app, ["scenario", "compare", str(run), str(run), "--out", str(tmp_path / "c")])
+    assert res.exit_code == 2 and "is given twice" in res.stderr and not (tmp_path / "c").exists()
+
+
+def test_a_scenario_starting_far_from_its_data_date_is_refused_before_any_work(tiny_file, tmp_path) -> None:
+    """A scenario of a data folder with horizon.start 2099 was simulated with every refill overdue."""
+    from optimizer.errors import UsageError
+    from optimizer.studies.batch import run_scenarios
+
+    data = tmp_path / "data"
+    CliRunner().invoke(app, ["synth", str(data), "--patients", "4", "--nurses", "1", "--as-of", "2026-11-20"])
+    late = tmp_path / "late.yaml"
+    late.write_text(yaml.safe_dump({"name": "late", "data": {"dir": str(data)}, "as_of": "2026-11-20",
+                                    "horizon": {"start": "2099-01-05", "days": 7}}), encoding="utf-8")
+    with pytest.raises(UsageError, match=r"late.yaml: start 2099-01-05 .* after the data date 2026-11-20"):
+        run_scenarios([tiny_file, late], out=tmp_path / "runs")
+    assert not (tmp_path / "runs").exists()
+    res = CliRunner().invoke(app, ["expand", str(late), "--out", str(tmp_path / "e")])
+    assert res.exit_code == 2 and "2099-01-05" in res.stderr and not (tmp_path / "e").exists()

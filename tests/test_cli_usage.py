@@ -254,6 +254,10 @@ def test_screen_text_from_input_cannot_drive_the_terminal() -> None:
     (["expand", str(GOOD), "--out", "{tmp}/e", *AS_OF, "--time-limit", "-1"], ("--time-limit must be",)),
     (["expand", str(GOOD), "--out", "{tmp}/e", *AS_OF, "--cutoff", "0"], ("--cutoff must be",)),
     (["expand", str(GOOD), "--out", "{tmp}/e", *AS_OF, "--budget", "inf"], ("--budget must be a finite",)),
+    # a time limit past a day is a typo: 1e308 overflowed the MIP's milliseconds (exit 3) or planned for ever
+    (["expand", str(GOOD), "--out", "{tmp}/e", *AS_OF, "--time-limit", "1e308"], ("--time-limit", "at most 86400")),
+    (["plan", str(GOOD), "--out", "{tmp}/p", *AS_OF, "--time-limit", "1e308"], ("--time-limit (seconds)",
+                                                                                 "at most 86400")),
     (["plan", str(GOOD), "--out", "{tmp}/p", *AS_OF, "--travel", "road", "--osm", str(GOOD / "patients.csv")],
      ("is no OSM extract",)),
 ])
@@ -306,3 +310,142 @@ def test_api_plan_says_what_each_argument_must_be():
             api.plan(args.pop("roster"), **args)
     ok = api.plan(roster, start="2026-11-23", days=3, options=api.solver_options(None, backend="greedy"))
     assert ok.plan.horizon_start == dt.date(2026, 11, 23)  # an ISO text is read as the date
+
+
+@pytest.mark.parametrize("start, needle", [("2099-01-05", "26344 days after the data date 2026-11-20"),
+                                           ("2026-11-19", "1 day(s) before the data date 2026-11-20"),
+                                           ("2026-11-28", "8 days after the data date 2026-11-20")])
+def test_a_start_far_from_the_data_date_is_refused_before_any_work(tmp_path, start, needle):
+    # it planned with every refill overdue ("min reserve days left: -26322") and wrote the folder
+    out = tmp_path / "p"
+    res = runner.invoke(app, ["plan", str(GOOD), *AS_OF, "--start", start, "--out", str(out), "--backend", "greedy"])
+    _one_line_usage_error(res, needle, "--as-of", "--start")
+    assert not out.exists()
+    roster, _ = api.load_data(GOOD, as_of=dt.date(2026, 11, 20))
+    with pytest.raises(UsageError, match=needle.replace("(", r"\(").replace(")", r"\)")):
+        api.plan(roster, start=start, days=3, options=api.solver_options(None, backend="greedy"), out=out)
+    assert not out.exists()
+    # a week after the data date is the last first day (the Monday after a Sunday's data)
+    assert api.prepare(GOOD, as_of="2026-11-20", start="2026-11-27").horizon.start == dt.date(2026, 11, 27)
+
+
+def test_api_planning_calls_say_what_each_argument_must_be(tmp_path):
+    roster, _ = api.load_data(GOOD, as_of=dt.date(2026, 11, 20))
+    greedy = api.solver_options(None, backend="greedy")
+    result = api.plan(roster, start="2026-11-23", days=3, options=greedy)
+    api.write_plan_folder(result, tmp_path / "plan", with_map=False)
+    mon = dt.date(2026, 11, 23)
+    calls = [
+        (lambda: api.plan(roster, start=mon, provider="haversine"), "provider must be a travel provider"),
+        (lambda: api.plan(roster, start=mon, rules={"late_days": 2}), "rules must be WindowRules"),
+        (lambda: api.plan(roster, start=mon, progress="quiet"), "progress must be a function"),
+        (lambda: api.make_problem(str(GOOD), api.horizon_for(None, start=mon)), "roster must be a Roster"),
+        (lambda: api.make_problem(roster, mon), "horizon must be Horizon"),
+        (lambda: api.replan(str(GOOD), tmp_path / "plan", start=mon), "roster must be a Roster"),
+        (lambda: api.replan(roster, tmp_path / "plan", start="24/11/2026"), "is not a date"),
+        (lambda: api.replan(roster, 5, start=mon), "previous must be a plan folder"),
+        (lambda: api.replan(roster, tmp_path / "plan", start=mon, options={"backend": "greedy"}),
+         "options must be SolverOptions"),
+        (lambda: api.write_plan_folder("plan", tmp_path / "w"), "result must be PlanResult"),
+        (lambda: api.write_plan_folder(result, tmp_path / "w", confirm_days=0), "confirm_days must be a whole"),
+        (lambda: api.check(str(GOOD), tmp_path / "plan"), "roster must be a Roster"),
+        (lambda: api.check(roster, tmp_path / "plan", provider="haversine"), "provider must be a travel provider"),
+        (lambda: api.check(roster, tmp_path / "plan", rules="strict"), "rules must be WindowRules"),
+        (lambda: api.check(roster, GOOD), "holds none of visits.csv"),
+        (lambda: api.load_data(roster), "data must be a data folder"),
+        (lambda: api.validate(GOOD, as_of=5), "--as-of 5 is not a date"),
+        (lambda: api.validate(GOOD, as_of="2026-11-20", days=10**6), "--days must be a whole number from 1 to 28"),
+        (lambda: api.validate(GOOD, as_of="2026-11-20", days=0), "--days must be a whole number from 1 to 28"),
+        (lambda: api.prepare(GOOD, as_of="2026-11-20", time_limit="5"), "--time-limit must be a positive number"),
+        (lambda: api.prepare(GOOD, as_of="2026-11-20", workers=10**6), "--workers must be a whole number"),
+        (lambda: api.solver_options(None, backend=5), "backend must be a name"),
+    ]
+    for call, needle in calls:
+        with pytest.raises(UsageError, match=needle):
+            call()
+    assert not (tmp_path / "w").exists()
+    v = api.validate(GOOD, as_of="2026-11-20", start="2026-11-23", days=7)  # ISO texts are read as dates
+    assert v.run.horizon == api.horizon_for(None, start=mon, days=7)
+
+
+def test_replan_from_before_the_previous_plan_and_check_with_data_and_plan_swapped(tmp_path):
+    plan = tmp_path / "plan"
+    assert runner.invoke(app, ["plan", str(GOOD), "--out", str(plan), *AS_OF, "--backend", "greedy",
+                               "--days", "3"]).exit_code == 0
+    res = runner.invoke(app, ["replan", str(GOOD), "--previous", str(plan), "--from", "2026-11-20",
+                              "--out", str(tmp_path / "r"), *AS_OF, "--backend", "greedy"])
+    _one_line_usage_error(res, "before the previous plan's first day 2026-11-23", "2026-11-23..2026-11-25")
+    assert not (tmp_path / "r").exists()
+    res = runner.invoke(app, ["check", str(GOOD), str(GOOD), *AS_OF])  # a data folder given as the plan
+    _one_line_usage_error(res, "holds none of visits.csv", "the data folder comes first")
+    res = runner.invoke(app, ["check", str(plan), str(GOOD), *AS_OF])  # swapped: it listed missing tables
+    _one_line_usage_error(res, f"DATA {str(plan)!r} is a plan folder", "give the data folder first")
+
+
+def test_api_paths_scenarios_and_flags_of_the_wrong_kind_are_one_line_usage_errors(tmp_path):
+    """A number where a path goes failed deep in pathlib (TypeError); overnight='no' planned overnight trips."""
+    roster, sc = api.load_data(GOOD, as_of=dt.date(2026, 11, 20))
+    mon = dt.date(2026, 11, 23)
+    greedy = api.solver_options(None, backend="greedy")
+    calls = [
+        (lambda: api.plan(roster, start=mon, days=3, options=greedy, out=5), "out \\(the output folder\\) must be a path"),
+        (lambda: api.plan(roster, start=mon, days=3, options=greedy, overnight="no"), "overnight must be bool"),
+        (lambda: api.validate(GOOD, as_of="2026-11-20", out=5), "must be a path"),
+        (lambda: api.prepare(GOOD, as_of="2026-11-20", osm=5), "--osm file must be a path"),
+        (lambda: api.coverage(GOOD, out=tmp_path / "c", regions=5, backend=None), "--regions file must be a path"),
+        (lambda: api.expand(GOOD, sites_file=5), "--sites file must be a path"),
+        (lambda: api.expand(GOOD, progress="quiet"), "progress must be a function"),
+        (lambda: api.scenarios([GOOD / "patients.csv"], out=5), "out must be a path"),
+        (lambda: api.check_out(5), "must be a path"),
+        (lambda: api.materialize(str(GOOD)), "scenario must be Scenario"),
+        (lambda: api.provider_for("haversine"), "must be Scenario"),
+        (lambda: api.solver_options("greedy"), "must be Scenario"),
+    ]
+    for call, needle in calls:
+        with pytest.raises(UsageError, match=needle):
+            call()
+    assert not any(tmp_path.iterdir())
+    assert api.next_monday("2026-11-20") == mon and api.solver_options(sc).backend  # a scenario is fine
+
+
+def test_the_alarm_helpers_say_what_they_take():
+    roster, _ = api.load_data(GOOD, as_of=dt.date(2026, 11, 20))
+    horizon = api.horizon_for(None, start="2026-11-23", days=7)
+    for call, needle in [(lambda: api.find_alarms(str(GOOD), horizon), "roster must be a Roster"),
+                         (lambda: api.find_alarms(roster, "2026-11-23"), "horizon must be Horizon"),
+                         (lambda: api.alarm_lines("P1"), "alarms must be a list of Alarm"),
+                         (lambda: api.headline(None), "alarms must be a list of Alarm")]:
+        with pytest.raises(UsageError, match=needle):
+            call()
+    assert api.headline(api.find_alarms(roster, horizon)) == headline(api.find_alarms(roster, horizon))
+
+
+def test_api_plan_checks_the_fields_of_its_solver_options():
+    """SolverOptions built by hand bypass solver_options(): a bogus backend was a KeyError, a text
+    time limit a TypeError deep in the planner, a negative one planned anyway."""
+    from optimizer.planning.planner import SolverOptions
+
+    roster, _ = api.load_data(GOOD, as_of=dt.date(2026, 11, 20))
+    for kwargs, needle in [({"backend": "bogus"}, "options.backend must be one of ortools, pyvrp, greedy"),
+                           ({"time_limit": "5"}, "options.time_limit"), ({"time_limit": -1}, "options.time_limit"),
+                           ({"workers": 0}, "options.workers"), ({"max_iterations": 0}, "options.max_iterations")]:
+        with pytest.raises(UsageError, match=needle):
+            api.plan(roster, start="2026-11-23", days=3, options=SolverOptions(**{"backend": "greedy", **kwargs}))
+
+
+def test_replan_and_check_with_a_scenario_of_an_earlier_horizon_are_not_refused(tmp_path):
+    """replan and check take their dates from the plan folder: a scenario's horizon.start before a
+    later --as-of (the data of the day of the call-out) is no mistake for them."""
+    scenario = tmp_path / "week.yaml"
+    scenario.write_text(f"name: week\ndata: {{dir: {GOOD}}}\nas_of: 2026-11-20\n"
+                        "horizon: {start: 2026-11-23, days: 5}\n")
+    plan = tmp_path / "plan"
+    assert runner.invoke(app, ["plan", str(scenario), "--out", str(plan), "--backend", "greedy"]).exit_code == 0
+    later = ["--as-of", "2026-11-30"]  # a week on: the scenario's start is 7 days before it
+    res = runner.invoke(app, ["replan", str(scenario), "--previous", str(plan), "--from", "2026-11-25",
+                              "--out", str(tmp_path / "r"), "--backend", "greedy", *later])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["check", str(scenario), str(plan), *later])
+    assert res.exit_code in (0, 1) and "Traceback" not in res.output, res.output
+    _one_line_usage_error(runner.invoke(app, ["plan", str(scenario), "--out", str(tmp_path / "p2"), *later]),
+                          "7 day(s) before the data date 2026-11-30")

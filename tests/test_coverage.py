@@ -169,3 +169,23 @@ def test_leadership_view_bands_small_counts_and_rounds_nurse_homes(provider):
     assert small["covered_60min"].isna().all()
     assert list(view.nurses["lat"]) == [41.65, 41.65]
     assert view.totals["patients"] == 7 and view.totals["no_nurse_patients"] == 1
+
+
+def test_api_coverage_refuses_wrong_options_before_any_work(tmp_path):
+    from optimizer import api
+    from optimizer.errors import UsageError
+
+    good = __import__("pathlib").Path(__file__).resolve().parent / "data" / "good"
+    roster, _ = api.load_data(good, as_of=START - dt.timedelta(days=3))
+    for kwargs, needle in [({"weeks": 0}, "weeks must be a whole number from 1 to 52"),
+                           ({"weeks": 10**6}, "weeks must be a whole number"),  # OverflowError deep in dates
+                           ({"cutoffs": "60;120"}, "cutoffs must be a list of minutes"),
+                           ({"cutoffs": [math.nan]}, "must be a finite number above 0"),  # int(nan) crashed
+                           ({"cutoffs": [-5]}, "must be a finite number above 0"),
+                           ({"map_cutoff": 0}, "must be a finite number above 0"),
+                           ({"tiles": "nope"}, "--tiles 'nope' is no tile layer"),
+                           ({"data": roster}, "data must be a data folder")]:
+        args = {"data": good, "out": tmp_path / "c", "as_of": "2026-11-20", "backend": None, **kwargs}
+        with pytest.raises(UsageError, match=needle):
+            api.coverage(args.pop("data"), **args)
+        assert not (tmp_path / "c").exists()

@@ -178,3 +178,49 @@ def test_settings_are_validated() -> None:
     with pytest.raises(ValueError):
         SimulationSettings(weeks=0)
     assert replace(SimulationSettings(), weeks=3).weeks == 3
+
+
+@pytest.mark.parametrize("knobs, needle", [
+    ({"weeks": 0}, "weeks must be a whole number from 1 to 104"),
+    ({"weeks": 10**6}, "weeks must be a whole number from 1 to 104"),  # it would have run for years
+    ({"plan_days": 10**6}, "plan_days must be a whole number from 1 to 28"),
+    ({"sick_rate": float("nan")}, "sick_rate must be a finite number"),
+    ({"referral_rate": float("nan")}, "referral_rate must be a finite number"),  # nan < 0 is False: it passed
+    ({"time_limit": -1}, "time_limit must be a finite number above 0"),
+    ({"backend": "gurobi"}, "backend must be one of greedy, ortools, pyvrp"),
+    ({"referrals_by_state": {"NV": -1.0}}, "referrals_by_state\\['NV'\\]"),
+])
+def test_simulation_settings_say_which_knob_is_wrong(knobs, needle):
+    from optimizer.errors import UsageError
+
+    with pytest.raises(UsageError, match=needle):
+        SimulationSettings(**knobs)
+    with pytest.raises(ValueError, match=needle):  # still a ValueError for Python callers
+        SimulationSettings(**knobs)
+
+
+def test_api_simulate_refuses_wrong_arguments_before_the_first_week(demo):
+    from optimizer import api
+    from optimizer.errors import UsageError
+
+    roster, start = demo
+    one = SimulationSettings(weeks=1, **QUIET)
+    for kwargs, needle in [({"roster": "data/"}, "roster must be a Roster"),
+                           ({"start": "23/11/2026"}, "is not a date"),
+                           ({"start": dt.date(2099, 1, 5)}, "days after the data date"),
+                           ({"settings": {"weeks": 1}}, "settings must be SimulationSettings"),
+                           ({"seed": "1"}, "seed must be a whole number"),
+                           ({"actions": "hire"}, "actions must be a list of Action")]:
+        args = {"roster": roster, "start": start, "settings": one, **kwargs}
+        with pytest.raises(UsageError, match=needle):
+            api.simulate(args.pop("roster"), **args)
+    assert len(api.simulate(roster, start=start.isoformat(), settings=one).weekly) == 1  # an ISO text is a date
+
+
+def test_api_simulate_names_an_unknown_option(demo):
+    from optimizer import api
+    from optimizer.errors import UsageError
+
+    roster, start = demo
+    with pytest.raises(UsageError, match="simulate has no option week; its options: actions"):
+        api.simulate(roster, start=start, week=1)  # a TypeError from the function below, before

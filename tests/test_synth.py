@@ -348,3 +348,21 @@ def test_small_and_empty_rosters(tmp_path: Path) -> None:
     none = synth.generate(0, 0, seed=0, as_of=AS_OF)
     synth.write(none, tmp_path)
     assert (tmp_path / "patients.csv").read_text().count("\n") == 1
+
+
+def test_api_synth_says_what_each_argument_must_be(tmp_path: Path) -> None:
+    from optimizer import api
+    from optimizer.errors import UsageError
+
+    for kwargs, needle in [({"patients": 0}, "--patients must be a whole number from 1"),
+                           ({"patients": 10**9}, "--patients must be a whole number"),  # it ran for ever
+                           ({"nurses": "5"}, "--nurses must be a whole number"),
+                           ({"as_of": "20/11/2026"}, "--as-of '20/11/2026' is not a date"),
+                           ({"bbox": "-81,40,-80,41"}, "--bbox needs")]:
+        with pytest.raises(UsageError, match=needle):
+            api.synth(tmp_path / "s", **{"patients": 3, "nurses": 1, **kwargs})
+        assert not (tmp_path / "s").exists()
+    api.synth(tmp_path / "s", patients=3, nurses=1, states="OH;PA", as_of="2026-11-20")  # texts are read
+    states = set(pd.read_csv(tmp_path / "s" / "patients.csv")["state"]) | set(
+        pd.read_csv(tmp_path / "s" / "nurses.csv")["home_state"])
+    assert states <= {"OH", "PA"}  # "OH" was read letter by letter: unknown state code(s): H, O

@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from optimizer.arguments import instance_of, roster_arg
 from optimizer.domain import Horizon, Roster
+from optimizer.errors import ArgumentError
 from optimizer.planning.plan import Plan
 from optimizer.planning.problem import due_refills
 from optimizer.rules.windows import WindowRules
@@ -49,15 +51,31 @@ def find_alarms(roster: Roster, horizon: Horizon, *, rules: WindowRules | None =
     -------
     list of Alarm
         Ordered by empty date, then patient id (the gravest first).
+
+    Raises
+    ------
+    optimizer.errors.ArgumentError
+        ``roster``, ``horizon`` or ``rules`` of another kind (one line naming it).
     """
+    roster_arg(roster)
+    instance_of(horizon, Horizon, "horizon", "api.horizon_for(...) gives one", optional=False)
+    instance_of(rules, WindowRules, "rules", "a scenario's window_rules() gives one")
     refills, _later = due_refills(roster, horizon, rules=rules or WindowRules())
     out = [Alarm(r.patient_id, r.patient.state, r.window.due, r.window.end, r.window.empty,
                  r.window.empty_before(horizon)) for r in refills if r.overdue]
     return sorted(out, key=lambda a: (not a.pump_empty, a.empty, a.patient_id))
 
 
+def _alarms_arg(alarms: object) -> None:
+    """``alarms`` is a list of :class:`Alarm` (:func:`find_alarms` gives one), else an :class:`ArgumentError`."""
+    if not isinstance(alarms, (list, tuple)) or not all(isinstance(a, Alarm) for a in alarms):
+        raise ArgumentError(f"alarms must be a list of Alarm (api.find_alarms(...) gives one), not "
+                            f"{type(alarms).__name__}")
+
+
 def headline(alarms: list[Alarm]) -> str:
     """E.g. ``"6 refills overdue, 1 pump empty since 2026-11-22"`` (``""`` when there is none)."""
+    _alarms_arg(alarms)
     if not alarms:
         return ""
     n = len(alarms)
@@ -85,6 +103,8 @@ def _fate(alarm: Alarm, plan: Plan | None) -> str:
 
 def alarm_lines(alarms: list[Alarm], *, plan: Plan | None = None) -> list[str]:
     """The headline, then one line per overdue refill with its dates (and its visit in ``plan``)."""
+    _alarms_arg(alarms)
+    instance_of(plan, Plan, "plan", "a PlanResult's plan")
     if not alarms:
         return []
     lines = [f"DANGER: {headline(alarms)}"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from optimizer.clusters import kmeans_labels
 from optimizer.planning.greedy import Routes
 from optimizer.planning.problem import Candidate, PlanningProblem
 
@@ -59,8 +60,6 @@ def split_by_region(problem: PlanningProblem, refills: list[int], *, max_refills
     placement is lost; a kept (pinned) visit always stays with its nurse's cluster.
     ``nurses`` restricts the split to those nurses (a part split again keeps its own).
     Deterministic for a given seed."""
-    from scipy.cluster.vq import kmeans2
-
     cands = problem.candidates_by_refill()
     nurse_ids = sorted(n for n in {problem.nurse_days[k].nurse.nurse_id for j in refills for k in cands[j]}
                        if nurses is None or n in nurses)
@@ -70,7 +69,7 @@ def split_by_region(problem: PlanningProblem, refills: list[int], *, max_refills
     roster = problem.roster
     pts = np.array([[roster.nurse(n).lat, roster.nurse(n).lon * np.cos(np.radians(roster.nurse(n).lat))]
                     for n in nurse_ids])
-    _, label = kmeans2(pts, k, seed=np.random.default_rng(seed), minit="++")
+    label = kmeans_labels(pts, k, seed=np.random.default_rng(seed))
     cluster_of = dict(zip(nurse_ids, (int(x) for x in label)))
     members: dict[int, list[int]] = defaultdict(list)
     served_by = served_by or {}

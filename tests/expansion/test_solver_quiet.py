@@ -19,3 +19,22 @@ def test_the_expansion_mip_writes_nothing_to_the_terminal(backend: str, capfd: p
     out, err = capfd.readouterr()  # file-descriptor level: what a C++ solver prints lands here
     assert sol.status == "optimal" and int(sol.chosen.sum()) <= 3
     assert out == "" and err == ""
+
+
+def test_candidate_sites_of_a_tiny_roster_raise_no_scipy_warning() -> None:
+    """Fewer distinct homes than k-means clusters (a tiny roster, patients sharing a home): k-means++
+    divided by zero and left clusters empty, printing two scipy warnings in ``haiplan expand`` and
+    scenario runs; now each distinct home is its own cluster."""
+    import warnings
+
+    from optimizer.analysis.expansion import ExpansionSettings, candidate_sites
+    from optimizer.domain import Roster
+    from tests.expansion.conftest import ON, make_nurse, saline_patient
+
+    same_home = [saline_patient(f"P{i}", 39.9612, -82.9988, "OH") for i in range(3)]
+    roster = Roster(patients=(*same_home, saline_patient("Q", 41.4993, -81.6944, "OH")),
+                    nurses=(make_nurse(lat=34.05, lon=-118.24, home_state="CA", multistate_license=False),))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning fails here, whichever filter pytest set
+        sites = candidate_sites(roster, settings=ExpansionSettings(cluster_sites=6), on=ON, seed=0)
+    assert "OH" in {s.state for s in sites}

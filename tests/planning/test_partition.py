@@ -102,3 +102,20 @@ def test_the_rounds_seconds_are_shared_by_every_solved_part_net_of_their_overhea
     big, small = max(limits), min(limits)
     if search > 0 and limits[small] > 0.2:
         assert limits[big] / limits[small] == pytest.approx(big / small, rel=1e-6)
+
+
+def test_kmeans_labels_with_fewer_distinct_points_than_clusters_warn_nothing() -> None:
+    """Nurses sharing a home (or a tiny roster): each distinct point is its own cluster, no scipy warning."""
+    import warnings
+
+    import numpy as np
+
+    from optimizer.clusters import kmeans_labels
+
+    pts = np.array([[40.0, -83.0], [40.0, -83.0], [41.5, -81.7], [40.0, -83.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        labels = kmeans_labels(pts, 3, seed=np.random.default_rng(0))
+    assert labels.tolist() == [0, 0, 1, 0]
+    spread = np.array([[0.0, 0.0], [0.0, 0.1], [5.0, 5.0], [5.0, 5.1]])
+    assert len(set(kmeans_labels(spread, 2, seed=0).tolist())) == 2  # enough distinct points: k-means as before

@@ -23,6 +23,7 @@ from optimizer.analysis.expansion.actions import Site
 from optimizer.analysis.expansion.config import ExpansionSettings
 from optimizer.analysis.expansion.demand import Demand, demand_points
 from optimizer.analysis.expansion.gates import server_access
+from optimizer.clusters import kmeans_labels
 from optimizer.errors import ProblemCollector
 
 __all__ = ["load_sites", "candidate_sites", "nearest", "default_provider"]
@@ -176,8 +177,6 @@ def _cluster_sites(roster: Roster, demand: Demand, *, provider: Any, settings: E
     Each cluster is snapped to the nearest town (≥ 5,000 inhabitants) of its
     majority state; a town already in ``seen`` is skipped (ids added to ``seen``).
     """
-    from scipy.cluster.vq import kmeans2
-
     pts = list(zip(demand.lat.tolist(), demand.lon.tolist()))
     m = provider.matrix([(n.lat, n.lon) for n in roster.nurses], pts).minutes
     uncovered = ~_covered_now(roster, demand, np.nan_to_num(m, nan=np.inf), settings.cutoff_minutes, on)
@@ -186,7 +185,7 @@ def _cluster_sites(roster: Roster, demand: Demand, *, provider: Any, settings: E
     ulat, ulon = demand.lat[uncovered], demand.lon[uncovered]
     k = min(settings.cluster_sites, int(uncovered.sum()))
     coslat = math.cos(math.radians(float(ulat.mean())))
-    _, labels = kmeans2(np.column_stack([ulat, ulon * coslat]), k, minit="++", seed=seed)
+    labels = kmeans_labels(np.column_stack([ulat, ulon * coslat]), k, seed=seed)
     ustate = demand.state[uncovered]
     small = geodata.places(min_population=5000)
     sites: list[Site] = []

@@ -8,6 +8,10 @@ from typing import Any
 
 import pandas as pd
 
+from optimizer import settings
+from optimizer.arguments import number, whole
+from optimizer.errors import ArgumentError
+
 __all__ = ["WEEKLY_COLUMNS", "SimulationSettings", "SimulationResult"]
 
 
@@ -22,6 +26,13 @@ WEEKLY_COLUMNS: tuple[str, ...] = (
     # the nurses' cost
     "clinic_refills", "clinic_cost", "clinic_patient_drive_hours", "partner_refills", "partner_cost", "total_cost",
 )
+
+
+#: Most weeks a simulation runs (the scenario schema's ``simulation.weeks`` limit: two years).
+MAX_WEEKS: int = 104
+
+#: The planners a simulation may use (the scenario schema's ``simulation.backend``).
+SIMULATION_BACKENDS: tuple[str, ...] = ("greedy", "ortools", "pyvrp")
 
 
 @dataclass(frozen=True)
@@ -70,13 +81,20 @@ class SimulationSettings:
     respect_lead_times: bool = True
 
     def __post_init__(self) -> None:
-        if self.weeks < 1 or self.plan_days < 1:
-            raise ValueError("weeks and plan_days must be >= 1")
-        for name in ("sick_rate", "leave_rate", "glycerin_rate"):
-            if not 0 <= getattr(self, name) <= 1:
-                raise ValueError(f"{name} must be a probability")
-        if self.referral_rate < 0 or self.flow_sigma < 0:
-            raise ValueError("referral_rate and flow_sigma must be >= 0")
+        """Every knob within the scenario schema's limits (``simulation:``), else a one-line
+        :class:`~optimizer.errors.ArgumentError` (a ``ValueError``) naming it."""
+        whole(self.weeks, "weeks", 1, MAX_WEEKS)
+        whole(self.plan_days, "plan_days", 1, settings.MAX_HORIZON_DAYS)
+        whole(self.workers, "workers", 1)
+        if self.max_iterations is not None:
+            whole(self.max_iterations, "max_iterations", 1)
+        number(self.time_limit, "time_limit", 0, settings.MAX_TIME_LIMIT_S, low_open=True)
+        for name in ("sick_rate", "leave_rate", "glycerin_rate", "referral_rate", "flow_sigma"):
+            number(getattr(self, name), name, 0, 1)
+        for state, rate in dict(self.referrals_by_state).items():
+            number(rate, f"referrals_by_state[{state!r}]", 0)
+        if self.backend not in SIMULATION_BACKENDS:
+            raise ArgumentError(f"backend must be one of {', '.join(SIMULATION_BACKENDS)}, got {self.backend!r}")
 
 
 @dataclass

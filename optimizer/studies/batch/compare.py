@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from optimizer.errors import DataError, Problem
+from optimizer.errors import DataError, Problem, UsageError
 from optimizer.io.atomic import atomic_dir
 from optimizer.io.cells import restore_cell, write_csv
 from optimizer.io.outdir import check_out_dir
@@ -44,6 +44,9 @@ KEY_METRICS: tuple[tuple[str, str, bool], ...] = (
 
 
 def _result_dirs(paths: Sequence[str | Path]) -> list[Path]:
+    """The scenario result folders ``paths`` name, a parent standing for those in it; a folder
+    reached twice (given twice, or given with its parent) is a :class:`UsageError`: its rows
+    would be compared with themselves."""
     found: list[Path] = []
     for p in map(Path, paths):
         if (p / "totals.csv").exists():
@@ -53,6 +56,12 @@ def _result_dirs(paths: Sequence[str | Path]) -> list[Path]:
     if not found:
         raise DataError([Problem(str(p), None, None, "no scenario results (totals.csv) found here")
                          for p in paths])
+    seen: dict[Path, Path] = {}
+    for d in found:
+        first = seen.setdefault(d.resolve(), d)
+        if first is not d:
+            raise UsageError(f"result folder {str(d)!r} is given twice (also as {str(first)!r}, or through its "
+                             "parent folder): give each result folder once")
     return found
 
 

@@ -22,7 +22,7 @@ from optimizer.analysis.expansion import (Action, ActionKind, ExpansionResult, H
 from optimizer.analysis.simulate import SimulationSettings, grow_demand
 from optimizer.domain import Roster
 from optimizer.errors import DataError, Problem
-from optimizer.inputs import horizon_for, load_data, travel_provider
+from optimizer.inputs import load_data, scenario_start, travel_provider
 from optimizer.rules.windows import WindowRules
 from optimizer.scenario import ChangeSpec, PlanSpec, Scenario, load_scenario
 from optimizer.settings import DEFAULT_EXPANSION_BUDGET_USD
@@ -132,9 +132,9 @@ def prepare_scenario(
     """
     say = progress or (lambda msg: log.info(msg))
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    as_of, horizon = scenario_start(sc)  # a first day far from the data date: refused before any work
+    start = horizon.start
     roster, sc = load_data(sc)
-    as_of = sc.as_of or dt.date.today()
-    start = horizon_for(sc).start
     rules = sc.window_rules()
     roster = _grown(roster, sc, rules)
     travel = sc.travel.model_dump(mode="json")
@@ -224,7 +224,7 @@ def expand_scenario(
     """
     say = progress or (lambda msg: log.info(msg))
     roster, sc = load_data(scenario, as_of=as_of)
-    start = horizon_for(sc).start
+    start = scenario_start(sc, as_of=as_of)[1].start
     rules = sc.window_rules()
     roster = _grown(roster, sc, rules)
     settings = sc.expansion.to_settings(actions=actions)

@@ -17,9 +17,10 @@ import yaml
 
 from optimizer.analysis.expansion import write_expansion
 from optimizer.analysis.simulate import summarize_runs
-from optimizer.errors import DataError, Problem
+from optimizer.errors import UsageError
 from optimizer.io.atomic import atomic_dir
 from optimizer.io.cells import write_csv
+from optimizer.inputs import scenario_start
 from optimizer.io.outdir import check_out_dir
 from optimizer.report._escape import file_stem
 from optimizer.scenario import Scenario, load_scenario
@@ -132,6 +133,20 @@ def _write_scenario(p: PreparedScenario, weekly: pd.DataFrame, totals: pd.DataFr
     return target
 
 
+def _one_folder_each(scenarios: Sequence[Scenario], out: str | Path) -> None:
+    """Refuse, before any work, two scenarios that would write the same result folder (the same
+    ``name``, or names that make the same folder name): one :class:`UsageError` naming both files."""
+    seen: dict[str, Scenario] = {}
+    for sc in scenarios:
+        folder = file_stem(sc.name, fallback="scenario")
+        first = seen.setdefault(folder, sc)
+        if first is not sc:
+            where = [str(x.source) if x.source else f"(a Scenario object named {x.name!r})" for x in (first, sc)]
+            raise UsageError(f"scenario files {where[0]} and {where[1]} both name the scenario {first.name!r}"
+                             + (f" / {sc.name!r}" if sc.name != first.name else "")
+                             + f": both would write {Path(out) / folder}; give each scenario its own name")
+
+
 def run_scenarios(
     paths: Sequence[str | Path | Scenario],
     *,
@@ -159,16 +174,16 @@ def run_scenarios(
     """
     say = progress or (lambda msg: log.info(msg))
     scenarios = [x if isinstance(x, Scenario) else load_scenario(x) for x in paths]
+    _one_folder_each(scenarios, out)
+    for sc in scenarios:  # a first day far from the data date, before any scenario's work
+        try:
+            scenario_start(sc)
+        except UsageError as exc:
+            raise UsageError(f"scenario file {sc.source or sc.name}: {exc}") from None
     for sc in scenarios:  # refuse a result folder before any expansion MIP or simulation
         check_out_dir(Path(out) / file_stem(sc.name, fallback="scenario"), kind="scenario",
                       inputs=[x for x in (sc.source, sc.data.dir) if x is not None])
     prepared = [prepare_scenario(x, seeds=seeds, progress=say) for x in scenarios]
-    names = [p.name for p in prepared]
-    dup = sorted({n for n in names if names.count(n) > 1})
-    if dup:
-        raise DataError([Problem(str(p.scenario.source or p.name), None, "name",
-                                 f"scenario name {p.name!r} used by more than one file") for p in prepared
-                         if p.name in dup])
     n_tasks = sum(len(p.plans) * len(p.seeds) for p in prepared)
     where = f"Ray ({ray_address})" if ray_address else f"{workers} local process(es)"
     say(f"simulating {n_tasks} run(s) on {where}")

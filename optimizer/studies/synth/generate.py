@@ -182,9 +182,9 @@ def _checked_arguments(
     if bad or not mix or any(v < 0 for v in mix.values()) or not sum(mix.values()) > 0:
         raise ArgumentError(f"bad infusate_mix {mix!r}")
     plan_start = as_of if plan_start is None else plan_start
-    if not 0 <= (plan_start - as_of).days <= 7:
+    if not 0 <= (plan_start - as_of).days <= settings.MAX_START_AFTER_AS_OF_DAYS:
         raise ArgumentError(f"the first planned day (plan_start, a scenario's horizon.start) {plan_start} must be "
-                            f"between as_of {as_of} and as_of + 7 days")
+                            f"between as_of {as_of} and as_of + {settings.MAX_START_AFTER_AS_OF_DAYS} days")
     return footprint, mix, plan_start
 
 
