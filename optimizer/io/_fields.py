@@ -26,6 +26,8 @@ _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0"}
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})(?::00)?$")
 _ZIP = re.compile(r"^\d{5}$")
+#: A number as a spreadsheet or a person writes it: ASCII digits, sign, decimal point, exponent.
+_NUMBER = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 #: Unicode categories refused in identifiers: controls, invisible formatting
 #: (bidi overrides, zero-width), line/paragraph separators, surrogates, private use.
 _BAD_ID_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
@@ -178,26 +180,31 @@ def parse_id(text: str) -> str:
     return text
 
 
-def parse_float(text: str, *, quote: bool = True) -> float:
-    """A finite number; ``quote=False`` keeps the cell text out of the message (coordinates)."""
-    what = f": {shown(text)}" if quote else ""
+def _number(text: str, *, what: str, kind: str) -> float:
+    """``text`` as a finite float, written as a spreadsheet writes a number: ASCII digits, an optional
+    sign, decimal point and exponent. Python's ``float`` also takes ``1_0`` (ten) and digits of other
+    scripts (``'١٢'``, twelve); a cell like that is a typo or another program's format, never guessed."""
     try:
         value = float(text)
     except ValueError:
-        raise ValueError(f"not a number{what}") from None
+        raise ValueError(f"not a {kind}{what}") from None
     if not math.isfinite(value):
-        raise ValueError(f"not a finite number{what}")
+        raise ValueError(f"not a {'finite number' if kind == 'number' else kind}{what}")
+    if not _NUMBER.match(text.strip()):
+        raise ValueError(f"not a {kind}{what} (write digits 0-9, an optional '.' and exponent)")
     return value
+
+
+def parse_float(text: str, *, quote: bool = True) -> float:
+    """A finite number; ``quote=False`` keeps the cell text out of the message (coordinates)."""
+    return _number(text, what=f": {shown(text)}" if quote else "", kind="number")
 
 
 def parse_int(text: str, *, quote: bool = True) -> int:
     """A whole number (``3`` or ``3.0``)."""
     what = f": {shown(text)}" if quote else ""
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"not a whole number{what}") from None
-    if not math.isfinite(value) or value != int(value):
+    value = _number(text, what=what, kind="whole number")
+    if value != int(value):
         raise ValueError(f"not a whole number{what}")
     return int(value)
 
@@ -213,18 +220,24 @@ def parse_bool(text: str) -> bool:
 
 #: The one date format of the input (SPEC §4 dates): ISO, so day and month are never guessed.
 DATE_FORMAT: str = "YYYY-MM-DD"
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+#: The time of day that may follow a date (a spreadsheet or Parquet datetime, ``2026-12-01 10:15:00``).
+_ISO_CLOCK = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?$")
 
 
 def parse_date(text: str) -> dt.date:
     """An ISO date ``YYYY-MM-DD`` (a spreadsheet datetime keeps its date).
 
     Day-first and month-first forms (``11/23/2026``, ``03/04/2026``) are refused, never
-    guessed: ``03/04/2026`` is March 4 in the US and April 3 elsewhere.
+    guessed: ``03/04/2026`` is March 4 in the US and April 3 elsewhere. A datetime
+    (``2026-12-01T10:00``, ``2026-12-01 10:00:00``) keeps its date; anything else after
+    the date (``2026-12-01 tbc``) is refused, not dropped.
     """
     t = text.strip()
     if " " in t or "T" in t:  # a datetime from a spreadsheet: keep the date
-        t = t.replace("T", " ").split(" ")[0]
+        t, clock = re.split(r"[ T]", t, maxsplit=1)
+        if _ISO_DATE.match(t) and not _ISO_CLOCK.match(clock.strip()):
+            raise ValueError(f"not a date (use {DATE_FORMAT}, or a date and a time HH:MM): {shown(text)}")
     if _ISO_DATE.match(t):
         try:
             return dt.date.fromisoformat(t)
