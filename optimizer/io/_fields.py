@@ -18,7 +18,7 @@ from optimizer.domain import WEEKDAY_NAMES
 
 __all__ = [
     "Range", "DateRange", "RANGES", "DATE_RANGES", "MAX_ID_LENGTH", "MAX_SHIFT_HOURS", "MAX_TEXT_LENGTH",
-    "DATE_FORMAT", "shown", "ranged", "check_date", "parse_id", "parse_float", "parse_int", "parse_bool",
+    "DATE_FORMAT", "shown", "ranged", "check_date", "id_key", "parse_id", "parse_float", "parse_int", "parse_bool",
     "parse_date", "parse_text", "parse_hhmm", "parse_zip", "parse_weekdays",
 ]
 
@@ -168,10 +168,19 @@ def _shifted(day: dt.date, days: int) -> dt.date:
         return dt.date.max if days > 0 else dt.date.min
 
 
+def id_key(text: str) -> str:
+    """The id a (stripped) cell's text stands for: in Unicode NFC (``"N\u0303"`` and ``"Ñ"`` are one id).
+
+    Every id of the input is compared in this form, both where it is defined and where it is
+    referred to (a patient's ``preferred_nurse_id``, the nurse of a day off).
+    """
+    return unicodedata.normalize("NFC", text)
+
+
 def parse_id(text: str) -> str:
     """An identifier: at most :data:`MAX_ID_LENGTH` characters, no control or invisible characters,
     in Unicode NFC (``"N\u0303"`` and ``"Ñ"`` look alike and are one id, as a reader takes them)."""
-    text = unicodedata.normalize("NFC", text)
+    text = id_key(text)
     if len(text) > MAX_ID_LENGTH:
         raise ValueError(f"is {len(text)} characters long; an id has at most {MAX_ID_LENGTH}")
     bad = next((c for c in text if unicodedata.category(c) in _BAD_ID_CATEGORIES), None)

@@ -334,10 +334,11 @@ def _read(source: Source, errors: ProblemCollector) -> RawTable | None:
 
 
 def _ids(table: RawTable | None, column: str) -> set[str] | None:
-    """Every id of ``table`` (rows with other problems included), or None when unknown."""
+    """Every id of ``table`` (rows with other problems included) as :func:`~optimizer.io._fields.id_key`
+    gives it, the form its references are parsed to; None when unknown."""
     if table is None or column not in table.columns:
         return None
-    return {r.get(column, "").strip() for r in table.rows if r}
+    return {F.id_key(r.get(column, "").strip()) for r in table.rows if r}
 
 
 def load_roster(data_dir: str | Path, *, as_of: dt.date | None = None) -> Roster:

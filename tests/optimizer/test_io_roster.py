@@ -254,3 +254,14 @@ def test_hostile_unknown_header_is_escaped_and_cut_in_the_warning(tmp_path):
     _, report = load_roster_with_report(d, as_of=AS_OF)
     (warning,) = report.warnings
     assert "\x1b" not in warning and "\\x1b" in warning and "x" * 100 not in warning
+
+
+def test_an_id_written_decomposed_is_found_by_its_references(tmp_path):
+    # "N\u0303" (N and a combining tilde) is "Ñ" as a reader sees it, and parse_id makes it one id:
+    # the set of defined ids must hold the same form, or every reference to it is "no nurse"
+    d = good_dir(tmp_path)
+    decomposed = "N\u0303"
+    for name in ("nurses.csv", "patients.csv", "time_off.csv"):
+        (d / name).write_text((d / name).read_text(encoding="utf-8").replace("N1", decomposed), encoding="utf-8")
+    roster = load_roster(d, as_of=AS_OF)
+    assert roster.patient("P001").preferred_nurse_id == "\u00d1" and roster.is_off("\u00d1", dt.date(2026, 11, 25))
