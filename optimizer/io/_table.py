@@ -95,6 +95,19 @@ def _from_records(path: Path, columns: list[object], records: list[dict]) -> Raw
     return RawTable(path, names, rows)
 
 
+def _csv_error(reason: str) -> str:
+    """What a :mod:`csv` error of a row means to the person who wrote the file."""
+    if "field limit" in reason:
+        return f"a cell holds more than {csv.field_size_limit()} characters"
+    if "unexpected end of data" in reason:
+        return ('a quote (") opens a cell here and is never closed, so every row after it would be '
+                'read as that one cell: close the quote, or write a quote inside a cell as ""')
+    if "expected after" in reason:
+        return ('a quote (") closes a cell but the cell goes on after it: put the whole cell in quotes '
+                'and write each quote inside it as ""')
+    return f"not a readable CSV row ({reason})"
+
+
 def _read_csv(path: Path, expected: set[str]) -> RawTable:
     raw = path.read_bytes()
     if not raw.strip():
@@ -103,15 +116,15 @@ def _read_csv(path: Path, expected: set[str]) -> RawTable:
         text = raw.decode("utf-8-sig")  # a UTF-8 byte order mark is accepted
     except UnicodeDecodeError as exc:
         raise _problem(path, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8 CSV") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a quote left open would otherwise swallow the rows after it into one cell, and a
+    # quote closed in mid-cell ('"a"b') would be dropped without a word
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records: list[list[str]] = []
     try:
         for values in reader:
             records.append(values)
-    except csv.Error as exc:  # e.g. a cell over the field size limit
-        why = (f"a cell holds more than {csv.field_size_limit()} characters" if "field limit" in str(exc)
-               else f"not a readable CSV row ({exc})")
-        raise _problem(path, why, len(records) + 1) from None
+    except csv.Error as exc:
+        raise _problem(path, _csv_error(str(exc)), len(records) + 1) from None
     if not records:
         raise _problem(path, "the file is empty (no header row)")
     names = [h.strip() for h in records[0]]
