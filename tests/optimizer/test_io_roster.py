@@ -265,3 +265,17 @@ def test_an_id_written_decomposed_is_found_by_its_references(tmp_path):
         (d / name).write_text((d / name).read_text(encoding="utf-8").replace("N1", decomposed), encoding="utf-8")
     roster = load_roster(d, as_of=AS_OF)
     assert roster.patient("P001").preferred_nurse_id == "\u00d1" and roster.is_off("\u00d1", dt.date(2026, 11, 25))
+
+
+def test_a_misspelt_table_file_or_sheet_is_warned_not_silently_skipped(tmp_path):
+    d = good_dir(tmp_path)
+    (d / "time_off.csv").rename(d / "timeoff.csv")  # read as no time off at all: N1 planned on her day off
+    (d / "README.txt").write_text("notes for the planner", encoding="utf-8")
+    roster, report = load_roster_with_report(d, as_of=AS_OF)
+    assert not roster.is_off("N1", dt.date(2026, 11, 25))
+    (warning,) = report.warnings
+    assert "'timeoff.csv' is not read" in warning and "did you mean 'time_off'" in warning
+    book = _workbook(good_dir(tmp_path / "b"), tmp_path / "roster.xlsx", names={"time_off": "Time Off"})
+    _, report = load_roster_with_report(book, as_of=AS_OF)
+    (warning,) = report.warnings
+    assert warning.startswith("roster.xlsx") and "sheet 'Time Off' is not read" in warning
