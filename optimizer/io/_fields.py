@@ -261,8 +261,11 @@ def parse_date(text: str) -> dt.date:
 def parse_text(text: str) -> str:
     """Free text (names, addresses, notes): at most :data:`MAX_TEXT_LENGTH` characters, no controls.
 
-    Kept as written otherwise; every output escapes it for its medium (SPEC §7).
+    A line break is a newline whichever way the file wrote it (``\\r\\n`` inside a quoted cell of a
+    CSV saved with Windows line ends, or an old Mac ``\\r``). Kept as written otherwise; every output
+    escapes it for its medium (SPEC §7).
     """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     if len(text) > MAX_TEXT_LENGTH:
         raise ValueError(f"is {len(text)} characters long; text has at most {MAX_TEXT_LENGTH}")
     bad = next((c for c in text if unicodedata.category(c) in _BAD_ID_CATEGORIES and c not in "\t\n"), None)

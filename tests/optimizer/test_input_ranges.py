@@ -210,3 +210,11 @@ def test_numbers_are_ascii_digits_never_python_literals(text):
     with pytest.raises(ValueError, match="not a whole number"):
         F.parse_int(text)
     assert F.parse_float("-1.5e-3") == -0.0015 and F.parse_int("60.0") == 60 and F.parse_float(".5") == 0.5
+
+
+def test_a_line_break_in_text_is_a_newline_whatever_the_file_wrote():
+    # a CSV written in text mode on Windows has "\r\n" inside its quoted multi-line cells too
+    assert F.parse_text("ring twice\r\ndog in the yard") == F.parse_text("ring twice\rdog in the yard") \
+        == "ring twice\ndog in the yard"
+    with pytest.raises(ValueError, match="U\\+000B"):
+        F.parse_text("ring\x0btwice")
