@@ -64,6 +64,10 @@ def _check_columns(table: RawTable, kind: str, errors: ProblemCollector, report:
         if not any(table.rows):
             errors.add(2, None, "no data rows (the file has only a header)")
     if report is not None:
+        nameless = next((r for r, values in enumerate(table.rows) if values.get("", "").strip()), None)
+        if nameless is not None:
+            report.warn(errors.file, 1, None, f"a column with no name in the header holds values (row "
+                                              f"{RawTable.row_number(nameless)}), ignored: name it")
         for col in dict.fromkeys(unknown):
             guess = did_you_mean(col, (k for k in known if k not in table.columns))
             hint = f"; did you mean {guess!r}?" if guess else ""

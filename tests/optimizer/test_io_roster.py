@@ -279,3 +279,14 @@ def test_a_misspelt_table_file_or_sheet_is_warned_not_silently_skipped(tmp_path)
     _, report = load_roster_with_report(book, as_of=AS_OF)
     (warning,) = report.warnings
     assert warning.startswith("roster.xlsx") and "sheet 'Time Off' is not read" in warning
+
+
+def test_values_under_a_nameless_column_are_warned(tmp_path):
+    d = good_dir(tmp_path)
+    lines = (d / "time_off.csv").read_text(encoding="utf-8").splitlines()
+    lines = [lines[0] + ",", lines[1] + ",12:00"]  # the header lost the name 'start'
+    (d / "time_off.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _, report = load_roster_with_report(d, as_of=AS_OF)
+    (warning,) = report.warnings
+    assert warning.startswith("time_off.csv, row 1: a column with no name") and "(row 2)" in warning
+    assert load_roster_with_report(good_dir(tmp_path / "again"), as_of=AS_OF)[1].warnings == []
