@@ -18,7 +18,8 @@ from optimizer.domain import WEEKDAY_NAMES
 
 __all__ = [
     "Range", "DateRange", "RANGES", "DATE_RANGES", "MAX_ID_LENGTH", "MAX_SHIFT_HOURS", "MAX_TEXT_LENGTH",
-    "DATE_FORMAT", "shown", "ranged", "check_date", "id_key", "parse_id", "parse_float", "parse_int", "parse_bool",
+    "DATE_FORMAT", "shown", "ranged", "check_date", "id_key", "id_lookalike",
+    "parse_id", "parse_float", "parse_int", "parse_bool",
     "parse_date", "parse_text", "parse_hhmm", "parse_zip", "parse_weekdays",
 ]
 
@@ -175,6 +176,19 @@ def id_key(text: str) -> str:
     referred to (a patient's ``preferred_nurse_id``, the nurse of a day off).
     """
     return unicodedata.normalize("NFC", text)
+
+
+#: Cyrillic and Greek letters drawn like a Latin letter: "Р001" (Cyrillic Er) reads as "P001".
+_LOOKALIKE = str.maketrans(
+    "АВЕКМНОРСТХУаеорсухіІјЈѕЅԁԛԝҮӏ" "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧοινκ",
+    "ABEKMHOPCTXYaeopcyxiIjJsSdqwYl" "ABEZHIKMNOPTYXoivk",
+)
+
+
+def id_lookalike(text: str) -> str:
+    """What an id looks like on a page: NFKC (full-width ``Ｐ`` is ``P``) with Cyrillic and Greek letters
+    that are drawn as Latin ones made Latin. Two ids with one look cannot be told apart by a reader."""
+    return unicodedata.normalize("NFKC", text).translate(_LOOKALIKE)
 
 
 def parse_id(text: str) -> str:

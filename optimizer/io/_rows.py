@@ -84,13 +84,21 @@ def rows_of(table: RawTable, kind: str, errors: ProblemCollector,
 
 
 def unique_id(row: Row, column: str, seen: dict[str, int]) -> str | None:
-    """The row's required ``column`` id; a repeat of an id in ``seen`` fails the row."""
+    """The row's required ``column`` id; a repeat of an id in ``seen``, or an id that looks the same
+    (:func:`optimizer.io._fields.id_lookalike`: ``Р001`` in Cyrillic and ``P001``), fails the row.
+
+    ``seen`` maps each id to its row, and each look (under a NUL, which no id holds) to its row.
+    """
     value = row.get(column, F.parse_id, required=True)
     if value is not None:
+        look = "\x00" + F.id_lookalike(value)  # type: ignore[arg-type]
         if value in seen:
             row.fail(column, f"duplicate {column} {value!r} (first on row {seen[value]})")
+        elif look in seen:
+            row.fail(column, f"{column} {value!r} looks the same as the {column} on row {seen[look]} but is "
+                             "another id (a letter of another alphabet, or a full-width one): retype it")
         else:
-            seen[value] = row.number
+            seen[value] = seen[look] = row.number
     return value  # type: ignore[return-value]
 
 

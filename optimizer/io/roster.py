@@ -355,7 +355,7 @@ def _load_nurses(table: RawTable, *, geo, errors: ProblemCollector, report: Load
 
 
 def _read(source: Source, errors: ProblemCollector) -> RawTable | None:
-    """``source`` as a table; its problems, named as the source is (a workbook's with the sheet), go to ``errors``."""
+    """``source`` as a table; its problems go to ``errors``, named as the source is (a sheet with its workbook)."""
     try:
         return read_table(source.path, sheet=source.sheet, expected=set(columns_of(source.sheet)))
     except DataError as exc:

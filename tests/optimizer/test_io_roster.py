@@ -290,3 +290,15 @@ def test_values_under_a_nameless_column_are_warned(tmp_path):
     (warning,) = report.warnings
     assert warning.startswith("time_off.csv, row 1: a column with no name") and "(row 2)" in warning
     assert load_roster_with_report(good_dir(tmp_path / "again"), as_of=AS_OF)[1].warnings == []
+
+
+@pytest.mark.parametrize("twin", ["\u0420002", "\uff30002"])  # Cyrillic Er, full-width P
+def test_an_id_that_looks_like_another_is_a_located_problem(tmp_path, twin):
+    d = good_dir(tmp_path)
+    text = (d / "patients.csv").read_text(encoding="utf-8")
+    (d / "patients.csv").write_text(text.replace("P003,", f"{twin},"), encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_roster(d, as_of=AS_OF)
+    (p,) = err.value.problems
+    assert (p.file, p.row, p.column) == ("patients.csv", 4, "patient_id") and "looks the same" in p.message
+    assert "row 3" in p.message
