@@ -13,7 +13,7 @@ from optimizer.io.cells import restore_cell
 from optimizer.io.load_report import LoadReport, did_you_mean
 from optimizer.io.schema import columns_of, required_of
 
-__all__ = ["Row", "rows_of", "unique_id", "dated", "known_id"]
+__all__ = ["Row", "rows_of", "unique_id", "dated", "known_id", "not_in"]
 
 
 class Row:
@@ -114,8 +114,18 @@ def known_id(row: Row, column: str, ids: set[str] | None, *, table: str) -> str 
         original = restore_cell(value)
         if original != value and original in ids:
             return original
-        row.fail(column, f"no {table[:-1]} with {column} {value!r} in {table}")
+        row.fail(column, not_in(value, column, ids, table=table))  # type: ignore[arg-type]
     return value  # type: ignore[return-value]
+
+
+def not_in(value: str, column: str, ids: set[str], *, table: str) -> str:
+    """The message for ``value``, an id that is none of ``ids`` (the ``column`` of ``table``); it names
+    the id of ``ids`` that ``value`` is drawn like (:func:`optimizer.io._fields.id_lookalike`), if any.
+    """
+    look = F.id_lookalike(value)
+    hint = (f" (it looks like {look!r} but a letter is of another alphabet, or full-width)"
+            if look != value and look in ids else "")
+    return f"no {table[:-1]} with {column} {value!r} in {table}{hint}"
 
 
 def dated(table: str, column: str, as_of: dt.date) -> Callable[[str], dt.date]:

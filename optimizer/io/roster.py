@@ -21,7 +21,7 @@ from optimizer import settings
 from optimizer.domain import Infusate, Nurse, Patient, Roster, TimeOff, minutes_of
 from optimizer.errors import DataError, Problem, ProblemCollector
 from optimizer.io import _fields as F
-from optimizer.io._rows import Row, dated, rows_of, unique_id
+from optimizer.io._rows import Row, dated, not_in, rows_of, unique_id
 from optimizer.io._table import SUFFIXES, RawTable, read_table, sheet_names
 from optimizer.io.load_report import LoadReport, did_you_mean
 from optimizer.io.schema import TABLES, columns_of
@@ -247,7 +247,7 @@ def _patient_fields(row: Row, *, as_of: dt.date, nurse_ids: set[str] | None,
         row.fail("latest_arrival", f"latest_arrival {late:%H:%M} is before earliest_arrival {early:%H:%M}")
     preferred = row.get("preferred_nurse_id", F.parse_id)
     if preferred is not None and nurse_ids is not None and preferred not in nurse_ids:
-        row.fail("preferred_nurse_id", f"no nurse with nurse_id {preferred!r} in nurses")
+        row.fail("preferred_nurse_id", not_in(preferred, "nurse_id", nurse_ids, table="nurses"))
     active = row.get("active", F.parse_bool, True)
     text = _operational(row, "patients")
     if not row.ok:

@@ -302,3 +302,13 @@ def test_an_id_that_looks_like_another_is_a_located_problem(tmp_path, twin):
     (p,) = err.value.problems
     assert (p.file, p.row, p.column) == ("patients.csv", 4, "patient_id") and "looks the same" in p.message
     assert "row 3" in p.message
+
+
+def test_a_reference_drawn_like_a_known_id_says_which(tmp_path):
+    d = good_dir(tmp_path)
+    text = (d / "patients.csv").read_text(encoding="utf-8")
+    (d / "patients.csv").write_text(text.replace(",N1\n", ",\u039d1\n"), encoding="utf-8")  # Greek capital Nu
+    with pytest.raises(DataError) as err:
+        load_roster(d, as_of=AS_OF)
+    (p,) = err.value.problems
+    assert p.column == "preferred_nurse_id" and "it looks like 'N1'" in p.message
