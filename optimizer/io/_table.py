@@ -40,7 +40,13 @@ def _cell(value: object) -> str:
     if isinstance(value, float):
         if math.isnan(value):
             return ""
+        if value.is_integer() and abs(value) < 2**53:
+            # a whole number in a float column (Parquet makes an int column with a gap float):
+            # "1", as a CSV or a spreadsheet holds it, so id 1 is "1" in every file, not "1.0"
+            return str(int(value))
         return repr(value)
+    if isinstance(value, (bytes, bytearray)):  # a Parquet binary column: its text, not "b'P001'"
+        return bytes(value).decode("utf-8", errors="surrogateescape").strip()
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0, 0):
             return value.date().isoformat()

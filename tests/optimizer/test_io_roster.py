@@ -7,6 +7,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -312,3 +313,13 @@ def test_a_reference_drawn_like_a_known_id_says_which(tmp_path):
         load_roster(d, as_of=AS_OF)
     (p,) = err.value.problems
     assert p.column == "preferred_nurse_id" and "it looks like 'N1'" in p.message
+
+
+def test_parquet_ids_read_as_a_csv_holds_them(tmp_path):
+    from optimizer.io._table import read_table
+
+    # a nullable int column comes back float (1.0), a binary column as bytes (b'N2'): the ids are "1" and "N2"
+    frame = pd.DataFrame({"nurse_id": [1.0, np.nan], "name": [b"N2", b"Zo\xc3\xab"], "lat": [40.25, 40.0]})
+    frame.to_parquet(tmp_path / "nurses.parquet")
+    table = read_table(tmp_path / "nurses.parquet", sheet="nurses", expected=set())
+    assert table.rows == [{"nurse_id": "1", "name": "N2", "lat": "40.25"}, {"nurse_id": "", "name": "Zoë", "lat": "40"}]
