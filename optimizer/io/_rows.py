@@ -15,6 +15,9 @@ from optimizer.io.schema import columns_of, required_of
 
 __all__ = ["Row", "rows_of", "unique_id", "dated", "known_id", "not_in"]
 
+#: Why two ids that look the same differ (:func:`optimizer.io._fields.id_lookalike`).
+_OTHER_CHARACTERS = "a letter of another alphabet, a full-width character or a special space"
+
 
 class Row:
     """Parses the cells of one row, recording located problems instead of raising."""
@@ -96,7 +99,7 @@ def unique_id(row: Row, column: str, seen: dict[str, int]) -> str | None:
             row.fail(column, f"duplicate {column} {value!r} (first on row {seen[value]})")
         elif look in seen:
             row.fail(column, f"{column} {value!r} looks the same as the {column} on row {seen[look]} but is "
-                             "another id (a letter of another alphabet, or a full-width one): retype it")
+                             f"another id ({_OTHER_CHARACTERS}): retype it")
         else:
             seen[value] = seen[look] = row.number
     return value  # type: ignore[return-value]
@@ -123,7 +126,7 @@ def not_in(value: str, column: str, ids: set[str], *, table: str) -> str:
     the id of ``ids`` that ``value`` is drawn like (:func:`optimizer.io._fields.id_lookalike`), if any.
     """
     look = F.id_lookalike(value)
-    hint = (f" (it looks like {look!r} but a letter is of another alphabet, or full-width)"
+    hint = (f" (it looks like {look!r} but is written with {_OTHER_CHARACTERS})"
             if look != value and look in ids else "")
     return f"no {table[:-1]} with {column} {value!r} in {table}{hint}"
 
