@@ -111,8 +111,9 @@ def _csv_error(reason: str) -> str:
         return ('a quote (") opens a cell here and is never closed, so every row after it would be '
                 'read as that one cell: close the quote, or write a quote inside a cell as ""')
     if "expected after" in reason:
-        return ('a quote (") closes a cell but the cell goes on after it: put the whole cell in quotes '
-                'and write each quote inside it as ""')
+        return ('a quote (") closes a cell but the cell goes on after it (text, or a space before the '
+                'next comma): put the whole cell in quotes, write each quote inside it as "", and no space '
+                'after the closing quote')
     return f"not a readable CSV row ({reason})"
 
 
