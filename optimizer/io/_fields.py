@@ -14,13 +14,14 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from geodata.states import STATE_CODES
 from optimizer.domain import WEEKDAY_NAMES
 
 __all__ = [
     "Range", "DateRange", "RANGES", "DATE_RANGES", "MAX_ID_LENGTH", "MAX_SHIFT_HOURS", "MAX_TEXT_LENGTH",
     "DATE_FORMAT", "shown", "ranged", "check_date", "id_key", "id_lookalike",
     "parse_id", "parse_float", "parse_int", "parse_bool",
-    "parse_date", "parse_text", "parse_hhmm", "parse_zip", "parse_weekdays",
+    "parse_date", "parse_text", "parse_hhmm", "parse_zip", "parse_state", "parse_weekdays",
 ]
 
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
@@ -309,6 +310,14 @@ def parse_zip(text: str) -> str:
     if not _ZIP.match(t):
         raise ValueError(f"not a 5-digit ZIP code: {shown(text)}")
     return t
+
+
+def parse_state(text: str) -> str:
+    """A 2-letter US state code (or DC), in any case."""
+    code = text.strip().upper()
+    if code not in STATE_CODES:
+        raise ValueError(f"unknown state code {shown(text)} (2 letters, e.g. PA)")
+    return code
 
 
 def parse_weekdays(text: str) -> frozenset[int]:

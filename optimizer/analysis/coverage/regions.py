@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from geodata import STATE_CODES
 from optimizer.errors import ArgumentError, ProblemCollector
 from optimizer.io import _fields as F
 from optimizer.io._rows import Row
@@ -23,13 +22,6 @@ CENSUS_REGIONS: dict[str, str] = {
     **dict.fromkeys(["AZ", "CO", "ID", "MT", "NV", "NM", "UT", "WY", "AK", "CA", "HI", "OR",
                      "WA"], "West"),
 }
-
-
-def _state(text: str) -> str:
-    code = text.strip().upper()
-    if code not in STATE_CODES:
-        raise ValueError(f"unknown state code {F.shown(text)}")
-    return code
 
 
 def load_regions(path: str) -> dict[str, str]:
@@ -61,6 +53,7 @@ def load_regions(path: str) -> dict[str, str]:
         raise ArgumentError(f"{path}: region table needs columns state,region (missing {sorted(missing)})")
     errors = ProblemCollector(table.name)
     rows = [Row(table, i, errors) for i, values in enumerate(table.rows) if values]
-    user = {row.get("state", _state, required=True): row.get("region", F.parse_text, required=True) for row in rows}
+    user = {row.get("state", F.parse_state, required=True): row.get("region", F.parse_text, required=True)
+            for row in rows}
     errors.raise_if_any()
     return {**CENSUS_REGIONS, **user}  # type: ignore[dict-item]
