@@ -132,6 +132,7 @@ def _warn_unread(data: Path, sources: dict[str, Source | None], report: LoadRepo
     nurse's days off without a word. Other files (a README, the template's workbook) are left alone.
     """
     read = {s.path for s in sources.values() if s}
+    folder = data.resolve().name or str(data)  # "." is named as the folder it is
     if data.is_dir():
         for path in sorted(data.iterdir()):
             if (path in read or not path.is_file() or path.suffix.lower() not in _TABLE_LIKE
@@ -139,11 +140,11 @@ def _warn_unread(data: Path, sources: dict[str, Source | None], report: LoadRepo
                 continue
             stem = path.stem.strip().lower()
             if stem in TABLES:
-                report.warn(data.name, None, None, f"file {F.shown(path.name)} is not read: a table is a "
-                                                   f"{', '.join(SUFFIXES[:-1])} or {SUFFIXES[-1]} file")
+                report.warn(folder, None, None, f"file {F.shown(path.name)} is not read: a table is a "
+                                                f"{', '.join(SUFFIXES[:-1])} or {SUFFIXES[-1]} file")
             elif (guess := did_you_mean(stem, TABLES)) is not None:
-                report.warn(data.name, None, None, f"file {F.shown(path.name)} is not read: no table is named "
-                                                   f"{F.shown(path.stem)}; did you mean {guess!r}?")
+                report.warn(folder, None, None, f"file {F.shown(path.name)} is not read: no table is named "
+                                                f"{F.shown(path.stem)}; did you mean {guess!r}?")
     for book in {s.path for s in sources.values() if s and s.label != s.path.name}:
         for title in sheet_names(book):
             if title.strip().lower() not in TABLES and (guess := did_you_mean(title, TABLES)) is not None:
