@@ -12,9 +12,11 @@ from optimizer.analysis.coverage import (
     CENSUS_REGIONS,
     analyze_coverage,
     capacity_vs_demand,
+    load_regions,
     projected_visits,
 )
 from optimizer.domain import Infusate, Roster, TimeOff
+from optimizer.errors import DataError
 from tests.conftest import make_nurse, make_patient
 
 START = dt.date(2026, 11, 23)  # a Monday (ISO week 2026-W48)
@@ -120,6 +122,20 @@ def test_no_shortage_without_time_off_when_capacity_suffices(provider):
     res = capacity_vs_demand(roster, start=START, provider=provider)
     assert res.short("state").empty
     assert set(res.by_state.status) <= {"ok", "tight"}
+
+
+def test_a_region_table_is_read_as_an_input_table_with_located_problems(tmp_path):
+    good = tmp_path / "regions.csv"
+    good.write_text("state,region\r\noh,Great Lakes \r\n", encoding="utf-8")
+    assert load_regions(str(good))["OH"] == "Great Lakes" and load_regions(str(good))["PA"] == "Northeast"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("state,region\nOH,\nXX,Mars\n", encoding="utf-8")  # an empty region crashed (float nan)
+    with pytest.raises(DataError) as err:
+        load_regions(str(bad))
+    assert [(p.row, p.column) for p in err.value.problems] == [(2, "region"), (3, "state")]
+    (tmp_path / "empty.csv").write_bytes(b"")  # crashed with pandas' EmptyDataError
+    with pytest.raises(DataError, match="the file is empty"):
+        load_regions(str(tmp_path / "empty.csv"))
 
 
 def test_regions_default_to_the_census_regions():

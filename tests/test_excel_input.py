@@ -48,3 +48,4 @@ def test_a_formula_cell_without_a_saved_value_is_a_located_problem(tmp_path):
         load_roster(data, as_of=dt.date(2026, 11, 20))
     (p,) = exc.value.problems
     assert (p.row, p.column) == (3, "last_fill_volume_ml") and "formula with no saved value" in p.message
+    assert p.file == "roster.xlsx, sheet 'patients'"  # the sheet is named, as for any other problem of it

@@ -14,18 +14,22 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from geodata.states import STATE_CODES
 from optimizer.domain import WEEKDAY_NAMES
 
 __all__ = [
     "Range", "DateRange", "RANGES", "DATE_RANGES", "MAX_ID_LENGTH", "MAX_SHIFT_HOURS", "MAX_TEXT_LENGTH",
-    "DATE_FORMAT", "shown", "ranged", "check_date", "parse_id", "parse_float", "parse_int", "parse_bool",
-    "parse_date", "parse_text", "parse_hhmm", "parse_zip", "parse_weekdays",
+    "DATE_FORMAT", "shown", "ranged", "check_date", "id_key", "id_lookalike",
+    "parse_id", "parse_float", "parse_int", "parse_bool",
+    "parse_date", "parse_text", "parse_hhmm", "parse_zip", "parse_state", "parse_weekdays",
 ]
 
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0"}
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})(?::00)?$")
 _ZIP = re.compile(r"^\d{5}$")
+#: A number as a spreadsheet or a person writes it: ASCII digits, sign, decimal point, exponent.
+_NUMBER = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 #: Unicode categories refused in identifiers: controls, invisible formatting
 #: (bidi overrides, zero-width), line/paragraph separators, surrogates, private use.
 _BAD_ID_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
@@ -166,10 +170,32 @@ def _shifted(day: dt.date, days: int) -> dt.date:
         return dt.date.max if days > 0 else dt.date.min
 
 
+def id_key(text: str) -> str:
+    """The id a (stripped) cell's text stands for: in Unicode NFC (``"N\u0303"`` and ``"Ñ"`` are one id).
+
+    Every id of the input is compared in this form, both where it is defined and where it is
+    referred to (a patient's ``preferred_nurse_id``, the nurse of a day off).
+    """
+    return unicodedata.normalize("NFC", text)
+
+
+#: Cyrillic and Greek letters drawn like a Latin letter: "Р001" (Cyrillic Er) reads as "P001".
+_LOOKALIKE = str.maketrans(
+    "АВЕКМНОРСТХУаеорсухіІјЈѕЅԁԛԝҮӏ" "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧοινκ",
+    "ABEKMHOPCTXYaeopcyxiIjJsSdqwYl" "ABEZHIKMNOPTYXoivk",
+)
+
+
+def id_lookalike(text: str) -> str:
+    """What an id looks like on a page: NFKC (full-width ``Ｐ`` is ``P``) with Cyrillic and Greek letters
+    that are drawn as Latin ones made Latin. Two ids with one look cannot be told apart by a reader."""
+    return unicodedata.normalize("NFKC", text).translate(_LOOKALIKE)
+
+
 def parse_id(text: str) -> str:
     """An identifier: at most :data:`MAX_ID_LENGTH` characters, no control or invisible characters,
     in Unicode NFC (``"N\u0303"`` and ``"Ñ"`` look alike and are one id, as a reader takes them)."""
-    text = unicodedata.normalize("NFC", text)
+    text = id_key(text)
     if len(text) > MAX_ID_LENGTH:
         raise ValueError(f"is {len(text)} characters long; an id has at most {MAX_ID_LENGTH}")
     bad = next((c for c in text if unicodedata.category(c) in _BAD_ID_CATEGORIES), None)
@@ -178,26 +204,31 @@ def parse_id(text: str) -> str:
     return text
 
 
-def parse_float(text: str, *, quote: bool = True) -> float:
-    """A finite number; ``quote=False`` keeps the cell text out of the message (coordinates)."""
-    what = f": {shown(text)}" if quote else ""
+def _number(text: str, *, what: str, kind: str) -> float:
+    """``text`` as a finite float, written as a spreadsheet writes a number: ASCII digits, an optional
+    sign, decimal point and exponent. Python's ``float`` also takes ``1_0`` (ten) and digits of other
+    scripts (``'١٢'``, twelve); a cell like that is a typo or another program's format, never guessed."""
     try:
         value = float(text)
     except ValueError:
-        raise ValueError(f"not a number{what}") from None
+        raise ValueError(f"not a {kind}{what}") from None
     if not math.isfinite(value):
-        raise ValueError(f"not a finite number{what}")
+        raise ValueError(f"not a {'finite number' if kind == 'number' else kind}{what}")
+    if not _NUMBER.match(text.strip()):
+        raise ValueError(f"not a {kind}{what} (write digits 0-9, an optional '.' and exponent)")
     return value
+
+
+def parse_float(text: str, *, quote: bool = True) -> float:
+    """A finite number; ``quote=False`` keeps the cell text out of the message (coordinates)."""
+    return _number(text, what=f": {shown(text)}" if quote else "", kind="number")
 
 
 def parse_int(text: str, *, quote: bool = True) -> int:
     """A whole number (``3`` or ``3.0``)."""
     what = f": {shown(text)}" if quote else ""
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"not a whole number{what}") from None
-    if not math.isfinite(value) or value != int(value):
+    value = _number(text, what=what, kind="whole number")
+    if value != int(value):
         raise ValueError(f"not a whole number{what}")
     return int(value)
 
@@ -213,18 +244,24 @@ def parse_bool(text: str) -> bool:
 
 #: The one date format of the input (SPEC §4 dates): ISO, so day and month are never guessed.
 DATE_FORMAT: str = "YYYY-MM-DD"
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+#: The time of day that may follow a date (a spreadsheet or Parquet datetime, ``2026-12-01 10:15:00``).
+_ISO_CLOCK = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?$")
 
 
 def parse_date(text: str) -> dt.date:
     """An ISO date ``YYYY-MM-DD`` (a spreadsheet datetime keeps its date).
 
     Day-first and month-first forms (``11/23/2026``, ``03/04/2026``) are refused, never
-    guessed: ``03/04/2026`` is March 4 in the US and April 3 elsewhere.
+    guessed: ``03/04/2026`` is March 4 in the US and April 3 elsewhere. A datetime
+    (``2026-12-01T10:00``, ``2026-12-01 10:00:00``) keeps its date; anything else after
+    the date (``2026-12-01 tbc``) is refused, not dropped.
     """
     t = text.strip()
     if " " in t or "T" in t:  # a datetime from a spreadsheet: keep the date
-        t = t.replace("T", " ").split(" ")[0]
+        t, clock = re.split(r"[ T]", t, maxsplit=1)
+        if _ISO_DATE.match(t) and not _ISO_CLOCK.match(clock.strip()):
+            raise ValueError(f"not a date (use {DATE_FORMAT}, or a date and a time HH:MM): {shown(text)}")
     if _ISO_DATE.match(t):
         try:
             return dt.date.fromisoformat(t)
@@ -239,8 +276,11 @@ def parse_date(text: str) -> dt.date:
 def parse_text(text: str) -> str:
     """Free text (names, addresses, notes): at most :data:`MAX_TEXT_LENGTH` characters, no controls.
 
-    Kept as written otherwise; every output escapes it for its medium (SPEC §7).
+    A line break is a newline whichever way the file wrote it (``\\r\\n`` inside a quoted cell of a
+    CSV saved with Windows line ends, or an old Mac ``\\r``). Kept as written otherwise; every output
+    escapes it for its medium (SPEC §7).
     """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     if len(text) > MAX_TEXT_LENGTH:
         raise ValueError(f"is {len(text)} characters long; text has at most {MAX_TEXT_LENGTH}")
     bad = next((c for c in text if unicodedata.category(c) in _BAD_ID_CATEGORIES and c not in "\t\n"), None)
@@ -270,6 +310,14 @@ def parse_zip(text: str) -> str:
     if not _ZIP.match(t):
         raise ValueError(f"not a 5-digit ZIP code: {shown(text)}")
     return t
+
+
+def parse_state(text: str) -> str:
+    """A 2-letter US state code (or DC), in any case."""
+    code = text.strip().upper()
+    if code not in STATE_CODES:
+        raise ValueError(f"unknown state code {shown(text)} (2 letters, e.g. PA)")
+    return code
 
 
 def parse_weekdays(text: str) -> frozenset[int]:

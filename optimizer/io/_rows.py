@@ -13,7 +13,10 @@ from optimizer.io.cells import restore_cell
 from optimizer.io.load_report import LoadReport, did_you_mean
 from optimizer.io.schema import columns_of, required_of
 
-__all__ = ["Row", "rows_of", "unique_id", "dated", "known_id"]
+__all__ = ["Row", "rows_of", "unique_id", "dated", "known_id", "not_in"]
+
+#: Why two ids that look the same differ (:func:`optimizer.io._fields.id_lookalike`).
+_OTHER_CHARACTERS = "a letter of another alphabet, a full-width character or a special space"
 
 
 class Row:
@@ -64,6 +67,10 @@ def _check_columns(table: RawTable, kind: str, errors: ProblemCollector, report:
         if not any(table.rows):
             errors.add(2, None, "no data rows (the file has only a header)")
     if report is not None:
+        nameless = next((r for r, values in enumerate(table.rows) if values.get("", "").strip()), None)
+        if nameless is not None:
+            report.warn(errors.file, 1, None, f"a column with no name in the header holds values (row "
+                                              f"{RawTable.row_number(nameless)}), ignored: name it")
         for col in dict.fromkeys(unknown):
             guess = did_you_mean(col, (k for k in known if k not in table.columns))
             hint = f"; did you mean {guess!r}?" if guess else ""
@@ -80,13 +87,21 @@ def rows_of(table: RawTable, kind: str, errors: ProblemCollector,
 
 
 def unique_id(row: Row, column: str, seen: dict[str, int]) -> str | None:
-    """The row's required ``column`` id; a repeat of an id in ``seen`` fails the row."""
+    """The row's required ``column`` id; a repeat of an id in ``seen``, or an id that looks the same
+    (:func:`optimizer.io._fields.id_lookalike`: ``Р001`` in Cyrillic and ``P001``), fails the row.
+
+    ``seen`` maps each id to its row, and each look (under a NUL, which no id holds) to its row.
+    """
     value = row.get(column, F.parse_id, required=True)
     if value is not None:
+        look = "\x00" + F.id_lookalike(value)  # type: ignore[arg-type]
         if value in seen:
             row.fail(column, f"duplicate {column} {value!r} (first on row {seen[value]})")
+        elif look in seen:
+            row.fail(column, f"{column} {value!r} looks the same as the {column} on row {seen[look]} but is "
+                             f"another id ({_OTHER_CHARACTERS}): retype it")
         else:
-            seen[value] = row.number
+            seen[value] = seen[look] = row.number
     return value  # type: ignore[return-value]
 
 
@@ -102,8 +117,18 @@ def known_id(row: Row, column: str, ids: set[str] | None, *, table: str) -> str 
         original = restore_cell(value)
         if original != value and original in ids:
             return original
-        row.fail(column, f"no {table[:-1]} with {column} {value!r} in {table}")
+        row.fail(column, not_in(value, column, ids, table=table))  # type: ignore[arg-type]
     return value  # type: ignore[return-value]
+
+
+def not_in(value: str, column: str, ids: set[str], *, table: str) -> str:
+    """The message for ``value``, an id that is none of ``ids`` (the ``column`` of ``table``); it names
+    the id of ``ids`` that ``value`` is drawn like (:func:`optimizer.io._fields.id_lookalike`), if any.
+    """
+    look = F.id_lookalike(value)
+    hint = (f" (it looks like {look!r} but is written with {_OTHER_CHARACTERS})"
+            if look != value and look in ids else "")
+    return f"no {table[:-1]} with {column} {value!r} in {table}{hint}"
 
 
 def dated(table: str, column: str, as_of: dt.date) -> Callable[[str], dt.date]:

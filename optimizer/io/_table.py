@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +40,13 @@ def _cell(value: object) -> str:
     if isinstance(value, float):
         if math.isnan(value):
             return ""
+        if value.is_integer() and abs(value) < 2**53:
+            # a whole number in a float column (Parquet makes an int column with a gap float):
+            # "1", as a CSV or a spreadsheet holds it, so id 1 is "1" in every file, not "1.0"
+            return str(int(value))
         return repr(value)
+    if isinstance(value, (bytes, bytearray)):  # a Parquet binary column: its text, not "b'P001'"
+        return bytes(value).decode("utf-8", errors="surrogateescape").strip()
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0, 0):
             return value.date().isoformat()
@@ -95,25 +103,67 @@ def _from_records(path: Path, columns: list[object], records: list[dict]) -> Raw
     return RawTable(path, names, rows)
 
 
+def _csv_error(reason: str) -> str:
+    """What a :mod:`csv` error of a row means to the person who wrote the file."""
+    if "field limit" in reason:
+        return f"a cell holds more than {csv.field_size_limit()} characters"
+    if "unexpected end of data" in reason:
+        return ('a quote (") opens a cell here and is never closed, so every row after it would be '
+                'read as that one cell: close the quote, or write a quote inside a cell as ""')
+    if "expected after" in reason:
+        return ('a quote (") closes a cell but the cell goes on after it (text, or a space before the '
+                'next comma): put the whole cell in quotes, write each quote inside it as "", and no space '
+                'after the closing quote')
+    return f"not a readable CSV row ({reason})"
+
+
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+
+def _not_utf8(path: Path, records: list[list[str]]) -> list[Problem]:
+    """Every cell (header included) holding bytes that are not UTF-8, one located problem each.
+
+    The cell's text is not quoted (it may be a patient's name); its first such byte is.
+    """
+    header = [h.strip() for h in records[0]]
+    problems = []
+    for i, values in enumerate(records):
+        for j, value in enumerate(values):
+            found = _UNDECODED.search(value)
+            if found:
+                column = header[j] if i > 0 and j < len(header) else None
+                byte = ord(found.group()) - 0xDC00
+                problems.append(Problem(path.name, i + 1, column,
+                                        f"not UTF-8 text (byte 0x{byte:02X}; Latin-1 or Windows-1252?): "
+                                        "save the file as 'CSV UTF-8 (comma delimited)'"))
+    return problems
+
+
 def _read_csv(path: Path, expected: set[str]) -> RawTable:
     raw = path.read_bytes()
     if not raw.strip():
         raise _problem(path, "the file is empty (no header row)")
-    try:
-        text = raw.decode("utf-8-sig")  # a UTF-8 byte order mark is accepted
-    except UnicodeDecodeError as exc:
-        raise _problem(path, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8 CSV") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
+    first = raw.split(b"\n", 1)[0]
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or first.count(b"\x00") * 3 >= len(first):
+        raise _problem(path, "the file is UTF-16 text (a spreadsheet's 'Unicode Text'), not UTF-8: "
+                             "save it as 'CSV UTF-8 (comma delimited)'")
+    # a UTF-8 byte order mark is accepted; bytes that are not UTF-8 are kept as surrogates and
+    # located below, cell by cell, once the rows are known
+    text = raw.decode("utf-8-sig", errors="surrogateescape")
+    # strict: a quote left open would otherwise swallow the rows after it into one cell, and a
+    # quote closed in mid-cell ('"a"b') would be dropped without a word
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records: list[list[str]] = []
     try:
         for values in reader:
             records.append(values)
-    except csv.Error as exc:  # e.g. a cell over the field size limit
-        why = (f"a cell holds more than {csv.field_size_limit()} characters" if "field limit" in str(exc)
-               else f"not a readable CSV row ({exc})")
-        raise _problem(path, why, len(records) + 1) from None
+    except csv.Error as exc:
+        raise _problem(path, _csv_error(str(exc)), len(records) + 1) from None
     if not records:
         raise _problem(path, "the file is empty (no header row)")
+    undecodable = _not_utf8(path, records)
+    if undecodable:
+        raise DataError(undecodable)
     names = [h.strip() for h in records[0]]
     if len(names) == 1 and ";" in names[0]:
         parts = {p.strip() for p in names[0].split(";")}

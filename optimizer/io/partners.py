@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from geodata.states import STATE_CODES, STATE_FIPS
+from geodata.states import STATE_FIPS
 from optimizer import settings
 from optimizer.domain import Partner
 from optimizer.errors import ProblemCollector
@@ -23,13 +23,6 @@ __all__ = ["load_partners"]
 
 _FIPS = re.compile(r"^\d{5}$")
 _CIRCLE = ("lat", "lon", "radius_km")
-
-
-def _state(text: str) -> str:
-    code = text.strip().upper()
-    if code not in STATE_CODES:
-        raise ValueError(f"unknown state code {F.shown(text)} (2 letters, e.g. PA)")
-    return code
 
 
 def _county(row: Row, state: str | None) -> str | None:
@@ -80,7 +73,7 @@ def load_partners(table: RawTable, *, errors: ProblemCollector,
     seen: dict[str, int] = {}
     for row in rows_of(table, "partners", errors, report):
         name = unique_id(row, "partner", seen)
-        state = row.get("state", _state, required=True)
+        state = row.get("state", F.parse_state, required=True)
         county = _county(row, state)  # type: ignore[arg-type]
         lat, lon, radius = _circle(row)
         cost = row.get("cost_per_visit", F.ranged("partners", "cost_per_visit"), required=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -21,9 +21,9 @@ from optimizer import settings
 from optimizer.domain import Infusate, Nurse, Patient, Roster, TimeOff, minutes_of
 from optimizer.errors import DataError, Problem, ProblemCollector
 from optimizer.io import _fields as F
-from optimizer.io._rows import Row, dated, rows_of, unique_id
+from optimizer.io._rows import Row, dated, not_in, rows_of, unique_id
 from optimizer.io._table import SUFFIXES, RawTable, read_table, sheet_names
-from optimizer.io.load_report import LoadReport
+from optimizer.io.load_report import LoadReport, did_you_mean
 from optimizer.io.schema import TABLES, columns_of
 from optimizer.io.week import load_confirmed_visits, load_holidays, load_patient_away, load_time_off
 from optimizer.io.partners import load_partners
@@ -122,6 +122,36 @@ def _workbook_sources(book: Path) -> dict[str, Source | None]:
     return {n: Source(book, n, f"{book.name}, sheet {n!r}") if n in sheets else None for n in TABLES}
 
 
+#: Suffixes of files a person may take for a table: the table formats, and text a spreadsheet exports.
+_TABLE_LIKE = (*SUFFIXES, ".txt", ".tsv")
+
+
+def _warn_unread(data: Path, sources: dict[str, Source | None], report: LoadReport) -> None:
+    """Warn of each file of the data folder, and each sheet of the workbook, that looks meant as a table
+    but is not read: a misspelt ``timeoff.csv`` or a sheet ``Time Off`` would otherwise drop every
+    nurse's days off without a word. Other files (a README, the template's workbook) are left alone.
+    """
+    read = {s.path for s in sources.values() if s}
+    folder = data.resolve().name or str(data)  # "." is named as the folder it is
+    if data.is_dir():
+        for path in sorted(data.iterdir()):
+            if (path in read or not path.is_file() or path.suffix.lower() not in _TABLE_LIKE
+                    or path.name.startswith(("~$", "."))):
+                continue
+            stem = path.stem.strip().lower()
+            if stem in TABLES:
+                report.warn(folder, None, None, f"file {F.shown(path.name)} is not read: a table is a "
+                                                f"{', '.join(SUFFIXES[:-1])} or {SUFFIXES[-1]} file")
+            elif (guess := did_you_mean(stem, TABLES)) is not None:
+                report.warn(folder, None, None, f"file {F.shown(path.name)} is not read: no table is named "
+                                                f"{F.shown(path.stem)}; did you mean {guess!r}?")
+    for book in {s.path for s in sources.values() if s and s.label != s.path.name}:
+        for title in sheet_names(book):
+            if title.strip().lower() not in TABLES and (guess := did_you_mean(title, TABLES)) is not None:
+                report.warn(book.name, None, None, f"sheet {F.shown(title)} is not read: no table is named so; "
+                                                   f"did you mean {guess!r}?")
+
+
 def _location(row: Row, table: str, *, zip_lookup, what: str) -> tuple[float, float, str | None, bool] | None:
     """(lat, lon, zip, from_zip) from lat/lon or a ZIP centroid; records problems."""
     lat_t, lon_t = row.text("lat"), row.text("lon")
@@ -218,7 +248,7 @@ def _patient_fields(row: Row, *, as_of: dt.date, nurse_ids: set[str] | None,
         row.fail("latest_arrival", f"latest_arrival {late:%H:%M} is before earliest_arrival {early:%H:%M}")
     preferred = row.get("preferred_nurse_id", F.parse_id)
     if preferred is not None and nurse_ids is not None and preferred not in nurse_ids:
-        row.fail("preferred_nurse_id", f"no nurse with nurse_id {preferred!r} in nurses")
+        row.fail("preferred_nurse_id", not_in(preferred, "nurse_id", nurse_ids, table="nurses"))
     active = row.get("active", F.parse_bool, True)
     text = _operational(row, "patients")
     if not row.ok:
@@ -326,18 +356,20 @@ def _load_nurses(table: RawTable, *, geo, errors: ProblemCollector, report: Load
 
 
 def _read(source: Source, errors: ProblemCollector) -> RawTable | None:
+    """``source`` as a table; its problems go to ``errors``, named as the source is (a sheet with its workbook)."""
     try:
         return read_table(source.path, sheet=source.sheet, expected=set(columns_of(source.sheet)))
     except DataError as exc:
-        errors.extend(exc.problems)
+        errors.extend(replace(p, file=source.label) if p.file == source.path.name else p for p in exc.problems)
         return None
 
 
 def _ids(table: RawTable | None, column: str) -> set[str] | None:
-    """Every id of ``table`` (rows with other problems included), or None when unknown."""
+    """Every id of ``table`` (rows with other problems included) as :func:`~optimizer.io._fields.id_key`
+    gives it, the form its references are parsed to; None when unknown."""
     if table is None or column not in table.columns:
         return None
-    return {r.get(column, "").strip() for r in table.rows if r}
+    return {F.id_key(r.get(column, "").strip()) for r in table.rows if r}
 
 
 def load_roster(data_dir: str | Path, *, as_of: dt.date | None = None) -> Roster:
@@ -372,6 +404,7 @@ def load_roster_with_report(data: str | Path, *, as_of: dt.date | None = None) -
     as_of = as_of or dt.date.today()
     sources = find_sources(data)
     report = LoadReport()
+    _warn_unread(Path(data), sources, report)
     errs = {k: ProblemCollector(s.label if s else k) for k, s in sources.items()}
     raw = {k: (_read(s, errs[k]) if s else None) for k, s in sources.items()}
     nurse_ids, patient_ids = _ids(raw["nurses"], "nurse_id"), _ids(raw["patients"], "patient_id")

@@ -45,7 +45,8 @@ _IVAL = settings.PRESCRIBED_INTERVAL_DAYS
 _OPER = "operational only: shown to nurses and planners, never in leadership outputs or logs"
 
 PATIENTS = Table("patients", True, "one row per patient with a pump in service", (
-    _c("patient_id", "id", "", "P001", "unique; at most 64 plain characters", required=True),
+    _c("patient_id", "id", "", "P001",
+       "unique, also to the eye (no twin in another alphabet); at most 64 plain characters", required=True),
     _c("lat", "float", "", "39.9612", "home latitude (WGS84); required unless zip is given"),
     _c("lon", "float", "", "-82.9988", "home longitude (WGS84); required unless zip is given"),
     _c("zip", "ZIP", "", "43215", "5-digit ZIP; its centroid is used when lat/lon are empty"),
@@ -76,7 +77,8 @@ PATIENTS = Table("patients", True, "one row per patient with a pump in service",
 ))
 
 NURSES = Table("nurses", True, "one row per nurse who can do HAI fills", (
-    _c("nurse_id", "id", "", "N1", "unique; at most 64 plain characters", required=True),
+    _c("nurse_id", "id", "", "N1",
+       "unique, also to the eye (no twin in another alphabet); at most 64 plain characters", required=True),
     _c("lat", "float", "", "39.98", "home base latitude: routes start and end here; required unless zip"),
     _c("lon", "float", "", "-83.02", "home base longitude; required unless zip"),
     _c("zip", "ZIP", "", "43201", "5-digit ZIP; its centroid is used when lat/lon are empty"),

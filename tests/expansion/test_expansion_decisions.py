@@ -178,6 +178,21 @@ def test_load_sites_names_row_and_column(tmp_path) -> None:
     assert {(p.row, p.column) for p in err.value.problems} == {(2, "cost"), (3, "lead_weeks")}
 
 
+def test_a_sites_file_is_read_as_an_input_table(tmp_path) -> None:
+    f = tmp_path / "sites.csv"
+    # latin-1 bytes, a number Python alone reads ('4_0' as 40), a control character in a name
+    f.write_bytes("name,state,lat,lon,lead_weeks\nTol\xe9do,OH,41.65,-83.54,\nDayton,OH,39.76,-84.19,4_0\n"
+                  "Akron\x1b[31m,OH,41.08,-81.52,\n".encode("latin-1"))
+    with pytest.raises(DataError) as err:
+        load_sites(f)
+    assert {(p.row, p.column) for p in err.value.problems} == {(2, "name")}  # the encoding first, located
+    f.write_text(f.read_bytes().decode("latin-1"), encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_sites(f)
+    assert {(p.file, p.row, p.column) for p in err.value.problems} == {("sites.csv", 3, "lead_weeks"),
+                                                                       ("sites.csv", 4, "name")}
+
+
 def test_committed_actions_count_as_existing(ohio_roster, ohio_sites) -> None:
     committed = [Action(ActionKind.HIRE, "HIRE-OH-Columbus", "OH", 100_000, 10, ohio_sites[0])]
     problem = build_expansion(ohio_roster, settings=_settings(), sites=ohio_sites[1:], on=ON,

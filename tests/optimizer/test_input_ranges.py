@@ -188,3 +188,33 @@ def test_hostile_cells_in_every_column_give_located_errors_never_a_crash(tmp_pat
         assert all(p.file in {"patients.csv", "nurses.csv", "time_off.csv"} for p in exc.problems)
         assert "\x00" not in text and "\x1b" not in text and "\u202e" not in text
         assert len(text) < 400 * len(exc.problems) + 100  # long cells are cut, not echoed
+
+
+@pytest.mark.parametrize("text", ["2026-12-01 tbc", "2026-12-01Tnoon", "2026-12-01T25:00", "2026-12-01 10:00 or 11:00"])
+def test_a_date_followed_by_anything_but_a_time_is_refused(text):
+    with pytest.raises(ValueError, match="not a date"):
+        F.parse_date(text)
+
+
+@pytest.mark.parametrize("text", ["2026-12-01T10:00", "2026-12-01 10:15:00", "2026-12-01 10:15:00.250000",
+                                  "2026-12-01 10:15:00+00:00"])
+def test_a_datetime_keeps_its_date(text):
+    assert F.parse_date(text) == dt.date(2026, 12, 1)
+
+
+@pytest.mark.parametrize("text", ["1_0", "\u0661\u0662", "\uff11\uff12", "0x10"])
+def test_numbers_are_ascii_digits_never_python_literals(text):
+    # float() reads "1_0" as 10 and Arabic-Indic or full-width digits as 12: a cell like that is refused
+    with pytest.raises(ValueError, match="not a number"):
+        F.parse_float(text)
+    with pytest.raises(ValueError, match="not a whole number"):
+        F.parse_int(text)
+    assert F.parse_float("-1.5e-3") == -0.0015 and F.parse_int("60.0") == 60 and F.parse_float(".5") == 0.5
+
+
+def test_a_line_break_in_text_is_a_newline_whatever_the_file_wrote():
+    # a CSV written in text mode on Windows has "\r\n" inside its quoted multi-line cells too
+    assert F.parse_text("ring twice\r\ndog in the yard") == F.parse_text("ring twice\rdog in the yard") \
+        == "ring twice\ndog in the yard"
+    with pytest.raises(ValueError, match="U\\+000B"):
+        F.parse_text("ring\x0btwice")

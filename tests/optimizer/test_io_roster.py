@@ -7,6 +7,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -254,3 +255,71 @@ def test_hostile_unknown_header_is_escaped_and_cut_in_the_warning(tmp_path):
     _, report = load_roster_with_report(d, as_of=AS_OF)
     (warning,) = report.warnings
     assert "\x1b" not in warning and "\\x1b" in warning and "x" * 100 not in warning
+
+
+def test_an_id_written_decomposed_is_found_by_its_references(tmp_path):
+    # "N\u0303" (N and a combining tilde) is "Ñ" as a reader sees it, and parse_id makes it one id:
+    # the set of defined ids must hold the same form, or every reference to it is "no nurse"
+    d = good_dir(tmp_path)
+    decomposed = "N\u0303"
+    for name in ("nurses.csv", "patients.csv", "time_off.csv"):
+        (d / name).write_text((d / name).read_text(encoding="utf-8").replace("N1", decomposed), encoding="utf-8")
+    roster = load_roster(d, as_of=AS_OF)
+    assert roster.patient("P001").preferred_nurse_id == "\u00d1" and roster.is_off("\u00d1", dt.date(2026, 11, 25))
+
+
+def test_a_misspelt_table_file_or_sheet_is_warned_not_silently_skipped(tmp_path):
+    d = good_dir(tmp_path)
+    (d / "time_off.csv").rename(d / "timeoff.csv")  # read as no time off at all: N1 planned on her day off
+    (d / "README.txt").write_text("notes for the planner", encoding="utf-8")
+    roster, report = load_roster_with_report(d, as_of=AS_OF)
+    assert not roster.is_off("N1", dt.date(2026, 11, 25))
+    (warning,) = report.warnings
+    assert "'timeoff.csv' is not read" in warning and "did you mean 'time_off'" in warning
+    book = _workbook(good_dir(tmp_path / "b"), tmp_path / "roster.xlsx", names={"time_off": "Time Off"})
+    _, report = load_roster_with_report(book, as_of=AS_OF)
+    (warning,) = report.warnings
+    assert warning.startswith("roster.xlsx") and "sheet 'Time Off' is not read" in warning
+
+
+def test_values_under_a_nameless_column_are_warned(tmp_path):
+    d = good_dir(tmp_path)
+    lines = (d / "time_off.csv").read_text(encoding="utf-8").splitlines()
+    lines = [lines[0] + ",", lines[1] + ",12:00"]  # the header lost the name 'start'
+    (d / "time_off.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _, report = load_roster_with_report(d, as_of=AS_OF)
+    (warning,) = report.warnings
+    assert warning.startswith("time_off.csv, row 1: a column with no name") and "(row 2)" in warning
+    assert load_roster_with_report(good_dir(tmp_path / "again"), as_of=AS_OF)[1].warnings == []
+
+
+@pytest.mark.parametrize("twin", ["\u0420002", "\uff30002"])  # Cyrillic Er, full-width P
+def test_an_id_that_looks_like_another_is_a_located_problem(tmp_path, twin):
+    d = good_dir(tmp_path)
+    text = (d / "patients.csv").read_text(encoding="utf-8")
+    (d / "patients.csv").write_text(text.replace("P003,", f"{twin},"), encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_roster(d, as_of=AS_OF)
+    (p,) = err.value.problems
+    assert (p.file, p.row, p.column) == ("patients.csv", 4, "patient_id") and "looks the same" in p.message
+    assert "row 3" in p.message
+
+
+def test_a_reference_drawn_like_a_known_id_says_which(tmp_path):
+    d = good_dir(tmp_path)
+    text = (d / "patients.csv").read_text(encoding="utf-8")
+    (d / "patients.csv").write_text(text.replace(",N1\n", ",\u039d1\n"), encoding="utf-8")  # Greek capital Nu
+    with pytest.raises(DataError) as err:
+        load_roster(d, as_of=AS_OF)
+    (p,) = err.value.problems
+    assert p.column == "preferred_nurse_id" and "it looks like 'N1'" in p.message
+
+
+def test_parquet_ids_read_as_a_csv_holds_them(tmp_path):
+    from optimizer.io._table import read_table
+
+    # a nullable int column comes back float (1.0), a binary column as bytes (b'N2'): the ids are "1" and "N2"
+    frame = pd.DataFrame({"nurse_id": [1.0, np.nan], "name": [b"N2", b"Zo\xc3\xab"], "lat": [40.25, 40.0]})
+    frame.to_parquet(tmp_path / "nurses.parquet")
+    table = read_table(tmp_path / "nurses.parquet", sheet="nurses", expected=set())
+    assert table.rows == [{"nurse_id": "1", "name": "N2", "lat": "40.25"}, {"nurse_id": "", "name": "Zoë", "lat": "40"}]

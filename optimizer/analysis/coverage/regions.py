@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from pathlib import Path
 
-from optimizer.errors import ArgumentError
+from optimizer.errors import ArgumentError, ProblemCollector
+from optimizer.io import _fields as F
+from optimizer.io._rows import Row
+from optimizer.io._table import read_table
 
 __all__ = ["CENSUS_REGIONS", "load_regions"]
 
@@ -24,6 +27,9 @@ CENSUS_REGIONS: dict[str, str] = {
 def load_regions(path: str) -> dict[str, str]:
     """Read a user region table: CSV with columns ``state,region``.
 
+    Read as every input table is (:func:`optimizer.io._table.read_table`: UTF-8, quotes, one
+    delimiter); every bad cell is a located problem, all at once.
+
     Parameters
     ----------
     path
@@ -33,9 +39,21 @@ def load_regions(path: str) -> dict[str, str]:
     -------
     dict of str to str
         State code → region name.
+
+    Raises
+    ------
+    ArgumentError
+        The file lacks the ``state`` or ``region`` column.
+    DataError
+        The file cannot be read as a table, or a state is unknown or a region empty or not plain text.
     """
-    df = pd.read_csv(path, dtype=str)
-    missing = {"state", "region"} - set(df.columns)
+    table = read_table(Path(path), sheet="regions", expected={"state", "region"})
+    missing = {"state", "region"} - set(table.columns)
     if missing:
         raise ArgumentError(f"{path}: region table needs columns state,region (missing {sorted(missing)})")
-    return {**CENSUS_REGIONS, **{s.strip().upper(): r.strip() for s, r in zip(df.state, df.region)}}
+    errors = ProblemCollector(table.name)
+    rows = [Row(table, i, errors) for i, values in enumerate(table.rows) if values]
+    user = {row.get("state", F.parse_state, required=True): row.get("region", F.parse_text, required=True)
+            for row in rows}
+    errors.raise_if_any()
+    return {**CENSUS_REGIONS, **user}  # type: ignore[dict-item]

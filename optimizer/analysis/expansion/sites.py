@@ -12,11 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 import geodata
-from geodata.states import STATE_CODES
 from geodata.travel import get_provider
 from optimizer.domain import Roster
 from optimizer.analysis.expansion.actions import Site
@@ -25,6 +23,9 @@ from optimizer.analysis.expansion.demand import Demand, demand_points
 from optimizer.analysis.expansion.gates import server_access
 from optimizer.clusters import kmeans_labels
 from optimizer.errors import ProblemCollector
+from optimizer.io import _fields as F
+from optimizer.io._rows import Row
+from optimizer.io._table import read_table
 
 __all__ = ["load_sites", "candidate_sites", "nearest", "default_provider"]
 
@@ -33,55 +34,42 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")[:40] or "site"
 
 
+def _not_negative(text: str) -> float:
+    value = F.parse_float(text)
+    if value < 0:
+        raise ValueError(f"need a finite number >= 0, not {F.shown(text)}")
+    return value
+
+
 def load_sites(path: str | Path) -> list[Site]:
     """Candidate sites from a CSV: ``name,state,lat,lon`` (+ optional ``site_id,cost,lead_weeks``).
 
+    Read as every input table is (:func:`optimizer.io._table.read_table`, the cell parsers of
+    :mod:`optimizer.io._fields`).
+
     Raises :class:`optimizer.errors.DataError` naming row and column of every bad cell.
     """
-    path = Path(path)
-    errors = ProblemCollector(str(path))
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, ValueError) as exc:
-        errors.add(None, None, f"cannot read the sites file: {exc}")
-        errors.raise_if_any()
-        raise  # pragma: no cover
+    table = read_table(Path(path), sheet="sites", expected={"name", "state", "lat", "lon"})
+    errors = ProblemCollector(table.name)
     for col in ("name", "state", "lat", "lon"):
-        if col not in df.columns:
+        if col not in table.columns:
             errors.add(1, col, "required column is missing")
     errors.raise_if_any()
     sites: list[Site] = []
     seen: set[str] = set()
-    for i, row in enumerate(df.to_dict("records"), start=2):
-        state = row["state"].strip().upper()
-        if state not in STATE_CODES:
-            errors.add(i, "state", f"unknown state code {row['state']!r}")
-        vals: dict[str, float | None] = {}
-        for col, lo, hi in (("lat", -90, 90), ("lon", -180, 180)):
-            try:
-                v = float(row[col])
-                if not lo <= v <= hi:
-                    raise ValueError
-                vals[col] = v
-            except ValueError:
-                errors.add(i, col, f"need a number in [{lo}, {hi}], not {row[col]!r}")
-        for col in ("cost", "lead_weeks"):
-            raw = (row.get(col) or "").strip()
-            vals[col] = None
-            if raw:
-                try:
-                    vals[col] = float(raw)
-                    if not 0 <= vals[col] < math.inf:  # type: ignore[operator]  # nan and inf too
-                        raise ValueError
-                except ValueError:
-                    errors.add(i, col, f"need a finite number >= 0, not {raw!r}")
-        sid = (row.get("site_id") or "").strip() or f"{state}-{_slug(row['name'])}"
+    for row in (Row(table, i, errors) for i, values in enumerate(table.rows) if values):
+        name = row.get("name", F.parse_text, required=True)
+        state = row.get("state", F.parse_state, required=True)
+        lat = row.get("lat", F.ranged("patients", "lat"), required=True)
+        lon = row.get("lon", F.ranged("patients", "lon"), required=True)
+        cost = row.get("cost", _not_negative)
+        lead = row.get("lead_weeks", _not_negative)
+        sid = row.get("site_id", F.parse_id) or f"{state}-{_slug(str(name or ''))}"
         if sid in seen:
-            errors.add(i, "site_id", f"site {sid!r} listed twice")
-        seen.add(sid)
-        if "lat" in vals and "lon" in vals and state in STATE_CODES:
-            sites.append(Site(sid, row["name"].strip(), state, vals["lat"], vals["lon"],  # type: ignore[arg-type]
-                              "file", 0, vals["cost"], vals["lead_weeks"]))
+            row.fail("site_id", f"site {sid!r} listed twice")
+        seen.add(sid)  # type: ignore[arg-type]
+        if row.ok:
+            sites.append(Site(sid, name, state, lat, lon, "file", 0, cost, lead))  # type: ignore[arg-type]
     errors.raise_if_any()
     return sites
 
