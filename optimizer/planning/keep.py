@@ -143,7 +143,7 @@ def _conflict(problem: PlanningProblem, w: Wanted, j: int | None, nd_of: Mapping
         return "nurse_off", "the nurse does not work that day (time off or not a workday)"
     if w.start is not None and not _start_fits(roster.working_intervals(nurse, w.date, overtime=True),
                                                minutes_of(w.start), r.patient.visit_minutes):
-        return "nurse_off", "part-day time off covers the confirmed time"
+        return "nurse_off", "the confirmed time is outside her working time (shift, part-day time off)"
     if not may_practice(nurse, r.patient.state, on=w.date):
         return "license", f"the nurse may no longer practice in {r.patient.state}"
     if not is_certified_for(nurse, r.patient.next_infusate):
@@ -232,6 +232,9 @@ def changes_of(problem: PlanningProblem, placed: Mapping[int, tuple[str, date]])
 
     A wanted visit is kept when a visit of its patient is planned with the same nurse on
     the same date (a later fill too); else its refill's new visit, if any, is where it moved.
+    A wanted visit with a start that could not be pinned (a conflict that no overnight trip
+    kept either) is not kept even when its refill lands on the same nurse and date again: it
+    was timed anew, without the promised start, so it is listed as moved with the conflict's reason.
 
     Parameters
     ----------
@@ -248,7 +251,7 @@ def changes_of(problem: PlanningProblem, placed: Mapping[int, tuple[str, date]])
     open_: list[int] = []
     for i, w in enumerate(pins.wanted):
         same = [j for j in by_patient.get(w.patient_id, ()) if placed[j] == (w.nurse_id, w.date) and j not in claimed]
-        if same:
+        if same and (w.start is None or i not in pins.conflicts or _pinned_here(problem, i)):
             claimed.add(same[0])
         else:
             open_.append(i)
@@ -271,6 +274,15 @@ def changes_of(problem: PlanningProblem, placed: Mapping[int, tuple[str, date]])
             rows.append(Change(pid, "added", "", None, nurse_id, day, why))
     rows.sort(key=lambda c: (c.patient_id, c.old_date or c.new_date or date.min, c.change))
     return rows
+
+
+def _pinned_here(problem: PlanningProblem, i: int) -> bool:
+    """Wanted visit ``i``'s refill is pinned to its own nurse-day (a trip may pin a conflict)."""
+    pins = problem.pins
+    assert pins is not None
+    w, j = pins.wanted[i], pins.refill_of.get(i)
+    k = pins.keep.get(j) if j is not None else None
+    return k is not None and (problem.nurse_days[k].nurse.nurse_id, problem.nurse_days[k].day) == (w.nurse_id, w.date)
 
 
 def pin_confirmed(problem: PlanningProblem) -> PlanningProblem:
