@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from optimizer import settings
 from optimizer.domain import Patient, minutes_of
 from optimizer.planning.schedule import schedule_order
+from optimizer.rules.clock import clock_shift
 from optimizer.rules.company_calendar import HolidayCalendar
 from optimizer.rules.eligibility import is_certified_for, may_practice
 
@@ -153,13 +154,22 @@ def _conflict(problem: PlanningProblem, w: Wanted, j: int | None, nd_of: Mapping
     return None
 
 
-def _narrowed(p: Patient, start: time) -> Patient | None:
-    """``p`` with the arrival window cut to ``start`` ± the tolerance (``None`` if nothing is left)."""
-    s, tol = minutes_of(start), START_TOLERANCE_MINUTES
+def _narrowed(p: Patient, start: time, shift: int = 0) -> Patient | None:
+    """``p`` with the arrival window cut to ``start`` ± the tolerance (``None`` if nothing is left).
+
+    ``start`` is on the nurse's clock, like the plan's times; ``shift`` the minutes her clock is
+    ahead of the patient's that day (:func:`optimizer.rules.clock.clock_shift`): the window stays
+    on the patient's clock."""
+    s, tol = minutes_of(start) - shift, START_TOLERANCE_MINUTES
     lo, hi = max(minutes_of(p.earliest_arrival), s - tol), min(minutes_of(p.latest_arrival), s + tol)
     if lo > hi:
         return None
     return replace(p, earliest_arrival=time(lo // 60, lo % 60), latest_arrival=time(hi // 60, hi % 60))
+
+
+def _shift(problem: PlanningProblem, w: Wanted, j: int) -> int:
+    """Minutes ``w``'s nurse's clock is ahead of refill ``j``'s patient's on ``w``'s date."""
+    return clock_shift(problem.roster.nurse(w.nurse_id), problem.refills[j].patient, w.date)
 
 
 def _fits_alone(problem: PlanningProblem, j: int, k: int, patient: Patient | None) -> bool:
@@ -210,7 +220,8 @@ def pin_visits(problem: PlanningProblem, wanted: Iterable[Wanted], *, report_add
         why = _conflict(problem, w, j, nd_of, calendar, cands)
         if why is None and j in keep:
             why = ("window_moved", "another kept visit already makes this refill")
-        cut = _narrowed(problem.refills[j].patient, w.start) if why is None and w.start is not None else None
+        cut = _narrowed(problem.refills[j].patient, w.start, _shift(problem, w, j)) \
+            if why is None and w.start is not None else None
         if why is None and w.start is not None and cut is None:
             why = ("capacity", "the confirmed time is outside the patient's arrival window")
         if why is None and not _fits_alone(problem, j, nd_of[(w.nurse_id, w.date)], cut):

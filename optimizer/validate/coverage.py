@@ -110,7 +110,7 @@ def true_reason(ctx: Context, w: RefillWindow, p: Patient) -> Reason:
     for n in certified:
         out_m, _ = ctx.travel((n.lat, n.lon), home)
         back_m, _ = ctx.travel(home, (n.lat, n.lon))
-        if within_reach(n, out_m) and fits_alone(n, p, out_m, back_m):
+        if within_reach(n, out_m) and fits_alone(n, p, out_m, back_m, days or [horizon.start]):
             reach.append(n)
     return (Reason.NO_LICENSED_NURSE if not licensed else Reason.NO_CERTIFIED_NURSE
             if not certified else Reason.OUT_OF_REACH if not reach else Reason.NO_CAPACITY_IN_WINDOW)
