@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 
-__all__ = ["SPLIT_STATES", "zone_of"]
+__all__ = ["OTHER_ZONE_BOXES", "SPLIT_STATES", "zone_of"]
 
 #: state → (zone of most of the state, zone of the part given by county FIPS or a test on (lat, lon), rule)
 SPLIT_STATES: dict[str, tuple[str, str, frozenset[str] | Callable[[float, float], bool]]] = {
@@ -66,6 +66,8 @@ def _zone_of(state: str, lat: float, lon: float, *, county: str | None = None) -
         main, other, rule = split
         if isinstance(rule, frozenset):
             if county is None:
+                if not _near(state, lat, lon):
+                    return main
                 from geodata.boundaries import county_of
                 county = county_of(lat, lon)
             return other if county in rule else main
@@ -75,6 +77,34 @@ def _zone_of(state: str, lat: float, lon: float, *, county: str | None = None) -
     found = us.states.lookup(state) if state else None
     zones = getattr(found, "time_zones", None) or ["UTC"]
     return str(zones[0])
+
+
+#: Bounding box (west, south, east, north; degrees, rounded outward to 0.01) of the counties of
+#: each state split by county that lie on its other zone (from :func:`geodata.counties_gdf`;
+#: ``tests/geodata`` checks them against it).
+OTHER_ZONE_BOXES: dict[str, tuple[float, float, float, float]] = {
+    "FL": (-87.64, 29.59, -84.85, 31.01),
+    "ID": (-117.07, 45.10, -114.32, 49.01),
+    "IN": (-88.10, 37.76, -86.42, 41.77),
+    "KS": (-102.06, 37.73, -101.38, 39.58),
+    "MI": (-90.42, 45.07, -87.12, 47.05),
+    "OR": (-118.24, 41.99, -116.89, 44.45),
+    "TX": (-106.65, 30.62, -104.90, 32.01),
+}
+
+#: Margin around those boxes inside which a place's county is looked up (about 10 km).
+_MARGIN_DEG: float = 0.1
+
+
+def _near(state: str, lat: float, lon: float) -> bool:
+    """Whether ``(lat, lon)`` may lie in a county of ``state``'s other zone (inside its widened box):
+    a county lookup takes milliseconds, the box spares it for most of the state."""
+    box = OTHER_ZONE_BOXES.get(state)
+    if box is None:
+        return True
+    w, s, e, n = box
+    m = _MARGIN_DEG
+    return w - m <= lon <= e + m and s - m <= lat <= n + m
 
 
 @lru_cache(maxsize=65536)
