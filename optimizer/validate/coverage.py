@@ -85,10 +85,11 @@ def check_reason(ctx: Context, w: RefillWindow, p: Patient, u: Row) -> None:
 
 def window_days(ctx: Context, w: RefillWindow) -> list[date]:
     """The dates of the horizon on which the refill may be made (the last safe day of a pump that
-    runs dry before its window opens)."""
-    if w.is_empty_window:
-        return [w.end] if w.end in ctx.horizon else []
-    return w.days_in(ctx.horizon)
+    runs dry before its window opens); in a re-plan, from the re-plan date on (the days before it
+    are as they were: a refill still pending cannot be made on them)."""
+    days = ([w.end] if w.end in ctx.horizon else []) if w.is_empty_window else w.days_in(ctx.horizon)
+    r = ctx.replan_from
+    return days if r is None else [d for d in days if d >= r]
 
 
 def away_all_window(ctx: Context, w: RefillWindow, p: Patient) -> bool:
