@@ -30,7 +30,10 @@ __all__ = ["keep_promised_chains", "OUTER_DAYS", "INNER_WAYPOINTS"]
 #: Days before the first promise (to drive out) and after the last (to drive home) a chain may take.
 OUTER_DAYS: int = 2
 #: Waypoints tried for a night between two days of promises, besides the two patients' homes.
-INNER_WAYPOINTS: int = 3
+#: Five, not three: a Memphis nurse on Central time keeping promises in Maryland and Pennsylvania
+#: (Eastern) had slept at a place beyond the third on the way (tests/planning/test_confirmed.py, the
+#: confirm-days round trip); with three no chain rebuilt her trip, with five one does.
+INNER_WAYPOINTS: int = 5
 
 Promise = tuple[int, int, object]
 """A promise to keep: (refill, nurse-day, the patient cut to the confirmed start ± 30 min or ``None``)."""
