@@ -70,8 +70,10 @@ PATIENTS = Table("patients", True, "one row per patient with a pump in service",
     _c("visit_minutes", "int",
        f"{settings.VISIT_MINUTES}; +{settings.FLOXURIDINE_EXTRA_MINUTES} when the next fill is floxuridine",
        "60", "length of the home visit"),
-    _c("earliest_arrival", "HH:MM", settings.EARLIEST_ARRIVAL, "09:00", "the nurse may arrive from"),
-    _c("latest_arrival", "HH:MM", settings.LATEST_ARRIVAL, "15:00", "the nurse may arrive until"),
+    _c("earliest_arrival", "HH:MM", settings.EARLIEST_ARRIVAL, "09:00",
+       "the nurse may arrive from (the patient's local time)"),
+    _c("latest_arrival", "HH:MM", settings.LATEST_ARRIVAL, "15:00",
+       "the nurse may arrive until (the patient's local time)"),
     _c("preferred_nurse_id", "id", "", "N1", "continuity of care; must be a nurse_id of nurses"),
     _c("active", "bool", "true", "true", "false keeps the row but plans nothing for it"),
 ))
@@ -124,7 +126,8 @@ CONFIRMED_VISITS = Table("confirmed_visits", False, "visits already promised to 
        required=True),
     _c("nurse_id", "id", "", "N1", "a nurse_id of nurses", required=True),
     _c("date", "date", "", "2026-11-24", "the promised day", required=True),
-    _c("start", "HH:MM", "", "10:00", "the promised start; the plan keeps it within 30 minutes"),
+    _c("start", "HH:MM", "", "10:00",
+       "the promised start on the nurse's clock, like the plan's times; the plan keeps it within 30 minutes"),
 ))
 
 HOLIDAYS = Table("holidays", False, "company holidays: replaces the default calendar (New Year's Day, "

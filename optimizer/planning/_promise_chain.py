@@ -22,7 +22,7 @@ from itertools import product
 from optimizer.domain import Nurse
 from optimizer.planning._trip_state import (Days, Move, Trip, TripState, day_units, insert_refill, rehome_all,
                                             schedule_day)
-from optimizer.planning.keep import _narrowed  # the confirmed start ± 30 min, as pin_visits cuts it
+from optimizer.planning.keep import _narrowed, _shift  # the confirmed start ± 30 min, as pin_visits cuts it
 from optimizer.planning.waypoints import lodgings_on_the_way
 
 __all__ = ["keep_promised_chains", "OUTER_DAYS", "INNER_WAYPOINTS"]
@@ -30,7 +30,10 @@ __all__ = ["keep_promised_chains", "OUTER_DAYS", "INNER_WAYPOINTS"]
 #: Days before the first promise (to drive out) and after the last (to drive home) a chain may take.
 OUTER_DAYS: int = 2
 #: Waypoints tried for a night between two days of promises, besides the two patients' homes.
-INNER_WAYPOINTS: int = 3
+#: Five, not three: a Memphis nurse on Central time keeping promises in Maryland and Pennsylvania
+#: (Eastern) had slept at a place beyond the third on the way (tests/planning/test_confirmed.py, the
+#: confirm-days round trip); with three no chain rebuilt her trip, with five one does.
+INNER_WAYPOINTS: int = 5
 
 Promise = tuple[int, int, object]
 """A promise to keep: (refill, nurse-day, the patient cut to the confirmed start ± 30 min or ``None``)."""
@@ -47,7 +50,7 @@ def _promises(state: TripState) -> dict[str, list[tuple[Promise, time]]]:
         k = state.day_of.get((w.nurse_id, w.date))
         if reason != "capacity" or j is None or k is None or j in pins.keep:
             continue
-        cut = _narrowed(problem.refills[j].patient, w.start) if w.start is not None else None
+        cut = _narrowed(problem.refills[j].patient, w.start, _shift(problem, w, j)) if w.start is not None else None
         if w.start is not None and cut is None:
             continue
         out[w.nurse_id].append(((j, k, cut), w.start or time(0)))

@@ -23,6 +23,7 @@ from geodata.licensure import active_nlc_table
 from geodata.travel.base import pairs_within, pairwise
 from optimizer import settings
 from optimizer.domain import Horizon, Roster, minutes_of
+from optimizer.rules.clock import nurse_zone_of, patient_zone_of, zone_shift
 from optimizer.rules.eligibility import Reason, may_practice
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -100,10 +101,39 @@ class _Arrays:
     nd_of: np.ndarray  # (N, D) nurse-day index, -1 where the nurse does not work
 
 
+@dataclass(frozen=True)
+class _Clocks:
+    """Time zones of nurses and refills (indices into the zones seen), and the least and the
+    greatest clock shift (minutes, patient's clock to nurse's) over the horizon of each pair of zones."""
+
+    nurse_zone: np.ndarray  # (N,)
+    patient_zone: np.ndarray  # (J,)
+    least: np.ndarray  # (Z, Z): [patient zone, nurse zone]
+    most: np.ndarray
+
+
+def _clocks(roster: Roster, refills: list[Refill], horizon: Horizon) -> _Clocks:
+    """:class:`_Clocks` of the roster's nurses and ``refills`` (:mod:`optimizer.rules.clock`)."""
+    nz = [nurse_zone_of(n) for n in roster.nurses]
+    pz = [patient_zone_of(r.patient) for r in refills]
+    zones = sorted(set(nz) | set(pz))
+    at = {z: i for i, z in enumerate(zones)}
+    days = list(horizon.dates())
+    least = np.zeros((len(zones), len(zones)))
+    most = np.zeros((len(zones), len(zones)))
+    for a, za in enumerate(zones):
+        for b, zb in enumerate(zones):
+            shifts = [zone_shift(za, zb, d) for d in days] or [0]
+            least[a, b], most[a, b] = min(shifts), max(shifts)
+    return _Clocks(np.array([at[z] for z in nz], dtype=np.int64), np.array([at[z] for z in pz], dtype=np.int64),
+                   least, most)
+
+
 def _reach(roster: Roster, refills: list[Refill], a: _Arrays, nurses: slice, p_pts: np.ndarray,
-           provider) -> tuple[np.ndarray, np.ndarray]:
+           provider, clocks: _Clocks) -> tuple[np.ndarray, np.ndarray]:
     """(nurse, refill) index arrays, for the nurses of ``nurses``, of pairs licensed, certified
-    and within reach (drive limit, and a visit alone fitting shift and arrival window)."""
+    and within reach (drive limit, and a visit alone fitting shift and arrival window, the window
+    read on the nurse's clock: shifted by the least and the greatest shift of the horizon)."""
     block = roster.nurses[nurses]
     max_drive = np.array([n.max_drive_minutes_one_way for n in block], float)
     n_pts = np.array([(n.lat, n.lon) for n in block], float).reshape(-1, 2)
@@ -120,6 +150,9 @@ def _reach(roster: Roster, refills: list[Refill], a: _Arrays, nurses: slice, p_p
     limit = np.array([minutes_of(x.shift_end) + x.max_overtime_minutes for x in block], float)
     ea = np.array([minutes_of(r.patient.earliest_arrival) for r in refills], float)
     la = np.array([minutes_of(r.patient.latest_arrival) for r in refills], float)
+    nz = clocks.nurse_zone[n + nurses.start]
+    ea_n = ea[j] + clocks.least[clocks.patient_zone[j], nz]
+    la_n = la[j] + clocks.most[clocks.patient_zone[j], nz]
     vm = np.array([r.patient.visit_minutes for r in refills], float)
     brk = np.array([x.break_minutes for x in block], float)
     with np.errstate(invalid="ignore"):
@@ -127,10 +160,10 @@ def _reach(roster: Roster, refills: list[Refill], a: _Arrays, nurses: slice, p_p
         # a day of one visit longer than BREAK_AFTER_WORK_MINUTES takes the break at the door,
         # before the visit (waiting may absorb it) or after it (SPEC §5 routes)
         b = np.where(out_c + vm[j] + back_c > settings.BREAK_AFTER_WORK_MINUTES, brk[n], 0.0)
-        start = np.maximum(shift_s[n] + out_c, ea[j])
-        after = (start <= la[j]) & (start + vm[j] + b + back_c <= limit[n])
-        start_b = np.maximum(shift_s[n] + out_c + b, ea[j])
-        before = (start_b <= la[j]) & (start_b + vm[j] + back_c <= limit[n])
+        start = np.maximum(shift_s[n] + out_c, ea_n)
+        after = (start <= la_n) & (start + vm[j] + b + back_c <= limit[n])
+        start_b = np.maximum(shift_s[n] + out_c + b, ea_n)
+        before = (start_b <= la_n) & (start_b + vm[j] + back_c <= limit[n])
         fits = (after | before) & ~np.isnan(back_m)
     return n[fits] + nurses.start, j[fits]
 
@@ -177,12 +210,13 @@ def assess(roster: Roster, horizon: Horizon, refills: list[Refill], nurse_days: 
     a = _arrays(roster, horizon, refills, nurse_days)
     n_lic, n_cert = _layer_counts(a.lic, a.s_idx, a.lic_days, a.chemo, a.hai, a.chemo_ok)
     p_pts = np.array([(r.patient.lat, r.patient.lon) for r in refills], float)
+    clocks = _clocks(roster, refills, horizon)
     n_reach = np.zeros(J, dtype=np.int64)
     has = np.zeros(J, dtype=bool)
     found_j: list[np.ndarray] = []
     found_k: list[np.ndarray] = []
     for b0 in range(0, N, nurse_block):
-        pn, pj = _reach(roster, refills, a, slice(b0, min(N, b0 + nurse_block)), p_pts, provider)
+        pn, pj = _reach(roster, refills, a, slice(b0, min(N, b0 + nurse_block)), p_pts, provider, clocks)
         n_reach += np.bincount(pj, minlength=J)
         ok = a.daymask[pj] & a.lic[pn, a.s_idx[pj], :] & (a.nd_of[pn] >= 0)
         p, d = np.nonzero(ok)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from optimizer import settings
 from optimizer.domain import Patient, minutes_of
 from optimizer.planning.schedule import schedule_order
+from optimizer.rules.clock import clock_shift
 from optimizer.rules.company_calendar import HolidayCalendar
 from optimizer.rules.eligibility import is_certified_for, may_practice
 
@@ -143,7 +144,7 @@ def _conflict(problem: PlanningProblem, w: Wanted, j: int | None, nd_of: Mapping
         return "nurse_off", "the nurse does not work that day (time off or not a workday)"
     if w.start is not None and not _start_fits(roster.working_intervals(nurse, w.date, overtime=True),
                                                minutes_of(w.start), r.patient.visit_minutes):
-        return "nurse_off", "part-day time off covers the confirmed time"
+        return "nurse_off", "the confirmed time is outside her working time (shift, part-day time off)"
     if not may_practice(nurse, r.patient.state, on=w.date):
         return "license", f"the nurse may no longer practice in {r.patient.state}"
     if not is_certified_for(nurse, r.patient.next_infusate):
@@ -153,13 +154,22 @@ def _conflict(problem: PlanningProblem, w: Wanted, j: int | None, nd_of: Mapping
     return None
 
 
-def _narrowed(p: Patient, start: time) -> Patient | None:
-    """``p`` with the arrival window cut to ``start`` ± the tolerance (``None`` if nothing is left)."""
-    s, tol = minutes_of(start), START_TOLERANCE_MINUTES
+def _narrowed(p: Patient, start: time, shift: int = 0) -> Patient | None:
+    """``p`` with the arrival window cut to ``start`` ± the tolerance (``None`` if nothing is left).
+
+    ``start`` is on the nurse's clock, like the plan's times; ``shift`` the minutes her clock is
+    ahead of the patient's that day (:func:`optimizer.rules.clock.clock_shift`): the window stays
+    on the patient's clock."""
+    s, tol = minutes_of(start) - shift, START_TOLERANCE_MINUTES
     lo, hi = max(minutes_of(p.earliest_arrival), s - tol), min(minutes_of(p.latest_arrival), s + tol)
     if lo > hi:
         return None
     return replace(p, earliest_arrival=time(lo // 60, lo % 60), latest_arrival=time(hi // 60, hi % 60))
+
+
+def _shift(problem: PlanningProblem, w: Wanted, j: int) -> int:
+    """Minutes ``w``'s nurse's clock is ahead of refill ``j``'s patient's on ``w``'s date."""
+    return clock_shift(problem.roster.nurse(w.nurse_id), problem.refills[j].patient, w.date)
 
 
 def _fits_alone(problem: PlanningProblem, j: int, k: int, patient: Patient | None) -> bool:
@@ -210,7 +220,8 @@ def pin_visits(problem: PlanningProblem, wanted: Iterable[Wanted], *, report_add
         why = _conflict(problem, w, j, nd_of, calendar, cands)
         if why is None and j in keep:
             why = ("window_moved", "another kept visit already makes this refill")
-        cut = _narrowed(problem.refills[j].patient, w.start) if why is None and w.start is not None else None
+        cut = _narrowed(problem.refills[j].patient, w.start, _shift(problem, w, j)) \
+            if why is None and w.start is not None else None
         if why is None and w.start is not None and cut is None:
             why = ("capacity", "the confirmed time is outside the patient's arrival window")
         if why is None and not _fits_alone(problem, j, nd_of[(w.nurse_id, w.date)], cut):
@@ -232,6 +243,9 @@ def changes_of(problem: PlanningProblem, placed: Mapping[int, tuple[str, date]])
 
     A wanted visit is kept when a visit of its patient is planned with the same nurse on
     the same date (a later fill too); else its refill's new visit, if any, is where it moved.
+    A wanted visit with a start that could not be pinned (a conflict that no overnight trip
+    kept either) is not kept even when its refill lands on the same nurse and date again: it
+    was timed anew, without the promised start, so it is listed as moved with the conflict's reason.
 
     Parameters
     ----------
@@ -248,7 +262,7 @@ def changes_of(problem: PlanningProblem, placed: Mapping[int, tuple[str, date]])
     open_: list[int] = []
     for i, w in enumerate(pins.wanted):
         same = [j for j in by_patient.get(w.patient_id, ()) if placed[j] == (w.nurse_id, w.date) and j not in claimed]
-        if same:
+        if same and (w.start is None or i not in pins.conflicts or _pinned_here(problem, i)):
             claimed.add(same[0])
         else:
             open_.append(i)
@@ -271,6 +285,15 @@ def changes_of(problem: PlanningProblem, placed: Mapping[int, tuple[str, date]])
             rows.append(Change(pid, "added", "", None, nurse_id, day, why))
     rows.sort(key=lambda c: (c.patient_id, c.old_date or c.new_date or date.min, c.change))
     return rows
+
+
+def _pinned_here(problem: PlanningProblem, i: int) -> bool:
+    """Wanted visit ``i``'s refill is pinned to its own nurse-day (a trip may pin a conflict)."""
+    pins = problem.pins
+    assert pins is not None
+    w, j = pins.wanted[i], pins.refill_of.get(i)
+    k = pins.keep.get(j) if j is not None else None
+    return k is not None and (problem.nurse_days[k].nurse.nurse_id, problem.nurse_days[k].day) == (w.nurse_id, w.date)
 
 
 def pin_confirmed(problem: PlanningProblem) -> PlanningProblem:

@@ -32,7 +32,7 @@ from optimizer.planning.trips import with_overnight_trips
 from optimizer.rules.objective import score
 from optimizer.rules.windows import WindowRules, after_refill
 
-__all__ = ["replan", "refilled_before", "wanted_from", "trips_under_way"]
+__all__ = ["replan", "refilled_before", "wanted_from", "trips_under_way", "cut_short"]
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,23 @@ def trips_under_way(previous: Plan, roster: Roster, *, start: date,
                 days.append(d)
             away = d.ends_away
     return days, [v for d in days for v in visits_of[(d.nurse_id, d.date)]]
+
+
+def cut_short(previous: Plan, carried: Iterable[NurseDayPlan], *, start: date, end: date) -> list[tuple[str, date]]:
+    """(nurse, day) of each trip cut short by the re-plan: the nurse's last day kept (before
+    ``start``, or carried by :func:`trips_under_way`) ends away from home and the day after it, from
+    ``start`` on, is not carried (time off, a holiday, a patient now away). She spends that day's
+    morning away from home: the new plan does not start a day from home then."""
+    last: dict[str, NurseDayPlan] = {}
+    for d in [*(d for d in previous.nurse_days if d.date < start), *carried]:
+        if d.nurse_id not in last or d.date > last[d.nurse_id].date:
+            last[d.nurse_id] = d
+    out = []
+    for nid, d in sorted(last.items()):
+        nxt = d.date + timedelta(days=1)
+        if d.ends_away and start <= nxt <= end:
+            out.append((nid, nxt))
+    return out
 
 
 def _around_kept(problem: PlanningProblem) -> tuple[PlanningProblem, Plan]:
@@ -173,8 +190,11 @@ def replan(
     carried, under_way = trips_under_way(previous, roster, start=start, end=end) if keep_before else ([], [])
     before = [v for v in previous.visits if v.date < start] + under_way if keep_before else []
     now = refilled_before(roster, before, rules=rules) if before else roster
-    # the days of a trip under way are the nurse's already: the new plan does not use them
-    now = replace(now, time_off=now.time_off | {TimeOff(d.nurse_id, d.date) for d in carried})
+    # the days of a trip under way are the nurse's already: the new plan does not use them; nor
+    # the day a trip is cut short (she wakes up away from home, her way home is not planned)
+    blocked = {TimeOff(d.nurse_id, d.date) for d in carried} | {
+        TimeOff(nid, day) for nid, day in cut_short(previous, carried, start=start, end=end)}
+    now = replace(now, time_off=now.time_off | blocked)
     problem = build_problem(now, Horizon(start, (end - start).days + 1), provider=provider, rules=rules)
     known = ({v.patient_id for v in previous.visits} | {u.patient_id for u in previous.unassigned}
              | {d.patient_id for d in previous.deferred})

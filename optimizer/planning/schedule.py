@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from optimizer import settings
@@ -26,6 +27,7 @@ from optimizer.rules import objective
 from optimizer.domain import Nurse, Patient, minutes_of
 from optimizer.planning.problem import PlanningProblem
 from optimizer.planning.workday import blocked_minutes, break_terms
+from optimizer.rules.clock import nurse_zone_of, patient_zone_of, zone_shift
 from optimizer.routing.timing import UNREACHABLE, route_cost, time_route
 
 __all__ = ["Leg", "RouteSchedule", "schedule_route", "schedule_order", "leg_minutes", "ScheduleCache"]
@@ -115,17 +117,29 @@ class DayTerms:
     blocked: tuple[tuple[int, int], ...]
     brk: dict[str, Any]  # the break's keyword arguments of time_route
     rates: objective.NurseRates
+    zone: str = ""  # the nurse's time zone: her clock (optimizer.rules.clock)
+    day: date | None = None  # the calendar day (None: arrival windows read on the nurse's clock as they are)
 
     @staticmethod
-    def of(nurse: Nurse, blocked: Sequence[tuple[int, int]]) -> DayTerms:
-        """The terms of ``nurse``'s day with part-day time off ``blocked`` (settings read now)."""
+    def of(nurse: Nurse, blocked: Sequence[tuple[int, int]], day: date | None = None) -> DayTerms:
+        """The terms of ``nurse``'s day with part-day time off ``blocked`` (settings read now); with
+        ``day``, patients' arrival windows are read on her clock that day (:mod:`optimizer.rules.clock`)."""
         shift_end = minutes_of(nurse.shift_end)
         return DayTerms(nurse, minutes_of(nurse.shift_start), shift_end, shift_end + nurse.max_overtime_minutes,
-                        tuple(blocked), break_terms(nurse).shifted(0), objective.nurse_rates(nurse))
+                        tuple(blocked), break_terms(nurse).shifted(0), objective.nurse_rates(nurse),
+                        nurse_zone_of(nurse) if day is not None else "", day)
+
+    def on_clock(self, stop: Stop, zone: str) -> Stop:
+        """``stop`` (arrival window on the clock of ``zone``, the patient's) read on the nurse's clock."""
+        if self.day is None or zone == self.zone:
+            return stop
+        s = zone_shift(zone, self.zone, self.day)
+        return stop if s == 0 else (stop[0], stop[1] + s, stop[2] + s, stop[3])
 
 
 Stop = tuple[Patient, int, int, int]
-"""A visit as timed: the patient, earliest and latest arrival (minutes), visit minutes."""
+"""A visit as timed: the patient, earliest and latest arrival (minutes; the patient's clock until
+:meth:`DayTerms.on_clock` reads them on the nurse's), visit minutes."""
 
 
 def _stop(p: Patient) -> Stop:
@@ -237,7 +251,7 @@ class ScheduleCache:
     def __init__(self, problem: PlanningProblem, key: tuple[Any, ...]) -> None:
         self.inputs, self.settings = _inputs(problem), key
         self.days: dict[int, DayTerms] = {}
-        self.stops: dict[int, tuple[Stop, int]] = {}
+        self.stops: dict[int, tuple[Stop, int, str]] = {}
         self.legs: dict[tuple[int, int], LegTerms] = {}
         self.kept: dict[tuple[Any, ...], RouteSchedule | None] = {}
         self._problem = problem
@@ -256,16 +270,17 @@ class ScheduleCache:
         if got is None:
             problem = self._problem
             nd = problem.nurse_days[k]
-            got = self.days[k] = DayTerms.of(nd.nurse, blocked_minutes(problem.roster, nd.nurse, nd.day))
+            got = self.days[k] = DayTerms.of(nd.nurse, blocked_minutes(problem.roster, nd.nurse, nd.day), nd.day)
         return got
 
-    def stop(self, j: int) -> tuple[Stop, int]:
-        """Refill ``j``'s stop and location."""
+    def stop(self, j: int) -> tuple[Stop, int, str]:
+        """Refill ``j``'s stop (on the patient's clock), location and time zone."""
         got = self.stops.get(j)
         if got is None:
             problem = self._problem
-            got = self.stops[j] = (_stop(objective.visit_patient(problem, j)),
-                                   problem.patient_location[problem.refills[j].patient_id])
+            p = objective.visit_patient(problem, j)
+            got = self.stops[j] = (_stop(p), problem.patient_location[problem.refills[j].patient_id],
+                                   patient_zone_of(p))
         return got
 
     def leg(self, a: int, b: int) -> LegTerms:
@@ -288,10 +303,10 @@ class ScheduleCache:
         first = home if start is None else start
         last = home if end is None else end
         stops = [self.stop(j) for j in order]
-        locs = [first, *(loc for _, loc in stops), last]
+        locs = [first, *(loc for _, loc, _ in stops), last]
         leg = self.leg
         legs = [leg(a, b) for a, b in zip(locs, locs[1:])]
-        return _timed(day, [s for s, _ in stops], legs, first, last, home, lodging_units)
+        return _timed(day, [day.on_clock(s, zone) for s, _, zone in stops], legs, first, last, home, lodging_units)
 
 
 _ABSENT = object()

@@ -50,7 +50,7 @@ from optimizer.planning._trip_state import (NEAREST_NURSES, Move, Trip, TripStat
                                             may_make, schedule_day, state_of_plan)
 from optimizer.planning.fills import extend_with_next_fills, lodging_units, routes_of_plan, with_later_fills
 from optimizer.planning.greedy import Routes, greedy_routes
-from optimizer.planning.keep import _narrowed  # the confirmed start ± 30 min, as pin_visits cuts it
+from optimizer.planning.keep import _narrowed, _shift  # the confirmed start ± 30 min, as pin_visits cuts it
 from optimizer.planning.plan import Plan, plan_from_routes
 from optimizer.planning.problem import Candidate, PlanningProblem
 from optimizer.planning.schedule import schedule_order
@@ -171,7 +171,7 @@ def _keep_promises(state: TripState) -> None:
         k = state.day_of.get((w.nurse_id, w.date))
         if reason != "capacity" or j is None or k is None or j in state.problem.pins.keep:
             continue
-        cut = _narrowed(problem.refills[j].patient, w.start) if w.start is not None else None
+        cut = _narrowed(problem.refills[j].patient, w.start, _shift(problem, w, j)) if w.start is not None else None
         if w.start is not None and cut is None:
             continue
         now = state.problem

@@ -9,76 +9,17 @@ zone boundaries, 49 CFR part 71). Offsets and daylight-saving dates come from
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import us
-
-import geodata
+from geodata.zones import SPLIT_STATES, zone_of
 
 __all__ = ["nurse_zone", "vtimezone", "SPLIT_STATES"]
 
-#: state → (zone of most of the state, zone of the part given by county FIPS or a test on (lat, lon), rule)
-SPLIT_STATES: dict[str, tuple[str, str, frozenset[str] | Callable[[float, float], bool]]] = {
-    # Florida west of the Apalachicola river: Central
-    "FL": ("America/New_York", "America/Chicago", frozenset(
-        {"12033", "12113", "12091", "12131", "12059", "12133", "12005", "12063", "12013", "12045"})),
-    # Idaho north of the Salmon river: Pacific
-    "ID": ("America/Boise", "America/Los_Angeles", frozenset(
-        {"16021", "16017", "16055", "16009", "16079", "16057", "16035", "16069", "16061", "16049"})),
-    # Indiana: the Chicago and Evansville corners are Central
-    "IN": ("America/Indiana/Indianapolis", "America/Chicago", frozenset(
-        {"18089", "18127", "18091", "18111", "18073", "18149", "18051", "18129", "18163", "18173", "18147",
-         "18123"})),
-    # Kansas: four western counties are Mountain
-    "KS": ("America/Chicago", "America/Denver", frozenset({"20181", "20199", "20071", "20075"})),
-    # Michigan: four Upper Peninsula counties on the Wisconsin line are Central
-    "MI": ("America/Detroit", "America/Menominee", frozenset({"26053", "26071", "26043", "26109"})),
-    # Oregon: Malheur county is Mountain
-    "OR": ("America/Los_Angeles", "America/Boise", frozenset({"41045"})),
-    # Texas: El Paso and Hudspeth counties are Mountain
-    "TX": ("America/Chicago", "America/Denver", frozenset({"48141", "48229"})),
-    # the lines below follow county lines closely enough for a home base by longitude
-    "KY": ("America/New_York", "America/Chicago", lambda lat, lon: lon < -86.0),
-    "TN": ("America/Chicago", "America/New_York", lambda lat, lon: lon > -85.0 or (lat < 35.3 and lon > -85.45)),
-    "NE": ("America/Chicago", "America/Denver", lambda lat, lon: lon < -101.0),
-    "SD": ("America/Chicago", "America/Denver", lambda lat, lon: lon < -100.4),
-    "ND": ("America/Chicago", "America/Denver", lambda lat, lon: lon < -101.3 and lat < 47.6),
-    "NV": ("America/Los_Angeles", "America/Denver", lambda lat, lon: lon > -114.1),
-    "AK": ("America/Anchorage", "America/Adak", lambda lat, lon: lon < -169.0 or lon > 0),
-}
-
-
-def nurse_zone(state: str, lat: float, lon: float, *, county: str | None = None) -> str:
-    """The IANA time zone of a home in ``state`` at ``(lat, lon)``.
-
-    Parameters
-    ----------
-    state
-        Two-letter state code.
-    lat, lon
-        The home (used in split states).
-    county
-        Its county FIPS when known (looked up from ``lat, lon`` in split states otherwise).
-
-    Returns
-    -------
-    str
-        e.g. ``"America/Chicago"``; ``"UTC"`` for a code the ``us`` package does not know.
-    """
-    split = SPLIT_STATES.get(state)
-    if split is not None:
-        main, other, rule = split
-        if isinstance(rule, frozenset):
-            if county is None:
-                county = geodata.county_of(lat, lon)
-            return other if county in rule else main
-        return other if rule(lat, lon) else main
-    found = us.states.lookup(state) if state else None
-    zones = getattr(found, "time_zones", None) or ["UTC"]
-    return str(zones[0])
+#: A nurse's zone is her home's (:func:`geodata.zones.zone_of`).
+nurse_zone = zone_of
 
 
 def _offset(td: timedelta | None) -> str:

@@ -32,6 +32,7 @@ from optimizer.domain import Nurse, Patient, minutes_of
 from optimizer.planning.problem import PlanningProblem, Refill
 from optimizer.planning.workday import blocked_minutes, break_terms
 from optimizer.routing import Model
+from optimizer.rules.clock import clock_shift
 from optimizer.routing.timing import UNREACHABLE
 
 __all__ = ["UNITS_PER_DOLLAR", "UNITS_PER_CENT", "DAY", "NurseRates", "nurse_rates", "leg_minutes",
@@ -227,8 +228,9 @@ def build_model(problem: PlanningProblem, refills: Sequence[int]) -> Built:
     """The generic routing model for ``refills`` (each with candidates) and their nurse-days.
 
     A vehicle per nurse-day (day ``i`` runs from ``i × DAY`` on the model's clock);
-    a refill is a group of alternative visit copies, one per (day, tier cost),
-    each allowed on the nurse-days of that day with that cost; the group's
+    a refill is a group of alternative visit copies, one per (day, tier cost, clock shift),
+    each allowed on the nurse-days of that day with that cost whose nurse reads the patient's
+    arrival window on her clock with that shift (:mod:`optimizer.rules.clock`); the group's
     penalty is :func:`miss_penalty`. The copies of an overdue refill are flagged
     ``first``: it is the first stop of its route (SPEC §5).
     """
@@ -261,12 +263,15 @@ def build_model(problem: PlanningProblem, refills: Sequence[int]) -> Built:
     for j in refills:
         p = visit_patient(problem, j)
         ploc = local[problem.patient_location[p.patient_id]]
-        by_copy: dict[tuple[int, int], list[int]] = defaultdict(list)
+        # one copy per day, cost and clock: nurses in another time zone read the patient's
+        # arrival window shifted (optimizer.rules.clock)
+        by_copy: dict[tuple[int, int, int], list[int]] = defaultdict(list)
         for k in cands.get(j, ()):
-            by_copy[(problem.nurse_days[k].index, visit_cost(problem, j, k))].append(k)
+            nd = problem.nurse_days[k]
+            by_copy[(nd.index, visit_cost(problem, j, k), clock_shift(nd.nurse, p, nd.day))].append(k)
         copies: list[int] = []
-        for (day_idx, cost), allowed in sorted(by_copy.items()):
-            off = day_idx * DAY
+        for (day_idx, cost, shift), allowed in sorted(by_copy.items()):
+            off = day_idx * DAY + shift
             copies.append(m.add_visit(
                 location=ploc, tw_early=off + minutes_of(p.earliest_arrival),
                 tw_late=off + minutes_of(p.latest_arrival), service=p.visit_minutes,

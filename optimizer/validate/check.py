@@ -79,13 +79,14 @@ def check_plan(
     read_ends(ctx, days)  # home, or an overnight trip's lodging (SPEC §6)
     by_route = check_visits(ctx, visits, numbered="fill_no" in _header(plan_dir / "visits.csv"))
     check_routes(ctx, by_route, days)
-    check_trips(ctx, by_route, days)
-    deferred = read_rows(plan_dir / "deferred.csv") if (plan_dir / "deferred.csv").exists() else []
-    visited = {pid for (_, _), vs in by_route.items() for pid in (v["patient_id"] for v in vs)}
-    check_coverage(ctx, visited, read_rows(plan_dir / "unassigned.csv"), deferred)
     changes: list[dict[str, str]] = []
     if (plan_dir / "changes.csv").exists():
         changes = read_rows(plan_dir / "changes.csv")
+    check_trips(ctx, by_route, days, changes)
+    deferred = read_rows(plan_dir / "deferred.csv") if (plan_dir / "deferred.csv").exists() else []
+    visited = {pid for (_, _), vs in by_route.items() for pid in (v["patient_id"] for v in vs)}
+    check_coverage(ctx, visited, read_rows(plan_dir / "unassigned.csv"), deferred)
+    if (plan_dir / "changes.csv").exists():
         check_changes(ctx, changes, _header(plan_dir / "changes.csv"), visits)
     check_confirmed(ctx, visits, changes)
     return ctx.out

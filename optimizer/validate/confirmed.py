@@ -68,16 +68,17 @@ def check_changes(ctx: Context, changes: list[Row], header: list[str], visits: l
             ctx.bad("changes", "a kept visit has the same nurse and date before and after", **kw)
 
 
-def _kept(cv: ConfirmedVisit, planned: dict[tuple[str, str, str], list[Row]]) -> bool:
-    """A visit of the same patient, nurse and date, starting within the tolerance when a start was given."""
+def _kept(cv: ConfirmedVisit, planned: dict[tuple[str, str, str], list[Row]]) -> Row | None:
+    """The visit that keeps ``cv``: same patient, nurse and date, starting within the tolerance when
+    a start was given (``None`` when there is none)."""
     tol = settings.CONFIRMED_START_TOLERANCE_MINUTES
     for v in planned.get((cv.patient_id, cv.nurse_id, cv.date.isoformat()), []):
         if cv.start is None:
-            return True
+            return v
         start = to_dt(v["start"])
         if abs(start.hour * 60 + start.minute - minutes_of(cv.start)) <= tol:
-            return True
-    return False
+            return v
+    return None
 
 
 def check_confirmed(ctx: Context, visits: list[Row], changes: list[Row]) -> None:
@@ -92,20 +93,26 @@ def check_confirmed(ctx: Context, visits: list[Row], changes: list[Row]) -> None
     for v in visits:
         planned[(v["patient_id"], v["nurse_id"], v["date"])].append(v)
     for cv in ctx.roster.confirmed_visits:
-        if cv.date not in ctx.horizon or _kept(cv, planned):
+        if cv.date not in ctx.horizon or _kept(cv, planned) is not None:
             continue
         kw = dict(patient_id=cv.patient_id, nurse_id=cv.nurse_id, date=cv.date.isoformat())
         row = listed.get((cv.patient_id, cv.nurse_id, cv.date.isoformat()))
         if row is None:
             ctx.bad("confirmed", "confirmed visit not kept and not listed in changes.csv", **kw)
             continue
-        if row["reason"] != "capacity" and not _reason_true(ctx, cv, row["reason"]):
+        if row["reason"] != "capacity" and not _reason_true(ctx, cv, row["reason"], planned):
             ctx.bad("change_reason", f"confirmed visit listed as {row['change']} for {row['reason']!r}, "
                     "which the inputs do not make true", **kw)
 
 
-def _reason_true(ctx: Context, cv: ConfirmedVisit, reason: str) -> bool:
-    """Whether ``reason`` holds for the confirmed visit by the inputs alone."""
+def _reason_true(ctx: Context, cv: ConfirmedVisit, reason: str,
+                 planned: dict[tuple[str, str, str], list[Row]]) -> bool:
+    """Whether ``reason`` holds for the confirmed visit by the inputs alone.
+
+    ``window_moved`` holds when the date is outside the window of the fill it was for, or when
+    another confirmed visit of the patient, kept, makes that fill (two promises for one refill:
+    after the kept one the pump is full, the next window lies ahead).
+    """
     roster, d = ctx.roster, cv.date
     if reason == "holiday":
         return d in ctx.calendar
@@ -128,7 +135,11 @@ def _reason_true(ctx: Context, cv: ConfirmedVisit, reason: str) -> bool:
         return not is_certified_for(n, fill.patient.next_infusate)
     if reason == "window_moved":
         w = fill.window
-        return not (w.start <= d <= w.end) and not (w.is_empty_window and d == w.end)
+        if not (w.start <= d <= w.end) and not (w.is_empty_window and d == w.end):
+            return True
+        twins = (_kept(other, planned) for other in roster.confirmed_visits
+                 if other.patient_id == cv.patient_id and other != cv)
+        return any(v is not None and ctx.row_window.get(id(v)) == w for v in twins)
     return False
 
 

@@ -85,10 +85,11 @@ def check_reason(ctx: Context, w: RefillWindow, p: Patient, u: Row) -> None:
 
 def window_days(ctx: Context, w: RefillWindow) -> list[date]:
     """The dates of the horizon on which the refill may be made (the last safe day of a pump that
-    runs dry before its window opens)."""
-    if w.is_empty_window:
-        return [w.end] if w.end in ctx.horizon else []
-    return w.days_in(ctx.horizon)
+    runs dry before its window opens); in a re-plan, from the re-plan date on (the days before it
+    are as they were: a refill still pending cannot be made on them)."""
+    days = ([w.end] if w.end in ctx.horizon else []) if w.is_empty_window else w.days_in(ctx.horizon)
+    r = ctx.replan_from
+    return days if r is None else [d for d in days if d >= r]
 
 
 def away_all_window(ctx: Context, w: RefillWindow, p: Patient) -> bool:
@@ -110,7 +111,7 @@ def true_reason(ctx: Context, w: RefillWindow, p: Patient) -> Reason:
     for n in certified:
         out_m, _ = ctx.travel((n.lat, n.lon), home)
         back_m, _ = ctx.travel(home, (n.lat, n.lon))
-        if within_reach(n, out_m) and fits_alone(n, p, out_m, back_m):
+        if within_reach(n, out_m) and fits_alone(n, p, out_m, back_m, days or [horizon.start]):
             reach.append(n)
     return (Reason.NO_LICENSED_NURSE if not licensed else Reason.NO_CERTIFIED_NURSE
             if not certified else Reason.OUT_OF_REACH if not reach else Reason.NO_CAPACITY_IN_WINDOW)

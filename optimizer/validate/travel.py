@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date
 
 from geodata.travel.base import pairwise
 from optimizer import settings
 from optimizer.domain import Nurse, Patient, Roster, minutes_of
+from optimizer.validate.clock import window_on_nurse_clock
 
 __all__ = ["Point", "Travel", "fits_alone", "plan_pairs"]
 
@@ -64,17 +66,25 @@ def plan_pairs(roster: Roster, visits: list[dict[str, str]]) -> list[tuple[Point
     return pairs
 
 
-def fits_alone(n: Nurse, p: Patient, out_m: float, back_m: float) -> bool:
-    """Whether a day with this one visit fits the nurse's shift and the patient's arrival window."""
+def fits_alone(n: Nurse, p: Patient, out_m: float, back_m: float, days: Iterable[date] = ()) -> bool:
+    """Whether a day with this one visit fits the nurse's shift and the patient's arrival window
+    (on the nurse's clock on one of ``days``; as written when none is given)."""
     if math.isnan(out_m) or math.isnan(back_m):
         return False
+    windows = {window_on_nurse_clock(n, p, d) for d in days} or \
+        {(minutes_of(p.earliest_arrival), minutes_of(p.latest_arrival))}
+    return any(_fits_window(n, p, out_m, back_m, lo, hi) for lo, hi in sorted(windows))
+
+
+def _fits_window(n: Nurse, p: Patient, out_m: float, back_m: float, lo: int, hi: int) -> bool:
+    """:func:`fits_alone` with the arrival window ``lo``..``hi`` on the nurse's clock."""
     out_c, back_c = math.ceil(out_m - 1e-6), math.ceil(back_m - 1e-6)
     limit = minutes_of(n.shift_end) + n.max_overtime_minutes
     # the break of a day longer than BREAK_AFTER_WORK_MINUTES: at the door, before or after the visit
     brk = n.break_minutes if out_c + p.visit_minutes + back_c > settings.BREAK_AFTER_WORK_MINUTES else 0
     for pause_first in (0, brk):
-        start = max(minutes_of(n.shift_start) + out_c + pause_first, minutes_of(p.earliest_arrival))
-        if start <= minutes_of(p.latest_arrival) and \
+        start = max(minutes_of(n.shift_start) + out_c + pause_first, lo)
+        if start <= hi and \
                 start + p.visit_minutes + (brk - pause_first) + back_c <= limit:
             return True
     return False

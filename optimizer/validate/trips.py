@@ -7,9 +7,10 @@ ending where the next one starts. Recomputed from the inputs and the plan's rows
 - ``trip_continuity``: a day that ends away from home is followed by that nurse's next
   calendar day, a planned working day that starts at that very point; a day that starts
   away follows such a day (so every day of a trip of several nights starts where the night
-  before it was); unless the nurse has time off on the day after the night: a trip cut short
-  by a call-out after it was planned (``haiplan replan`` from that day), whose way home is not
-  planned (the night is still priced);
+  before it was); unless the plan has no day for the nurse after the night and she has time off
+  then, or (a re-plan from that day or before) it is a holiday or changes.csv moves a visit of
+  hers that day away for ``patient_away``: a trip cut short, whose way home is not planned (the
+  night is still priced);
 - ``workday``, ``time_off``, ``holiday``: every day of a trip, the drive-only ones too, is one of
   the nurse's working days (a nurse does not stay away over a weekend, a day off or a holiday);
 - ``trip``: the lodging is the home of a patient the nurse visits on the day she stays or
@@ -80,9 +81,10 @@ def read_ends(ctx: Context, days: list[Row]) -> None:
         ctx.ends[(n.nurse_id, row["date"])] = (_point(ctx, row, "start", home), _point(ctx, row, "end", home))
 
 
-def check_trips(ctx: Context, by_route: dict[tuple[str, str], list[Row]], days: list[Row]) -> None:
+def check_trips(ctx: Context, by_route: dict[tuple[str, str], list[Row]], days: list[Row],
+                changes: list[Row] | None = None) -> None:
     """Trip continuity, the days of a trip, the lodging's place and its cost, for every nurse_days row
-    (module docs)."""
+    (module docs); ``changes``: the changes.csv rows (a re-plan's)."""
     for row in days:
         nid, ds = row["nurse_id"], row["date"]
         if not ctx.roster.has_nurse(nid):
@@ -97,7 +99,7 @@ def check_trips(ctx: Context, by_route: dict[tuple[str, str], list[Row]], days: 
             continue
         if not (same_point(end, home) and same_point(start, home)):
             _check_day_of_trip(ctx, n, d, kw)
-        if not same_point(end, home) and _cut_short(ctx, nid, d):
+        if not same_point(end, home) and _cut_short(ctx, nid, d, changes or []):
             _check_lodging(ctx, row, end, [], [], kw, place=False)
         elif not same_point(end, home):
             nxt = (d + timedelta(days=1)).isoformat()
@@ -115,11 +117,25 @@ def check_trips(ctx: Context, by_route: dict[tuple[str, str], list[Row]], days: 
                         "does not end there", **kw)
 
 
-def _cut_short(ctx: Context, nurse_id: str, d: date) -> bool:
-    """The night after day ``d`` away is a trip cut short: the nurse has time off the next day (a
-    call-out after the trip was planned, re-planned from that day), so the days after it are not
-    the trip's and her way home is not planned."""
-    return bool(ctx.roster.time_off_on(nurse_id, d + timedelta(days=1)))
+def _cut_short(ctx: Context, nurse_id: str, d: date, changes: list[Row]) -> bool:
+    """The night after day ``d`` away is a trip cut short: the plan has no day for the nurse the
+    next day, and she has time off that day (a call-out after the trip was planned), or, in a
+    re-plan from that day or before, it is a company holiday or changes.csv drops or moves a visit
+    of hers that day for ``patient_away`` with the patient away then (a re-plan that could not
+    keep the trip's next day). Her way home is not planned. A next day the plan does have starts
+    at the lodging like any day of a trip (she wakes up there)."""
+    nxt = d + timedelta(days=1)
+    if (nurse_id, nxt.isoformat()) in ctx.ends:
+        return False
+    if ctx.roster.time_off_on(nurse_id, nxt):
+        return True
+    r = ctx.replan_from
+    if r is None or nxt < r:
+        return False
+    return nxt in ctx.calendar or any(
+        c.get("old_nurse_id") == nurse_id and c.get("old_date") == nxt.isoformat()
+        and c.get("change") in ("moved", "dropped") and c.get("reason") == "patient_away"
+        and ctx.roster.is_away(c.get("patient_id", ""), nxt) for c in changes)
 
 
 def _check_day_of_trip(ctx: Context, n: Nurse, d: date, kw: dict[str, str]) -> None:

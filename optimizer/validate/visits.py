@@ -10,6 +10,7 @@ from optimizer.domain import Nurse, Patient, minutes_of
 from optimizer.rules.eligibility import is_certified_for, may_practice, within_reach
 from optimizer.rules.windows import RefillWindow
 from optimizer.validate.base import Context, minute, to_dt
+from optimizer.validate.clock import window_on_nurse_clock
 from optimizer.validate.fills import fills_of
 
 __all__ = ["check_visits"]
@@ -58,7 +59,7 @@ def check_visit(ctx: Context, v: Row, p: Patient, w: RefillWindow) -> None:
     if v["infusate"] != p.next_infusate.value:
         ctx.bad("infusate", f"infusate {v['infusate']} but the next fill is {p.next_infusate.value}", **kw)
     _check_nurse(ctx, n, p, d, kw)
-    _check_times(ctx, v, p, d, kw)
+    _check_times(ctx, v, n, p, d, kw)
 
 
 def _check_window(ctx: Context, v: Row, d: date, w: RefillWindow, kw: dict[str, str]) -> None:
@@ -107,14 +108,20 @@ def _from_lodging(ctx: Context, n: Nurse, p: Patient, d: date) -> bool:
                for pt in set(ctx.start_end(n, d.isoformat())) if pt != home)
 
 
-def _check_times(ctx: Context, v: Row, p: Patient, d: date, kw: dict[str, str]) -> None:
+def _check_times(ctx: Context, v: Row, n: Nurse, p: Patient, d: date, kw: dict[str, str]) -> None:
+    """Times of one visit: on its date, inside the patient's arrival window (her clock; the plan's
+    times are the nurse's), after the arrival, as long as the visit."""
     arrival, start, end = to_dt(v["arrival"]), to_dt(v["start"]), to_dt(v["end"])
     if start.date() != d:
         ctx.bad("date", "start is not on the visit date", **kw)
     s_min = minute(start, d)
-    if not (minutes_of(p.earliest_arrival) <= s_min <= minutes_of(p.latest_arrival)):
+    lo, hi = window_on_nurse_clock(n, p, d)
+    if not (lo <= s_min <= hi):
+        shift = lo - minutes_of(p.earliest_arrival)
+        clock = f" (the patient's clock; {lo // 60:02d}:{lo % 60:02d}-{hi // 60:02d}:{hi % 60:02d} on the nurse's)" \
+            if shift else ""
         ctx.bad("arrival_window", f"start {start:%H:%M} outside {p.earliest_arrival:%H:%M}-"
-                f"{p.latest_arrival:%H:%M}", **kw)
+                f"{p.latest_arrival:%H:%M}{clock}", **kw)
     if arrival > start:
         ctx.bad("arrival_window", "visit starts before the nurse arrives", **kw)
     if end - start != timedelta(minutes=p.visit_minutes):

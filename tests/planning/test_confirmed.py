@@ -208,3 +208,19 @@ def test_confirm_days_file_reads_back_with_ids_a_spreadsheet_would_take_for_form
     again, _ = api.load_data(data, as_of=dt.date(2026, 1, 1))
     promised = {(v.patient_id, v.nurse_id, v.date) for v in first.plan.visits if v.date < start + dt.timedelta(days=3)}
     assert promised and {(c.patient_id, c.nurse_id, c.date) for c in again.confirmed_visits} == promised
+
+
+@pytest.mark.parametrize("backend", ["ortools", "greedy"])
+def test_a_confirmed_start_outside_the_shift_is_listed_even_on_its_nurse_and_date(tmp_path, backend):
+    # promised at 06:00, two hours before N2's shift: the visit is timed anew on the same
+    # nurse-day (the only one that makes it on the due date), so the promise is not kept
+    from optimizer.validate import check_plan
+    p = patient_due("P1", WED)
+    confirmed = [ConfirmedVisit("P1", "N2", WED, dt.time(6, 0))]
+    plan = solve([p], [NEAR], confirmed, backend=backend, tmp_path=tmp_path)
+    v = visit(plan, "P1")
+    assert (v.nurse_id, v.date) == ("N2", WED) and v.start.time() >= dt.time(8, 0)
+    assert [(c.change, c.old_nurse_id, c.old_date, c.new_nurse_id, c.new_date, c.reason) for c in plan.changes] \
+        == [("moved", "N2", WED, "N2", WED, "nurse_off")]
+    roster = Roster((p,), (NEAR,), confirmed_visits=tuple(confirmed))
+    assert check_plan(roster, tmp_path / "plan", provider=PROVIDER) == []

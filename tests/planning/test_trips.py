@@ -9,6 +9,7 @@ consecutive days are joined by a night away when that costs less than two day tr
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -290,3 +291,35 @@ def test_a_deferrable_refill_no_day_trip_reaches_is_made_on_a_trip(tmp_path):
     (visit,) = plan.visits
     assert visit.patient_id == "P1" and plan.kpis()["overnight_stays"] == 1
     _valid(roster, plan, tmp_path)
+
+
+@pytest.mark.parametrize("change", ["part_day_off", "patient_away"])
+def test_a_replan_that_cuts_a_trip_short_plans_no_day_from_home_the_morning_after(tmp_path, change, monkeypatch):
+    """The nurse drives out Tuesday and sleeps near P1, due Wednesday; a re-plan from Wednesday
+    cannot keep Wednesday (part-day time off, or P1 now away): she wakes up away, so the new plan
+    starts no day from home then (before: a day from home at noon, or no day and a check failure)."""
+    from optimizer import api
+    from optimizer.domain import PatientAway, TimeOff
+    from optimizer.planning import replan as replan_module
+
+    wed = MON + dt.timedelta(days=2)
+    p1, p2 = _patient("P1", FAR, due=wed), _patient("P2", (40.0, -82.9), due=wed)  # P2 next door to home
+    roster = Roster((p1, p2), (make_nurse(),))
+    first = api.plan(roster, start=MON, days=5, provider=PROVIDER, options=SolverOptions(backend="greedy"))
+    tue = next(d for d in first.plan.nurse_days if d.ends_away)
+    assert tue.date == MON + dt.timedelta(days=1)
+    api.write_plan_folder(first, tmp_path / "plan", with_map=False)
+    if change == "part_day_off":
+        now = replace(roster, time_off=frozenset({TimeOff("N1", wed, dt.time(7, 0), dt.time(12, 0))}))
+    else:
+        now = replace(roster, patient_away=(PatientAway("P1", wed, wed),))
+    again = api.replan(now, tmp_path / "plan", start=wed, provider=PROVIDER, options=SolverOptions(backend="greedy"))
+    assert wed not in {d.date for d in again.plan.nurse_days}
+    api.write_plan_folder(again, tmp_path / "again", with_map=False)
+    assert api.check(now, tmp_path / "again", provider=PROVIDER) == []
+    if change == "part_day_off":  # the day from home the re-plan made before is a broken trip
+        monkeypatch.setattr(replan_module, "cut_short", lambda *a, **k: [])
+        old = api.replan(now, tmp_path / "plan", start=wed, provider=PROVIDER, options=SolverOptions(backend="greedy"))
+        assert wed in {d.date for d in old.plan.nurse_days}
+        api.write_plan_folder(old, tmp_path / "old", with_map=False)
+        assert "trip_continuity" in {v.rule for v in api.check(now, tmp_path / "old", provider=PROVIDER)}

@@ -34,8 +34,12 @@ MID = (38.95, -92.33)  # Columbia, MO: 546 min from home, 181 min from Lawrence
 
 
 def _patient(pid: str, at: tuple[float, float], state: str, *, due: dt.date):
+    # Kansas and Missouri are on Central time, an hour behind the nurse's clock: 07:00-16:00
+    # there is 08:00-17:00 on hers (optimizer.rules.clock), the default window these trips were
+    # laid out for
     return make_patient(patient_id=pid, lat=at[0], lon=at[1], state=state,
-                        last_fill_date=due - dt.timedelta(days=14))
+                        last_fill_date=due - dt.timedelta(days=14),
+                        earliest_arrival=dt.time(7, 0), latest_arrival=dt.time(16, 0))
 
 
 def _roster(due: dt.date, *, mid: bool = True, **nurse) -> Roster:

@@ -64,3 +64,17 @@ def test_a_refill_overdue_at_the_replan_date_that_no_nurse_may_make_is_window_cl
             r["reason"] = "no_licensed_nurse"
     _write(folder / "unassigned.csv", rows, header)
     assert {x.rule for x in check_plan(roster, folder, provider=PROVIDER)} == {"reason"}
+
+
+def test_patient_away_from_the_replan_date_on_is_a_true_reason(tmp_path):
+    # a referral due day(3) (window day(0)..day(4)) away from day(3) on: the days of its window the
+    # re-plan may use are all away; that she was home before the re-plan date does not count
+    from optimizer.domain import PatientAway
+    trip = patient_due("TRIP", day(3), lat=39.97, lon=-83.01)
+    previous = first_plan(Roster(PATIENTS, NURSES))
+    roster = Roster(PATIENTS + (trip,), NURSES, patient_away=(PatientAway("TRIP", day(3), day(9)),))
+    new, _ = replan(roster, previous, start=day(3), provider=PROVIDER, options=OPTS)
+    (u,) = [u for u in new.unassigned if u.patient_id == "TRIP"]
+    assert u.reason.value == "patient_away"
+    write_plan(new, tmp_path / "p")
+    assert check_plan(roster, tmp_path / "p", provider=PROVIDER) == []
