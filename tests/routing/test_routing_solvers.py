@@ -218,6 +218,20 @@ def test_impossible_required_visit_is_reported_not_hidden(backend):
     assert "required visit 1 not served" in sol.message
 
 
+@pytest.mark.parametrize("far", [30, UNREACHABLE])
+def test_a_vehicle_too_short_for_its_own_start_and_end_stays_unused(backend, far):
+    # Vehicle 0 ends where it cannot get to within its day (or at all); unused, it is legal.
+    m = line_model([0, 10, 20])
+    dur = np.array(m.duration)
+    dur[0, 2] = far
+    m.set_matrices(dur)
+    m.add_vehicle(start=0, end=2, tw_early=0, tw_late=5)
+    m.add_vehicle(start=0, end=0, tw_early=0, tw_late=100, cost_per_distance_unit=1)
+    a = m.add_visit(location=1, tw_early=0, tw_late=100)
+    sol = run(m, backend)
+    assert [(r.vehicle, r.visits) for r in sol.routes] == [(1, (a,))]
+
+
 @pytest.mark.slow
 def test_deterministic_mode_repeats_exactly(backend):
     rng = np.random.default_rng(7)
