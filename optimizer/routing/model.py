@@ -465,9 +465,20 @@ class Model:
         backend's routes are timed the same way. ``status`` is the backend's
         claim; it is downgraded to ``"infeasible"`` when :meth:`check` finds
         problems, and those are added to ``message``.
+
+        Raises
+        ------
+        ValueError
+            A route names a vehicle or a visit the model does not have (a negative index
+            included), which cannot be timed.
         """
         built: list[Route] = []
         for vehicle, visits in sorted((int(v), tuple(int(c) for c in vs)) for v, vs in routes if vs):
+            unknown = [c for c in visits if not 0 <= c < len(self._visits)]
+            if not 0 <= vehicle < len(self._vehicles) or unknown:
+                raise ValueError(f"route on vehicle {vehicle} of {len(self._vehicles)} names unknown visits "
+                                 f"{unknown} of {len(self._visits)}" if unknown else
+                                 f"route on unknown vehicle {vehicle} (there are {len(self._vehicles)})")
             s = self.schedule(vehicle, visits)
             built.append(Route(vehicle, visits, s.starts, s.departure, s.return_time, s.duration, s.distance,
                                s.break_start))

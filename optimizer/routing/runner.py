@@ -122,10 +122,15 @@ def solve(
     start_routes = None
     if initial is not None:
         start_routes = tuple((int(v), tuple(int(c) for c in vs)) for v, vs in initial.raw_routes())
-        # A valid starting solution is the first incumbent: the answer is never worse.
-        start = model.build_solution(initial.raw_routes(), backend=initial.backend or "initial")
-        if start.ok:
-            best_incumbent = start
+        # A valid starting solution is the first incumbent: the answer is never worse. One that
+        # names vehicles or visits this model lacks is no incumbent; the backends skip those.
+        try:
+            start = model.build_solution(initial.raw_routes(), backend=initial.backend or "initial")
+        except ValueError as exc:
+            notes.append(f"initial solution: {exc}; not used as an incumbent")
+        else:
+            if start.ok:
+                best_incumbent = start
     all_timeouts = True
 
     for name in chain:

@@ -195,6 +195,16 @@ def test_a_distance_cost_beyond_the_integer_range_is_refused_not_wrapped():
         m.solve("ortools", time_limit=1, watchdog=None)
 
 
+@pytest.mark.parametrize("routes", [[(2, [0])], [(-1, [0])], [(0, [1])], [(0, [-1])]])
+def test_building_a_solution_with_unknown_indices_is_refused(routes):
+    # A negative index used to wrap around to the last vehicle or visit, a large one raised IndexError.
+    m = line_model([0, 10])
+    m.add_vehicle(start=0, end=0, tw_early=0, tw_late=100)
+    m.add_visit(location=1, tw_early=0, tw_late=100)
+    with pytest.raises(ValueError, match="unknown"):
+        m.build_solution(routes)
+
+
 def test_a_visit_belongs_to_one_group_only():
     m = line_model([0, 10])
     a = m.add_visit(location=1, tw_early=0, tw_late=100)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optimizer.routing import UNREACHABLE
+from optimizer.routing import UNREACHABLE, Solution
+from optimizer.routing.solution import Route
 from tests.routing.conftest import line_model, run
 
 
@@ -259,3 +260,15 @@ def test_initial_solution_is_used(backend):
     start = m.build_solution([(0, [2, 0, 1])])
     sol = run(m, backend, initial=start, max_iterations=50)
     assert sol.objective <= start.objective and sol.objective == 60
+
+
+@pytest.mark.parametrize("routes", [[(5, [0])], [(-1, [0])], [(0, [0, 7])], [(0, [2, -1])]])
+def test_an_initial_solution_naming_unknown_vehicles_or_visits_is_skipped(backend, routes):
+    m = line_model([0, 10, 20, 30])
+    m.add_vehicle(start=0, end=0, tw_early=0, tw_late=1000, cost_per_distance_unit=1)
+    for loc in (1, 2, 3):
+        m.add_visit(location=loc, tw_early=0, tw_late=1000)
+    stale = Solution(tuple(Route(v, tuple(vs), (0,) * len(vs), 0, 0, 0, 0) for v, vs in routes), (), 0, {},
+                     "feasible")
+    sol = run(m, backend, initial=stale, max_iterations=50)
+    assert sol.objective == 60 and "not used as an incumbent" in sol.message
