@@ -233,6 +233,26 @@ def test_a_vehicle_too_short_for_its_own_start_and_end_stays_unused(backend, far
     assert [(r.vehicle, r.visits) for r in sol.routes] == [(1, (a,))]
 
 
+@pytest.mark.parametrize("kind", ["first", "break"])
+def test_a_model_no_solution_serves_whole_gets_unserved_visits_not_broken_rules(backend, kind):
+    # "first": both flagged visits lead, so the third cannot make its window after them.
+    # "break": visit b's only vehicle can never take its break. PyVRP returned its penalised
+    # best as it was: a visit outside its window, or (at a 1 s limit, cut by the break fitting) nothing served.
+    m = line_model([0, 10, 20])
+    m.add_vehicle(start=0, end=0, tw_early=0, tw_late=100)
+    if kind == "first":
+        m.add_visit(location=1, tw_early=50, tw_late=60, first=True)
+        m.add_visit(location=2, tw_early=0, tw_late=20, first=True)
+        m.add_visit(location=2, tw_early=0, tw_late=30)
+    else:
+        m.add_vehicle(start=0, end=0, tw_early=0, tw_late=100, break_duration=1000, break_after=5)
+        m.add_visit(location=1, tw_early=0, tw_late=100)
+        m.add_visit(location=2, tw_early=0, tw_late=100, allowed_vehicles=[1])
+    sol = run(m, backend, expect_ok=False)
+    assert sol.status == "infeasible" and len(sol.unserved) == 1
+    assert all(issue.endswith("not served") for issue in m.check(sol)), m.check(sol)
+
+
 @pytest.mark.slow
 def test_deterministic_mode_repeats_exactly(backend):
     rng = np.random.default_rng(7)
