@@ -104,12 +104,12 @@ class Model:
             Square, non-negative integer travel times (``duration[i, j]`` from
             location ``i`` to ``j``). A value ``>= UNREACHABLE`` forbids the arc.
         distance
-            Square, non-negative integer distances, used for route distances and
-            distance costs. ``None`` means "the same as ``duration``" (as in
-            VRPLIB instances, where travel time equals distance).
+            Square, non-negative integer distances (at most 2**53, taken as they
+            are), used for route distances and distance costs. ``None`` means "the
+            same as ``duration``" (as in VRPLIB instances, where travel time equals distance).
         """
         dur = as_int_matrix(duration, "duration")
-        dist = dur if distance is None else as_int_matrix(distance, "distance")
+        dist = dur if distance is None else as_int_matrix(distance, "distance", cap=False)
         if dist.shape != dur.shape:
             raise ValueError(f"distance shape {dist.shape} differs from duration shape {dur.shape}")
         self._duration = dur

@@ -205,6 +205,18 @@ def test_building_a_solution_with_unknown_indices_is_refused(routes):
         m.build_solution(routes)
 
 
+def test_long_distances_are_priced_as_given_not_capped():
+    # Distances were capped at UNREACHABLE (10**9) like durations: 3e9 each way was costed 2e9.
+    m = line_model([0, 10])
+    m.set_matrices(np.array(m.duration), np.array([[0, 3 * 10**9], [3 * 10**9, 0]]))
+    m.add_vehicle(start=0, end=0, tw_early=0, tw_late=100, cost_per_distance_unit=1)
+    m.add_visit(location=1, tw_early=0, tw_late=100)
+    sol = m.build_solution([(0, [0])])
+    assert sol.routes[0].distance == sol.objective == 6 * 10**9
+    with pytest.raises(ValueError, match="distance has values above 2"):
+        m.set_matrices(np.array(m.duration), np.array([[0, 2**60], [2**60, 0]], dtype=np.uint64))
+
+
 def test_a_visit_belongs_to_one_group_only():
     m = line_model([0, 10])
     a = m.add_visit(location=1, tw_early=0, tw_late=100)
