@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .model import Model
 
 __all__ = ["check_solution", "cost_breakdown", "fit_routes", "cut_to_rules", "first_out_of_order", "order_first",
-           "unserved_of"]
+           "require_known", "unserved_of"]
 
 
 def check_solution(model: "Model", solution: Solution) -> list[str]:
@@ -284,11 +284,23 @@ def _penalties(model: "Model") -> dict[int, int]:
     return out
 
 
+def require_known(model: "Model", vehicle: int, visits: Sequence[int]) -> None:
+    """Raise ``ValueError`` when a route names a vehicle or visits the model does not have (a
+    negative index included: it would wrap around to another vehicle or visit)."""
+    unknown = [c for c in visits if not 0 <= c < model.num_visits]
+    if unknown:
+        raise ValueError(f"route on vehicle {vehicle} names unknown visits {unknown} (there are {model.num_visits})")
+    if not 0 <= vehicle < model.num_vehicles:
+        raise ValueError(f"route on unknown vehicle {vehicle} (there are {model.num_vehicles})")
+
+
 def cost_breakdown(model: "Model", solution: Solution) -> dict[str, int]:
-    """Objective parts of ``solution``, computed from the model and the solution's times."""
+    """Objective parts of ``solution``, computed from the model and the solution's times
+    (``ValueError`` on a route naming an unknown vehicle or visit, :func:`require_known`)."""
     parts = {"fixed": 0, "time": 0, "overtime": 0, "distance": 0, "service": 0,
              "penalty": 0, "required_penalty": 0}
     for r in solution.routes:
+        require_known(model, r.vehicle, r.visits)
         for k, v in model.route_cost(r.vehicle, r.visits, departure=r.departure,
                                     return_time=r.return_time).items():
             parts[k] += v

@@ -37,7 +37,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .arrays import ModelArrays, as_int_matrix, required_penalty_of
-from .check import check_solution, cost_breakdown, unserved_of
+from .check import check_solution, cost_breakdown, require_known, unserved_of
 from .entities import (MAX_VALUE, Group, Item, Location, Schedule, Vehicle, Visit, check_int, check_visit,
                        make_vehicle)
 from .runner import solve as run_solve
@@ -474,11 +474,7 @@ class Model:
         """
         built: list[Route] = []
         for vehicle, visits in sorted((int(v), tuple(int(c) for c in vs)) for v, vs in routes if vs):
-            unknown = [c for c in visits if not 0 <= c < len(self._visits)]
-            if not 0 <= vehicle < len(self._vehicles) or unknown:
-                raise ValueError(f"route on vehicle {vehicle} of {len(self._vehicles)} names unknown visits "
-                                 f"{unknown} of {len(self._visits)}" if unknown else
-                                 f"route on unknown vehicle {vehicle} (there are {len(self._vehicles)})")
+            require_known(self, vehicle, visits)
             s = self.schedule(vehicle, visits)
             built.append(Route(vehicle, visits, s.starts, s.departure, s.return_time, s.duration, s.distance,
                                s.break_start))

@@ -203,6 +203,11 @@ def test_building_a_solution_with_unknown_indices_is_refused(routes):
     m.add_visit(location=1, tw_early=0, tw_late=100)
     with pytest.raises(ValueError, match="unknown"):
         m.build_solution(routes)
+    good = m.build_solution([(0, [0])])
+    (r,) = good.routes
+    stale = replace(good, routes=(replace(r, vehicle=routes[0][0], visits=tuple(routes[0][1])),))
+    with pytest.raises(ValueError, match="unknown"):
+        m.evaluate(stale)
 
 
 def test_long_distances_are_priced_as_given_not_capped():
