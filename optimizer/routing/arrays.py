@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .entities import Vehicle
+from .entities import MAX_VALUE, Vehicle
 from .timing import UNREACHABLE
 
 if TYPE_CHECKING:
@@ -142,7 +142,13 @@ class ModelArrays:
 
 
 
-def as_int_matrix(a: Any, label: str) -> np.ndarray:
+def as_int_matrix(a: Any, label: str, *, cap: bool = True) -> np.ndarray:
+    """``a`` as a read-only, square int64 matrix of non-negative integers; ``ValueError`` otherwise.
+
+    With ``cap`` (durations), a value at or above ``UNREACHABLE`` becomes ``UNREACHABLE``: a
+    forbidden arc. Without it (distances, every unit of which is priced), a value above
+    :data:`~optimizer.routing.entities.MAX_VALUE` is refused rather than changed.
+    """
     arr = np.asarray(a)
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
         raise ValueError(f"{label} must be a square matrix, got shape {arr.shape}")
@@ -153,10 +159,11 @@ def as_int_matrix(a: Any, label: str) -> np.ndarray:
             raise ValueError(f"{label} must hold integers (scale and round first)")
     elif arr.dtype.kind not in "iub":
         raise ValueError(f"{label} must be numeric, got {arr.dtype}")
-    arr = np.minimum(arr, UNREACHABLE).astype(np.int64) if arr.dtype.kind == "f" else arr.astype(np.int64)
     if (arr < 0).any():
         raise ValueError(f"{label} has negative values")
-    arr = np.minimum(arr, UNREACHABLE)
+    if not cap and arr.size and arr.max() > MAX_VALUE:
+        raise ValueError(f"{label} has values above 2**53 (the largest is {arr.max()})")
+    arr = np.minimum(arr, UNREACHABLE if cap else MAX_VALUE).astype(np.int64)
     arr.flags.writeable = False
     return arr
 

@@ -25,7 +25,8 @@ from .timing import UNREACHABLE, clear_after, normalise_blocked
 if TYPE_CHECKING:
     from .model import Model
 
-__all__ = ["check_solution", "cost_breakdown", "fit_routes", "first_out_of_order", "order_first", "unserved_of"]
+__all__ = ["check_solution", "cost_breakdown", "fit_routes", "cut_to_rules", "first_out_of_order", "order_first",
+           "require_known", "unserved_of"]
 
 
 def check_solution(model: "Model", solution: Solution) -> list[str]:
@@ -184,6 +185,29 @@ def fit_routes(model: "Model", routes: Sequence[tuple[int, Sequence[int]]]) -> l
     return out
 
 
+def cut_to_rules(model: "Model",
+                 routes: Sequence[tuple[int, Sequence[int]]]) -> tuple[list[tuple[int, list[int]]], list[int]]:
+    """``routes`` with each route that breaks a rule on its own cut until it keeps them, and the visits cut.
+
+    For an answer its backend knows to be infeasible (PyVRP's penalised best when it found no
+    feasible solution): a route the one schedule rejects (windows, return, maximum duration,
+    breaks, blocked time), or that serves a visit its vehicle may not, or more than
+    ``max_visits`` or its ``capacity``, loses, one at a time, the visit whose leaving out costs
+    least (preferring removals that make it keep the rules), as :func:`fit_routes` does. What
+    is cut is unserved (unless re-inserted, :func:`~optimizer.routing.construct.reinsert`), rather
+    than a solution :func:`check_solution` rejects.
+    """
+    penalty = _penalties(model)
+    out: list[tuple[int, list[int]]] = []
+    cut: list[int] = []
+    for v, visits in routes:
+        seq = _cut(model, int(v), [int(c) for c in visits], penalty, relaxed=False, limits=True)
+        cut += [int(c) for c in visits if int(c) not in seq]
+        if seq:
+            out.append((int(v), seq))
+    return out, cut
+
+
 def first_out_of_order(model: "Model", visits: Sequence[int]) -> list[tuple[int, int]]:
     """Pairs ``(non-first visit, first visit after it)`` that break the ``first`` flag in one
     visit order: each flagged visit that some unflagged visit precedes, with the first such
@@ -227,15 +251,29 @@ def order_first(model: "Model", routes: Sequence[tuple[int, Sequence[int]]]) -> 
     return out
 
 
-def _cut(model: "Model", v: int, seq: list[int], penalty: dict[int, int], *, relaxed: bool) -> list[int]:
+def _cut(model: "Model", v: int, seq: list[int], penalty: dict[int, int], *, relaxed: bool,
+         limits: bool = False) -> list[int]:
     """``seq`` less, one at a time, the visit whose leaving out costs least (preferring removals
-    that make the route feasible) until the schedule accepts it."""
+    that make the route feasible) until the schedule accepts it (and, with ``limits``, eligibility,
+    ``max_visits`` and capacity, :func:`_keeps`)."""
     seq = list(seq)
-    while seq and not model.schedule(v, seq, relaxed=relaxed).feasible:
-        trials = [(not model.schedule(v, seq[:i] + seq[i + 1:], relaxed=relaxed).feasible, penalty.get(c, 0), i)
-                  for i, c in enumerate(seq)]
+    while seq and not _keeps(model, v, seq, relaxed=relaxed, limits=limits):
+        trials = [(not _keeps(model, v, seq[:i] + seq[i + 1:], relaxed=relaxed, limits=limits),
+                   penalty.get(c, 0), i) for i, c in enumerate(seq)]
         seq.pop(min(trials)[2])
     return seq
+
+
+def _keeps(model: "Model", v: int, seq: list[int], *, relaxed: bool, limits: bool) -> bool:
+    """Whether the schedule accepts ``seq`` on vehicle ``v`` (and, with ``limits``, the vehicle may
+    serve every visit, within ``max_visits`` and ``capacity``)."""
+    if not model.schedule(v, seq, relaxed=relaxed).feasible:
+        return False
+    veh = model.vehicles[v]
+    return not limits or (all(model.is_allowed(c, v) for c in seq)
+                          and (veh.max_visits is None or len(seq) <= veh.max_visits)
+                          and (veh.capacity is None
+                               or sum(model.visits[c].demand for c in seq) <= veh.capacity))
 
 
 def _penalties(model: "Model") -> dict[int, int]:
@@ -246,11 +284,23 @@ def _penalties(model: "Model") -> dict[int, int]:
     return out
 
 
+def require_known(model: "Model", vehicle: int, visits: Sequence[int]) -> None:
+    """Raise ``ValueError`` when a route names a vehicle or visits the model does not have (a
+    negative index included: it would wrap around to another vehicle or visit)."""
+    unknown = [c for c in visits if not 0 <= c < model.num_visits]
+    if unknown:
+        raise ValueError(f"route on vehicle {vehicle} names unknown visits {unknown} (there are {model.num_visits})")
+    if not 0 <= vehicle < model.num_vehicles:
+        raise ValueError(f"route on unknown vehicle {vehicle} (there are {model.num_vehicles})")
+
+
 def cost_breakdown(model: "Model", solution: Solution) -> dict[str, int]:
-    """Objective parts of ``solution``, computed from the model and the solution's times."""
+    """Objective parts of ``solution``, computed from the model and the solution's times
+    (``ValueError`` on a route naming an unknown vehicle or visit, :func:`require_known`)."""
     parts = {"fixed": 0, "time": 0, "overtime": 0, "distance": 0, "service": 0,
              "penalty": 0, "required_penalty": 0}
     for r in solution.routes:
+        require_known(model, r.vehicle, r.visits)
         for k, v in model.route_cost(r.vehicle, r.visits, departure=r.departure,
                                     return_time=r.return_time).items():
             parts[k] += v

@@ -8,7 +8,13 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Location", "Vehicle", "Visit", "Group", "Schedule", "Item", "check_int", "check_visit", "make_vehicle"]
+__all__ = ["Location", "Vehicle", "Visit", "Group", "Schedule", "Item", "MAX_VALUE", "check_int", "check_visit",
+           "make_vehicle"]
+
+MAX_VALUE: int = 2**53
+"""The largest time, cost, penalty, demand or limit a model accepts: exact in float64 (PyVRP's
+penalties, the compression of prizes) and far enough below the int64 range that a backend's sums
+of them cannot wrap around."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,9 +118,12 @@ class Item:
 
 
 def check_int(**values: Any) -> None:
+    """Raise ``TypeError`` unless every value is an int, ``ValueError`` if one is above :data:`MAX_VALUE`."""
     for label, value in values.items():
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
             raise TypeError(f"{label} must be an int, got {type(value).__name__} {value!r}")
+        if value > MAX_VALUE:
+            raise ValueError(f"{label} must be at most 2**53, got {value}")
 
 
 def make_vehicle(*, start: int, end: int, tw_early: int, tw_late: int, soft_end: int | None,
@@ -142,8 +151,8 @@ def make_vehicle(*, start: int, end: int, tw_early: int, tw_late: int, soft_end:
             check_int(**{label: opt})
             if opt < 0:
                 raise ValueError(f"{label} must be >= 0, got {opt}")
-    if not (cost_per_distance_unit >= 0 and np.isfinite(cost_per_distance_unit)):
-        raise ValueError(f"cost_per_distance_unit must be finite and >= 0, got {cost_per_distance_unit}")
+    if not 0 <= cost_per_distance_unit <= MAX_VALUE:  # NaN fails too
+        raise ValueError(f"cost_per_distance_unit must be in [0, 2**53], got {cost_per_distance_unit}")
     return Vehicle(int(start), int(end), int(tw_early), int(tw_late),
                    None if soft_end is None else int(soft_end), int(overtime_cost),
                    None if max_duration is None else int(max_duration),

@@ -30,14 +30,16 @@ integers. A required visit or group left unserved costs
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Literal
 
 import numpy as np
 
 from .arrays import ModelArrays, as_int_matrix, required_penalty_of
-from .check import check_solution, cost_breakdown, unserved_of
-from .entities import Group, Item, Location, Schedule, Vehicle, Visit, check_int, check_visit, make_vehicle
+from .check import check_solution, cost_breakdown, require_known, unserved_of
+from .entities import (MAX_VALUE, Group, Item, Location, Schedule, Vehicle, Visit, check_int, check_visit,
+                       make_vehicle)
 from .runner import solve as run_solve
 from .solution import RawRoutes, Route, Solution
 from .timing import UNREACHABLE, route_cost, time_route
@@ -86,6 +88,9 @@ class Model:
 
     def add_location(self, x: float = 0, y: float = 0, *, name: str = "") -> int:
         """Add a location and return its index (a row/column of the matrices)."""
+        with _labelled("location", len(self._locations), name):
+            if not (np.isfinite(x) and np.isfinite(y)):
+                raise ValueError(f"coordinates must be finite, got ({x}, {y})")
         self._locations.append(Location(float(x), float(y), name))
         self._cache.clear()
         return len(self._locations) - 1
@@ -99,12 +104,12 @@ class Model:
             Square, non-negative integer travel times (``duration[i, j]`` from
             location ``i`` to ``j``). A value ``>= UNREACHABLE`` forbids the arc.
         distance
-            Square, non-negative integer distances, used for route distances and
-            distance costs. ``None`` means "the same as ``duration``" (as in
-            VRPLIB instances, where travel time equals distance).
+            Square, non-negative integer distances (at most 2**53, taken as they
+            are), used for route distances and distance costs. ``None`` means "the
+            same as ``duration``" (as in VRPLIB instances, where travel time equals distance).
         """
         dur = as_int_matrix(duration, "duration")
-        dist = dur if distance is None else as_int_matrix(distance, "distance")
+        dist = dur if distance is None else as_int_matrix(distance, "distance", cap=False)
         if dist.shape != dur.shape:
             raise ValueError(f"distance shape {dist.shape} differs from duration shape {dur.shape}")
         self._duration = dur
@@ -166,14 +171,16 @@ class Model:
             between visits, placed nearest ``break_preferred`` among equally short
             schedules (:func:`~optimizer.routing.timing.time_route`).
         """
-        self._check_location(start)
-        self._check_location(end)
-        self._vehicles.append(make_vehicle(
-            start=start, end=end, tw_early=tw_early, tw_late=tw_late, soft_end=soft_end,
-            overtime_cost=overtime_cost, max_duration=max_duration, max_visits=max_visits, capacity=capacity,
-            fixed_cost=fixed_cost, cost_per_time=cost_per_time, cost_per_distance_unit=cost_per_distance_unit,
-            name=name, blocked=blocked, break_duration=break_duration, break_after=break_after,
-            break_preferred=break_preferred))
+        with _labelled("vehicle", len(self._vehicles), name):
+            self._check_location(start)
+            self._check_location(end)
+            vehicle = make_vehicle(
+                start=start, end=end, tw_early=tw_early, tw_late=tw_late, soft_end=soft_end,
+                overtime_cost=overtime_cost, max_duration=max_duration, max_visits=max_visits, capacity=capacity,
+                fixed_cost=fixed_cost, cost_per_time=cost_per_time, cost_per_distance_unit=cost_per_distance_unit,
+                name=name, blocked=blocked, break_duration=break_duration, break_after=break_after,
+                break_preferred=break_preferred)
+        self._vehicles.append(vehicle)
         self._cache.clear()
         return len(self._vehicles) - 1
 
@@ -221,15 +228,16 @@ class Model:
             flagged ``first`` lead their route (in the domain: an overdue refill,
             the most urgent of all, is the nurse's first stop).
         """
-        check_visit(tw_early=tw_early, tw_late=tw_late, service=service, penalty=penalty,
-                    service_cost=service_cost, demand=demand)
-        self._check_location(location)
-        allowed = None
-        if allowed_vehicles is not None:
-            allowed = tuple(sorted({int(v) for v in allowed_vehicles}))
-            if allowed and (allowed[0] < 0 or allowed[-1] >= len(self._vehicles)):
-                raise IndexError(f"allowed_vehicles {allowed} refer to unknown vehicles "
-                                 f"(there are {len(self._vehicles)}); add vehicles first")
+        with _labelled("visit", len(self._visits), name):
+            check_visit(tw_early=tw_early, tw_late=tw_late, service=service, penalty=penalty,
+                        service_cost=service_cost, demand=demand)
+            self._check_location(location)
+            allowed = None
+            if allowed_vehicles is not None:
+                allowed = tuple(sorted({int(v) for v in allowed_vehicles}))
+                if allowed and (allowed[0] < 0 or allowed[-1] >= len(self._vehicles)):
+                    raise IndexError(f"allowed_vehicles {allowed} refer to unknown vehicles "
+                                     f"(there are {len(self._vehicles)}); add vehicles first")
         self._visits.append(
             Visit(int(location), int(tw_early), int(tw_late), int(service), allowed, bool(required),
                   int(penalty), int(service_cost), int(demand), name, bool(first))
@@ -338,12 +346,22 @@ class Model:
         return allowed is None or vehicle in allowed
 
     def validate(self) -> None:
-        """Raise ``ValueError`` if the model is incomplete or inconsistent."""
+        """Raise ``ValueError`` if the model is incomplete or inconsistent.
+
+        Checks that the matrices are set and match the locations, and that no vehicle's
+        distance cost of a usable arc exceeds :data:`~optimizer.routing.entities.MAX_VALUE`
+        (above it, integer costs would wrap around in the backends and in :meth:`evaluate`).
+        """
         self._require_matrices()
         n = len(self._locations)
-        assert self._duration is not None
+        assert self._duration is not None and self._distance is not None
         if self._duration.shape != (n, n):
             raise ValueError(f"matrices are {self._duration.shape}, expected ({n}, {n}) for {n} locations")
+        longest = int(self._distance[self._duration < UNREACHABLE].max(initial=0))
+        for v, veh in enumerate(self._vehicles):
+            if veh.cost_per_distance_unit * longest > MAX_VALUE:
+                raise ValueError(f"vehicle {v}: cost_per_distance_unit {veh.cost_per_distance_unit} times the "
+                                 f"longest usable distance {longest} is above 2**53")
 
     @property
     def required_penalty(self) -> int:
@@ -374,8 +392,9 @@ class Model:
             assert self._distance is not None
             if rate == 0:
                 self._cache[key] = np.zeros_like(self._distance)
-            else:
-                self._cache[key] = np.rint(rate * self._distance.astype(np.float64)).astype(np.int64)
+            else:  # capped: only unusable arcs can reach the cap in a valid model (validate)
+                cost = np.minimum(rate * self._distance.astype(np.float64), MAX_VALUE)
+                self._cache[key] = np.rint(cost).astype(np.int64)
         return self._cache[key]
 
     def arc_cost(self, vehicle: int, i: int, j: int) -> int:
@@ -446,9 +465,16 @@ class Model:
         backend's routes are timed the same way. ``status`` is the backend's
         claim; it is downgraded to ``"infeasible"`` when :meth:`check` finds
         problems, and those are added to ``message``.
+
+        Raises
+        ------
+        ValueError
+            A route names a vehicle or a visit the model does not have (a negative index
+            included), which cannot be timed.
         """
         built: list[Route] = []
         for vehicle, visits in sorted((int(v), tuple(int(c) for c in vs)) for v, vs in routes if vs):
+            require_known(self, vehicle, visits)
             s = self.schedule(vehicle, visits)
             built.append(Route(vehicle, visits, s.starts, s.departure, s.return_time, s.duration, s.distance,
                                s.break_start))
@@ -507,3 +533,14 @@ class Model:
     def _require_matrices(self) -> None:
         if self._duration is None:
             raise ValueError("set_matrices() has not been called")
+
+
+@contextmanager
+def _labelled(kind: str, index: int, name: str) -> Iterator[None]:
+    """Prefix the message of a ``ValueError``, ``TypeError`` or ``IndexError`` raised inside with
+    the entity being added (``"visit 3 ('Smith')"``), so that a bad field is found in a large model."""
+    try:
+        yield
+    except (ValueError, TypeError, IndexError) as exc:
+        label = f"{kind} {index}" + (f" ({name!r})" if name else "")
+        raise type(exc)(f"{label}: {exc}") from None

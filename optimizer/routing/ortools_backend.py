@@ -268,6 +268,11 @@ class _Built:
         visit_index = self.visit_index
         # Time: service at the from-node plus travel, capped so that sums stay small.
         transit = np.minimum(a.duration[ix] + node_svc[:, None], horizon + 1)
+        # A depot-to-depot arc is only ever an unused vehicle's empty route, which the model
+        # neither times nor checks: it must fit any window (a vehicle whose start-to-end drive
+        # outlasts its day would otherwise make the whole model "infeasible").
+        d = self.first_visit_node
+        transit[:d, :d] = 0
         self._mark("index")
         time_cb = routing.RegisterTransitMatrix(_nested_lists(transit))
         del transit

@@ -88,6 +88,8 @@ from optimizer import settings
 from ._pyvrp_data import COMPRESS_POWER, PyvrpData
 from ._pyvrp_search import RunResult, SearchSpec, portfolio
 from .backends import BackendResult, Reporter, SolveRequest
+from .check import cut_to_rules
+from .construct import reinsert
 
 if TYPE_CHECKING:
     from .model import Model
@@ -167,9 +169,14 @@ def solve(model: "Model", request: SolveRequest, report: Reporter) -> BackendRes
         stats["run_costs"] = "/".join("inf" if r.cost == float("inf") else str(int(r.cost)) for r in runs)
     if failures:
         note = "; ".join([note, *failures] if note else failures)
+    routes = built.routes_of_raw(best.routes)
     if best.cost == float("inf"):
-        note = (note + "; " if note else "") + "PyVRP found no feasible solution (penalised best returned)"
-    return BackendResult(built.routes_of_raw(best.routes), "feasible", message=note, stats=stats)
+        routes, cut = cut_to_rules(model, routes)
+        routes = reinsert(model, routes, cut) if cut else routes
+        note = (note + "; " if note else "") + (f"PyVRP found no feasible solution: its penalised best, with "
+                                                f"{len(cut)} visits cut where it broke a rule, re-inserted where "
+                                                f"they fit")
+    return BackendResult(routes, "feasible", message=note, stats=stats)
 
 
 def _search(built: PyvrpData, request: SolveRequest, opts: dict[str, Any], report: Reporter,

@@ -16,6 +16,7 @@ models and tests; no protection against hangs).
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import subprocess
@@ -104,8 +105,10 @@ def solve(
     """
     t0 = time.perf_counter()
     model.validate()
-    if time_limit is not None and time_limit <= 0:
-        raise ValueError(f"time_limit must be positive, got {time_limit}")
+    if time_limit is not None and not 0 < time_limit < math.inf:  # NaN fails too
+        raise ValueError(f"time_limit must be a positive, finite number of seconds or None, got {time_limit}")
+    if watchdog not in (None, "auto") and not 0 < watchdog < math.inf:  # type: ignore[operator]
+        raise ValueError(f"watchdog must be a positive, finite number of seconds, 'auto' or None, got {watchdog}")
     if max_iterations is not None and max_iterations < 0:
         raise ValueError(f"max_iterations must be >= 0, got {max_iterations}")
     deadline = auto_watchdog(time_limit) if watchdog == "auto" else watchdog
@@ -122,10 +125,15 @@ def solve(
     start_routes = None
     if initial is not None:
         start_routes = tuple((int(v), tuple(int(c) for c in vs)) for v, vs in initial.raw_routes())
-        # A valid starting solution is the first incumbent: the answer is never worse.
-        start = model.build_solution(initial.raw_routes(), backend=initial.backend or "initial")
-        if start.ok:
-            best_incumbent = start
+        # A valid starting solution is the first incumbent: the answer is never worse. One that
+        # names vehicles or visits this model lacks is no incumbent; the backends skip those.
+        try:
+            start = model.build_solution(initial.raw_routes(), backend=initial.backend or "initial")
+        except ValueError as exc:
+            notes.append(f"initial solution: {exc}; not used as an incumbent")
+        else:
+            if start.ok:
+                best_incumbent = start
     all_timeouts = True
 
     for name in chain:

@@ -166,6 +166,62 @@ def test_bad_input_is_refused(bad):
         bad(m)
 
 
+@pytest.mark.parametrize(("bad", "message"), [
+    (lambda m: m.add_location(float("nan"), 0), "location 2: coordinates must be finite"),
+    (lambda m: m.add_vehicle(start=0, end=0, tw_early=0, tw_late=2**64, name="Ann"),
+     r"vehicle 1 \('Ann'\): tw_late must be at most 2\*\*53"),
+    (lambda m: m.add_vehicle(start=0, end=0, tw_early=0, tw_late=10, cost_per_distance_unit=1e300),
+     "vehicle 1: cost_per_distance_unit must be in"),
+    (lambda m: m.add_visit(location=1, tw_early=0, tw_late=10, penalty=2**63 - 1, required=False),
+     "visit 1: penalty must be at most"),
+    (lambda m: m.add_visit(location=1, tw_early=5, tw_late=4), "visit 1: visit time window"),
+])
+def test_values_that_would_overflow_or_make_no_sense_are_refused_naming_the_entity(bad, message):
+    m = line_model([0, 10])
+    m.add_vehicle(start=0, end=0, tw_early=0, tw_late=100)
+    m.add_visit(location=1, tw_early=0, tw_late=100)
+    with pytest.raises(ValueError, match=message):
+        bad(m)
+
+
+def test_a_distance_cost_beyond_the_integer_range_is_refused_not_wrapped():
+    # 1e12 per unit over 10**8 units: 10**20 wrapped to a negative int64 objective before.
+    m = line_model([0, 10])
+    dist = np.array([[0, 10**8], [10**8, 0]])
+    m.set_matrices(np.array(m.duration), dist)
+    m.add_vehicle(start=0, end=0, tw_early=0, tw_late=100, cost_per_distance_unit=1e12)
+    m.add_visit(location=1, tw_early=0, tw_late=100)
+    with pytest.raises(ValueError, match="vehicle 0: cost_per_distance_unit .* longest usable distance"):
+        m.solve("ortools", time_limit=1, watchdog=None)
+
+
+@pytest.mark.parametrize("routes", [[(2, [0])], [(-1, [0])], [(0, [1])], [(0, [-1])]])
+def test_building_a_solution_with_unknown_indices_is_refused(routes):
+    # A negative index used to wrap around to the last vehicle or visit, a large one raised IndexError.
+    m = line_model([0, 10])
+    m.add_vehicle(start=0, end=0, tw_early=0, tw_late=100)
+    m.add_visit(location=1, tw_early=0, tw_late=100)
+    with pytest.raises(ValueError, match="unknown"):
+        m.build_solution(routes)
+    good = m.build_solution([(0, [0])])
+    (r,) = good.routes
+    stale = replace(good, routes=(replace(r, vehicle=routes[0][0], visits=tuple(routes[0][1])),))
+    with pytest.raises(ValueError, match="unknown"):
+        m.evaluate(stale)
+
+
+def test_long_distances_are_priced_as_given_not_capped():
+    # Distances were capped at UNREACHABLE (10**9) like durations: 3e9 each way was costed 2e9.
+    m = line_model([0, 10])
+    m.set_matrices(np.array(m.duration), np.array([[0, 3 * 10**9], [3 * 10**9, 0]]))
+    m.add_vehicle(start=0, end=0, tw_early=0, tw_late=100, cost_per_distance_unit=1)
+    m.add_visit(location=1, tw_early=0, tw_late=100)
+    sol = m.build_solution([(0, [0])])
+    assert sol.routes[0].distance == sol.objective == 6 * 10**9
+    with pytest.raises(ValueError, match="distance has values above 2"):
+        m.set_matrices(np.array(m.duration), np.array([[0, 2**60], [2**60, 0]], dtype=np.uint64))
+
+
 def test_a_visit_belongs_to_one_group_only():
     m = line_model([0, 10])
     a = m.add_visit(location=1, tw_early=0, tw_late=100)

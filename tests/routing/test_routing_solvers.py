@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optimizer.routing import UNREACHABLE
+from optimizer.routing import UNREACHABLE, Solution
+from optimizer.routing.solution import Route
 from tests.routing.conftest import line_model, run
 
 
@@ -218,6 +219,40 @@ def test_impossible_required_visit_is_reported_not_hidden(backend):
     assert "required visit 1 not served" in sol.message
 
 
+@pytest.mark.parametrize("far", [30, UNREACHABLE])
+def test_a_vehicle_too_short_for_its_own_start_and_end_stays_unused(backend, far):
+    # Vehicle 0 ends where it cannot get to within its day (or at all); unused, it is legal.
+    m = line_model([0, 10, 20])
+    dur = np.array(m.duration)
+    dur[0, 2] = far
+    m.set_matrices(dur)
+    m.add_vehicle(start=0, end=2, tw_early=0, tw_late=5)
+    m.add_vehicle(start=0, end=0, tw_early=0, tw_late=100, cost_per_distance_unit=1)
+    a = m.add_visit(location=1, tw_early=0, tw_late=100)
+    sol = run(m, backend)
+    assert [(r.vehicle, r.visits) for r in sol.routes] == [(1, (a,))]
+
+
+@pytest.mark.parametrize("kind", ["first", "break"])
+def test_a_model_no_solution_serves_whole_gets_unserved_visits_not_broken_rules(backend, kind):
+    # "first": both flagged visits lead, so the third cannot make its window after them.
+    # "break": visit b's only vehicle can never take its break. PyVRP returned its penalised
+    # best as it was: a visit outside its window, or (at a 1 s limit, cut by the break fitting) nothing served.
+    m = line_model([0, 10, 20])
+    m.add_vehicle(start=0, end=0, tw_early=0, tw_late=100)
+    if kind == "first":
+        m.add_visit(location=1, tw_early=50, tw_late=60, first=True)
+        m.add_visit(location=2, tw_early=0, tw_late=20, first=True)
+        m.add_visit(location=2, tw_early=0, tw_late=30)
+    else:
+        m.add_vehicle(start=0, end=0, tw_early=0, tw_late=100, break_duration=1000, break_after=5)
+        m.add_visit(location=1, tw_early=0, tw_late=100)
+        m.add_visit(location=2, tw_early=0, tw_late=100, allowed_vehicles=[1])
+    sol = run(m, backend, expect_ok=False)
+    assert sol.status == "infeasible" and len(sol.unserved) == 1
+    assert all(issue.endswith("not served") for issue in m.check(sol)), m.check(sol)
+
+
 @pytest.mark.slow
 def test_deterministic_mode_repeats_exactly(backend):
     rng = np.random.default_rng(7)
@@ -245,3 +280,15 @@ def test_initial_solution_is_used(backend):
     start = m.build_solution([(0, [2, 0, 1])])
     sol = run(m, backend, initial=start, max_iterations=50)
     assert sol.objective <= start.objective and sol.objective == 60
+
+
+@pytest.mark.parametrize("routes", [[(5, [0])], [(-1, [0])], [(0, [0, 7])], [(0, [2, -1])]])
+def test_an_initial_solution_naming_unknown_vehicles_or_visits_is_skipped(backend, routes):
+    m = line_model([0, 10, 20, 30])
+    m.add_vehicle(start=0, end=0, tw_early=0, tw_late=1000, cost_per_distance_unit=1)
+    for loc in (1, 2, 3):
+        m.add_visit(location=loc, tw_early=0, tw_late=1000)
+    stale = Solution(tuple(Route(v, tuple(vs), (0,) * len(vs), 0, 0, 0, 0) for v, vs in routes), (), 0, {},
+                     "feasible")
+    sol = run(m, backend, initial=stale, max_iterations=50)
+    assert sol.objective == 60 and "not used as an incumbent" in sol.message

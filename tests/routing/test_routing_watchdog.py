@@ -134,3 +134,11 @@ def test_a_process_with_another_python_thread_is_not_forked():
     finally:
         stop.set()
         other.join()
+
+
+@pytest.mark.parametrize("limits", [{"time_limit": float("nan")}, {"time_limit": float("inf")},
+                                    {"time_limit": 1, "watchdog": float("nan")}, {"time_limit": 1, "watchdog": 0}])
+def test_limits_that_are_no_duration_are_refused(model, limits):
+    # A NaN time limit made the watchdog's poll raise in the caller after starting the child.
+    with pytest.raises(ValueError, match="must be a positive, finite number of seconds"):
+        model.solve("ortools", **limits)
