@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 
+from geodata.boundaries import county_of
+
 __all__ = ["OTHER_ZONE_BOXES", "SPLIT_STATES", "zone_of"]
 
 #: state → (zone of most of the state, zone of the part given by county FIPS or a test on (lat, lon), rule)
@@ -68,7 +70,6 @@ def _zone_of(state: str, lat: float, lon: float, *, county: str | None = None) -
             if county is None:
                 if not _near(state, lat, lon):
                     return main
-                from geodata.boundaries import county_of
                 county = county_of(lat, lon)
             return other if county in rule else main
         return other if rule(lat, lon) else main
