@@ -19,7 +19,7 @@ from optimizer.analysis.expansion import ActionKind
 from optimizer.arguments import callable_arg, check_tiles, maybe_date, number, whole
 from optimizer.errors import UsageError
 from optimizer.inputs import MAX_WORKERS
-from optimizer.scenario import MipSpec
+from optimizer.scenario import ExpansionSpec, MipSpec, SimulationSpec, SyntheticData
 
 __all__ = ["coverage_arguments", "expand_arguments", "scenarios_arguments", "synth_arguments", "MIP_BACKENDS",
            "MAX_COVERAGE_WEEKS", "MAX_SEEDS", "MAX_SYNTH_PATIENTS", "MAX_SYNTH_NURSES"]
@@ -45,7 +45,7 @@ def expand_arguments(*, budget: Any, target_share: Any, cutoff_minutes: Any, act
     """:func:`optimizer.api.expand`'s options against the scenario schema's limits, before any work
     (:class:`UsageError`)."""
     for name, value, hi, low_open in (("--budget", budget, math.inf, False), ("--target", target_share, 1, False),
-                                      ("--cutoff", cutoff_minutes, 600, True),
+                                      ("--cutoff", cutoff_minutes, _schema_max(ExpansionSpec, "cutoff_minutes"), True),
                                       ("--time-limit", time_limit, settings.MAX_TIME_LIMIT_S, True)):
         if value is not None:
             number(value, name, 0, hi, low_open=low_open)
@@ -65,15 +65,24 @@ def expand_arguments(*, budget: Any, target_share: Any, cutoff_minutes: Any, act
     callable_arg(progress, "progress")
 
 
+def _schema_max(model: Any, field: str) -> Any:
+    """The upper bound (``le``) the scenario schema puts on ``model.field``."""
+    for bound in model.model_fields[field].metadata:
+        if hasattr(bound, "le"):
+            return bound.le
+    raise LookupError(f"{model.__name__}.{field} has no upper bound")
+
+
 #: Most seeds per plan a scenario run may ask for (the scenario schema's ``simulation.seeds`` limit).
-MAX_SEEDS: int = 1000
+MAX_SEEDS: int = _schema_max(SimulationSpec, "seeds")
 
 #: The MIP backends the scenario schema allows (:class:`optimizer.scenario.MipSpec` ``backend``).
 MIP_BACKENDS: tuple[str, ...] = typing.get_args(MipSpec.model_fields["backend"].annotation)
 
 
 #: The largest synthetic roster (the scenario schema's ``data.synthetic`` limits).
-MAX_SYNTH_PATIENTS, MAX_SYNTH_NURSES = 100_000, 20_000
+MAX_SYNTH_PATIENTS: int = _schema_max(SyntheticData, "patients")
+MAX_SYNTH_NURSES: int = _schema_max(SyntheticData, "nurses")
 
 
 def scenarios_arguments(*, seeds: Any, workers: Any, ray: Any, progress: Any) -> None:

@@ -23,7 +23,7 @@ from geodata.licensure import active_nlc_table
 from geodata.travel.base import pairs_within, pairwise
 from optimizer import settings
 from optimizer.domain import Horizon, Roster, minutes_of
-from optimizer.rules.clock import nurse_zone_of, patient_zone_of, zone_shift
+from optimizer.rules.clock import nurse_zone_of, patient_zone_of, zone_shifts
 from optimizer.rules.eligibility import Reason, may_practice
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -123,8 +123,7 @@ def _clocks(roster: Roster, refills: list[Refill], horizon: Horizon) -> _Clocks:
     most = np.zeros((len(zones), len(zones)))
     for a, za in enumerate(zones):
         for b, zb in enumerate(zones):
-            shifts = [zone_shift(za, zb, d) for d in days] or [0]
-            least[a, b], most[a, b] = min(shifts), max(shifts)
+            least[a, b], most[a, b] = zone_shifts(za, zb, days)
     return _Clocks(np.array([at[z] for z in nz], dtype=np.int64), np.array([at[z] for z in pz], dtype=np.int64),
                    least, most)
 

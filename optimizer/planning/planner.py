@@ -218,12 +218,9 @@ def _run_parts(problem: PlanningProblem, parts: list[Part], opts: SolverOptions,
     total = sum(len(p.refills) for p in solved) or 1
     # the processes' seconds, less each part's own work outside the search (model, start, merge)
     search = max(0.0, budget * max(1, opts.workers) - len(solved) * opts.part_overhead_seconds)
-    jobs = []
-    for part in ordered:
-        limit = max(opts.min_part_seconds, search * len(part.refills) / total)
-        jobs.append((part, opts, min(limit, budget), deadline))
-    big = [j for j in jobs if len(j[0].refills) > opts.greedy_part_max or opts.backend == "greedy"]
-    small = [j for j in jobs if j not in big]
+    big = [(p, opts, min(max(opts.min_part_seconds, search * len(p.refills) / total), budget), deadline)
+           for p in solved]
+    small = [p for p in ordered if len(p.refills) <= opts.greedy_part_max and opts.backend != "greedy"]
     results: list[tuple[dict[int, list[int]], dict]] = []
     global _PROBLEM, _INDEX
     _PROBLEM, _INDEX = problem, candidate_index(problem)
@@ -240,8 +237,8 @@ def _run_parts(problem: PlanningProblem, parts: list[Part], opts: SolverOptions,
             for i, job in enumerate(big, 1):
                 results.append(_part_worker(job))
                 say(f"{label}: part {i}/{len(big)} solved ({results[-1][1].get('status')})")
-        for job in small:  # tiny parts: the greedy insertion is optimal enough and instant
-            results.append(_part_worker((job[0], SolverOptions(backend="greedy"), 0, None)))
+        for part in small:  # tiny parts: the greedy insertion is optimal enough and instant
+            results.append(_part_worker((part, SolverOptions(backend="greedy"), 0, None)))
     finally:
         _PROBLEM, _INDEX = None, None
     late = sum(1 for _, info in results if info.get("note", "").startswith("no time left"))

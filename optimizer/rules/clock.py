@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from geodata.zones import zone_of
 from optimizer.domain import Nurse, Patient, minutes_of
 
-__all__ = ["arrival_window", "clock_shift", "clock_shifts", "nurse_zone_of", "patient_zone_of", "zone_shift"]
+__all__ = ["arrival_window", "clock_shift", "nurse_zone_of", "patient_zone_of", "zone_shift", "zone_shifts"]
 
 
 def nurse_zone_of(nurse: Nurse) -> str:
@@ -49,9 +49,9 @@ def clock_shift(nurse: Nurse, patient: Patient, day: date) -> int:
     return zone_shift(patient_zone_of(patient), nurse_zone_of(nurse), day)
 
 
-def clock_shifts(nurse: Nurse, patient: Patient, days: Iterable[date]) -> tuple[int, int]:
-    """The least and the greatest :func:`clock_shift` over ``days`` (``(0, 0)`` when none)."""
-    shifts = [clock_shift(nurse, patient, d) for d in days] or [0]
+def zone_shifts(from_zone: str, to_zone: str, days: Iterable[date]) -> tuple[int, int]:
+    """The least and the greatest :func:`zone_shift` over ``days`` (``(0, 0)`` when none)."""
+    shifts = [zone_shift(from_zone, to_zone, d) for d in days] or [0]
     return min(shifts), max(shifts)
 
 
