@@ -95,11 +95,13 @@ def plan_routes(problem: PlanningProblem, plan: Plan, *, inside_only: bool = Fal
     start = {b: loc for _, _, b, loc in nights}
     end = {a: loc for _, a, _, loc in nights}
     orders: dict[int, list[tuple[int, int]]] = {k: [] for k in (*start, *end)}
-    for v in plan.visits:
+    outside: dict[str, int] = {}  # a re-plan numbers its fills on from the visits it kept as they were
+    for v in sorted(plan.visits, key=lambda v: v.date):
         if inside_only and (v.nurse_id, v.date) not in k_of:
+            outside[v.patient_id] = outside.get(v.patient_id, 0) + 1
             continue
-        j = j_of.get((v.patient_id, v.fill_no))
-        if j is None:  # a re-plan numbers its fills on from the visits before its horizon
+        j = j_of.get((v.patient_id, v.fill_no - outside.get(v.patient_id, 0)))
+        if j is None:
             raise RuntimeError(f"a visit of the plan on {v.date} is no refill of the problem")
         orders.setdefault(k_of[(v.nurse_id, v.date)], []).append((v.seq, j))
     routes: Routes = {}

@@ -7,8 +7,9 @@ visit of the previous plan is pinned to its nurse and date
 (:func:`optimizer.planning.keep.pin_visits`), so it moves only when it became
 impossible (the reason: nurse off, holiday, patient away, license, certification,
 window moved) or when moving it places a refill that would otherwise be missed
-(``capacity``); the displaced and new refills are inserted around them, and
-``changes.csv`` lists every difference.
+(``capacity``); the kept visits go back on their days in the previous order, each
+overnight trip ahead that can be kept stays whole, the displaced and new refills are
+inserted around them, and ``changes.csv`` lists every difference.
 """
 
 from __future__ import annotations
@@ -20,19 +21,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date, timedelta
 
+from optimizer import settings
 from optimizer.domain import Horizon, Roster, TimeOff
 from optimizer.planning.fills import MAX_PASSES, extend_with_next_fills
 from optimizer.planning.keep import Change, Wanted, pin_later_fills, pin_visits
-from optimizer.planning.greedy import greedy_routes
+from optimizer.planning.greedy import Routes, greedy_routes
 from optimizer.planning.plan import NurseDayPlan, Plan, PlannedVisit, plan_from_routes
 from optimizer.planning.planner import SolverOptions, move_kept_for_missed
 from optimizer.planning.problem import PlanningProblem, build_problem, calendar_of
+from optimizer.planning.schedule import schedule_order
 from optimizer.planning.solve import GREEDY
 from optimizer.planning.trips import with_overnight_trips
 from optimizer.rules.objective import score
 from optimizer.rules.windows import WindowRules, after_refill
 
-__all__ = ["replan", "refilled_before", "wanted_from", "trips_under_way", "cut_short"]
+__all__ = ["replan", "refilled_before", "wanted_from", "trips_under_way", "trips_ahead", "cut_short"]
 
 log = logging.getLogger(__name__)
 
@@ -109,12 +112,148 @@ def cut_short(previous: Plan, carried: Iterable[NurseDayPlan], *, start: date, e
     return out
 
 
-def _around_kept(problem: PlanningProblem) -> tuple[PlanningProblem, Plan]:
-    """Kept visits first on their nurse-days, then the displaced and new refills by greedy
-    insertion, a kept visit moved only to place a refill that would otherwise be missed
+def _pinned_problem(roster: Roster, previous: Plan, carried: list[NurseDayPlan], under_way: list[PlannedVisit], *,
+                    start: date, end: date, rules: WindowRules, provider, keep_before: bool
+                    ) -> tuple[PlanningProblem, list[PlannedVisit]]:
+    """The re-plan's problem from ``start`` with the previous plan's other visits pinned, and the
+    visits kept as they were (before ``start``, and the ``carried`` days' ``under_way``)."""
+    before = [v for v in previous.visits if v.date < start] + under_way if keep_before else []
+    now = refilled_before(roster, before, rules=rules) if before else roster
+    # the carried days are the nurse's already: the new plan does not use them; nor the day a
+    # trip is cut short (she wakes up away from home, her way home is not planned)
+    blocked = {TimeOff(d.nurse_id, d.date) for d in carried} | {
+        TimeOff(nid, day) for nid, day in cut_short(previous, carried, start=start, end=end)}
+    now = replace(now, time_off=now.time_off | blocked)
+    problem = build_problem(now, Horizon(start, (end - start).days + 1), provider=provider, rules=rules)
+    known = ({v.patient_id for v in previous.visits} | {u.patient_id for u in previous.unassigned}
+             | {d.patient_id for d in previous.deferred})
+    rest = replace(previous, visits=[v for v in previous.visits if v not in under_way])
+    problem = pin_visits(problem, wanted_from(rest, roster, start=start, end=end), report_added=True,
+                         known=known, refilled={v.patient_id for v in before})
+    return problem, before
+
+
+def trips_ahead(previous: Plan, problem: PlanningProblem, *,
+                start: date) -> tuple[list[NurseDayPlan], list[PlannedVisit]]:
+    """The previous plan's overnight trips that begin on or after ``start`` and can be kept whole,
+    as they were, and their visits (the trips under way are :func:`trips_under_way`'s).
+
+    Inserting the displaced refills first and rebuilding the trips after broke them: 13 of 15
+    visits changed beyond a sick nurse's on the 1,000-patient bench were on trip days
+    (bench/replan.py). A trip is kept when each of its days is still a working day of its nurse
+    in ``problem`` (no time off, whole or part, no holiday) and each of its visits can be kept:
+    ``problem``'s pins (:func:`optimizer.planning.keep.pin_visits`) keep it, or find nothing
+    against it but the reach from her home (reason ``capacity``); and it is its patient's only
+    visit from ``start`` on (a later fill is timed from it)."""
+    pins = problem.pins
+    if pins is None:
+        return [], []
+    works = {(nd.nurse.nurse_id, nd.day) for nd in problem.nurse_days}
+    roster = problem.roster
+    ok: dict[tuple[str, str, date], bool] = {}
+    for i, w in enumerate(pins.wanted):
+        why = pins.conflicts.get(i)
+        ok[(w.patient_id, w.nurse_id, w.date)] = pins.refill_of.get(i) is not None and (
+            why is None or why[0] == "capacity")
+    ahead = Counter(v.patient_id for v in previous.visits if v.date >= start)
+    visits_of: dict[tuple[str, date], list[PlannedVisit]] = defaultdict(list)
+    for v in previous.visits:
+        visits_of[(v.nurse_id, v.date)].append(v)
+    days: list[NurseDayPlan] = []
+    for chain in _chains(previous.nurse_days):
+        if chain[0].date < start or not any(d.ends_away for d in chain):
+            continue
+        vs = [v for d in chain for v in visits_of[(d.nurse_id, d.date)]]
+        if all((d.nurse_id, d.date) in works and not roster.time_off_on(d.nurse_id, d.date) for d in chain) \
+                and all(ok.get((v.patient_id, v.nurse_id, v.date), False) and ahead[v.patient_id] == 1
+                        for v in vs):
+            days += chain
+    return days, [v for d in days for v in visits_of[(d.nurse_id, d.date)]]
+
+
+def _chains(days: Iterable[NurseDayPlan]) -> list[list[NurseDayPlan]]:
+    """Each nurse's ``days`` in runs joined by nights away (a day trip is a run of one)."""
+    out: list[list[NurseDayPlan]] = []
+    last: dict[str, NurseDayPlan] = {}
+    for d in sorted(days, key=lambda d: (d.nurse_id, d.date)):
+        prev = last.get(d.nurse_id)
+        if prev is not None and prev.ends_away and d.date == prev.date + timedelta(days=1):
+            out[-1].append(d)
+        else:
+            out.append([d])
+        last[d.nurse_id] = d
+    return out
+
+
+def _missed_and_moved(plan: Plan) -> tuple[int, int]:
+    """A re-plan's refills not placed, then its visits moved or dropped: the fewer the better."""
+    return len(plan.unassigned), sum(1 for c in plan.changes or () if c.change != "added")
+
+
+def _with_trips_ahead(previous: Plan, problem: PlanningProblem, plan: Plan, made, *, start: date):
+    """The re-plan with the previous plan's trips ahead kept whole (:func:`trips_ahead`), when it
+    misses no more refills and moves fewer visits than ``plan`` (made without them), else ``None``.
+
+    A trip is a whole: inserting the displaced refills into its days, then rebuilding it, moved its
+    other visits. Where that leaves one of the displaced refills unplaced, the trips whose days
+    could take one of them are made anew as well (``made`` without them), and the best of the
+    re-plans by (refills missed, visits moved) is kept: SPEC §5 ranks a refill made above a visit
+    kept."""
+    days, visits = trips_ahead(previous, problem, start=start)
+    if not days:
+        return None
+    best = None
+    tried: set[frozenset] = set()
+    for free in (set(), None):
+        if free is None:  # the trips a refill missed so far could go on are not kept
+            missed = {u.patient_id for u in best[0].unassigned} if best else set()
+            free = {(problem.nurse_days[c.nurse_day].nurse.nurse_id, problem.nurse_days[c.nurse_day].day)
+                    for c in problem.candidates if problem.refills[c.refill].patient_id in missed}
+        chains = [c for c in _chains(days) if not any((d.nurse_id, d.date) in free for d in c)]
+        keep = frozenset((d.nurse_id, d.date) for c in chains for d in c)
+        if not keep or keep in tried:
+            continue
+        tried.add(keep)
+        got = made([d for d in days if (d.nurse_id, d.date) in keep],
+                   [v for v in visits if (v.nurse_id, v.date) in keep])
+        if best is None or _missed_and_moved(got[0]) < _missed_and_moved(best[0]):
+            best = got
+        if not best[0].unassigned or len(best[0].unassigned) <= len(plan.unassigned):
+            break
+    if best is None or _missed_and_moved(best[0]) >= _missed_and_moved(plan):
+        return None
+    return best
+
+
+def _as_they_were(problem: PlanningProblem, previous: Plan) -> Routes:
+    """The kept visits on their nurse-days in the order the previous plan had them, each
+    nurse-day whose order still schedules (a day that no longer does, or a trip's day now
+    planned from home, is left to insertion). Inserting them one by one instead could fail
+    where the previous order fit the arrival windows, and each failure moved a kept visit
+    (``capacity``): 15 of 21 changes after a two-day call-out on the 1,000-patient bench."""
+    keep = problem.pins.keep if problem.pins is not None else {}
+    seq = {(v.patient_id, v.nurse_id, v.date): v.seq for v in previous.visits}
+    on: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for j, k in keep.items():
+        nd = problem.nurse_days[k]
+        on[k].append((seq.get((problem.refills[j].patient_id, nd.nurse.nurse_id, nd.day), 0), j))
+    routes: Routes = {}
+    for k, xs in on.items():
+        order = [j for _, j in sorted(xs)]
+        sched = schedule_order(problem, k, order)
+        if sched is not None:
+            routes[k] = (order, sched)
+    return routes
+
+
+def _around_kept(problem: PlanningProblem, previous: Plan) -> tuple[PlanningProblem, Plan]:
+    """Kept visits first on their nurse-days (in the previous plan's order where it still fits:
+    :func:`_as_they_were`), then the displaced and new refills by greedy insertion, a kept
+    visit moved only to place a refill that would otherwise be missed
     (:func:`move_kept_for_missed`); then later fills (``fill_no`` 2, …) in passes
     (:mod:`optimizer.planning.fills`), each pinned where the previous plan had it."""
-    routes = greedy_routes(problem)
+    seeded = _as_they_were(problem, previous)
+    routes = greedy_routes(problem, routes=seeded) if seeded else greedy_routes(problem)
     moved = move_kept_for_missed(problem, routes)
     if score(problem, moved)[0] < score(problem, routes)[0]:
         routes = moved
@@ -173,7 +312,8 @@ def replan(
     overnight
         Make overnight trips (:mod:`optimizer.planning.trips`); the setting when ``None``;
         off by default (the closed-loop simulation plans day trips; ``haiplan replan`` passes
-        ``None``).
+        ``None``). With trips on, the previous plan's trips ahead that can be kept whole are kept
+        as they were (:func:`trips_ahead`, :func:`_with_trips_ahead`).
 
     Returns
     -------
@@ -188,23 +328,20 @@ def replan(
     if end < start:
         raise ValueError(f"re-plan date {start} is after the plan's last day {end}")
     carried, under_way = trips_under_way(previous, roster, start=start, end=end) if keep_before else ([], [])
-    before = [v for v in previous.visits if v.date < start] + under_way if keep_before else []
-    now = refilled_before(roster, before, rules=rules) if before else roster
-    # the days of a trip under way are the nurse's already: the new plan does not use them; nor
-    # the day a trip is cut short (she wakes up away from home, her way home is not planned)
-    blocked = {TimeOff(d.nurse_id, d.date) for d in carried} | {
-        TimeOff(nid, day) for nid, day in cut_short(previous, carried, start=start, end=end)}
-    now = replace(now, time_off=now.time_off | blocked)
-    problem = build_problem(now, Horizon(start, (end - start).days + 1), provider=provider, rules=rules)
-    known = ({v.patient_id for v in previous.visits} | {u.patient_id for u in previous.unassigned}
-             | {d.patient_id for d in previous.deferred})
-    rest = replace(previous, visits=[v for v in previous.visits if v not in under_way])
-    problem = pin_visits(problem, wanted_from(rest, roster, start=start, end=end), report_added=True,
-                         known=known, refilled={v.patient_id for v in before})
     t0 = time.perf_counter()
-    problem, plan = _around_kept(problem)
-    # overnight trips (issue 13 item 1): a kept visit only a trip can make stays on one
-    plan, problem = with_overnight_trips(problem, plan, enabled=overnight)
+
+    def made(days: list[NurseDayPlan], visits: list[PlannedVisit]):
+        problem, before = _pinned_problem(roster, previous, carried + days, under_way + visits, start=start,
+                                          end=end, rules=rules, provider=provider, keep_before=keep_before)
+        problem, plan = _around_kept(problem, previous)
+        # overnight trips (issue 13 item 1): a kept visit only a trip can make stays on one
+        plan, problem = with_overnight_trips(problem, plan, enabled=overnight)
+        return plan, problem, before, carried + days
+
+    plan, problem, before, kept_days = made([], [])
+    if keep_before and (settings.OVERNIGHT_TRIPS if overnight is None else overnight):
+        plan, problem, before, kept_days = _with_trips_ahead(previous, problem, plan, made, start=start) or (
+            plan, problem, before, kept_days)
     if not opts.max_iterations:
         plan.solver["runtime_s"] = round(time.perf_counter() - t0, 2)
     if progress is not None:
@@ -212,7 +349,7 @@ def replan(
                  f"{sum(1 for c in plan.changes or () if c.change != 'added')} moved or dropped")
     plan.solver["replan_from"] = start.isoformat()
     plan.solver["kept_visits"] = len(problem.pins.keep) if problem.pins is not None else 0
-    earlier = [d for d in previous.nurse_days if d.date < start] + carried if keep_before else []
+    earlier = [d for d in previous.nurse_days if d.date < start] + kept_days if keep_before else []
     if not before and not earlier:
         return _with_confirmed_conflicts(plan, previous, roster), problem
     first = min(previous.horizon_start, start)

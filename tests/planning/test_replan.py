@@ -265,3 +265,97 @@ def test_replan_alarms_count_the_refills_made_before_the_replan_date(tmp_path):
     res = api.replan(roster, tmp_path / "prev", start=day(3), provider=PROVIDER, options=OPTS)
     assert not {a.patient_id for a in res.alarms} & made
     assert {a.patient_id for a in api.find_alarms(roster, res.problem.horizon)} & made  # the roster alone: false alarms
+
+
+def _synth_plan(tmp_path, *, patients: int, nurses: int, seed: int, options: SolverOptions, overnight: bool):
+    """A synthetic roster (``haiplan synth``), its 14-day plan written as a plan folder."""
+    start = dt.date(2026, 1, 5)
+    api.synth(tmp_path / "data", patients=patients, nurses=nurses, seed=seed, as_of=dt.date(2026, 1, 1),
+              plan_start=start)
+    roster, _ = api.load_data(tmp_path / "data", as_of=dt.date(2026, 1, 1))
+    first = api.plan(roster, start=start, days=14, provider=PROVIDER, options=options, overnight=overnight)
+    api.write_plan_folder(first, tmp_path / "plan", with_map=False)
+    return roster, first.plan, start
+
+
+def test_a_replan_with_nothing_changed_keeps_every_route_in_its_order(tmp_path, monkeypatch):
+    """The kept visits go back on their days in the previous plan's order. Inserted one by one,
+    most urgent first, they fit on the same days but in other orders (other times for the nurse
+    and the patient), and where no order fit a kept visit moved (bench/replan.py)."""
+    from optimizer.planning import replan as replan_module
+
+    roster, previous, start = _synth_plan(tmp_path, patients=120, nurses=12, seed=1, overnight=False,
+                                          options=SolverOptions(max_iterations=300, seed=1))
+
+    def routes(plan):
+        return {(v.nurse_id, v.date, v.seq, v.patient_id, v.start) for v in plan.visits}
+
+    again = api.replan(roster, tmp_path / "plan", start=start + dt.timedelta(days=1), provider=PROVIDER,
+                       overnight=False)
+    assert routes(again.plan) == routes(previous) and not again.plan.changes
+    monkeypatch.setattr(replan_module, "_as_they_were", lambda *a, **k: {})  # one by one: the instance binds
+    old = api.replan(roster, tmp_path / "plan", start=start + dt.timedelta(days=1), provider=PROVIDER,
+                     overnight=False)
+    assert routes(old.plan) != routes(previous)
+
+
+def test_a_replan_after_a_call_out_keeps_the_other_nurses_trips_ahead_whole(tmp_path, monkeypatch):
+    """A nurse calls out for two days: every overnight trip of another nurse that begins on or after
+    the re-plan date stays as it was (its days, lodgings and visits); before, her displaced refills
+    were inserted into the trips' days first and the trips rebuilt after, which moved or dropped
+    their far visits. Fewer visits beyond hers change, and no more refills are missed."""
+    from collections import Counter
+
+    from optimizer.planning import replan as replan_module
+
+    greedy = SolverOptions(backend="greedy", max_iterations=1)
+    roster, previous, start = _synth_plan(tmp_path, patients=120, nurses=12, seed=5, overnight=True,
+                                          options=greedy)
+    week1 = [v for v in previous.visits if v.date < start + dt.timedelta(days=7)]
+    nurse, _ = Counter(v.nurse_id for v in week1).most_common(1)[0]
+    off = sorted({v.date for v in week1 if v.nurse_id == nurse and v.date > start})[:2]
+    sick = replace(roster, time_off=roster.time_off | {TimeOff(nurse, d) for d in off})
+    hers = {(v.patient_id, v.date) for v in previous.visits if v.nurse_id == nurse and v.date in off}
+
+    def result():
+        new = api.replan(sick, tmp_path / "plan", start=off[0], provider=PROVIDER, options=greedy)
+        beyond = [c for c in new.plan.changes if c.change != "added" and (c.patient_id, c.old_date) not in hers]
+        return new, beyond
+
+    new, beyond = result()
+    ahead = [d for d in previous.nurse_days if d.ends_away and d.nurse_id != nurse and d.date >= off[0]]
+    assert ahead, "the instance has trips ahead"
+    nights = {(d.nurse_id, d.date, d.end_lat, d.end_lon) for d in new.plan.nurse_days if d.ends_away}
+    assert {(d.nurse_id, d.date, d.end_lat, d.end_lon) for d in ahead} <= nights
+    trip_days = {(d.nurse_id, d.date) for d in ahead} | {(d.nurse_id, d.date + dt.timedelta(days=1)) for d in ahead}
+    assert {(v.nurse_id, v.date, v.seq, v.patient_id) for v in previous.visits if (v.nurse_id, v.date) in trip_days} \
+        <= {(v.nurse_id, v.date, v.seq, v.patient_id) for v in new.plan.visits}
+    assert len(beyond) <= len(hers)
+    api.write_plan_folder(new, tmp_path / "new", with_map=False)
+    assert api.check(sick, tmp_path / "new", provider=PROVIDER) == []
+    monkeypatch.setattr(replan_module, "trips_ahead", lambda *a, **k: ([], []))  # the trips rebuilt
+    old, old_beyond = result()
+    assert len(beyond) < len(old_beyond) and len(new.plan.unassigned) <= len(old.plan.unassigned)
+
+
+def test_a_replan_reads_its_own_plan_with_the_fills_numbered_on(tmp_path, caplog):
+    """A re-plan numbers a patient's fills on from the one made before its date (fill 2 on day 7);
+    its problem starts at fill 1. Its plan is read back on its problem (the trip planner prices
+    alternatives on it) with the visits before the date counted: before, the read failed ("no
+    refill of the problem") and overnight trips were only estimated."""
+    from optimizer.planning.fills import plan_routes
+
+    weekly = replace(patient_due("W", day(1)), prescribed_interval_days=7,
+                     last_fill_date=day(1) - dt.timedelta(days=7))
+    unlicensed = replace(patient_due("X", day(8), lat=38.6, lon=-121.5), state="CA")  # no nurse may practise there
+    roster = Roster((weekly, unlicensed), NURSES)
+    previous = plan_problem(build_problem(roster, Horizon(MON, 12), provider=PROVIDER), OPTS)
+    write_plan(previous, tmp_path / "plan")
+    res = api.replan(roster, tmp_path / "plan", start=day(4), provider=PROVIDER, options=OPTS, overnight=True)
+    fills = sorted((v.date, v.fill_no) for v in res.plan.visits if v.patient_id == "W")
+    assert [f for _, f in fills] == [1, 2] and fills[0][0] < day(4) <= fills[1][0]
+    routes, _ = plan_routes(res.problem, res.plan, inside_only=True)
+    assert [res.problem.refills[j].patient_id for o, _ in routes.values() for j in o] == ["W"]
+    with caplog.at_level("WARNING"):
+        assert res.alternatives.rows()
+    assert "not priced by the trip planner" not in caplog.text
