@@ -191,8 +191,8 @@ def _missed_and_moved(plan: Plan) -> tuple[int, int]:
 
 
 def _with_trips_ahead(previous: Plan, problem: PlanningProblem, plan: Plan, made, *, start: date):
-    """The re-plan with the previous plan's trips ahead kept whole (:func:`trips_ahead`), when it
-    misses no more refills and moves fewer visits than ``plan`` (made without them), else ``None``.
+    """The re-plan with the previous plan's trips ahead kept whole (:func:`trips_ahead`) when it is
+    better than ``plan`` (made without them) by (refills missed, then visits moved), else ``None``.
 
     A trip is a whole: inserting the displaced refills into its days, then rebuilding it, moved its
     other visits. Where that leaves one of the displaced refills unplaced, the trips whose days

@@ -359,3 +359,31 @@ def test_a_replan_reads_its_own_plan_with_the_fills_numbered_on(tmp_path, caplog
     with caplog.at_level("WARNING"):
         assert res.alternatives.rows()
     assert "not priced by the trip planner" not in caplog.text
+
+
+def test_a_trip_ahead_gives_way_to_a_refill_it_would_leave_missed(tmp_path):
+    """N1 drives out Tuesday for the far patient F (due Wednesday); N2 calls out from Tuesday and
+    her patient Q (due Tuesday, next door) can only go to N1 on Tuesday or Wednesday, the trip's
+    days. Kept whole, the trip would leave Q missed: it is made anew around her (SPEC §5: a
+    refill made ranks above a visit kept as it was)."""
+    from optimizer.planning.replan import trips_ahead
+
+    q = patient_due("Q", day(1), lat=39.95, lon=-82.99)
+    n1 = make_nurse(nurse_id="N1", lat=39.99, lon=-83.02)
+    n2 = make_nurse(nurse_id="N2", lat=39.94, lon=-82.98, multistate_license=False)  # no PA license
+    roster = Roster((FAR_PATIENT, q), (n1, n2))
+    previous = _trip_plan(roster)
+    assert where(previous) == {"F1": ("N1", day(2)), "Q": ("N2", day(1))}
+    sick = replace(roster, time_off=frozenset(TimeOff("N2", day(i)) for i in range(1, 5)))
+    problem = build_problem(sick, Horizon(day(1), 4), provider=PROVIDER)
+    from optimizer.planning.keep import Wanted, pin_visits
+
+    pinned = pin_visits(problem, [Wanted(v.patient_id, v.nurse_id, v.date) for v in previous.visits])
+    days, _ = trips_ahead(previous, pinned, start=day(1))
+    assert [(d.nurse_id, d.date) for d in days] == [("N1", day(1)), ("N1", day(2))]  # the trip could be kept
+    new, _ = replan(sick, previous, start=day(1), provider=PROVIDER, overnight=True)
+    assert not new.unassigned and where(new)["Q"][0] == "N1" and where(new)["F1"] == ("N1", day(2))
+    write_plan(new, tmp_path / "new")
+    from optimizer.validate import check_plan
+
+    assert check_plan(sick, tmp_path / "new", provider=PROVIDER) == []
