@@ -190,7 +190,12 @@ def _missed_and_moved(plan: Plan) -> tuple[int, int]:
     return len(plan.unassigned), sum(1 for c in plan.changes or () if c.change != "added")
 
 
-def _with_trips_ahead(previous: Plan, problem: PlanningProblem, plan: Plan, made, *, start: date):
+Made = tuple[Plan, PlanningProblem, list[PlannedVisit], list[NurseDayPlan]]
+"""A re-plan made (:func:`replan`'s ``made``): the plan, its problem, the visits and days kept as they were."""
+
+
+def _with_trips_ahead(previous: Plan, problem: PlanningProblem, plan: Plan,
+                      made: Callable[[list[NurseDayPlan], list[PlannedVisit]], Made], *, start: date) -> Made | None:
     """The re-plan with the previous plan's trips ahead kept whole (:func:`trips_ahead`) when it is
     better than ``plan`` (made without them) by (refills missed, then visits moved), else ``None``.
 
@@ -202,8 +207,8 @@ def _with_trips_ahead(previous: Plan, problem: PlanningProblem, plan: Plan, made
     days, visits = trips_ahead(previous, problem, start=start)
     if not days:
         return None
-    best = None
-    tried: set[frozenset] = set()
+    best: Made | None = None
+    tried: set[frozenset[tuple[str, date]]] = set()
     for free in (set(), None):
         if free is None:  # the trips a refill missed so far could go on are not kept
             missed = {u.patient_id for u in best[0].unassigned} if best else set()
@@ -330,7 +335,7 @@ def replan(
     carried, under_way = trips_under_way(previous, roster, start=start, end=end) if keep_before else ([], [])
     t0 = time.perf_counter()
 
-    def made(days: list[NurseDayPlan], visits: list[PlannedVisit]):
+    def made(days: list[NurseDayPlan], visits: list[PlannedVisit]) -> Made:
         problem, before = _pinned_problem(roster, previous, carried + days, under_way + visits, start=start,
                                           end=end, rules=rules, provider=provider, keep_before=keep_before)
         problem, plan = _around_kept(problem, previous)
