@@ -22,7 +22,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from optimizer import settings
-from optimizer.domain import Horizon, Roster, TimeOff
+from optimizer.domain import Horizon, Roster, TimeOff, minutes_of
 from optimizer.planning.fills import MAX_PASSES, extend_with_next_fills
 from optimizer.planning.keep import Change, Wanted, pin_later_fills, pin_visits
 from optimizer.planning.greedy import Routes, greedy_routes
@@ -143,18 +143,23 @@ def trips_ahead(previous: Plan, problem: PlanningProblem, *,
     (bench/replan.py). A trip is kept when each of its days is still a working day of its nurse
     in ``problem`` (no time off, whole or part, no holiday) and each of its visits can be kept:
     ``problem``'s pins (:func:`optimizer.planning.keep.pin_visits`) keep it, or find nothing
-    against it but the reach from her home (reason ``capacity``); and it is its patient's only
-    visit from ``start`` on (a later fill is timed from it)."""
+    against it but the reach from her home (reason ``capacity``), at its confirmed start ± 30 min
+    where one is given; and it is its patient's only visit from ``start`` on (a later fill is
+    timed from it)."""
     pins = problem.pins
     if pins is None:
         return [], []
     works = {(nd.nurse.nurse_id, nd.day) for nd in problem.nurse_days}
     roster = problem.roster
+    starts = {(v.patient_id, v.nurse_id, v.date): v.start for v in previous.visits}
     ok: dict[tuple[str, str, date], bool] = {}
     for i, w in enumerate(pins.wanted):
         why = pins.conflicts.get(i)
-        ok[(w.patient_id, w.nurse_id, w.date)] = pins.refill_of.get(i) is not None and (
-            why is None or why[0] == "capacity")
+        key = (w.patient_id, w.nurse_id, w.date)
+        at = starts.get(key)
+        ok[key] = pins.refill_of.get(i) is not None and (why is None or why[0] == "capacity") and (
+            w.start is None or (at is not None and abs(minutes_of(at.time()) - minutes_of(w.start))
+                                <= settings.CONFIRMED_START_TOLERANCE_MINUTES))
     ahead = Counter(v.patient_id for v in previous.visits if v.date >= start)
     visits_of: dict[tuple[str, date], list[PlannedVisit]] = defaultdict(list)
     for v in previous.visits:

@@ -387,3 +387,21 @@ def test_a_trip_ahead_gives_way_to_a_refill_it_would_leave_missed(tmp_path):
     from optimizer.validate import check_plan
 
     assert check_plan(sick, tmp_path / "new", provider=PROVIDER) == []
+
+
+@pytest.mark.parametrize("shift, kept", [(0, True), (20, True), (120, False)])
+def test_a_trip_ahead_is_kept_whole_only_at_its_confirmed_start(shift, kept):
+    """A visit of a trip ahead confirmed at another time (beyond ±30 min of the planned start) is not
+    kept as it was: the trip is made anew around the confirmed time."""
+    from optimizer.planning.keep import Wanted, pin_visits
+    from optimizer.planning.replan import trips_ahead
+
+    roster = Roster((FAR_PATIENT,), (make_nurse(nurse_id="N1", lat=39.99, lon=-83.02),))
+    previous = _trip_plan(roster)
+    (v,) = previous.visits
+    at = (v.start + dt.timedelta(minutes=shift)).time()
+    problem = build_problem(roster, Horizon(day(1), 4), provider=PROVIDER)
+    pinned = pin_visits(problem, [Wanted(v.patient_id, v.nurse_id, v.date, at)])
+    days, visits = trips_ahead(previous, pinned, start=day(1))
+    assert ([(d.nurse_id, d.date) for d in days] == [("N1", day(1)), ("N1", day(2))]) is kept
+    assert (visits == [v]) is kept
