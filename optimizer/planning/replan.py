@@ -138,9 +138,9 @@ def trips_ahead(previous: Plan, problem: PlanningProblem, *,
     """The previous plan's overnight trips that begin on or after ``start`` and can be kept whole,
     as they were, and their visits (the trips under way are :func:`trips_under_way`'s).
 
-    Inserting the displaced refills first and rebuilding the trips after broke them: 13 of 15
-    visits changed beyond a sick nurse's on the 1,000-patient bench were on trip days
-    (bench/replan.py). A trip is kept when each of its days is still a working day of its nurse
+    Inserting the displaced refills first and rebuilding the trips after broke them: all 10 visits
+    changed beyond a sick nurse's that the previous order left on the 1,000-patient bench were on
+    trip days (bench/replan.py). A trip is kept when each of its days is still a working day of its nurse
     in ``problem`` (no time off, whole or part, no holiday) and each of its visits can be kept:
     ``problem``'s pins (:func:`optimizer.planning.keep.pin_visits`) keep it, or find nothing
     against it but the reach from her home (reason ``capacity``), at its confirmed start ± 30 min
@@ -240,7 +240,7 @@ def _as_they_were(problem: PlanningProblem, previous: Plan) -> Routes:
     nurse-day whose order still schedules (a day that no longer does, or a trip's day now
     planned from home, is left to insertion). Inserting them one by one instead could fail
     where the previous order fit the arrival windows, and each failure moved a kept visit
-    (``capacity``): 15 of 21 changes after a two-day call-out on the 1,000-patient bench."""
+    (``capacity``): 5 of the 15 visits changed beyond a sick nurse's on the 1,000-patient bench."""
     keep = problem.pins.keep if problem.pins is not None else {}
     seq = {(v.patient_id, v.nurse_id, v.date): v.seq for v in previous.visits}
     on: dict[int, list[tuple[int, int]]] = defaultdict(list)
