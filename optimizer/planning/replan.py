@@ -212,27 +212,28 @@ def _with_trips_ahead(previous: Plan, problem: PlanningProblem, plan: Plan,
     days, visits = trips_ahead(previous, problem, start=start)
     if not days:
         return None
-    best: Made | None = None
-    tried: set[frozenset[tuple[str, date]]] = set()
-    for free in (set(), None):
-        if free is None:  # the trips a refill missed so far could go on are not kept
-            missed = {u.patient_id for u in best[0].unassigned} if best else set()
-            free = {(problem.nurse_days[c.nurse_day].nurse.nurse_id, problem.nurse_days[c.nurse_day].day)
-                    for c in problem.candidates if problem.refills[c.refill].patient_id in missed}
-        chains = [c for c in _chains(days) if not any((d.nurse_id, d.date) in free for d in c)]
-        keep = frozenset((d.nurse_id, d.date) for c in chains for d in c)
-        if not keep or keep in tried:
-            continue
-        tried.add(keep)
-        got = made([d for d in days if (d.nurse_id, d.date) in keep],
-                   [v for v in visits if (v.nurse_id, v.date) in keep])
-        if best is None or _missed_and_moved(got[0]) < _missed_and_moved(best[0]):
-            best = got
-        if not best[0].unassigned or len(best[0].unassigned) <= len(plan.unassigned):
-            break
-    if best is None or _missed_and_moved(best[0]) >= _missed_and_moved(plan):
-        return None
-    return best
+
+    def keeping(free: set[tuple[str, date]]) -> frozenset[tuple[str, date]]:
+        """The days of the trips none of whose days is in ``free``."""
+        return frozenset((d.nurse_id, d.date) for c in _chains(days) if not any((d.nurse_id, d.date) in free for d in c)
+                         for d in c)
+
+    def made_keeping(keep: frozenset[tuple[str, date]]) -> Made:
+        return made([d for d in days if (d.nurse_id, d.date) in keep],
+                    [v for v in visits if (v.nurse_id, v.date) in keep])
+
+    every = keeping(set())
+    best = made_keeping(every)
+    if len(best[0].unassigned) > len(plan.unassigned):  # the trips a missed refill could go on are not kept
+        missed = {u.patient_id for u in best[0].unassigned}
+        nds = problem.nurse_days
+        keep = keeping({(nds[c.nurse_day].nurse.nurse_id, nds[c.nurse_day].day) for c in problem.candidates
+                        if problem.refills[c.refill].patient_id in missed})
+        if keep and keep != every:
+            other = made_keeping(keep)
+            if _missed_and_moved(other[0]) < _missed_and_moved(best[0]):
+                best = other
+    return best if _missed_and_moved(best[0]) < _missed_and_moved(plan) else None
 
 
 def _as_they_were(problem: PlanningProblem, previous: Plan) -> Routes:
