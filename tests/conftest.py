@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import signal
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,6 +13,12 @@ from optimizer.domain import Infusate, Nurse, Patient
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+
+
+def sigint_default() -> None:
+    """``preexec_fn`` of a child a test stops with SIGINT: Ctrl-C acts on it even when the suite
+    runs in a background job (``cmd &`` in a script), whose children inherit SIGINT ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def make_patient(**kw) -> Patient:

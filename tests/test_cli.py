@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from optimizer.cli import app
 from optimizer.io.atomic import atomic_dir
 from optimizer.io.outdir import MARKER, output_kind
+from tests.conftest import sigint_default
 
 TESTS = Path(__file__).resolve().parent
 DATA = TESTS / "data"
@@ -135,7 +136,7 @@ def test_killed_mid_solve_leaves_previous_plan_intact(tmp_path, sig):
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(HAIPLAN + _plan_args(data, out, "--time-limit", "120"), env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=sigint_default)
     deadline = time.time() + 120
     seen = []
     while time.time() < deadline:  # wait until the solver is running

@@ -14,6 +14,7 @@ import pytest
 from optimizer.io import atomic
 from optimizer.io.atomic import atomic_dir
 from optimizer.io.outdir import MARKER, ROSTER, OutputFolderError, check_out_dir, output_kind
+from tests.conftest import sigint_default
 
 FILES = [f"f{i}.txt" for i in range(5)]
 CHILD_ENV = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
@@ -127,7 +128,7 @@ def test_a_kill_at_any_step_leaves_a_whole_folder_and_no_temp_after_the_next_run
     out = tmp_path / "plan"
     write_version(out, "old")
     child = subprocess.run([sys.executable, "-c", KILLED, str(out), step, str(int(sig)), "exchange"],
-                           env=CHILD_ENV, capture_output=True, text=True, timeout=120)
+                           env=CHILD_ENV, capture_output=True, text=True, timeout=120, preexec_fn=sigint_default)
     assert child.returncode != 0, child.stderr
     expected = "new" if step in ("swapped", "cleaned") else "old"
     assert read_version(out) == expected
