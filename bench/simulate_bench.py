@@ -37,7 +37,7 @@ from optimizer.domain import Partner  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 20)
 START = dt.date(2026, 11, 23)
-SECTION = "## Closed-loop simulation, 1,000 patients × 12 weeks"
+SECTION = "## Closed-loop simulation, {patients:,} patients × {weeks} weeks"
 
 
 def main() -> None:
@@ -77,15 +77,17 @@ def main() -> None:
         res = simulate(replace(roster, partners=partners), start=START, settings=st, seed=args.seed)
         rows.append((f"greedy + partners at ${args.partner_cost:g}", time.perf_counter() - t1, res))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    lines = [SECTION, "",
+    section = SECTION.format(patients=args.patients, weeks=args.weeks)
+    lines = [section, "",
              f"`bench/simulate_bench.py`: synthetic roster of {args.patients} patients and {args.nurses} nurses "
              f"(seed 11, built in {t_roster:.1f} s), {args.weeks} weeks from {START}, simulation seed {args.seed}, "
              "default events (sick 2 %/workday, referrals 1 % of patients/week, leaving 1 %/week, glycerin "
              "pauses 3 %/refill, flow noise σ = 5 %), haversine drive times. Each week: one plan of 7 days plus a "
              "re-plan from each morning a nurse with visits calls in sick.", "",
              "| planner | wall s | s per week | plans (weekly + re-plans) | s per plan | refills | missed | late | "
-             "last-reserve-day visits | drive h / refill | visit utilization | overtime h | cost / refill |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "last-reserve-day visits | drive h / refill | visit utilization | overtime h | cost / refill | "
+             "visits moved after they were confirmed |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for backend, wall, res in rows:
         t = res.totals
         label = backend if backend != "ortools" else f"ortools (time_limit {args.ortools_limit:g} s)"
@@ -93,7 +95,8 @@ def main() -> None:
         lines.append(f"| {label} | **{wall:.1f}** | {wall / args.weeks:.2f} | {plans} | {wall / plans:.1f} | "
                      f"{t['refills']} | {t['missed_refills']} | {t['late_refills']} | "
                      f"{t['last_reserve_day_visits']} | {t['drive_hours_per_refill']:.2f} | "
-                     f"{t['visit_utilization']:.3f} | {t['overtime_hours']:.1f} | {t['cost_per_refill']:.2f} |")
+                     f"{t['visit_utilization']:.3f} | {t['overtime_hours']:.1f} | {t['cost_per_refill']:.2f} | "
+                     f"{t['moved_after_confirmed']} |")
     lines += ["", "Ways out of the missed refills (clinic: fee plus the patient's round trip at the IRS rate; "
               "partner: its price; total = nurse-days + clinic + partner):", "",
               "| planner | missed | clinic refills | clinic $ | patient drive h | partner refills | partner $ | "
@@ -106,13 +109,16 @@ def main() -> None:
     lines += ["", f"Peak memory of the benchmark process: {peak:.0f} MiB. The OR-Tools planner splits its "
               "time limit over the independent parts of each week's problem but gives every part at least "
               "1 s (`SolverOptions.min_part_seconds`), so a plan takes longer than `time_limit` when there are "
-              "many parts; the simulation's default planner is the greedy one.", ""]
+              "many parts; the simulation's default planner is the greedy one. A call-out or a referral is "
+              "planned by a re-plan from that day (minimal change): *visits moved after they were confirmed* "
+              "counts the week's visits a re-plan moved or dropped for a call-out or capacity (not one whose refill was "
+              "made meanwhile, nor a patient who left).", ""]
     text = "\n".join(lines)
     print(text)
     if args.out:
         old = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
-        if SECTION in old:
-            head, _, rest = old.partition(SECTION)
+        if section in old:
+            head, _, rest = old.partition(section)
             tail = rest.split("\n## ", 1)
             old = head + ("## " + tail[1] if len(tail) > 1 else "")
         args.out.write_text(old.rstrip("\n") + "\n\n" + text, encoding="utf-8")
