@@ -29,6 +29,7 @@ from optimizer import settings
 
 from optimizer.planning.candidates import assess
 from optimizer.planning.greedy import Routes, greedy_routes
+from optimizer.planning.keep import pin_later_fills
 from optimizer.planning.plan import Plan, plan_from_routes
 from optimizer.planning.problem import Candidate, PlanningProblem, Refill, refill_in
 from optimizer.planning.schedule import schedule_order
@@ -125,8 +126,9 @@ def extend_with_next_fills(problem: PlanningProblem, routes: Routes) -> Planning
     """``problem`` with the next fill of every placed last fill whose window opens in the horizon.
 
     Placed refills keep only their nurse-day as candidate (pinned); the new refills get
-    their candidates and reasons from :func:`optimizer.planning.candidates.assess`.
-    Returns None when no new fill opens in the horizon.
+    their candidates and reasons from :func:`optimizer.planning.candidates.assess`; a confirmed or
+    previously planned visit dated in a new fill's days is pinned to it
+    (:func:`optimizer.planning.keep.pin_later_fills`). Returns None when no new fill opens in the horizon.
     """
     last = {}
     for j, r in enumerate(problem.refills):
@@ -150,8 +152,8 @@ def extend_with_next_fills(problem: PlanningProblem, routes: Routes) -> Planning
         Candidate(j, k) for j, k in placed_on.items()]
     pinned += [Candidate(base + j, k) for j, k in zip(elig.refill.tolist(), elig.nurse_day.tolist())]
     pinned.sort(key=lambda c: (c.refill, c.nurse_day))
-    return replace(problem, refills=[*problem.refills, *new], candidates=pinned,
-                   unplannable={**problem.unplannable, **elig.unplannable})
+    return pin_later_fills(replace(problem, refills=[*problem.refills, *new], candidates=pinned,
+                                   unplannable={**problem.unplannable, **elig.unplannable}))
 
 
 def with_later_fills(problem: PlanningProblem, plan: Plan) -> tuple[Plan, PlanningProblem]:

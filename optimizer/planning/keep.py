@@ -179,6 +179,25 @@ def _fits_alone(problem: PlanningProblem, j: int, k: int, patient: Patient | Non
     return schedule_order(trial, k, [j]) is not None
 
 
+def _why_not_kept(problem: PlanningProblem, w: Wanted, j: int | None, nd_of: Mapping[tuple[str, date], int],
+                  calendar: HolidayCalendar, cands: set[tuple[int, int]], *,
+                  taken: bool) -> tuple[tuple[str, str] | None, Patient | None]:
+    """Why ``w`` cannot be kept as refill ``j``'s visit (``None`` when it can be pinned), and the
+    patient as the pinned visit is timed (her arrival window cut to the confirmed start ± 30 min;
+    ``None`` when no start was given). ``taken``: another wanted visit is already pinned to ``j``."""
+    why = _conflict(problem, w, j, nd_of, calendar, cands)
+    if why is None and taken:
+        why = ("window_moved", "another kept visit already makes this refill")
+    if why is not None or j is None:
+        return why, None
+    cut = _narrowed(problem.refills[j].patient, w.start, _shift(problem, w, j)) if w.start is not None else None
+    if w.start is not None and cut is None:
+        return ("capacity", "the confirmed time is outside the patient's arrival window"), None
+    if not _fits_alone(problem, j, nd_of[(w.nurse_id, w.date)], cut):
+        return ("capacity", "the nurse's day cannot hold the visit at its time"), None
+    return None, cut
+
+
 def pin_visits(problem: PlanningProblem, wanted: Iterable[Wanted], *, report_added: bool = False,
                known: Iterable[str] = (), refilled: Iterable[str] = ()) -> PlanningProblem:
     """``problem`` with ``wanted`` visits (those inside its horizon) pinned or listed as conflicts.
@@ -217,15 +236,7 @@ def pin_visits(problem: PlanningProblem, wanted: Iterable[Wanted], *, report_add
         j = _match(problem, by_patient, w)
         if j is not None:
             refill_of[i] = j
-        why = _conflict(problem, w, j, nd_of, calendar, cands)
-        if why is None and j in keep:
-            why = ("window_moved", "another kept visit already makes this refill")
-        cut = _narrowed(problem.refills[j].patient, w.start, _shift(problem, w, j)) \
-            if why is None and w.start is not None else None
-        if why is None and w.start is not None and cut is None:
-            why = ("capacity", "the confirmed time is outside the patient's arrival window")
-        if why is None and not _fits_alone(problem, j, nd_of[(w.nurse_id, w.date)], cut):
-            why = ("capacity", "the nurse's day cannot hold the visit at its time")
+        why, cut = _why_not_kept(problem, w, j, nd_of, calendar, cands, taken=j in keep)
         if why is not None:
             conflicts[i] = why
             continue
@@ -309,8 +320,9 @@ def pin_later_fills(problem: PlanningProblem) -> PlanningProblem:
     """Pin wanted visits to the later fills (``fill_no`` 2, 3, …) a planning pass just added.
 
     A wanted visit that referred to no refill it could keep (its date outside the first
-    fill's days: a second fill of the previous plan) is pinned to the new refill of its
-    patient whose days hold its date, when its nurse-day may make it.
+    fill's days: a second fill confirmed by ``--confirm-days``, or of the previous plan) now
+    refers to the new refill of its patient whose days hold its date, and is pinned to it as
+    :func:`pin_visits` pins (its start ± 30 min binding too), or keeps the true reason it cannot be.
     """
     pins = problem.pins
     if pins is None:
@@ -322,14 +334,24 @@ def pin_later_fills(problem: PlanningProblem) -> PlanningProblem:
             fresh[r.patient_id].append(j)
     nd_of = {(nd.nurse.nurse_id, nd.day): k for k, nd in enumerate(problem.nurse_days)}
     cands = {(c.refill, c.nurse_day) for c in problem.candidates}
+    calendar = HolidayCalendar.of(problem.roster.holidays, problem.horizon.start, problem.horizon.end)
     keep, refill_of, conflicts = dict(pins.keep), dict(pins.refill_of), dict(pins.conflicts)
+    narrowed = dict(pins.patients)
     for i, w in enumerate(pins.wanted):
         if conflicts.get(i, ("",))[0] != "window_moved":
             continue
-        k = nd_of.get((w.nurse_id, w.date))
-        for j in fresh.get(w.patient_id, ()):
-            if j not in keep and w.date in problem.refills[j].days and (j, k) in cands:
-                keep[j], refill_of[i] = k, j
-                del conflicts[i]
-                break
-    return replace(problem, pins=replace(pins, keep=keep, refill_of=refill_of, conflicts=conflicts))
+        j = next((j for j in fresh.get(w.patient_id, ()) if w.date in problem.refills[j].days
+                  and j not in refill_of.values()), None)
+        if j is None:
+            continue
+        refill_of[i] = j
+        why, cut = _why_not_kept(problem, w, j, nd_of, calendar, cands, taken=False)
+        if why is not None:
+            conflicts[i] = why
+            continue
+        keep[j] = nd_of[(w.nurse_id, w.date)]
+        del conflicts[i]
+        if cut is not None:
+            narrowed[j] = cut
+    return replace(problem, pins=replace(pins, keep=keep, refill_of=refill_of, conflicts=conflicts,
+                                         patients=narrowed))

@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from optimizer import settings
 from optimizer.domain import Horizon, Roster, TimeOff, minutes_of
 from optimizer.planning.fills import MAX_PASSES, extend_with_next_fills
-from optimizer.planning.keep import Change, Wanted, pin_later_fills, pin_visits
+from optimizer.planning.keep import Change, Wanted, pin_visits
 from optimizer.planning.greedy import Routes, greedy_routes
 from optimizer.planning.plan import NurseDayPlan, Plan, PlannedVisit, plan_from_routes
 from optimizer.planning.planner import SolverOptions, move_kept_for_missed
@@ -273,7 +273,7 @@ def _around_kept(problem: PlanningProblem, previous: Plan) -> tuple[PlanningProb
         ext = extend_with_next_fills(current, routes) if current.provider is not None else None
         if ext is None:
             break
-        current = pin_later_fills(ext)
+        current = ext
         routes = greedy_routes(current, routes=routes)
     return current, plan_from_routes(current, routes, solver={
         "backend": GREEDY, "status": "feasible", "objective": score(current, routes)[0],

@@ -224,3 +224,40 @@ def test_a_confirmed_start_outside_the_shift_is_listed_even_on_its_nurse_and_dat
         == [("moved", "N2", WED, "N2", WED, "nurse_off")]
     roster = Roster((p,), (NEAR,), confirmed_visits=tuple(confirmed))
     assert check_plan(roster, tmp_path / "plan", provider=PROVIDER) == []
+
+
+def test_a_confirmed_visit_of_the_next_fill_is_kept_and_not_listed(tmp_path):
+    # a 14-day plan with --confirm-days 14 confirms both fills of a weekly patient; read back, the
+    # second promise binds (without it NEAR makes fill 2) and changes.csv stays empty
+    from optimizer.validate import check_plan
+    weekly = replace(patient_due("P1", WED), prescribed_interval_days=7, last_fill_date=WED - dt.timedelta(days=7))
+    nxt = WED + dt.timedelta(days=7)
+    free = Roster((weekly,), (FAR, NEAR))
+    res = api.plan(free, start=MON, days=14, provider=PROVIDER, options=SolverOptions(backend="greedy"))
+    assert {(v.fill_no, v.nurse_id) for v in res.plan.visits} == {(1, "N2"), (2, "N2")}  # the pins bind
+    promised = (ConfirmedVisit("P1", "N1", WED, dt.time(14, 0)), ConfirmedVisit("P1", "N1", nxt, dt.time(15, 0)))
+    roster = replace(free, confirmed_visits=promised)
+    res = api.plan(roster, start=MON, days=14, provider=PROVIDER, options=SolverOptions(backend="greedy"))
+    got = sorted((v.fill_no, v.nurse_id, v.date, v.start.time()) for v in res.plan.visits)
+    assert [g[:3] for g in got] == [(1, "N1", WED), (2, "N1", nxt)]
+    assert dt.time(14, 30) <= got[1][3] <= dt.time(15, 30)  # the second promise's start binds too
+    assert res.plan.changes == []
+    api.write_plan_folder(res, tmp_path / "plan", with_map=False)
+    assert check_plan(roster, tmp_path / "plan", provider=PROVIDER) == []
+
+
+def test_a_confirmed_visit_of_the_next_fill_that_cannot_be_kept_gets_its_true_reason(tmp_path):
+    # fill 2 is floxuridine; the nurse promised for it is not chemo-certified: certification,
+    # not window_moved, and the row names where fill 2 went (not fill 1's visit)
+    from optimizer.validate import check_plan
+    weekly = replace(patient_due("P1", WED), prescribed_interval_days=7, last_fill_date=WED - dt.timedelta(days=7),
+                     last_fill_infusate=Infusate.FLOXURIDINE, next_infusate=Infusate.HEPARINIZED_SALINE)
+    nxt = WED + dt.timedelta(days=7)
+    plain = replace(FAR, chemo_certified=False)
+    roster = Roster((weekly,), (plain, NEAR), confirmed_visits=(ConfirmedVisit("P1", "N1", nxt),))
+    res = api.plan(roster, start=MON, days=14, provider=PROVIDER, options=SolverOptions(backend="greedy"))
+    fill2 = next(v for v in res.plan.visits if v.fill_no == 2)
+    assert [(c.change, c.old_nurse_id, c.old_date, c.new_nurse_id, c.new_date, c.reason) for c in res.plan.changes] \
+        == [("moved", "N1", nxt, "N2", fill2.date, "certification")]
+    api.write_plan_folder(res, tmp_path / "plan", with_map=False)
+    assert check_plan(roster, tmp_path / "plan", provider=PROVIDER) == []
