@@ -175,7 +175,7 @@ def replan(
     if out is not None:
         check_out(out, roster=roster, kind="plan", extra=[folder])
     if folder is not None:
-        previous = _previous_plan(folder)
+        previous = _previous_plan(folder, roster, start)
     assert isinstance(previous, Plan)
     last = previous.horizon_start + dt.timedelta(days=previous.horizon_days - 1)
     if start > last:
@@ -252,11 +252,13 @@ def is_plan_folder(path: str | Path) -> bool:
 _UNREADABLE = (UnicodeDecodeError, ValueError, KeyError, TypeError)
 
 
-def _previous_plan(folder: str | Path) -> Plan:
-    """The plan folder a re-plan starts from; a one-line :class:`UsageError` when it is none."""
+def _previous_plan(folder: str | Path, roster: Roster, start: dt.date) -> Plan:
+    """The plan folder a re-plan from ``start`` starts from; a one-line :class:`UsageError` when it is
+    none, a :class:`~optimizer.errors.DataError` with every located problem when its tables are damaged
+    or what it made before ``start`` names a nurse or patient ``roster`` lacks."""
     path = need_folder(folder, "previous plan folder")
     try:
-        return read_plan(path)
+        return read_plan(path, roster=roster, before=start)
     except FileNotFoundError as exc:
         raise UsageError(f"previous plan folder {str(path)!r} is not a plan folder haiplan wrote ({exc})") from None
     except _UNREADABLE as exc:

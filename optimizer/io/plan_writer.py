@@ -11,10 +11,14 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable
-from dataclasses import fields
+from dataclasses import MISSING, fields
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from optimizer.domain import Roster
+from optimizer.errors import DataError, ProblemCollector
+from optimizer.io._fields import shown
+from optimizer.io._rows import not_in
 from optimizer.io.atomic import atomic_dir
 from optimizer.io.cells import restore_cell, write_rows
 from optimizer.planning.keep import CHANGE_COLUMNS, Change
@@ -142,40 +146,133 @@ def _parse(kind: str, text: str) -> object:
     return parsers.get(kind, str)(text)
 
 
-def _read_table(path: Path, cls: type, names: dict[str, str] | None = None) -> list:
-    """Rows of a plan CSV as ``cls`` objects (columns matched to fields; ``names`` renames)."""
+_KINDS = {"date": "a date (YYYY-MM-DD)", "datetime": "a date and time (YYYY-MM-DDTHH:MM:SS)",
+          "int": "a whole number", "float": "a number"}
+"""How a cell of each type is named in a located problem."""
+
+
+def _required(cls: type) -> list[str]:
+    """The fields of ``cls`` without a default: the columns a plan table must have."""
+    return [f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING]
+
+
+def _read_table(path: Path, cls: type, errors: ProblemCollector, names: dict[str, str] | None = None,
+                *, check: Callable[[object, int, ProblemCollector], None] | None = None) -> list:
+    """Rows of a plan CSV as ``cls`` objects (columns matched to fields; ``names`` renames).
+
+    Every cell that does not parse, and every missing column, is recorded in ``errors`` with its
+    row and column (nothing raised here); ``check`` is called with each parsed object and its row."""
     if not path.exists():
         return []
     names = names or {}
-    with path.open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+    column_of = {v: k for k, v in names.items()}
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            rows = list(reader)
+            header = {names.get(restore_cell(k), restore_cell(k)) for k in reader.fieldnames or ()}
+    except UnicodeDecodeError as exc:
+        errors.add(None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start}): not a file haiplan wrote")
+        return []
+    missing = [f for f in _required(cls) if f not in header]
+    for f in missing:
+        errors.add(1, column_of.get(f, f), "required column is missing")
+    if missing:
+        return []
     out = []
-    for row in rows:
-        row = {names.get(restore_cell(k), restore_cell(k)): v for k, v in row.items()}
-        out.append(cls(**{f.name: _parse(str(f.type), row[f.name]) for f in fields(cls) if f.name in row}))
+    for number, row in enumerate(rows, start=2):
+        row = {names.get(restore_cell(k), restore_cell(k)): v for k, v in row.items() if k is not None}
+        values, ok = {}, True
+        for f in fields(cls):
+            if f.name not in header:
+                continue
+            kind = str(f.type)
+            try:
+                values[f.name] = _parse(kind, row[f.name] or "")
+            except ValueError:
+                expected = _KINDS.get(kind.removesuffix("| None").strip(), "a value")
+                errors.add(number, column_of.get(f.name, f.name), f"not {expected}: {shown(row[f.name] or '')}")
+                ok = False
+        if ok:
+            obj = cls(**values)
+            if check is not None:
+                check(obj, number, errors)
+            out.append(obj)
     return out
 
 
-def read_plan(folder: str | Path) -> Plan:
+def read_plan(folder: str | Path, *, roster: Roster | None = None, before: date | None = None) -> Plan:
     """A plan folder written by :func:`write_plan`, read back (visits, nurse-days, unassigned,
     deferred, changes, horizon and solver info; not the extras).
+
+    Parameters
+    ----------
+    folder
+        The plan folder.
+    roster, before
+        A re-plan's inputs and date: every visit and nurse-day of the folder dated before
+        ``before`` stays as it was, so its nurse and patient must be in ``roster``.
 
     Raises
     ------
     FileNotFoundError
         When the folder has no ``summary.json`` or ``visits.csv``.
+    DataError
+        Every cell that does not parse, missing column, nurse-day whose ``visits`` count is not
+        that of visits.csv, and (with ``roster``) unknown id before ``before``, by file, row and column.
     """
     folder = Path(folder)
     summary = json.loads((folder / "summary.json").read_text())
     if not (folder / "visits.csv").exists():
         raise FileNotFoundError(f"{folder / 'visits.csv'}: not a plan folder")
-    return Plan(
-        visits=_read_table(folder / "visits.csv", PlannedVisit),
-        nurse_days=_read_table(folder / "nurse_days.csv", NurseDayPlan, {"return": "return_"}),
-        unassigned=_read_table(folder / "unassigned.csv", Unassigned),
+    collectors = {name: ProblemCollector(str(folder / name)) for name in
+                  ("visits.csv", "nurse_days.csv", "unassigned.csv", "deferred.csv", "changes.csv")}
+    ids = {} if roster is None else {
+        "nurse_id": ({n.nurse_id for n in roster.nurses}, "nurses",
+                     " (a nurse who left: with time off from that date)"),
+        "patient_id": ({p.patient_id for p in roster.patients}, "patients", "")}
+
+    def known(obj: object, number: int, errors: ProblemCollector) -> None:
+        if before is None or obj.date >= before:  # type: ignore[attr-defined]
+            return
+        for column, (ids_of, table, hint) in ids.items():
+            value = getattr(obj, column, None)
+            if value is not None and value not in ids_of:
+                errors.add(number, column, f"{not_in(value, column, ids_of, table=table)}: what the plan made "
+                                           f"before the re-plan date {before} stays as it was; keep the row in "
+                                           f"{table}{hint} or re-plan from an earlier date")
+
+    visits = _read_table(folder / "visits.csv", PlannedVisit, collectors["visits.csv"], check=known)
+    nurse_days = _read_table(folder / "nurse_days.csv", NurseDayPlan, collectors["nurse_days.csv"],
+                             {"return": "return_"}, check=known)
+    if not collectors["visits.csv"].problems and not collectors["nurse_days.csv"].problems:
+        _check_counts(visits, nurse_days, collectors["nurse_days.csv"])
+    plan = Plan(
+        visits=visits,
+        nurse_days=nurse_days,
+        unassigned=_read_table(folder / "unassigned.csv", Unassigned, collectors["unassigned.csv"]),
         horizon_start=date.fromisoformat(summary["horizon"]["start"]),
         horizon_days=int(summary["horizon"]["days"]),
         solver=dict(summary.get("solver", {})),
-        deferred=_read_table(folder / "deferred.csv", Deferred),
-        changes=_read_table(folder / "changes.csv", Change) if (folder / "changes.csv").exists() else None,
+        deferred=_read_table(folder / "deferred.csv", Deferred, collectors["deferred.csv"]),
+        changes=_read_table(folder / "changes.csv", Change, collectors["changes.csv"])
+        if (folder / "changes.csv").exists() else None,
     )
+    problems = [p for c in collectors.values() for p in c.problems]
+    if problems:
+        raise DataError(problems)
+    return plan
+
+
+def _check_counts(visits: list[PlannedVisit], nurse_days: list[NurseDayPlan], errors: ProblemCollector) -> None:
+    """Each nurse-day row counts the visits visits.csv gives its nurse and date (an edited or damaged
+    folder, not one a re-plan may keep as it was); ``errors`` are nurse_days.csv's, which holds one
+    row per line when both tables parsed (``errors`` empty)."""
+    count: dict[tuple[str, date], int] = {}
+    for v in visits:
+        count[(v.nurse_id, v.date)] = count.get((v.nurse_id, v.date), 0) + 1
+    for number, d in enumerate(nurse_days, start=2):
+        n = count.get((d.nurse_id, d.date), 0)
+        if d.visits != n:
+            errors.add(number, "visits", f"{d.visits} visit(s), but visits.csv has {n} for {shown(d.nurse_id)} "
+                                         f"on {d.date}")

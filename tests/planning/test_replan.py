@@ -17,6 +17,7 @@ from geodata.travel.haversine import HaversineProvider
 from optimizer import api
 from optimizer.cli import app
 from optimizer.domain import Horizon, Infusate, Roster, TimeOff
+from optimizer.errors import DataError
 from optimizer.io.plan_writer import read_plan, write_plan
 from optimizer.planning.planner import SolverOptions, plan_problem
 from optimizer.planning.problem import build_problem
@@ -405,3 +406,50 @@ def test_a_trip_ahead_is_kept_whole_only_at_its_confirmed_start(shift, kept):
     days, visits = trips_ahead(previous, pinned, start=day(1))
     assert ([(d.nurse_id, d.date) for d in days] == [("N1", day(1)), ("N1", day(2))]) is kept
     assert (visits == [v]) is kept
+
+
+
+def _previous_folder(tmp_path, roster: Roster):
+    previous = first_plan(roster)
+    write_plan(previous, tmp_path / "prev")
+    return previous
+
+
+def _located(err) -> list[tuple[str, int | None, str | None]]:
+    return [(p.file.rsplit("/", 1)[-1], p.row, p.column) for p in err.value.problems]
+
+
+def test_a_nurse_dropped_from_the_roster_with_visits_before_the_replan_date_is_a_located_error(tmp_path):
+    # before: a KeyError traceback (exit 3) from the map writer
+    roster = Roster(PATIENTS, NURSES + (SPARE,))
+    previous = _previous_folder(tmp_path, roster)
+    gone = next(v.nurse_id for v in previous.visits if v.date == MON)
+    rows = [i + 2 for i, v in enumerate(previous.visits) if v.nurse_id == gone and v.date < day(2)]
+    days = [i + 2 for i, d in enumerate(previous.nurse_days) if d.nurse_id == gone and d.date < day(2)]
+    left = Roster(PATIENTS, tuple(n for n in NURSES + (SPARE,) if n.nurse_id != gone))
+    with pytest.raises(DataError) as err:
+        api.replan(left, tmp_path / "prev", start=day(2), provider=PROVIDER, options=OPTS, out=tmp_path / "new")
+    assert _located(err) == [("visits.csv", r, "nurse_id") for r in rows] + [
+        ("nurse_days.csv", r, "nurse_id") for r in days]  # every one, not the first
+    assert all(f"'{gone}'" in p.message and "time off" in p.message for p in err.value.problems)
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_damaged_previous_plan_lists_every_bad_cell_by_file_row_and_column(tmp_path):
+    # before: "cannot be read as a plan: ValueError: month must be in 1..12" (the first, unlocated);
+    # an emptied visits.csv was read as a plan that made nothing, and the re-plan failed haiplan check
+    roster = Roster(PATIENTS, NURSES + (SPARE,))
+    previous = _previous_folder(tmp_path, roster)
+    visits = tmp_path / "prev" / "visits.csv"
+    lines = visits.read_text().splitlines()
+    cells = [line.split(",") for line in lines]
+    cells[1][1], cells[2][2] = "2026-13-01", "x"  # a date, a seq
+    visits.write_text("\n".join(",".join(c) for c in cells) + "\n")
+    with pytest.raises(DataError) as err:
+        api.replan(roster, tmp_path / "prev", start=day(2), provider=PROVIDER, options=OPTS)
+    assert _located(err) == [("visits.csv", 2, "date"), ("visits.csv", 3, "seq")]
+    assert "'2026-13-01'" in err.value.problems[0].message and "'x'" in err.value.problems[1].message
+    visits.write_text(lines[0] + "\n")  # every visit gone, the nurse-days left
+    with pytest.raises(DataError) as err:
+        api.replan(roster, tmp_path / "prev", start=day(2), provider=PROVIDER, options=OPTS)
+    assert _located(err) == [("nurse_days.csv", i + 2, "visits") for i, _ in enumerate(previous.nurse_days)]
