@@ -54,7 +54,8 @@ class Context:
     travel
         Provider travel times, computed pair by pair.
     windows
-        Each active patient's first refill window, from the roster.
+        Each active patient's first refill window, from the roster (for a patient made inactive
+        after a visit before a re-plan's date, see :func:`optimizer.validate.visits.check_visits`).
     calendar
         The company holidays of the horizon (``holidays.csv`` or the default).
     ends
@@ -96,6 +97,11 @@ class Context:
             return True
         r = self.replan_from
         return r is not None and w.end < r and (on is None or on >= r)
+
+    def history(self, day: str) -> bool:
+        """Whether ISO ``day`` lies before a re-plan's date: its visits are the previous plan's, kept
+        as they were (SPEC §6 ``haiplan replan``)."""
+        return self.replan_from is not None and day < self.replan_from.isoformat()
 
     def start_end(self, nurse: Nurse, day: str) -> tuple[Point, Point]:
         """Where nurse-day (``nurse``, ISO ``day``) starts and ends: its nurse_days.csv points (an

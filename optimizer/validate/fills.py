@@ -27,7 +27,8 @@ def fills_of(ctx: Context, pid: str, rows: list[Row], *, numbered: bool) -> tupl
     pid
         The patient.
     rows
-        The patient's visit rows (known nurse and active patient).
+        The patient's visit rows (known nurse; an active patient, or an inactive one visited
+        before a re-plan's date).
     numbered
         Whether visits.csv carries ``fill_no``. When it does not, every row is taken
         as fill 1 (an older plan).
@@ -39,7 +40,8 @@ def fills_of(ctx: Context, pid: str, rows: list[Row], *, numbered: bool) -> tupl
         fill after the last visit (the first fill when there is no visit; for an older plan,
         fill 1 alone).
     """
-    first = Fill(ctx.roster.patient(pid), ctx.windows[pid])
+    patient = ctx.roster.patient(pid)
+    first = Fill(patient, ctx.windows[pid] if pid in ctx.windows else refill_window(patient, rules=ctx.rules))
     if not numbered:
         if len(rows) > 1:
             ctx.bad("double_booking", f"patient visited {len(rows)} times", patient_id=pid)

@@ -22,9 +22,12 @@ def check_visits(ctx: Context, visits: list[Row], *, numbered: bool) -> dict[tup
     """Check every visit row against the fill it makes; return the rows of each route (nurse, date).
 
     Sets ``ctx.chains`` and ``ctx.pending``: each active patient's fills, and the fill after
-    the plan's visits. A row naming a
-    nurse or an active patient the roster does not hold is reported and left out.
-    ``numbered``: visits.csv carries ``fill_no`` (see :mod:`optimizer.validate.fills`).
+    the plan's visits. A row naming a nurse the roster does not hold, or a patient it does not
+    hold as active, is reported and left out; but a visit before a re-plan's date
+    (:meth:`~optimizer.validate.base.Context.history`) of a patient made inactive since is the
+    previous plan's, kept as it was: it is checked like any (her row gives her home and window),
+    and she has no pending fill. ``numbered``: visits.csv carries ``fill_no`` (see
+    :mod:`optimizer.validate.fills`).
     """
     by_patient: dict[str, list[Row]] = defaultdict(list)
     by_route: dict[tuple[str, str], list[Row]] = defaultdict(list)
@@ -34,15 +37,16 @@ def check_visits(ctx: Context, visits: list[Row], *, numbered: bool) -> dict[tup
         if not ctx.roster.has_nurse(nid):
             ctx.bad("unknown_nurse", f"nurse {nid} is not in the roster", **kw)
             continue
-        if not ctx.roster.has_patient(pid) or not ctx.roster.patient(pid).active:
+        if not ctx.roster.has_patient(pid) or not (ctx.roster.patient(pid).active or ctx.history(ds)):
             ctx.bad("unknown_patient", "patient is not an active patient of the roster", **kw)
             continue
         by_patient[pid].append(v)
         by_route[(nid, ds)].append(v)
-    for pid in ctx.windows:
+    for pid in [*ctx.windows, *(pid for pid in by_patient if pid not in ctx.windows)]:
         rows = by_patient.get(pid, [])
         fills, ctx.chains[pid] = fills_of(ctx, pid, rows, numbered=numbered)
-        ctx.pending[pid] = ctx.chains[pid][-1] if numbered or not rows else None
+        if pid in ctx.windows:  # an inactive patient's refills are no longer asked for
+            ctx.pending[pid] = ctx.chains[pid][-1] if numbered or not rows else None
         for v, fill in zip(rows, fills):
             ctx.row_window[id(v)] = fill.window
             check_visit(ctx, v, fill.patient, fill.window)

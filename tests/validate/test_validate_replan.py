@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import replace
 
 from optimizer.domain import Roster
 from optimizer.io.plan_writer import write_plan
@@ -78,3 +79,47 @@ def test_patient_away_from_the_replan_date_on_is_a_true_reason(tmp_path):
     assert u.reason.value == "patient_away"
     write_plan(new, tmp_path / "p")
     assert check_plan(roster, tmp_path / "p", provider=PROVIDER) == []
+
+
+def test_a_patient_made_inactive_keeps_her_visits_before_the_replan_date_and_they_are_checked(tmp_path):
+    # a patient visited before the re-plan date, then set inactive: her visit is history (kept, and
+    # checked as any: she is still in patients.csv); another's visit from the date on is dropped
+    previous = first_plan(Roster(PATIENTS, NURSES))
+    shared = {(v.nurse_id, v.date) for v in previous.visits
+              if sum(1 for w in previous.visits if (w.nurse_id, w.date) == (v.nurse_id, v.date)) > 1}
+    past = next(v for v in previous.visits if v.date < day(2) and (v.nurse_id, v.date) in shared)
+    later = next(v for v in previous.visits if v.date >= day(2))
+    gone = {past.patient_id, later.patient_id}
+    roster = Roster(tuple(replace(p, active=False) if p.patient_id in gone else p for p in PATIENTS), NURSES)
+    new, _ = replan(roster, previous, start=day(2), provider=PROVIDER, options=OPTS)
+    assert (past.patient_id, past.nurse_id, past.date) in {(v.patient_id, v.nurse_id, v.date) for v in new.visits}
+    assert later.patient_id not in {v.patient_id for v in new.visits}
+    assert [(c.patient_id, c.change, c.old_nurse_id, c.old_date, c.reason) for c in new.changes] == [
+        (later.patient_id, "dropped", later.nurse_id, later.date, "patient_inactive")]
+    write_plan(new, tmp_path / "p")
+    folder = tmp_path / "p"
+    assert check_plan(roster, folder, provider=PROVIDER) == []
+    rows, header = _rows(folder / "visits.csv")  # corruption: her kept visit's leg misstated
+    for r in rows:
+        if r["patient_id"] == past.patient_id:
+            r["travel_km"] = str(float(r["travel_km"]) + 5)
+    _write(folder / "visits.csv", rows, header)
+    assert {(x.rule, x.patient_id) for x in check_plan(roster, folder, provider=PROVIDER)} == {
+        ("travel", past.patient_id)}
+
+
+def test_a_visit_of_an_inactive_patient_from_the_replan_date_on_is_an_unknown_patient(tmp_path):
+    # the same kept visit, with the folder's re-plan date moved before it: no longer history
+    previous = first_plan(Roster(PATIENTS, NURSES))
+    past = next(v for v in previous.visits if v.date == day(1))
+    roster = Roster(tuple(replace(p, active=False) if p.patient_id == past.patient_id else p
+                          for p in PATIENTS), NURSES)
+    new, _ = replan(roster, previous, start=day(2), provider=PROVIDER, options=OPTS)
+    write_plan(new, tmp_path / "p")
+    folder = tmp_path / "p"
+    assert check_plan(roster, folder, provider=PROVIDER) == []
+    summary = json.loads((folder / "summary.json").read_text())  # corruption: re-plan date on her visit
+    summary["solver"]["replan_from"] = day(1).isoformat()
+    (folder / "summary.json").write_text(json.dumps(summary))
+    assert ("unknown_patient", past.patient_id) in {
+        (x.rule, x.patient_id) for x in check_plan(roster, folder, provider=PROVIDER)}
