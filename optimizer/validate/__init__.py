@@ -20,8 +20,8 @@ Rule names of :class:`Violation`: files, unknown_nurse, unknown_patient, horizon
 alarm, window_dates, reserve, state, infusate, license, certification, workday, time_off,
 holiday, patient_away, reach, date, arrival_window, visit_length, double_booking, fill_no,
 sequence, overdue_not_first, max_visits, nurse_days, shift, travel, sequence_times, overtime, cost,
-part_time_off, break, trip, trip_continuity, unassigned, reason, deferred, coverage, changes, confirmed,
-change_reason.
+part_time_off, break, trip, trip_continuity, unassigned, reason, deferred, coverage, changes, change_visit,
+confirmed, change_reason.
 """
 
 from __future__ import annotations

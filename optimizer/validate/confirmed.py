@@ -4,6 +4,9 @@ Each confirmed visit dated in the horizon is in visits.csv (same patient, nurse 
 start within ``settings.CONFIRMED_START_TOLERANCE_MINUTES`` when one was given), or
 changes.csv lists it (``moved`` or ``dropped``, by its old nurse and date) with a reason
 that the inputs make true. ``capacity`` is accepted as stated: only a solver could say.
+No row of changes.csv is contradicted by visits.csv: a dropped visit (or one moved to another
+nurse or date) is no longer there on its old nurse and date, and a kept, moved or added visit
+is there on its new ones.
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ def _day(text: str) -> date | None:
 
 def check_changes(ctx: Context, changes: list[Row], header: list[str], visits: list[Row]) -> None:
     """changes.csv has its columns, and each row a known change and reason, ISO dates, and the
-    visit a kept, moved or added row names in visits.csv."""
+    nurses and dates its kind names (rule ``changes``); and no row is contradicted by visits.csv
+    (rule ``change_visit``, :func:`_check_against_visits`)."""
     missing = [c for c in CHANGE_COLUMNS if c not in header]
     if missing:
         ctx.bad("changes", f"changes.csv lacks {', '.join(missing)}")
@@ -61,11 +65,45 @@ def check_changes(ctx: Context, changes: list[Row], header: list[str], visits: l
             ctx.bad("changes", f"a {kind} visit names its old nurse and date", **kw)
         if kind == "dropped" and (r["new_nurse_id"] or r["new_date"]):
             ctx.bad("changes", "a dropped visit has no new nurse or date", **kw)
-        if kind in ("kept", "moved", "added") and (not new or (r["patient_id"], r["new_nurse_id"],
-                                                              r["new_date"]) not in planned):
-            ctx.bad("changes", f"the {kind} visit {r['new_nurse_id']} {r['new_date']} is not in visits.csv", **kw)
+        if kind in ("kept", "moved", "added") and not new:
+            ctx.bad("changes", f"a {kind} visit names its new nurse and date", **kw)
         if kind == "kept" and (r["old_nurse_id"], r["old_date"]) != (r["new_nurse_id"], r["new_date"]):
             ctx.bad("changes", "a kept visit has the same nurse and date before and after", **kw)
+        if not bad_dates:  # a date that is no date is a form error only
+            _check_against_visits(ctx, r, planned, old=old, new=new)
+
+
+def _check_against_visits(ctx: Context, r: Row, planned: set[tuple[str, str, str]], *, old: bool,
+                          new: bool) -> None:
+    """A changes.csv row that visits.csv contradicts (rule ``change_visit``).
+
+    Parameters
+    ----------
+    ctx
+        The run's context (violations go there).
+    r
+        The changes.csv row, of a known kind.
+    planned
+        (patient_id, nurse_id, ISO date) of every row of visits.csv.
+    old, new
+        Whether the row names its old, and its new, nurse and date.
+
+    Notes
+    -----
+    The visit a kept, moved or added row names as new is in visits.csv. The old visit of a
+    dropped row is not; nor is that of a moved row that names another nurse or date (a moved
+    row on the same nurse and date is a visit timed anew, without its promised start).
+    """
+    pid, kind = r["patient_id"], r["change"]
+    kw = dict(patient_id=pid)
+    if new and kind in ("kept", "moved", "added") and (pid, r["new_nurse_id"], r["new_date"]) not in planned:
+        ctx.bad("change_visit", f"the {kind} visit {r['new_nurse_id']} {r['new_date']} is not in visits.csv",
+                nurse_id=r["new_nurse_id"], date=r["new_date"], **kw)
+    elsewhere = kind == "dropped" or (kind == "moved" and (r["old_nurse_id"], r["old_date"]) != (
+        r["new_nurse_id"], r["new_date"]))
+    if old and elsewhere and (pid, r["old_nurse_id"], r["old_date"]) in planned:
+        ctx.bad("change_visit", f"listed as {kind}, but the visit is still in visits.csv on its old nurse "
+                "and date", nurse_id=r["old_nurse_id"], date=r["old_date"], **kw)
 
 
 def _kept(cv: ConfirmedVisit, planned: dict[tuple[str, str, str], list[Row]]) -> Row | None:

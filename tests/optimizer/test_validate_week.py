@@ -318,15 +318,16 @@ def test_a_confirmed_visit_moved_for_a_true_reason(week, tmp_path, reason):
         assert rules_of(plain, out) == {"change_reason"}
 
 
-@pytest.mark.parametrize("column,value", [("change", "shifted"), ("reason", "busy"), ("new_date", "12/01/2026"),
-                                          ("new_nurse_id", "N2")])
-def test_changes_csv_must_be_well_formed(week, tmp_path, column, value):
+@pytest.mark.parametrize("column,value,rule", [("change", "shifted", "changes"), ("reason", "busy", "changes"),
+                                               ("new_date", "12/01/2026", "changes"),
+                                               ("new_nurse_id", "N2", "change_visit")])  # N2 has no such visit
+def test_changes_csv_must_be_well_formed(week, tmp_path, column, value, rule):
     roster, folder = week
     v, day = _p001(folder, roster)
     out = _with_change(folder, tmp_path / "c", v, "N1", day, "capacity")
     assert rules_of(roster, out) == set()
     edit(out, tmp_path / "bad", "changes.csv", lambda f: f.assign(**{column: value}))
-    assert rules_of(roster, tmp_path / "bad") == {"changes"}
+    assert rules_of(roster, tmp_path / "bad") == {rule}
     edit(out, tmp_path / "short", "changes.csv", lambda f: f.drop(columns=["reason"]))
     assert "changes" in rules_of(roster, tmp_path / "short")
 

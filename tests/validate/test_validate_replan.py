@@ -8,12 +8,14 @@ import csv
 import json
 from dataclasses import replace
 
-from optimizer.domain import Roster
+from optimizer.domain import Roster, TimeOff
 from optimizer.io.plan_writer import write_plan
 from optimizer.planning.replan import replan
 from optimizer.validate import check_plan
 from tests.conftest import make_patient
-from tests.planning.test_replan import NURSES, OPTS, PATIENTS, PROVIDER, day, first_plan, patient_due
+import pytest
+
+from tests.planning.test_replan import NURSES, OPTS, PATIENTS, PROVIDER, SPARE, busiest_day, day, first_plan, patient_due
 
 
 def _rows(path):
@@ -123,3 +125,40 @@ def test_a_visit_of_an_inactive_patient_from_the_replan_date_on_is_an_unknown_pa
     (folder / "summary.json").write_text(json.dumps(summary))
     assert ("unknown_patient", past.patient_id) in {
         (x.rule, x.patient_id) for x in check_plan(roster, folder, provider=PROVIDER)}
+
+
+def _lie(kind, moved, stays):
+    """A changes.csv row that visits.csv contradicts: ``moved`` is a true moved row, ``stays`` a visit
+    the re-plan did not touch."""
+    return {
+        "dropped": [stays["patient_id"], "dropped", stays["nurse_id"], stays["date"], "", "", "window_moved"],
+        "moved_still_there": [stays["patient_id"], "moved", stays["nurse_id"], stays["date"],
+                              moved["new_nurse_id"], moved["new_date"], "capacity"],
+        "moved_not_there": [moved["patient_id"], "moved", moved["old_nurse_id"], moved["old_date"],
+                            "N2" if moved["new_nurse_id"] == "N1" else "N1", moved["new_date"], "nurse_off"],
+        "kept_not_there": [moved["patient_id"], "kept", moved["old_nurse_id"], moved["old_date"],
+                           moved["old_nurse_id"], moved["old_date"], ""],
+    }[kind]
+
+
+@pytest.mark.parametrize("kind", ["dropped", "moved_still_there", "moved_not_there", "kept_not_there"])
+def test_a_changes_row_that_visits_csv_contradicts_is_reported(tmp_path, kind):
+    # a call-out moves the sick nurse's visits; a row added to changes.csv saying a visit was dropped
+    # or moved while it is still in visits.csv on its old nurse and date (or moved or kept to a visit
+    # that is not there) is false
+    roster = Roster(PATIENTS, NURSES + (SPARE,))
+    previous = first_plan(roster)
+    nurse, sick_day = busiest_day(previous)
+    sick = Roster(PATIENTS, NURSES + (SPARE,), frozenset({TimeOff(nurse, sick_day)}))
+    new, _ = replan(sick, previous, start=day(1), provider=PROVIDER, options=OPTS)
+    folder = tmp_path / "p"
+    write_plan(new, folder)
+    assert check_plan(sick, folder, provider=PROVIDER) == []
+    changes, header = _rows(folder / "changes.csv")
+    moved = next(c for c in changes if c["change"] == "moved")
+    listed = {c["patient_id"] for c in changes}
+    stays = next(v for v in _rows(folder / "visits.csv")[0]
+                 if v["patient_id"] not in listed and v["date"] >= day(1).isoformat())
+    with (folder / "changes.csv").open("a", newline="") as fh:  # corruption: one false row
+        csv.writer(fh).writerow(_lie(kind, moved, stays))
+    assert {x.rule for x in check_plan(sick, folder, provider=PROVIDER)} == {"change_visit"}
