@@ -22,9 +22,10 @@ import numpy as np
 from geodata.licensure import active_nlc_table
 from geodata.travel.base import pairs_within, pairwise
 from optimizer import settings
-from optimizer.domain import Horizon, Roster, minutes_of
+from optimizer.domain import Horizon, Infusate, Roster, minutes_of
 from optimizer.rules.clock import nurse_zone_of, patient_zone_of, zone_shifts
 from optimizer.rules.eligibility import Reason, may_practice
+from optimizer.rules.windows import days_lasting
 
 if TYPE_CHECKING:  # pragma: no cover
     from optimizer.planning.problem import NurseDay, Refill
@@ -235,9 +236,17 @@ def away_detail(r: Refill) -> str:
     """Why a refill whose window lies inside an absence cannot be made, and the option (SPEC §4)."""
     assert r.absence is not None
     first, last = r.absence
+    p = r.patient
+    days = days_lasting(p.reservoir_ml, p.flow_ml_per_day, settings.FLOW_FACTOR["glycerin"])
+    lasts = f"a glycerin-filled pump lasts about {days // 7} weeks" if days >= 14 else f"it lasts {days} days"
+    if p.next_infusate is Infusate.GLYCERIN:
+        option = f"a glycerin fill before the trip, ahead of its window ({lasts})"
+    elif p.next_infusate is Infusate.FLOXURIDINE:
+        option = f"a glycerin fill before the trip in place of this floxuridine fill, if the oncologist agrees ({lasts})"
+    else:
+        option = f"a glycerin fill before the trip ({lasts})"
     return (f"window {r.window.start}..{r.window.end} lies inside the patient's absence {first}..{last}, "
-            "with no day of it before departure; option: a glycerin fill before the trip "
-            "(a glycerin-filled pump lasts about eight weeks)")
+            f"with no day of it before departure; option: {option}")
 
 
 def _reason(r: Refill, n_lic: int, n_cert: int, n_reach: int) -> tuple[Reason, str]:

@@ -159,11 +159,25 @@ def calendar_of(roster: Roster, horizon: Horizon) -> HolidayCalendar:
 
 
 def _absence_holding(roster: Roster, patient_id: str, days: list[date]) -> tuple[date, date] | None:
-    """The absence (first, last day) that holds every one of ``days``, if the patient is away on all."""
+    """The stretch away (first, last day) that holds every one of ``days``, if the patient is away on all:
+    the absence on the first of them with every absence that overlaps or adjoins it, so that two
+    overlapping rows of ``patient_away.csv`` read as the one trip they are."""
     if not days or not all(roster.is_away(patient_id, d) for d in days):
         return None
-    spans = [(a.start_date, a.end_date) for a in roster.absences(patient_id) if a.covers(days[0])]
-    return min(spans) if spans else (days[0], days[-1])
+    spans = sorted((a.start_date, a.end_date) for a in roster.absences(patient_id))
+    first = last = None
+    for a, b in spans:
+        if first is None:
+            if a <= days[0] <= b:
+                first, last = a, b
+        elif a <= last + timedelta(days=1):
+            last = max(last, b)
+    if first is None:
+        return days[0], days[-1]
+    for a, b in reversed(spans):  # those starting before it and reaching into it
+        if a < first and b >= first - timedelta(days=1):
+            first = a
+    return first, last
 
 
 def refill_in(roster: Roster, horizon: Horizon, patient: Patient, *, rules: WindowRules,

@@ -18,7 +18,7 @@ from optimizer import settings
 from optimizer.domain import Horizon, Infusate, Patient
 
 __all__ = ["WindowRules", "RefillWindow", "refill_window", "next_fill", "after_refill", "same_kind",
-           "project_refills", "MAX_EMPTY_DAYS"]
+           "project_refills", "MAX_EMPTY_DAYS", "days_lasting"]
 
 #: Longest a fill is taken to last (10 years); far beyond any refill window.
 MAX_EMPTY_DAYS: int = 3650
@@ -104,10 +104,15 @@ def empty_date(
     or flow factor from the Python API) is taken to last that long: the window
     ends at ``due + late`` long before, and the date arithmetic cannot overflow.
     """
+    return last_fill + timedelta(days=days_lasting(volume_ml, flow_ml_per_day, factor))
+
+
+def days_lasting(volume_ml: float, flow_ml_per_day: float, factor: float) -> int:
+    """Whole days ``volume_ml`` lasts at ``flow_ml_per_day`` × ``factor`` (at most :data:`MAX_EMPTY_DAYS`)."""
     rate = flow_ml_per_day * factor
     days = volume_ml / rate if rate > 0 else math.inf
     days = min(max(days, 0.0), float(MAX_EMPTY_DAYS)) if not math.isnan(days) else float(MAX_EMPTY_DAYS)
-    return last_fill + timedelta(days=math.floor(days + 1e-9))
+    return math.floor(days + 1e-9)
 
 
 def refill_window(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from geodata.travel.haversine import HaversineProvider
 from optimizer import api
@@ -61,3 +62,33 @@ def test_a_window_inside_an_absence_is_listed_patient_away_with_the_glycerin_opt
     [u] = res.plan.unassigned
     assert u.reason is Reason.PATIENT_AWAY and str(u.reason) == "patient_away"
     assert "glycerin fill before the trip" in u.detail and u.patient_id not in u.detail
+
+
+def test_overlapping_absences_read_as_one_trip():
+    """Two overlapping rows of patient_away.csv are one stretch away: the detail names all of it."""
+    away = (PatientAway("X", D(2026, 11, 20), D(2026, 11, 26)), PatientAway("X", D(2026, 11, 25), D(2026, 12, 5)),
+            PatientAway("X", D(2026, 11, 10), D(2026, 11, 12)))  # an earlier trip, apart from them
+    roster = Roster((_saline("X", D(2026, 11, 25)),), (make_nurse(),), patient_away=away)
+    problem = build_problem(roster, api.Horizon(D(2026, 11, 23), 7), provider=PROVIDER)
+    assert problem.refills[0].absence == (D(2026, 11, 20), D(2026, 12, 5))
+    res = api.plan(roster, start=D(2026, 11, 23), days=7, provider=PROVIDER, options=GREEDY)
+    [u] = res.plan.unassigned
+    assert "absence 2026-11-20..2026-12-05" in u.detail
+
+
+def test_the_away_option_follows_the_next_fill():
+    """A pump whose next fill is glycerin gets that fill early, not a glycerin 'instead'; a floxuridine
+    course is replaced only with the oncologist's consent; the weeks come from the pump and its flow."""
+    away = (PatientAway("X", D(2026, 11, 20), D(2026, 12, 5)),)
+
+    def detail(**kw) -> str:
+        roster = Roster((replace(_saline("X", D(2026, 11, 25)), **kw),), (make_nurse(),), patient_away=away)
+        [u] = api.plan(roster, start=D(2026, 11, 23), days=7, provider=PROVIDER, options=GREEDY).plan.unassigned
+        return u.detail
+
+    chemo = detail()
+    assert "in place of this floxuridine fill, if the oncologist agrees" in chemo
+    glycerin = detail(next_infusate=Infusate.GLYCERIN)
+    assert "ahead of its window" in glycerin and "in place of" not in glycerin
+    weeks = {detail(reservoir_ml=30.0, flow_ml_per_day=f).split("lasts about ")[1].split(" weeks")[0] for f in (0.5, 1.0)}
+    assert len(weeks) == 2  # halving the flow doubles the weeks
