@@ -226,20 +226,47 @@ def write_plan_folder(result: PlanResult, out: str | Path, *, with_map: bool = T
 
 
 def check(roster: Roster, plan_dir: str | Path, *, provider: Any = None,
-          rules: WindowRules | None = None) -> list[Violation]:
-    """The independent validator on a written plan folder."""
+          rules: WindowRules | None = None, previous: str | Path | None = None) -> list[Violation]:
+    """The independent validator on a written plan folder.
+
+    Parameters
+    ----------
+    roster
+        The inputs the plan was made from.
+    plan_dir
+        The plan folder.
+    provider, rules
+        The travel provider and window rules the plan was made with (the defaults when None).
+    previous
+        The plan folder a re-plan ``plan_dir`` replaced (``haiplan check --previous``): visits before
+        the re-plan date unchanged, every later difference listed in changes.csv and no row
+        contradicted (:mod:`optimizer.validate.previous`); a :class:`UsageError` when ``plan_dir``
+        is no re-plan.
+    """
     roster_arg(roster)
-    folder = need_folder(path_arg(plan_dir, "plan folder"), "plan folder")
-    if not is_plan_folder(folder):  # a data folder given for the plan
-        raise UsageError(f"plan folder {str(plan_dir)!r} holds none of {', '.join(REQUIRED_FILES)}: it is no plan "
-                         "folder (the data folder comes first, then the plan folder)")
+    _need_plan_folder(plan_dir, "plan folder", "the data folder comes first, then the plan folder")
+    if previous is not None:
+        _need_plan_folder(previous, "previous plan folder", "give the plan folder the re-plan replaced")
+        if not (Path(previous) / "visits.csv").exists():
+            raise UsageError(f"previous plan folder {str(previous)!r} has no visits.csv")
     provider_arg(provider)
     instance_of(rules, WindowRules, "rules", "a scenario's window_rules() gives one")
     try:
-        return check_plan(roster, plan_dir, provider=provider or travel_provider(), rules=rules)
+        return check_plan(roster, plan_dir, provider=provider or travel_provider(), rules=rules, previous=previous)
     except _UNREADABLE as exc:  # a folder whose files no plan of haiplan's has: what cannot be read, said
-        raise UsageError(f"plan folder {str(plan_dir)!r} cannot be read as a plan: "
+        also = f" (or previous plan folder {str(previous)!r})" if previous is not None else ""
+        raise UsageError(f"plan folder {str(plan_dir)!r}{also} cannot be read as a plan: "
                          f"{type(exc).__name__}: {exc}") from None
+
+
+def _need_plan_folder(path: Any, what: str, hint: str) -> Path:
+    """``path`` as a folder holding a file of a plan folder; else a one-line :class:`UsageError`
+    naming ``what`` and ending with ``hint`` (a data folder given for a plan)."""
+    folder = need_folder(path_arg(path, what), what)
+    if not is_plan_folder(folder):
+        raise UsageError(f"{what} {str(path)!r} holds none of {', '.join(REQUIRED_FILES)}: it is no plan "
+                         f"folder ({hint})")
+    return folder
 
 
 def is_plan_folder(path: str | Path) -> bool:

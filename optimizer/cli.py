@@ -353,6 +353,8 @@ def check(
     travel: Optional[str] = Travel,
     osm: Optional[Path] = Osm,
     as_of: Optional[str] = AsOf,
+    previous: Optional[Path] = typer.Option(None, "--previous", help="The plan folder a re-plan replaced: also "
+                                            "check history unchanged and every difference in changes.csv"),
 ) -> None:
     """Check a plan against every rule, recomputed from the inputs; exit 1 on violations."""
     if api.is_plan_folder(data) and not api.is_plan_folder(plan_dir):
@@ -360,7 +362,7 @@ def check(
                          "folder first, then the plan folder")
     run = api.prepare(None if str(data) == "demo" else data, as_of=_day(as_of, "--as-of"), travel=travel, osm=osm,
                       plans_horizon=False)  # the dates are the plan folder's
-    violations = api.check(run.roster, plan_dir, provider=run.provider, rules=run.rules)
+    violations = api.check(run.roster, plan_dir, provider=run.provider, rules=run.rules, previous=previous)
     for v in violations:
         _echo(str(v))
     _echo(f"{len(violations)} violation(s)")

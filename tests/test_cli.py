@@ -295,3 +295,32 @@ def test_python_api_refuses_before_solving_and_before_writing(workspace: Path) -
     assert _tree(workspace) == before
     api.write_plan_folder(result, "out/plan")
     assert output_kind(workspace / "out" / "plan") == "plan"
+
+
+def test_check_previous_checks_a_replan_against_the_plan_it_replaced(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA / "good", data)
+    old, new = tmp_path / "old", tmp_path / "new"
+    assert runner.invoke(app, _plan_args(data, old, "--backend", "greedy")).exit_code == 0
+    visits = pd.read_csv(old / "visits.csv", dtype=str)
+    later = visits[visits.date >= "2026-11-26"]
+    nurse, day = later.groupby(["nurse_id", "date"]).size().idxmax()  # her busiest day: she calls out
+    with (data / "time_off.csv").open("a") as fh:
+        fh.write(f"{nurse},{day}\n")
+    res = runner.invoke(app, ["replan", str(data), "--previous", str(old), "--from", "2026-11-26", "--out", str(new),
+                              "--backend", "greedy", "--as-of", "2026-11-20"])
+    assert res.exit_code == 0, res.output
+    check = ["check", str(data), str(new), "--previous", str(old), "--as-of", "2026-11-20"]
+    res = runner.invoke(app, check)
+    assert res.exit_code == 0 and "0 violation(s)" in res.output, res.output
+    pid = later.patient_id.iloc[0]
+    had = set(visits.date[visits.patient_id == pid]) | set(pd.read_csv(new / "visits.csv", dtype=str).query(
+        "patient_id == @pid").date)
+    never = next(d for d in sorted(set(later.date)) if d not in had)
+    with (new / "changes.csv").open("a", newline="") as fh:  # a visit the previous plan never had, dropped
+        csv.writer(fh).writerow([pid, "dropped", nurse, never, "", "", "nurse_off"])
+    assert runner.invoke(app, check[:3] + ["--as-of", "2026-11-20"]).exit_code == 0  # not seen without it
+    res = runner.invoke(app, check)
+    assert res.exit_code == 1 and "[change_previous]" in res.output, res.output
+    res = runner.invoke(app, ["check", str(data), str(old), "--previous", str(old), "--as-of", "2026-11-20"])
+    assert res.exit_code == 2 and "no re-plan" in res.output and len(res.output.strip().splitlines()) == 1, res.output

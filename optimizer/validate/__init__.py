@@ -14,6 +14,7 @@ cost), :mod:`~optimizer.validate.week` (part-day time off,
 breaks), :mod:`~optimizer.validate.coverage` (due refills, unassigned reasons, deferrals),
 :mod:`~optimizer.validate.confirmed` (confirmed visits kept, changes.csv),
 :mod:`~optimizer.validate.trips` (overnight trips: continuity, lodging),
+:mod:`~optimizer.validate.previous` (a re-plan against the plan it replaced, ``--previous``),
 :mod:`~optimizer.validate.travel` (only the pairs read).
 
 Rule names of :class:`Violation`: files, unknown_nurse, unknown_patient, horizon, window,
@@ -21,7 +22,7 @@ alarm, window_dates, reserve, state, infusate, license, certification, workday, 
 holiday, patient_away, reach, date, arrival_window, visit_length, double_booking, fill_no,
 sequence, overdue_not_first, max_visits, nurse_days, shift, travel, sequence_times, overtime, cost,
 part_time_off, break, trip, trip_continuity, unassigned, reason, deferred, coverage, changes, change_visit,
-confirmed, change_reason.
+confirmed, change_reason, history_changed, change_unlisted, change_previous.
 """
 
 from __future__ import annotations

@@ -8,11 +8,13 @@ from datetime import date
 from pathlib import Path
 
 from optimizer.domain import Horizon, Roster
+from optimizer.errors import UsageError
 from optimizer.rules.company_calendar import HolidayCalendar
 from optimizer.rules.windows import WindowRules, refill_window
 from optimizer.validate.base import Context, Violation, read_rows
 from optimizer.validate.confirmed import check_changes, check_confirmed
 from optimizer.validate.coverage import check_coverage
+from optimizer.validate.previous import check_previous
 from optimizer.validate.routes import check_routes
 from optimizer.validate.travel import Travel, plan_pairs
 from optimizer.validate.trips import check_trips, read_ends
@@ -36,6 +38,7 @@ def check_plan(
     provider,
     rules: WindowRules | None = None,
     horizon: Horizon | None = None,
+    previous: str | Path | None = None,
 ) -> list[Violation]:
     """Every violation of SPEC §5 in the plan folder ``plan_dir`` (empty list: valid).
 
@@ -51,11 +54,20 @@ def check_plan(
         Refill-window rules; the defaults when None.
     horizon
         The planning horizon; read from ``summary.json`` when None.
+    previous
+        The plan folder a re-plan replaced: the re-plan is also checked against it
+        (:func:`optimizer.validate.previous.check_previous`); None: not checked.
 
     Returns
     -------
     list of Violation
         Each broken rule, recomputed from the inputs (never from the planner's state).
+
+    Raises
+    ------
+    optimizer.errors.UsageError
+        With ``previous``, when ``plan_dir`` is no re-plan (``summary.json`` has no
+        ``solver.replan_from``).
     """
     plan_dir = Path(plan_dir)
     missing = [Violation("files", f"{name} is missing") for name in REQUIRED_FILES
@@ -67,6 +79,9 @@ def check_plan(
         h = summary["horizon"]
         horizon = Horizon(date.fromisoformat(h["start"]), int(h["days"]))
     replan_from = (summary.get("solver") or {}).get("replan_from")
+    if previous is not None and not replan_from:
+        raise UsageError(f"plan folder {str(plan_dir)!r} is no re-plan (its summary.json has no solver.replan_from): "
+                         "check it without the previous plan")
     rules = rules or WindowRules()
     visits = read_rows(plan_dir / "visits.csv")
     travel = Travel(provider)
@@ -77,7 +92,8 @@ def check_plan(
                   replan_from=date.fromisoformat(replan_from) if replan_from else None)
     days = read_rows(plan_dir / "nurse_days.csv")
     read_ends(ctx, days)  # home, or an overnight trip's lodging (SPEC §6)
-    by_route = check_visits(ctx, visits, numbered="fill_no" in _header(plan_dir / "visits.csv"))
+    numbered = "fill_no" in _header(plan_dir / "visits.csv")
+    by_route = check_visits(ctx, visits, numbered=numbered)
     check_routes(ctx, by_route, days)
     changes: list[dict[str, str]] = []
     if (plan_dir / "changes.csv").exists():
@@ -89,4 +105,7 @@ def check_plan(
     if (plan_dir / "changes.csv").exists():
         check_changes(ctx, changes, _header(plan_dir / "changes.csv"), visits)
     check_confirmed(ctx, visits, changes)
+    if previous is not None:
+        old = Path(previous) / "visits.csv"
+        check_previous(ctx, visits, read_rows(old), changes, numbered=numbered and "fill_no" in _header(old))
     return ctx.out

@@ -5,6 +5,7 @@ folder's horizon starts with the previous plan's days."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 from dataclasses import replace
 
@@ -162,3 +163,78 @@ def test_a_changes_row_that_visits_csv_contradicts_is_reported(tmp_path, kind):
     with (folder / "changes.csv").open("a", newline="") as fh:  # corruption: one false row
         csv.writer(fh).writerow(_lie(kind, moved, stays))
     assert {x.rule for x in check_plan(sick, folder, provider=PROVIDER)} == {"change_visit"}
+
+
+# ---- the re-plan against the plan it replaced (haiplan check --previous) ----
+
+def _call_out(tmp_path):
+    """A plan, then a re-plan from day(1) after its busiest nurse-day's nurse calls out and a
+    referral arrives: (roster, previous plan folder, re-plan folder)."""
+    roster = Roster(PATIENTS, NURSES + (SPARE,))
+    previous = first_plan(roster)
+    write_plan(previous, tmp_path / "old")
+    nurse, sick_day = busiest_day(previous)
+    sick = Roster(PATIENTS + (patient_due("NEW", day(3), lat=39.97, lon=-83.01),), NURSES + (SPARE,),
+                  frozenset({TimeOff(nurse, sick_day)}))
+    new, _ = replan(sick, previous, start=day(1), provider=PROVIDER, options=OPTS)
+    write_plan(new, tmp_path / "p")
+    return sick, tmp_path / "old", tmp_path / "p"
+
+
+def _rules_against(roster, folder, old):
+    return {x.rule for x in check_plan(roster, folder, provider=PROVIDER, previous=old)}
+
+
+def test_a_real_replan_after_a_call_out_checks_clean_against_the_previous_plan(tmp_path):
+    roster, old, folder = _call_out(tmp_path)
+    changes, _ = _rows(folder / "changes.csv")
+    assert {c["change"] for c in changes} == {"moved", "added"}  # the sick nurse's visits, the referral
+    assert check_plan(roster, folder, provider=PROVIDER, previous=old) == []
+
+
+def test_a_history_visit_whose_start_changed_is_reported(tmp_path):
+    roster, old, folder = _call_out(tmp_path)
+    rows, header = _rows(folder / "visits.csv")
+    past = next(r for r in rows if r["date"] < day(1).isoformat())
+    for c in ("arrival", "start", "end"):  # corruption: the visit made before the re-plan date, 10 min later
+        past[c] = (dt.datetime.fromisoformat(past[c]) + dt.timedelta(minutes=10)).isoformat()
+    _write(folder / "visits.csv", rows, header)
+    found = check_plan(roster, folder, provider=PROVIDER, previous=old)
+    assert ("history_changed", past["patient_id"]) in {(x.rule, x.patient_id) for x in found}
+    assert "history_changed" not in {x.rule for x in check_plan(roster, folder, provider=PROVIDER)}
+
+
+def test_a_visit_moved_from_the_replan_date_on_without_a_changes_row_is_unlisted(tmp_path):
+    roster, old, folder = _call_out(tmp_path)
+    listed = {c["patient_id"] for c in _rows(folder / "changes.csv")[0]}
+    rows, header = _rows(folder / "visits.csv")
+    v = next(r for r in rows if r["date"] >= day(1).isoformat() and r["patient_id"] not in listed)
+    v["nurse_id"] = "N3" if v["nurse_id"] != "N3" else "N1"  # corruption: another nurse, no changes row
+    _write(folder / "visits.csv", rows, header)
+    found = {(x.rule, x.patient_id) for x in check_plan(roster, folder, provider=PROVIDER, previous=old)}
+    assert ("change_unlisted", v["patient_id"]) in found  # other rules (the nurse-days) fire too
+
+
+@pytest.mark.parametrize("kind", ["dropped_never_had", "added_already_had"])
+def test_a_changes_row_that_the_previous_plan_contradicts_is_reported(tmp_path, kind):
+    roster, old, folder = _call_out(tmp_path)
+    listed = {c["patient_id"] for c in _rows(folder / "changes.csv")[0]}
+    stays = next(r for r in _rows(folder / "visits.csv")[0]
+                 if r["date"] >= day(1).isoformat() and r["patient_id"] not in listed)
+    had = {(r["patient_id"], r["nurse_id"], r["date"]) for r in _rows(old / "visits.csv")[0]}
+    never = next((stays["patient_id"], "N3", day(i).isoformat()) for i in range(4, 0, -1)
+                 if (stays["patient_id"], "N3", day(i).isoformat()) not in had)
+    row = {"dropped_never_had": [never[0], "dropped", never[1], never[2], "", "", "nurse_off"],
+           "added_already_had": [stays["patient_id"], "added", "", "", stays["nurse_id"], stays["date"],
+                                 "referral"]}[kind]
+    with (folder / "changes.csv").open("a", newline="") as fh:  # corruption: one false row
+        csv.writer(fh).writerow(row)
+    assert check_plan(roster, folder, provider=PROVIDER) == []  # visits.csv alone cannot tell
+    assert _rules_against(roster, folder, old) == {"change_previous"}
+
+
+def test_previous_given_for_a_plan_that_is_no_replan_is_a_usage_error(tmp_path):
+    from optimizer.errors import UsageError
+    roster, old, _ = _call_out(tmp_path)
+    with pytest.raises(UsageError, match="no re-plan"):
+        check_plan(Roster(PATIENTS, NURSES + (SPARE,)), old, provider=PROVIDER, previous=old)

@@ -1,0 +1,162 @@
+"""A re-plan checked against the plan it replaced (SPEC §6 ``haiplan replan``, ``haiplan check --previous``).
+
+Given the previous plan's visits.csv (OLD), a re-plan's folder (PLAN, ``summary.json``
+``solver.replan_from`` set: ``ctx.replan_from``) is checked for:
+
+- ``history_changed``: a visit dated before the re-plan date that is not in PLAN as it was in
+  OLD (same patient and fill, nurse, date and start): added, missing, or with another nurse,
+  date or start.
+- ``change_unlisted``: from the re-plan date on, a difference between OLD and PLAN that
+  changes.csv does not list. A visit of OLD that PLAN does not have with the same patient,
+  nurse and date (the re-plan's rule of a kept visit: any fill) needs a ``moved`` or
+  ``dropped`` row naming it as old; a visit of PLAN that OLD does not have needs a ``moved``
+  or ``added`` row naming it as new, unless it keeps a confirmed visit of the roster
+  (``confirmed_visits.csv``; the re-plan keeps those without a row). The re-plan lists every
+  other new placement as ``added`` (``referral``, ``capacity``, ``next_fill``), so an addition
+  is required to be listed. Visits are paired by (patient_id, fill_no) (patient_id alone
+  when a visits.csv lacks ``fill_no``) only to name the difference: same fill elsewhere is
+  moved, in OLD only dropped, in PLAN only added.
+- ``change_previous``: a changes.csv row dated from the re-plan date on that the difference
+  contradicts: a ``kept``, ``moved`` or ``dropped`` row whose old visit is neither in OLD nor a
+  confirmed visit of the roster, or an ``added`` row for a visit OLD already had on that
+  nurse and date. Rows of visits before the date (a confirmed visit an earlier plan did not
+  keep) are history, not checked here.
+
+Start times from the re-plan date on are not compared: a kept visit keeps its nurse and date
+and is timed anew around the changes (SPEC §6).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Hashable
+from itertools import zip_longest
+
+from optimizer.validate.base import Context, to_dt
+from optimizer.validate.confirmed import CHANGE_COLUMNS
+
+__all__ = ["check_previous"]
+
+Row = dict[str, str]
+Visit = tuple[str, str, str]  # (patient_id, nurse_id, ISO date)
+
+
+def _fill(v: Row, numbered: bool) -> tuple[str, str]:
+    """The fill a visit row makes: (patient_id, fill_no), or (patient_id, "") unnumbered."""
+    return v["patient_id"], v["fill_no"] if numbered else ""
+
+
+def _at(v: Row, side: str = "") -> Visit:
+    """(patient_id, nurse_id, date) of a visits.csv row, or of a changes.csv row's ``side`` ("old_", "new_")."""
+    return v["patient_id"], v[f"{side}nurse_id"], v[f"{side}date"]
+
+
+def _where(v: Row) -> str:
+    """A visit's nurse, date and start time, as a message names them."""
+    return f"{v['nurse_id']} {v['date']} {to_dt(v['start']).time().isoformat('minutes')}"
+
+
+def _unmatched(rows: list[Row], others: list[Row], same: Callable[[Row], Hashable]) -> list[Row]:
+    """The rows of ``rows`` left when each is matched with a row of ``others`` that has the same
+    ``same(row)`` (as multisets: a row of ``others`` matches once)."""
+    count = Counter(same(v) for v in others)
+    left = []
+    for v in rows:
+        if count[same(v)] > 0:
+            count[same(v)] -= 1
+        else:
+            left.append(v)
+    return left
+
+
+def _leftovers(old: list[Row], new: list[Row], same: Callable[[Row], Hashable]) -> tuple[list[Row], list[Row]]:
+    """The rows of ``old`` that ``new`` does not match by ``same``, and those of ``new`` that ``old`` does not."""
+    return _unmatched(old, new, same), _unmatched(new, old, same)
+
+
+def _paired(only_old: list[Row], only_new: list[Row],
+            numbered: bool) -> list[tuple[Row | None, Row | None]]:
+    """The leftovers paired by fill in date order: (old, new), (old, None) or (None, new)."""
+    by_fill: dict[tuple[str, str], tuple[list[Row], list[Row]]] = defaultdict(lambda: ([], []))
+    for side, rows in enumerate((only_old, only_new)):
+        for v in sorted(rows, key=lambda v: (v["date"], v["start"])):
+            by_fill[_fill(v, numbered)][side].append(v)
+    return [pair for key in sorted(by_fill) for pair in zip_longest(*by_fill[key])]
+
+
+def check_previous(ctx: Context, visits: list[Row], old_visits: list[Row], changes: list[Row], *,
+                   numbered: bool) -> None:
+    """A re-plan's folder against the plan it replaced (rules ``history_changed``,
+    ``change_unlisted``, ``change_previous``; see the module's docstring).
+
+    Parameters
+    ----------
+    ctx
+        The run's context; ``ctx.replan_from`` is set (the caller refuses a plan that is no re-plan).
+    visits
+        The re-plan's visits.csv rows.
+    old_visits
+        The previous plan's visits.csv rows.
+    changes
+        The re-plan's changes.csv rows (empty when it has none), each of a known kind with ISO dates
+        or empty cells (:func:`optimizer.validate.confirmed.check_changes` reports the others).
+    numbered
+        Whether both visits.csv have ``fill_no``.
+    """
+    assert ctx.replan_from is not None
+    _check_history(ctx, [v for v in old_visits if ctx.history(v["date"])],
+                   [v for v in visits if ctx.history(v["date"])], numbered)
+    _check_differences(ctx, [v for v in old_visits if not ctx.history(v["date"])],
+                       [v for v in visits if not ctx.history(v["date"])], changes, numbered)
+
+
+def _check_history(ctx: Context, old: list[Row], new: list[Row], numbered: bool) -> None:
+    """Each visit before the re-plan date is in both plans with the same fill, nurse, date and start
+    (rule ``history_changed``)."""
+    only_old, only_new = _leftovers(old, new, lambda v: (*_fill(v, numbered), v["nurse_id"], v["date"],
+                                                         to_dt(v["start"])))
+    for o, n in _paired(only_old, only_new, numbered):
+        v = n if n is not None else o
+        assert v is not None
+        what = (f"missing: the previous plan has it on {_where(o)}" if n is None else
+                f"added on {_where(n)}: the previous plan has no such visit" if o is None else
+                f"changed from {_where(o)} to {_where(n)}")
+        ctx.bad("history_changed", f"visit before the re-plan date {ctx.replan_from} {what}",
+                nurse_id=v["nurse_id"], patient_id=v["patient_id"], date=v["date"])
+
+
+def _check_differences(ctx: Context, old: list[Row], new: list[Row], changes: list[Row], numbered: bool) -> None:
+    """From the re-plan date on: each difference has its changes.csv row (rule ``change_unlisted``),
+    and no row is contradicted by the difference (rule ``change_previous``)."""
+    assert ctx.replan_from is not None
+    since = ctx.replan_from.isoformat()
+    changes = [r for r in changes if all(c in r for c in CHANGE_COLUMNS)]  # else rule ``changes`` says so
+    confirmed = {(c.patient_id, c.nurse_id, c.date.isoformat()) for c in ctx.roster.confirmed_visits}
+    had = {_at(v) for v in old}
+    as_old = {_at(r, "old_") for r in changes if r["change"] in ("moved", "dropped")}
+    as_new = {_at(r, "new_") for r in changes if r["change"] in ("moved", "added")}
+    only_old, only_new = _leftovers(old, new, _at)
+    for o, n in _paired(only_old, only_new, numbered):
+        what = (f"dropped from {_where(o)}" if n is None else f"added on {_where(n)}" if o is None
+                else f"moved from {_where(o)} to {_where(n)}")
+        missing = []
+        if o is not None and _at(o) not in as_old:
+            missing.append(f"no moved or dropped row from {o['nurse_id']} {o['date']}")
+        if n is not None and _at(n) not in as_new and _at(n) not in confirmed:
+            missing.append(f"no moved or added row to {n['nurse_id']} {n['date']}")
+        if missing:
+            v = o if o is not None else n
+            assert v is not None
+            ctx.bad("change_unlisted", f"visit {what} since the previous plan, and changes.csv has "
+                    f"{' and '.join(missing)}", nurse_id=v["nurse_id"], patient_id=v["patient_id"], date=v["date"])
+    for r in changes:
+        pid, kind = r["patient_id"], r["change"]
+        old_key, new_key = _at(r, "old_"), _at(r, "new_")
+        if kind in ("kept", "moved", "dropped") and r["old_date"] >= since and old_key not in had \
+                and old_key not in confirmed:
+            ctx.bad("change_previous", f"listed as {kind}, but the previous plan has no visit of the patient "
+                    "on that nurse and date (nor is it a confirmed visit)",
+                    nurse_id=r["old_nurse_id"], patient_id=pid, date=r["old_date"])
+        if kind == "added" and r["new_date"] >= since and new_key in had:
+            ctx.bad("change_previous", "listed as added, but the previous plan has the visit on that nurse and date",
+                    nurse_id=r["new_nurse_id"], patient_id=pid, date=r["new_date"])
