@@ -191,7 +191,11 @@ def solve_vroom(inst: Instance, seconds: float) -> tuple[list[Route], dict]:
 
     day_s = 24 * 3600
     problem = vroom.Input()
-    problem.set_durations_matrix("car", (inst.minutes * 60).astype(np.uint32))
+    # a leg longer than every vehicle's whole window is in no feasible route: capped there, the matrix
+    # means the same and stays under VROOM's cost bound (at 10,000 patients the cross-country legs
+    # overflowed it: "Too high cost values")
+    longest = max(b - a for a, b in inst.shift) + 1
+    problem.set_durations_matrix("car", (np.minimum(inst.minutes, longest) * 60).astype(np.uint32))
     skills: dict[int, set[int]] = defaultdict(set)
     for i, allowed in enumerate(inst.allowed):
         for v in allowed:

@@ -295,7 +295,9 @@ def test_replan_and_check_refuse_what_is_no_plan_folder_in_one_line(tmp_path):
     (bad / "visits.csv").write_text("\n".join([rows[0], ",".join(cells), *rows[2:]]) + "\n")
     _one_line_usage_error(runner.invoke(app, ["check", str(GOOD), str(bad), *AS_OF]), "cannot be read as a plan")
     res = runner.invoke(app, ["replan", str(GOOD), "--previous", str(bad), "--from", start, "--out", str(tmp_path / "r")])
-    _one_line_usage_error(res, "cannot be read as a plan")
+    # the previous plan is the re-plan's input: its damaged cells are located data problems, all of them
+    assert res.exit_code == 2 and "Traceback" not in res.output, res.output
+    assert "visits.csv, row 2, column 'date'" in res.stderr and "Nothing was written." in res.stderr
     assert not (tmp_path / "r").exists()
 
 
