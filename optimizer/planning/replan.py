@@ -128,7 +128,11 @@ def _pinned_problem(roster: Roster, previous: Plan, carried: list[NurseDayPlan],
     known = ({v.patient_id for v in previous.visits} | {u.patient_id for u in previous.unassigned}
              | {d.patient_id for d in previous.deferred})
     rest = replace(previous, visits=[v for v in previous.visits if v not in under_way])
-    problem = pin_visits(problem, wanted_from(rest, roster, start=start, end=end), report_added=True,
+    # a promise the carried days keep is kept with them, not wanted once more (a refill already made)
+    carried_keys = {(v.patient_id, v.nurse_id, v.date) for v in under_way}
+    promised = replace(roster, confirmed_visits=tuple(
+        c for c in roster.confirmed_visits if (c.patient_id, c.nurse_id, c.date) not in carried_keys))
+    problem = pin_visits(problem, wanted_from(rest, promised, start=start, end=end), report_added=True,
                          known=known, refilled={v.patient_id for v in before})
     return problem, before
 

@@ -215,6 +215,23 @@ def test_a_replan_on_the_return_day_of_a_trip_keeps_the_trip(tmp_path):
     assert check_plan(roster, tmp_path / "new", provider=PROVIDER) == []
 
 
+def test_a_confirmed_visit_on_a_trip_under_way_is_kept_and_not_listed(tmp_path):
+    """The visit the trip under way makes is also in confirmed_visits.csv: kept with the trip, and
+    changes.csv does not list it as dropped (it did: the trip's visit was taken out of the visits to
+    keep, so its promise came back as one more wanted visit of a refill already made)."""
+    from optimizer.domain import ConfirmedVisit
+    from optimizer.validate import check_plan
+
+    roster = Roster((FAR_PATIENT,), (make_nurse(nurse_id="N1", lat=39.99, lon=-83.02),))
+    previous = _trip_plan(roster)
+    [v] = [v for v in previous.visits if v.patient_id == "F1"]
+    promised = replace(roster, confirmed_visits=(ConfirmedVisit("F1", "N1", v.date, v.start.time()),))
+    new, _ = replan(promised, previous, start=day(2), provider=PROVIDER, overnight=True)
+    assert where(new) == where(previous) and not new.changes
+    write_plan(new, tmp_path / "new")
+    assert check_plan(promised, tmp_path / "new", provider=PROVIDER) == []
+
+
 def test_a_trip_day_the_nurse_calls_out_is_not_kept(tmp_path):
     """The nurse is off on the return day: the day of the trip is not kept; the visit is listed as
     moved or dropped for nurse_off, and the night already spent stays in the plan."""
