@@ -128,10 +128,15 @@ def _pinned_problem(roster: Roster, previous: Plan, carried: list[NurseDayPlan],
     known = ({v.patient_id for v in previous.visits} | {u.patient_id for u in previous.unassigned}
              | {d.patient_id for d in previous.deferred})
     rest = replace(previous, visits=[v for v in previous.visits if v not in under_way])
-    # a promise the carried days keep is kept with them, not wanted once more (a refill already made)
-    carried_keys = {(v.patient_id, v.nurse_id, v.date) for v in under_way}
+    # a promise of the refill a carried day makes is not wanted once more (that refill is made): kept
+    # when the carried visit is it, else listed as moved to it (_with_confirmed_conflicts). The same
+    # refill: within half the shortest refill interval of the carried visit
+    half = min(rules.prescribed_interval_days.values()) // 2
+    made = defaultdict(list)
+    for v in under_way:
+        made[v.patient_id].append(v.date)
     promised = replace(roster, confirmed_visits=tuple(
-        c for c in roster.confirmed_visits if (c.patient_id, c.nurse_id, c.date) not in carried_keys))
+        c for c in roster.confirmed_visits if not any(abs((c.date - d).days) < half for d in made[c.patient_id])))
     problem = pin_visits(problem, wanted_from(rest, promised, start=start, end=end), report_added=True,
                          known=known, refilled={v.patient_id for v in before})
     return problem, before

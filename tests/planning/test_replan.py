@@ -232,6 +232,23 @@ def test_a_confirmed_visit_on_a_trip_under_way_is_kept_and_not_listed(tmp_path):
     assert check_plan(promised, tmp_path / "new", provider=PROVIDER) == []
 
 
+def test_a_confirmed_visit_of_the_refill_a_trip_under_way_makes_is_listed_as_moved_to_it(tmp_path):
+    """Promised on another day than the one the trip under way makes the refill: listed as moved to
+    the trip's visit (it was 'dropped, window_moved', a reason the inputs do not make true)."""
+    from optimizer.domain import ConfirmedVisit
+    from optimizer.validate import check_plan
+
+    roster = Roster((FAR_PATIENT,), (make_nurse(nurse_id="N1", lat=39.99, lon=-83.02),))
+    previous = _trip_plan(roster)
+    promised = replace(roster, confirmed_visits=(ConfirmedVisit("F1", "N1", day(3), None),))
+    new, _ = replan(promised, previous, start=day(2), provider=PROVIDER, overnight=True)
+    assert where(new) == where(previous) == {"F1": ("N1", day(2))}
+    assert [(c.change, c.old_date, c.new_nurse_id, c.new_date) for c in new.changes] == [
+        ("moved", day(3), "N1", day(2))]
+    write_plan(new, tmp_path / "new")
+    assert check_plan(promised, tmp_path / "new", provider=PROVIDER) == []
+
+
 def test_a_trip_day_the_nurse_calls_out_is_not_kept(tmp_path):
     """The nurse is off on the return day: the day of the trip is not kept; the visit is listed as
     moved or dropped for nurse_off, and the night already spent stays in the plan."""
