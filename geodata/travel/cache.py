@@ -130,12 +130,13 @@ class MatrixCache:
                 try:
                     with os.fdopen(fd, "wb") as fh:
                         fh.write(os.urandom(SALT_BYTES))
-                    if path.exists():  # unreadable or wrong length: a new salt orphans the old rows
-                        path.unlink(missing_ok=True)
                     try:
                         os.link(tmp, path)
-                    except FileExistsError:
-                        pass
+                    except FileExistsError:  # another run's salt, or a damaged one
+                        # only a damaged salt is replaced (a new salt orphans the old rows): unlinking
+                        # whatever was there removed a concurrent first run's salt before it read it back
+                        if _read_salt(path) is None:
+                            os.replace(tmp, path)
                 finally:
                     Path(tmp).unlink(missing_ok=True)
                 salt = _read_salt(path)

@@ -263,3 +263,31 @@ def test_road_cache_folder_is_private_and_hashed(kouvola: RoadProvider, tmp_path
     fresh.matrix(pts)
     assert fresh.matrix_cache.last_stats.rows_hit == 6 and fresh._graph is None
     _assert_private(tmp_path / "cache", pts)
+
+
+def test_a_first_run_never_removes_the_salt_a_concurrent_one_just_made(tmp_path: Path, monkeypatch) -> None:
+    """The race of two first runs, made deterministic: this run read no salt, then the other linked its
+    own into place. This run must take the other's salt (it unlinked it, so the other run's read-back
+    failed with 'cannot create the travel-cache salt'), and a damaged salt is still replaced."""
+    from geodata.travel import cache as cache_mod
+
+    other = os.urandom(cache_mod.SALT_BYTES)
+    real, calls = cache_mod._read_salt, []
+
+    def late(path: Path) -> bytes | None:
+        calls.append(path)
+        if len(calls) == 1:  # this run's first look: nothing yet; then the other run links its salt
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(other)
+            return None
+        return real(path)
+
+    monkeypatch.setattr(cache_mod, "_read_salt", late)
+    first = MatrixCache(tmp_path / "a")
+    assert first.salt() == other == (first.root / ".salt").read_bytes()
+    monkeypatch.setattr(cache_mod, "_read_salt", real)
+    damaged = MatrixCache(tmp_path / "b")
+    damaged.root.mkdir(parents=True)
+    (damaged.root / ".salt").write_bytes(b"abc")
+    fresh = damaged.salt()
+    assert len(fresh) == cache_mod.SALT_BYTES and (damaged.root / ".salt").read_bytes() == fresh
