@@ -47,7 +47,7 @@ from optimizer.inputs import (Run, as_date, as_of_of, backend_names, cache_dir, 
 from optimizer.io.atomic import atomic_dir
 from optimizer.io.cells import write_csv
 from optimizer.io.outdir import ROSTER, check_out_dir
-from optimizer.io.plan_writer import read_plan, write_plan
+from optimizer.io.plan_writer import write_plan
 from optimizer.io.template import write_template
 from optimizer.planning.bound import final_plan_bound
 from optimizer.planning.keep import pin_confirmed
@@ -64,7 +64,8 @@ from optimizer.scenario import Scenario
 from optimizer.studies import synth as _synth
 from optimizer.studies.batch import compare_runs, expand_scenario, run_scenarios
 from optimizer.validate import Violation, check_plan
-from optimizer.validate.check import REQUIRED_FILES
+from optimizer._plan_folders import UNREADABLE as _UNREADABLE, is_plan_folder, need_plan_folder as _need_plan_folder
+from optimizer._plan_folders import previous_plan as _previous_plan
 
 __all__ = [
     "cache_dir", "load_data", "materialize", "travel_provider", "next_monday", "horizon_for",
@@ -256,40 +257,6 @@ def check(roster: Roster, plan_dir: str | Path, *, provider: Any = None,
     except _UNREADABLE as exc:  # a folder whose files no plan of haiplan's has: what cannot be read, said
         also = f" (or previous plan folder {str(previous)!r})" if previous is not None else ""
         raise UsageError(f"plan folder {str(plan_dir)!r}{also} cannot be read as a plan: "
-                         f"{type(exc).__name__}: {exc}") from None
-
-
-def _need_plan_folder(path: Any, what: str, hint: str) -> Path:
-    """``path`` as a folder holding a file of a plan folder; else a one-line :class:`UsageError`
-    naming ``what`` and ending with ``hint`` (a data folder given for a plan)."""
-    folder = need_folder(path_arg(path, what), what)
-    if not is_plan_folder(folder):
-        raise UsageError(f"{what} {str(path)!r} holds none of {', '.join(REQUIRED_FILES)}: it is no plan "
-                         f"folder ({hint})")
-    return folder
-
-
-def is_plan_folder(path: str | Path) -> bool:
-    """Whether ``path`` is a folder holding a file of a plan folder (``visits.csv``, ``summary.json``, ...)."""
-    p = Path(path)
-    return p.is_dir() and any((p / name).exists() for name in REQUIRED_FILES)
-
-
-#: What reading a damaged plan folder raises: bad text encoding, JSON, dates, numbers, missing columns.
-_UNREADABLE = (UnicodeDecodeError, ValueError, KeyError, TypeError)
-
-
-def _previous_plan(folder: str | Path, roster: Roster, start: dt.date) -> Plan:
-    """The plan folder a re-plan from ``start`` starts from; a one-line :class:`UsageError` when it is
-    none, a :class:`~optimizer.errors.DataError` with every located problem when its tables are damaged
-    or what it made before ``start`` names a nurse or patient ``roster`` lacks."""
-    path = need_folder(folder, "previous plan folder")
-    try:
-        return read_plan(path, roster=roster, before=start)
-    except FileNotFoundError as exc:
-        raise UsageError(f"previous plan folder {str(path)!r} is not a plan folder haiplan wrote ({exc})") from None
-    except _UNREADABLE as exc:
-        raise UsageError(f"previous plan folder {str(path)!r} cannot be read as a plan: "
                          f"{type(exc).__name__}: {exc}") from None
 
 
