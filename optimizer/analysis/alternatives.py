@@ -51,7 +51,7 @@ from optimizer import settings
 from optimizer.domain import Infusate, Nurse, Partner, Patient, Roster
 from optimizer.planning.trips import best_trip, plan_trips
 from optimizer.rules.eligibility import is_certified_for, may_practice
-from optimizer.rules.windows import days_lasting
+from optimizer.rules.windows import glycerin_days
 
 __all__ = ["KINDS", "ALTERNATIVE_COLUMNS", "NO_OPTION", "Option", "RefillWays", "Alternatives", "WaysOut",
            "license_terms", "partner_covers", "partner_serves", "alternatives_for", "way_out"]
@@ -285,7 +285,7 @@ def _bridge(p: Patient, carriers: list[Option], *, last_day: date, today: date) 
         return None
     pool = sorted(carriers, key=lambda o: (today + timedelta(days=o.lead_days) > last_day, o.extra_cost))
     c = pool[0]
-    days = days_lasting(p.reservoir_ml, p.flow_ml_per_day, settings.FLOW_FACTOR["glycerin"])
+    days = glycerin_days(p)
     return Option("glycerin_bridge", c.by, c.extra_cost, c.lead_days,
                   note=f"glycerin instead of {p.next_infusate.value} ({c.kind}): lasts about {days} days, "
                        f"time for a license or a hire; {settings.GLYCERIN_BRIDGE_NOTE}")

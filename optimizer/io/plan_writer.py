@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import MISSING, fields
 from datetime import date, datetime, timedelta
@@ -268,9 +269,7 @@ def _check_counts(visits: list[PlannedVisit], nurse_days: list[NurseDayPlan], er
     """Each nurse-day row counts the visits visits.csv gives its nurse and date (an edited or damaged
     folder, not one a re-plan may keep as it was); ``errors`` are nurse_days.csv's, which holds one
     row per line when both tables parsed (``errors`` empty)."""
-    count: dict[tuple[str, date], int] = {}
-    for v in visits:
-        count[(v.nurse_id, v.date)] = count.get((v.nurse_id, v.date), 0) + 1
+    count = Counter((v.nurse_id, v.date) for v in visits)
     for number, d in enumerate(nurse_days, start=2):
         n = count.get((d.nurse_id, d.date), 0)
         if d.visits != n:

@@ -25,7 +25,7 @@ from optimizer import settings
 from optimizer.domain import Horizon, Infusate, Roster, minutes_of
 from optimizer.rules.clock import nurse_zone_of, patient_zone_of, zone_shifts
 from optimizer.rules.eligibility import Reason, may_practice
-from optimizer.rules.windows import days_lasting
+from optimizer.rules.windows import glycerin_days
 
 if TYPE_CHECKING:  # pragma: no cover
     from optimizer.planning.problem import NurseDay, Refill
@@ -237,7 +237,7 @@ def away_detail(r: Refill) -> str:
     assert r.absence is not None
     first, last = r.absence
     p = r.patient
-    days = days_lasting(p.reservoir_ml, p.flow_ml_per_day, settings.FLOW_FACTOR["glycerin"])
+    days = glycerin_days(p)
     lasts = f"a glycerin-filled pump lasts about {days // 7} weeks" if days >= 14 else f"it lasts {days} days"
     if p.next_infusate is Infusate.GLYCERIN:
         option = f"a glycerin fill before the trip, ahead of its window ({lasts})"

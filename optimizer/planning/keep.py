@@ -327,10 +327,10 @@ def pin_later_fills(problem: PlanningProblem) -> PlanningProblem:
     pins = problem.pins
     if pins is None:
         return problem
-    used = set(pins.keep)
+    referred = set(pins.refill_of.values())  # refills a wanted visit already refers to
     fresh: dict[str, list[int]] = defaultdict(list)
     for j, r in enumerate(problem.refills):
-        if j not in used and j not in pins.refill_of.values():
+        if j not in pins.keep and j not in referred:
             fresh[r.patient_id].append(j)
     nd_of = {(nd.nurse.nurse_id, nd.day): k for k, nd in enumerate(problem.nurse_days)}
     cands = {(c.refill, c.nurse_day) for c in problem.candidates}
@@ -341,10 +341,11 @@ def pin_later_fills(problem: PlanningProblem) -> PlanningProblem:
         if conflicts.get(i, ("",))[0] != "window_moved":
             continue
         j = next((j for j in fresh.get(w.patient_id, ()) if w.date in problem.refills[j].days
-                  and j not in refill_of.values()), None)
+                  and j not in referred), None)
         if j is None:
             continue
         refill_of[i] = j
+        referred.add(j)
         why, cut = _why_not_kept(problem, w, j, nd_of, calendar, cands, taken=False)
         if why is not None:
             conflicts[i] = why

@@ -164,20 +164,13 @@ def _absence_holding(roster: Roster, patient_id: str, days: list[date]) -> tuple
     overlapping rows of ``patient_away.csv`` read as the one trip they are."""
     if not days or not all(roster.is_away(patient_id, d) for d in days):
         return None
-    spans = sorted((a.start_date, a.end_date) for a in roster.absences(patient_id))
-    first = last = None
-    for a, b in spans:
-        if first is None:
-            if a <= days[0] <= b:
-                first, last = a, b
-        elif a <= last + timedelta(days=1):
-            last = max(last, b)
-    if first is None:
-        return days[0], days[-1]
-    for a, b in reversed(spans):  # those starting before it and reaching into it
-        if a < first and b >= first - timedelta(days=1):
-            first = a
-    return first, last
+    stretches: list[tuple[date, date]] = []  # the absences merged where they overlap or adjoin
+    for a, b in sorted((a.start_date, a.end_date) for a in roster.absences(patient_id)):
+        if stretches and a <= stretches[-1][1] + timedelta(days=1):
+            stretches[-1] = (stretches[-1][0], max(stretches[-1][1], b))
+        else:
+            stretches.append((a, b))
+    return next(((a, b) for a, b in stretches if a <= days[0] <= b), (days[0], days[-1]))
 
 
 def refill_in(roster: Roster, horizon: Horizon, patient: Patient, *, rules: WindowRules,

@@ -18,7 +18,7 @@ from optimizer import settings
 from optimizer.domain import Horizon, Infusate, Patient
 
 __all__ = ["WindowRules", "RefillWindow", "refill_window", "next_fill", "after_refill", "same_kind",
-           "project_refills", "MAX_EMPTY_DAYS", "days_lasting"]
+           "project_refills", "MAX_EMPTY_DAYS", "days_lasting", "glycerin_days"]
 
 #: Longest a fill is taken to last (10 years); far beyond any refill window.
 MAX_EMPTY_DAYS: int = 3650
@@ -105,6 +105,11 @@ def empty_date(
     ends at ``due + late`` long before, and the date arithmetic cannot overflow.
     """
     return last_fill + timedelta(days=days_lasting(volume_ml, flow_ml_per_day, factor))
+
+
+def glycerin_days(patient: Patient) -> int:
+    """Whole days a glycerin fill of ``patient``'s pump lasts (its reservoir at the glycerin flow factor)."""
+    return days_lasting(patient.reservoir_ml, patient.flow_ml_per_day, settings.FLOW_FACTOR["glycerin"])
 
 
 def days_lasting(volume_ml: float, flow_ml_per_day: float, factor: float) -> int:
