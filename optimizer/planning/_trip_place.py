@@ -151,8 +151,8 @@ def gain_of(state: TripState, trial: TripState) -> int:
     before = {j for k in changed for j in state.routes.get(k, ((), None))[0]}
     after = {j for k in changed for j in trial.routes.get(k, ((), None))[0]}
     units = sum(trial.units(k) - state.units(k) for k in changed)
-    units += sum(miss_penalty(problem.refills[j]) for j in before - after)
-    units -= sum(miss_penalty(problem.refills[j]) for j in after - before)
+    units += sum(miss_penalty(problem, j) for j in before - after)
+    units -= sum(miss_penalty(problem, j) for j in after - before)
     return -units
 
 

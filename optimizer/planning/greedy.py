@@ -19,11 +19,12 @@ import numpy as np
 
 from optimizer import settings
 from optimizer.planning.plan import Plan, plan_from_routes
-from optimizer.rules.objective import UNITS_PER_CENT, day_cost, keep_cost, score, visit_cost
+from optimizer.rules.objective import UNITS_PER_CENT, day_cost, keep_cost, refill_penalty, score, visit_cost
 from optimizer.planning.problem import PlanningProblem
 from optimizer.planning.schedule import RouteSchedule, schedule_order
 
-__all__ = ["Routes", "greedy_routes", "plan_greedy", "insert_with_ejection", "urgency_order", "improve_days"]
+__all__ = ["Routes", "greedy_routes", "plan_greedy", "insert_with_ejection", "urgency_order", "improve_days",
+           "drop_deferrable"]
 
 Routes = dict[int, tuple[list[int], RouteSchedule]]
 """Scheduled routes by nurse-day index: (refill indices in order, schedule)."""
@@ -58,7 +59,7 @@ def greedy_routes(
     routes, the refills they leave out are inserted on the preferred days.
     """
     if routes:
-        return _construct(problem, dict(routes), earliest=False)
+        return drop_deferrable(problem, _construct(problem, dict(routes), earliest=False))
     best: tuple[int, Routes] | None = None
     cands = problem.candidates_by_refill()
     keys = _Keys(problem, cands, cands)  # both constructions and both improvements read them
@@ -66,7 +67,7 @@ def greedy_routes(
         built = _construct(problem, {}, earliest=earliest, keys=keys)
         placed = {j for order, _ in built.values() for j in order}
         built = insert_with_ejection(problem, built, [j for j in cands if j not in placed])
-        built = improve_days(problem, built, keys=keys)
+        built = drop_deferrable(problem, improve_days(problem, built, keys=keys))
         total = score(problem, built)[0]
         if best is None or total < best[0]:
             best = (total, built)
@@ -174,10 +175,42 @@ def _construct(problem: PlanningProblem, routes: Routes, *, earliest: bool, keys
     keys = keys or _Keys(problem, cands, todo)
     for j in todo:
         for k in (keys.preferred(j, earliest=earliest) if keys.has(j) else _slow_order(problem, j, cands[j], earliest)):
+            if _not_worth(problem, j, k):
+                continue
             fit = _best_insertion(problem, k, routes.get(k, ([], None))[0], j)
             if fit is not None:
                 routes[k] = fit
                 break
+    return routes
+
+
+def _not_worth(problem: PlanningProblem, j: int, k: int) -> bool:
+    """Whether making deferrable refill ``j`` on nurse-day ``k`` costs at least as much in the visit
+    tiers alone as leaving it to the next plan (a day early that the next plan makes on its due date)."""
+    return problem.refills[j].deferrable and visit_cost(problem, j, k) >= refill_penalty(problem, j)
+
+
+def drop_deferrable(problem: PlanningProblem, routes: Routes) -> Routes:
+    """``routes`` without the deferrable refills whose visit costs more than leaving them to the next
+    plan (:func:`~optimizer.rules.objective.miss_penalty`): the visit's tiers plus what its route
+    saves without it. The objective falls with each one left out. Days of an overnight trip keep
+    their visits (the trip is planned around them)."""
+    routes = dict(routes)
+    for k in sorted(routes):
+        if routes[k][1].away:
+            continue
+        for j in [x for x in routes[k][0] if problem.refills[x].deferrable]:
+            order, sched = routes[k]
+            rest = [x for x in order if x != j]
+            rest_s = schedule_order(problem, k, rest) if rest else None
+            if rest and rest_s is None:
+                continue
+            if _total(problem, k, order, sched) - _total(problem, k, rest, rest_s) > refill_penalty(problem, j):
+                if rest:
+                    routes[k] = (rest, rest_s)  # type: ignore[assignment]
+                else:
+                    del routes[k]
+                    break
     return routes
 
 
@@ -340,6 +373,8 @@ def insert_with_ejection(
             continue
         done = False
         for k in sorted(cands.get(j, ()), key=lambda k, j=j: (day_cost(problem, j, k), k)):
+            if _not_worth(problem, j, k):
+                continue
             order = routes.get(k, ([], None))[0]
             fit = _best_insertion(problem, k, order, j)
             if fit is not None:
@@ -363,4 +398,4 @@ def insert_with_ejection(
                     break
             if done:
                 break
-    return routes
+    return drop_deferrable(problem, routes)

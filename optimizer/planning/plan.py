@@ -247,9 +247,12 @@ def plan_from_routes(
         if blocked is not None and not (r.deferrable and blocked[0] is Reason.NO_CAPACITY_IN_WINDOW):
             reason, detail = blocked
         elif r.deferrable:
+            after = problem.next_plan_days(j)
             deferred.append(Deferred(
                 patient_id=r.patient_id, state=r.patient.state, window_start=w.start, window_end=w.end,
                 empty_date=w.empty, detail=(
+                    f"due {w.due}, window ends {w.end}, after the horizon: left to the next plan, which can "
+                    f"make it from {after[0]}" if after else
                     f"window ends {w.end}, after the horizon; {len(cands.get(j, ()))} eligible "
                     "nurse-day(s) in the horizon had no room")))
             continue

@@ -282,10 +282,16 @@ def _day_phase(problem: PlanningProblem, routes: Routes, opts: SolverOptions, bu
     say(f"day phase: {len(parts)} part(s) of {len(moving)} visits, each on its day, by {opts.backend}")
     merged = _merge(problem, _run_parts(problem, parts, opts, budget, say, "day phase"), held)
     new, old = score(problem, merged), score(problem, routes)
-    better = new[0] <= old[0] and new[1] >= old[1]
+    better = new[0] <= old[0] and _firm(problem, merged) >= _firm(problem, routes)
     say(f"day phase: {new[1]} refills placed, objective {new[0]:,} (was {old[1]}, {old[0]:,})"
         f"{'' if better else '; kept the previous plan'}")
     return merged if better else routes
+
+
+def _firm(problem: PlanningProblem, routes: Routes) -> int:
+    """Refills ``routes`` place that the next plan could not make (a deferrable one it can make may be
+    left to it when that costs less)."""
+    return sum(1 for o, _ in routes.values() for j in o if not problem.next_plan_days(j))
 
 
 def move_kept_for_missed(problem: PlanningProblem, routes: Routes) -> Routes:

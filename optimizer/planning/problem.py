@@ -112,6 +112,8 @@ class PlanningProblem:
     # schedules, nurse-day terms and legs read once (optimizer.planning.schedule.ScheduleCache); a copy made
     # with dataclasses.replace shares it, and schedule_order starts a new one when an input differs
     _schedules: Any = field(default=None, repr=False, compare=False)
+    _next_days: tuple[list[Candidate], int, dict[int, tuple[date, ...]]] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     def candidates_by_refill(self) -> dict[int, list[int]]:
         """Candidate nurse-days of each refill (in ``candidates`` order): a fresh copy the caller may change.
@@ -140,6 +142,35 @@ class PlanningProblem:
             cache = self._last_fill = (self.refills, len(self.refills), top)
         r = self.refills[j]
         return cache[2][r.patient_id] > r.fill_no
+
+    def next_plan_days(self, j: int) -> tuple[date, ...]:
+        """The days after the horizon on which the next plan could make deferrable refill ``j`` from home.
+
+        Days of its window after the horizon (only the last safe day for a pump that runs dry before
+        its window opens) that are no company holiday, on which the patient is home and some nurse
+        who may make the refill from home now (a candidate) works; empty for a refill that is not
+        deferrable or has no candidates. Read once per candidate list.
+        """
+        cache = self._next_days
+        if cache is None or cache[0] is not self.candidates or cache[1] != len(self.candidates):
+            by_refill = self.candidates_by_refill()
+            found = {i: self._days_after(i, by_refill.get(i, ())) for i, r in enumerate(self.refills)
+                     if r.deferrable}
+            cache = self._next_days = (self.candidates, len(self.candidates), found)
+        return cache[2].get(j, ())
+
+    def _days_after(self, j: int, nurse_days: Any) -> tuple[date, ...]:
+        r, end = self.refills[j], self.horizon.end
+        if r.window.is_empty_window:
+            after = [r.window.end] if r.window.end > end else []
+        else:
+            after = [end + timedelta(days=i) for i in range(1, (r.window.end - end).days + 1)]
+        nurses = {self.nurse_days[k].nurse.nurse_id: self.nurse_days[k].nurse for k in nurse_days}
+        if not after or not nurses:
+            return ()
+        holidays = HolidayCalendar.of(self.roster.holidays, after[0], after[-1])
+        return tuple(d for d in after if d not in holidays and not self.roster.is_away(r.patient_id, d)
+                     and any(self.roster.available(n, d) for n in nurses.values()))
 
     def town_at(self, loc: int) -> Town | None:
         """The lodging town at location ``loc``, or ``None`` (a nurse's or a patient's home)."""

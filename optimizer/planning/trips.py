@@ -252,8 +252,8 @@ def _order_key(problem: PlanningProblem, routes: Routes, first: int) -> tuple[in
     placed = {j for order, _ in routes.values() for j in order}
     with_cands = problem.candidates_by_refill()
     missed = [j for j in range(len(problem.refills)) if j not in placed]
-    return (sum(miss_penalty(problem.refills[j]) for j in missed if j < first),
-            score(problem, routes)[0] + sum(miss_penalty(problem.refills[j]) for j in missed if j not in with_cands))
+    return (sum(miss_penalty(problem, j) for j in missed if j < first),
+            score(problem, routes)[0] + sum(miss_penalty(problem, j) for j in missed if j not in with_cands))
 
 
 def with_fills_and_trips(problem: PlanningProblem, plan: Plan, *,

@@ -134,12 +134,18 @@ def day_cost(problem: PlanningProblem, refill: int, nurse_day: int) -> int:
     """
     r = problem.refills[refill]
     nd = problem.nurse_days[nurse_day]
-    cents = 0
-    if (nd.day > r.window.due or r.overdue) and in_last_reserve_day(r.window.reserve_days_left(nd.day)):
-        cents += settings.COST_LAST_RESERVE_DAY
+    cents = _day_tiers(r, nd.day)
     if r.overdue:
         cents += settings.COST_OVERDUE_PER_DAY * nd.index
-    return cents + due_date_cost(r, nd.day)
+    return cents
+
+
+def _day_tiers(refill: Refill, day: date) -> int:
+    """Cents of the last-reserve-day and due-date tiers of making ``refill`` on ``day``."""
+    cents = 0
+    if (day > refill.window.due or refill.overdue) and in_last_reserve_day(refill.window.reserve_days_left(day)):
+        cents += settings.COST_LAST_RESERVE_DAY
+    return cents + due_date_cost(refill, day)
 
 
 def visit_cost(problem: PlanningProblem, refill: int, nurse_day: int) -> int:
@@ -176,14 +182,28 @@ def refill_penalty(problem: PlanningProblem, refill: int) -> int:
     keep tier, so dropping a kept visit is never cheaper than moving it."""
     pins = problem.pins
     moved = settings.COST_MOVED_VISIT * UNITS_PER_CENT if pins is not None and refill in pins.keep else 0
-    return miss_penalty(problem.refills[refill]) + moved
+    return miss_penalty(problem, refill) + moved
 
 
-def miss_penalty(refill: Refill) -> int:
-    """Cost of not placing ``refill``: overdue ≫ due in the horizon ≫ deferrable to the next plan."""
-    cents = (settings.PENALTY_MISSED_OVERDUE if refill.overdue else settings.PENALTY_DEFERRED
-             if refill.deferrable else settings.PENALTY_MISSED_REFILL)
-    return cents * UNITS_PER_CENT
+def miss_penalty(problem: PlanningProblem, refill: int) -> int:
+    """Cost of not placing ``refill``: overdue ≫ due in the horizon ≫ deferrable to the next plan.
+
+    A deferrable refill (its window runs past the horizon) that the next plan can make from home
+    (:meth:`~optimizer.planning.problem.PlanningProblem.next_plan_days`) costs what its best such day
+    pays in the day tiers (days from the due date, last reserve day) plus
+    :data:`~optimizer.settings.COST_DEFERRED`: it is made now only on a day as near its due date,
+    not days early because a nurse is nearby (SPEC §5). One the next plan cannot make from home costs
+    :data:`~optimizer.settings.PENALTY_DEFERRED`.
+    """
+    r = problem.refills[refill]
+    if r.overdue:
+        return settings.PENALTY_MISSED_OVERDUE * UNITS_PER_CENT
+    if not r.deferrable:
+        return settings.PENALTY_MISSED_REFILL * UNITS_PER_CENT
+    days = problem.next_plan_days(refill)
+    if not days:
+        return settings.PENALTY_DEFERRED * UNITS_PER_CENT
+    return (min(_day_tiers(r, d) for d in days) + settings.COST_DEFERRED) * UNITS_PER_CENT
 
 
 class Costed(Protocol):

@@ -245,3 +245,24 @@ def test_window_past_horizon_is_deferred_not_unassigned(tmp_path):
     # the same refill with a nurse on Thursdays is planned now, not deferred
     plan = solve([p], [make_nurse(workdays=frozenset({3}))], days=7, tmp_path=tmp_path)
     assert visit_of(plan, "NEXT").date == MON + dt.timedelta(days=3) and plan.deferred == []
+
+
+@pytest.mark.parametrize("backend", ["greedy", "ortools", "pyvrp"])
+def test_refill_due_after_the_horizon_is_not_made_days_early(tmp_path, backend):
+    """Due the Monday after a Monday–Friday horizon (window Fri..Tue): the next plan makes it on its
+    due date, so Friday (3 days early, though the nurse is free and nearby) is not planned (SPEC §5:
+    on the due date where possible). A refill due inside the horizon is planned as before."""
+    nxt = patient_due("NEXT", MON + dt.timedelta(days=7))
+    now = patient_due("NOW", MON + dt.timedelta(days=4))
+    plan = solve([nxt, now], [make_nurse()], days=5, backend=backend, tmp_path=tmp_path)
+    assert visit_of(plan, "NEXT") is None and [d.patient_id for d in plan.deferred] == ["NEXT"]
+    assert visit_of(plan, "NOW").date == MON + dt.timedelta(days=4)
+
+
+def test_refill_the_next_plan_cannot_make_is_made_now(tmp_path):
+    """The same refill when its nurse is off on every day of its window after the horizon (or the
+    patient is away then): the next plan could not make it, so it is made on the Friday."""
+    nxt = patient_due("NEXT", MON + dt.timedelta(days=7))
+    off = [TimeOff("N1", MON + dt.timedelta(days=d)) for d in (7, 8)]
+    plan = solve([nxt], [make_nurse()], days=5, time_off=off, tmp_path=tmp_path)
+    assert visit_of(plan, "NEXT").date == MON + dt.timedelta(days=4) and plan.deferred == []

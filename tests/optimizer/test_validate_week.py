@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import datetime as dt
+import json
 import re
 import shutil
 from pathlib import Path
@@ -335,10 +336,14 @@ def test_changes_csv_must_be_well_formed(week, tmp_path, column, value, rule):
 # ---- more than one fill per patient ----
 
 def _second_fill(folder: Path) -> pd.Series:
-    """A visit making fill 2 that is alone on its nurse-day."""
+    """A visit making fill 2 that is alone on its nurse-day, its window inside the horizon, of a patient
+    with no later fill left to the next plan (removing it leaves only that fill unmade)."""
     visits = frame(folder, "visits.csv")
     alone = visits.groupby(["nurse_id", "date"]).patient_id.transform("size") == 1
-    return visits[(visits.fill_no == "2") & alone].iloc[0]
+    end = json.loads((folder / "summary.json").read_text())["horizon"]["end"]
+    later = set(frame(folder, "deferred.csv").patient_id)
+    return visits[(visits.fill_no == "2") & alone & (visits.window_end <= end)
+                  & ~visits.patient_id.isin(later)].iloc[0]
 
 
 def test_fill_numbers_follow_the_dates(month, tmp_path):

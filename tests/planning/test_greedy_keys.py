@@ -64,6 +64,8 @@ def _ref_construct(problem, routes, *, earliest):
         if j in served or j not in cands:
             continue
         for k in sorted(cands[j], key=_ref_key(problem, j, earliest)):
+            if greedy._not_worth(problem, j, k):  # a deferrable refill the next plan makes nearer its due date
+                continue
             fit = _best_insertion(problem, k, routes.get(k, ([], None))[0], j)
             if fit is not None:
                 routes[k] = fit
@@ -126,6 +128,7 @@ def _ref_greedy(problem):
         built = _ref_construct(problem, {}, earliest=earliest)
         placed = {j for order, _ in built.values() for j in order}
         built = _ref_improve(problem, insert_with_ejection(problem, built, [j for j in cands if j not in placed]))
+        built = greedy.drop_deferrable(problem, built)
         total = score(problem, built)[0]
         if best is None or total < best[0]:
             best = (total, built)
@@ -164,4 +167,4 @@ def test_the_routes_are_the_reference_routes(problem):
 def test_on_given_routes_too(problem):
     start = dict(sorted(greedy.greedy_routes(problem).items())[::2])
     got = greedy.greedy_routes(problem, routes=dict(start))
-    assert _orders(got) == _orders(_ref_construct(problem, dict(start), earliest=False))
+    assert _orders(got) == _orders(greedy.drop_deferrable(problem, _ref_construct(problem, dict(start), earliest=False)))

@@ -6,7 +6,7 @@ import datetime as dt
 
 from geodata.travel.haversine import HaversineProvider
 from optimizer import api
-from optimizer.domain import Infusate, Roster
+from optimizer.domain import Infusate, Roster, TimeOff
 from optimizer.planning.planner import SolverOptions
 from optimizer.rules.windows import next_fill, refill_window
 from tests.conftest import make_nurse, make_patient
@@ -27,13 +27,21 @@ def test_a_28_day_plan_holds_two_chemo_fills_and_the_saline_fill_between():
     roster = Roster((_chemo_cycle(),), (make_nurse(),), holidays=())
     res = api.plan(roster, start=MON, days=28, provider=PROVIDER, options=SolverOptions(backend="greedy"))
     visits = sorted(res.plan.visits, key=lambda v: v.date)
-    assert [v.fill_no for v in visits] == [1, 2, 3]
-    assert [v.infusate for v in visits] == ["floxuridine", "heparinized_saline", "floxuridine"]
-    assert [v.date for v in visits[:2]] == [MON, MON + dt.timedelta(days=14)]  # each on its due date
+    assert [v.fill_no for v in visits] == [1, 2]
+    assert [v.infusate for v in visits] == ["floxuridine", "heparinized_saline"]
+    assert [v.date for v in visits] == [MON, MON + dt.timedelta(days=14)]  # each on its due date
     assert visits[1].due_date == visits[0].date + dt.timedelta(days=14)
-    # fill 3 is due after the horizon (Dec 28): its window opens on the last working day, Dec 25
-    assert visits[2].window_start == visits[2].date == D(2026, 12, 25)
+    # fill 3 (floxuridine) is due Monday Dec 28, after the horizon; its window opens on the last working
+    # day, Friday Dec 25: the next plan makes it on its due date, not three days early now
+    (later,) = res.plan.deferred
+    assert later.patient_id == "P" and later.window_start == D(2026, 12, 25)
     assert res.plan.solver["later_fills"] == 2
+    # with the nurse off that Monday and Tuesday the next plan could not: it is made on the Friday
+    off = Roster((_chemo_cycle(),), (make_nurse(),), frozenset(TimeOff("N1", D(2026, 12, d)) for d in (28, 29)),
+                 holidays=())
+    res = api.plan(off, start=MON, days=28, provider=PROVIDER, options=SolverOptions(backend="greedy"))
+    last = max(res.plan.visits, key=lambda v: v.date)
+    assert (last.fill_no, last.infusate, last.date) == (3, "floxuridine", D(2026, 12, 25)) and not res.plan.deferred
 
 
 def test_the_next_window_follows_the_planned_date_of_the_previous_fill():
