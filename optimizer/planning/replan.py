@@ -386,18 +386,24 @@ def replan(
 
 def _with_confirmed_conflicts(plan: Plan, previous: Plan, roster: Roster) -> Plan:
     """``plan`` whose ``changes`` also list every confirmed visit of the horizon it does not keep
-    (same patient, nurse and date) and lists nowhere else: the previous plan's row for it (a
-    confirmed visit it had moved stays moved, with the reason it gave), or ``capacity``; ``moved`` to
-    the plan's visit of the patient nearest the confirmed date, ``dropped`` when there is none."""
+    (same patient, nurse and date, starting within ±30 min of the confirmed start when one was
+    given) and lists nowhere else: the previous plan's row for it (a confirmed visit it had moved,
+    or timed anew on its nurse and date, stays so, with the reason it gave), or ``capacity``;
+    ``moved`` to the plan's visit of the patient nearest the confirmed date, ``dropped`` when there
+    is none."""
     first = plan.horizon_start
     last = first + timedelta(days=plan.horizon_days - 1)
-    kept = {(v.patient_id, v.nurse_id, v.date) for v in plan.visits}
+    starts: dict[tuple[str, str, date], list[int]] = defaultdict(list)
+    for v in plan.visits:
+        starts[(v.patient_id, v.nurse_id, v.date)].append(minutes_of(v.start.time()))
+    tol = settings.CONFIRMED_START_TOLERANCE_MINUTES
     changes = list(plan.changes or [])
     listed = {(c.patient_id, c.old_nurse_id, c.old_date) for c in changes}
     was = {(c.patient_id, c.old_nurse_id, c.old_date): c for c in previous.changes or []}
     for cv in sorted(roster.confirmed_visits, key=lambda c: (c.date, c.patient_id, c.nurse_id)):
         key = (cv.patient_id, cv.nurse_id, cv.date)
-        if not first <= cv.date <= last or key in kept or key in listed:
+        kept = any(cv.start is None or abs(m - minutes_of(cv.start)) <= tol for m in starts.get(key, ()))
+        if not first <= cv.date <= last or kept or key in listed:
             continue
         mine = [v for v in plan.visits if v.patient_id == cv.patient_id]
         now = min(mine, key=lambda v: (abs((v.date - cv.date).days), v.date), default=None)
