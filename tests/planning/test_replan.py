@@ -286,7 +286,7 @@ def test_a_confirmed_visit_the_previous_plan_moved_stays_listed_after_a_replan(t
     new = api.replan(roster, tmp_path / "prev", start=day(2), provider=PROVIDER, options=OPTS).plan
     assert new.changes == [moved]  # the same visit, moved as before, with the same reason
     write_plan(new, tmp_path / "new")
-    assert check_plan(roster, tmp_path / "new", provider=PROVIDER) == []
+    assert check_plan(roster, tmp_path / "new", provider=PROVIDER, previous=tmp_path / "prev") == []
 
 
 def test_replan_alarms_count_the_refills_made_before_the_replan_date(tmp_path):

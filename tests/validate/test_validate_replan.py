@@ -233,6 +233,25 @@ def test_a_changes_row_that_the_previous_plan_contradicts_is_reported(tmp_path, 
     assert _rules_against(roster, folder, old) == {"change_previous"}
 
 
+@pytest.mark.parametrize("kind", ["moved_never_had", "moved_history_on_its_day", "added_history"])
+def test_a_changes_row_dated_before_the_replan_date_is_checked_against_the_previous_plan(tmp_path, kind):
+    # before the re-plan date nothing changes: a row there that no confirmed visit explains is false,
+    # though visits.csv alone cannot tell (the visit it names is there as the row says)
+    roster, old, folder = _call_out(tmp_path)
+    past = next(r for r in _rows(folder / "visits.csv")[0] if r["date"] < day(1).isoformat())
+    other = "N3" if past["nurse_id"] != "N3" else "N1"
+    row = {"moved_never_had": [past["patient_id"], "moved", other, past["date"], past["nurse_id"], past["date"],
+                               "nurse_off"],
+           "moved_history_on_its_day": [past["patient_id"], "moved", past["nurse_id"], past["date"],
+                                        past["nurse_id"], past["date"], "capacity"],
+           "added_history": [past["patient_id"], "added", "", "", past["nurse_id"], past["date"], "referral"]}[kind]
+    with (folder / "changes.csv").open("a", newline="") as fh:  # corruption: one false row
+        csv.writer(fh).writerow(row)
+    assert check_plan(roster, folder, provider=PROVIDER) == []
+    found = check_plan(roster, folder, provider=PROVIDER, previous=old)
+    assert [(x.rule, x.patient_id) for x in found] == [("change_previous", past["patient_id"])]
+
+
 def test_previous_given_for_a_plan_that_is_no_replan_is_a_usage_error(tmp_path):
     from optimizer.errors import UsageError
     roster, old, _ = _call_out(tmp_path)
