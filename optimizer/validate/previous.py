@@ -7,7 +7,7 @@ Given the previous plan's visits.csv (OLD), a re-plan's folder (PLAN, ``summary.
   OLD (same patient and fill, nurse, date and start): added, missing, or with another nurse,
   date or start.
 - ``change_unlisted``: from the re-plan date on, a difference between OLD and PLAN that
-  changes.csv does not list. A visit of OLD that PLAN does not have with the same patient,
+  changes.csv does not list (a start moved beyond the tolerance too: see below). A visit of OLD that PLAN does not have with the same patient,
   nurse and date (the re-plan's rule of a kept visit: any fill) needs a ``moved`` or
   ``dropped`` row naming it as old; a visit of PLAN that OLD does not have needs a ``moved``
   or ``added`` row naming it as new, unless it keeps a confirmed visit of the roster
@@ -26,16 +26,22 @@ Given the previous plan's visits.csv (OLD), a re-plan's folder (PLAN, ``summary.
   promise again as the previous plan did, moved to the patient's visit nearest it (which may be
   one before the date) or dropped.
 
-Start times from the re-plan date on are not compared: a kept visit keeps its nurse and date
-and is timed anew around the changes (SPEC §6).
+A kept visit keeps its nurse and date and is timed anew around the changes (SPEC §6), so start
+times from the re-plan date on are compared only beyond the tolerance of a confirmed visit: a
+visit in both plans on the same nurse and date whose start moved by more than
+``settings.CONFIRMED_START_TOLERANCE_MINUTES`` needs a ``moved`` (or ``dropped``) row naming it as
+old (rule ``change_unlisted``); the re-plan lists it as ``moved`` on the same nurse and date. A
+patient's visits on one nurse-day are paired in start order.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable
+from datetime import timedelta
 from itertools import zip_longest
 
+from optimizer import settings
 from optimizer.validate.base import Context, to_dt
 from optimizer.validate.confirmed import CHANGE_COLUMNS, keeping_visit
 
@@ -55,9 +61,14 @@ def _at(v: Row, side: str = "") -> Visit:
     return v["patient_id"], v[f"{side}nurse_id"], v[f"{side}date"]
 
 
+def _clock(v: Row) -> str:
+    """A visit's start time, HH:MM."""
+    return to_dt(v["start"]).time().isoformat("minutes")
+
+
 def _where(v: Row) -> str:
     """A visit's nurse, date and start time, as a message names them."""
-    return f"{v['nurse_id']} {v['date']} {to_dt(v['start']).time().isoformat('minutes')}"
+    return f"{v['nurse_id']} {v['date']} {_clock(v)}"
 
 
 def _unmatched(rows: list[Row], others: list[Row], same: Callable[[Row], Hashable]) -> list[Row]:
@@ -132,7 +143,8 @@ def _check_history(ctx: Context, old: list[Row], new: list[Row], numbered: bool)
 
 
 def _check_differences(ctx: Context, old: list[Row], new: list[Row], changes: list[Row], numbered: bool) -> None:
-    """From the re-plan date on, each difference has its changes.csv row (rule ``change_unlisted``)."""
+    """From the re-plan date on, each difference has its changes.csv row (rule ``change_unlisted``),
+    a start moved beyond the tolerance too (:func:`_check_times`)."""
     confirmed = {(c.patient_id, c.nurse_id, c.date.isoformat()) for c in ctx.roster.confirmed_visits}
     as_old = {_at(r, "old_") for r in changes if r["change"] in ("moved", "dropped")}
     as_new = {_at(r, "new_") for r in changes if r["change"] in ("moved", "added")}
@@ -150,6 +162,36 @@ def _check_differences(ctx: Context, old: list[Row], new: list[Row], changes: li
             assert v is not None
             ctx.bad("change_unlisted", f"visit {what} since the previous plan, and changes.csv has "
                     f"{' and '.join(missing)}", nurse_id=v["nurse_id"], patient_id=v["patient_id"], date=v["date"])
+    _check_times(ctx, old, new, as_old)
+
+
+def _check_times(ctx: Context, old: list[Row], new: list[Row], as_old: set[Visit]) -> None:
+    """From the re-plan date on, each visit in both plans on the same nurse and date whose start moved
+    by more than the tolerance has a changes.csv row naming it as old (rule ``change_unlisted``).
+
+    Parameters
+    ----------
+    ctx
+        The run's context (violations go there).
+    old, new
+        The previous plan's and the re-plan's visits.csv rows from the re-plan date on.
+    as_old
+        (patient_id, nurse_id, ISO date) of the old visit of each ``moved`` or ``dropped`` row.
+    """
+    tol = timedelta(minutes=settings.CONFIRMED_START_TOLERANCE_MINUTES)
+    by_visit: dict[Visit, tuple[list[Row], list[Row]]] = defaultdict(lambda: ([], []))
+    for side, rows in enumerate((old, new)):
+        for v in rows:
+            by_visit[_at(v)][side].append(v)
+    for key in sorted(by_visit.keys() - as_old):
+        was, now = (sorted(vs, key=lambda v: to_dt(v["start"])) for vs in by_visit[key])
+        moved = next(((o, n) for o, n in zip(was, now) if abs(to_dt(n["start"]) - to_dt(o["start"])) > tol), None)
+        if moved is not None:
+            o, n = moved
+            ctx.bad("change_unlisted", f"visit kept on {o['nurse_id']} {o['date']} but moved from {_clock(o)} to "
+                    f"{_clock(n)} (more than ±{settings.CONFIRMED_START_TOLERANCE_MINUTES} min) since the previous "
+                    "plan, and changes.csv has no moved row for it", nurse_id=o["nurse_id"],
+                    patient_id=o["patient_id"], date=o["date"])
 
 
 def _check_rows(ctx: Context, old: list[Row], changes: list[Row]) -> None:
