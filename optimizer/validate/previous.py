@@ -7,9 +7,9 @@ Given the previous plan's visits.csv (OLD), a re-plan's folder (PLAN, ``summary.
   OLD (same patient and fill, nurse, date and start): added, missing, or with another nurse,
   date or start.
 - ``change_unlisted``: from the re-plan date on, a difference between OLD and PLAN that
-  changes.csv does not list (a start moved beyond the tolerance too: see below). A visit of OLD that PLAN does not have with the same patient,
-  nurse and date (the re-plan's rule of a kept visit: any fill) needs a ``moved`` or
-  ``dropped`` row naming it as old; a visit of PLAN that OLD does not have needs a ``moved``
+  changes.csv does not list (a start moved beyond the tolerance too: see below). A visit of
+  OLD that PLAN does not have with the same patient, nurse and date (the re-plan's rule of a
+  kept visit: any fill) needs a ``moved`` or ``dropped`` row naming it as old; a visit of PLAN that OLD does not have needs a ``moved``
   or ``added`` row naming it as new, unless it keeps a confirmed visit of the roster
   (``confirmed_visits.csv``; the re-plan keeps those without a row). The re-plan lists every
   other new placement as ``added`` (``referral``, ``capacity``, ``next_fill``), so an addition
