@@ -93,6 +93,19 @@ def test_sick_days_force_replanning() -> None:
     assert res.totals["moved_after_confirmed"] == res.totals["replans"]
 
 
+def test_a_visit_kept_on_its_nurse_and_day_at_another_time_is_not_moved_after_confirmed() -> None:
+    # a re-plan lists a kept visit whose start moved beyond ±30 min as moved on its own nurse and
+    # date; the week's figure counts visits that changed nurse or day, or were dropped
+    from optimizer.analysis.simulate.loop import moved_after_confirmed
+    from optimizer.planning.keep import Change
+    from optimizer.planning.plan import Plan
+    d = START + dt.timedelta(days=1)
+    rows = [Change("P1", "moved", "N1", d, "N1", d, "capacity"), Change("P2", "moved", "N1", d, "N2", d, "nurse_off"),
+            Change("P3", "dropped", "N1", d, "", None, "capacity")]
+    plan = Plan(visits=[], nurse_days=[], unassigned=[], horizon_start=START, horizon_days=7, changes=rows)
+    assert moved_after_confirmed(plan, until=START + dt.timedelta(days=6)) == 2
+
+
 def test_same_seed_same_run_and_common_random_numbers(demo) -> None:
     roster, start = demo
     st = SimulationSettings(weeks=3)

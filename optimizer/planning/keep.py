@@ -37,10 +37,11 @@ CHANGE_COLUMNS = ("patient_id", "change", "old_nurse_id", "old_date", "new_nurse
 
 CHANGE_REASONS = ("nurse_off", "holiday", "patient_away", "license", "certification", "window_moved",
                   "capacity", "patient_inactive", "referral", "next_fill")
-"""Why a visit was not kept as it was (the first seven), a patient no longer in the program,
-and for an added visit: ``referral`` (a refill the previous plan did not list), ``capacity``
-(listed unassigned before, placed now) or ``next_fill`` (the fill after one made before the
-re-plan date)."""
+"""Why a visit was not kept as it was (the first seven; ``capacity`` also for a re-plan's visit
+kept on its nurse and date whose start moved by more than ±30 min as its day's route changed), a
+patient no longer in the program, and for an added visit: ``referral`` (a refill the previous plan
+did not list), ``capacity`` (listed unassigned before, placed now) or ``next_fill`` (the fill after
+one made before the re-plan date)."""
 
 START_TOLERANCE_MINUTES: int = settings.CONFIRMED_START_TOLERANCE_MINUTES
 

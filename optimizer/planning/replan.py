@@ -9,7 +9,8 @@ impossible (the reason: nurse off, holiday, patient away, license, certification
 window moved) or when moving it places a refill that would otherwise be missed
 (``capacity``); the kept visits go back on their days in the previous order, each
 overnight trip ahead that can be kept stays whole, the displaced and new refills are
-inserted around them, and ``changes.csv`` lists every difference.
+inserted around them, and ``changes.csv`` lists every difference (a kept visit whose start
+moved by more than ±30 min too: ``moved`` on its own nurse and date, :func:`_with_time_moves`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from optimizer import settings
 from optimizer.domain import Horizon, Roster, TimeOff, minutes_of
@@ -371,7 +372,7 @@ def replan(
     plan.solver["kept_visits"] = len(problem.pins.keep) if problem.pins is not None else 0
     earlier = [d for d in previous.nurse_days if d.date < start] + kept_days if keep_before else []
     if not before and not earlier:
-        return _with_confirmed_conflicts(plan, previous, roster), problem
+        return _with_time_moves(_with_confirmed_conflicts(plan, previous, roster), previous, start=start), problem
     first = min(previous.horizon_start, start)
     done = Counter(v.patient_id for v in before)  # fills made before: the new ones number on
     after = [replace(v, fill_no=v.fill_no + done[v.patient_id]) if done[v.patient_id] else v for v in plan.visits]
@@ -381,23 +382,29 @@ def replan(
         nurse_days=sorted(earlier + plan.nurse_days,
                           key=lambda d: (d.nurse_id, d.date)),
         horizon_start=first, horizon_days=(end - first).days + 1)
-    return _with_confirmed_conflicts(plan, previous, roster), problem
+    return _with_time_moves(_with_confirmed_conflicts(plan, previous, roster), previous, start=start), problem
 
 
 def _with_confirmed_conflicts(plan: Plan, previous: Plan, roster: Roster) -> Plan:
     """``plan`` whose ``changes`` also list every confirmed visit of the horizon it does not keep
-    (same patient, nurse and date) and lists nowhere else: the previous plan's row for it (a
-    confirmed visit it had moved stays moved, with the reason it gave), or ``capacity``; ``moved`` to
-    the plan's visit of the patient nearest the confirmed date, ``dropped`` when there is none."""
+    (same patient, nurse and date, starting within ±30 min of the confirmed start when one was
+    given) and lists nowhere else: the previous plan's row for it (a confirmed visit it had moved,
+    or timed anew on its nurse and date, stays so, with the reason it gave), or ``capacity``;
+    ``moved`` to the plan's visit of the patient nearest the confirmed date, ``dropped`` when there
+    is none."""
     first = plan.horizon_start
     last = first + timedelta(days=plan.horizon_days - 1)
-    kept = {(v.patient_id, v.nurse_id, v.date) for v in plan.visits}
+    starts: dict[tuple[str, str, date], list[int]] = defaultdict(list)
+    for v in plan.visits:
+        starts[(v.patient_id, v.nurse_id, v.date)].append(minutes_of(v.start.time()))
+    tol = settings.CONFIRMED_START_TOLERANCE_MINUTES
     changes = list(plan.changes or [])
     listed = {(c.patient_id, c.old_nurse_id, c.old_date) for c in changes}
     was = {(c.patient_id, c.old_nurse_id, c.old_date): c for c in previous.changes or []}
     for cv in sorted(roster.confirmed_visits, key=lambda c: (c.date, c.patient_id, c.nurse_id)):
         key = (cv.patient_id, cv.nurse_id, cv.date)
-        if not first <= cv.date <= last or key in kept or key in listed:
+        kept = any(cv.start is None or abs(m - minutes_of(cv.start)) <= tol for m in starts.get(key, ()))
+        if not first <= cv.date <= last or kept or key in listed:
             continue
         mine = [v for v in plan.visits if v.patient_id == cv.patient_id]
         now = min(mine, key=lambda v: (abs((v.date - cv.date).days), v.date), default=None)
@@ -405,4 +412,27 @@ def _with_confirmed_conflicts(plan: Plan, previous: Plan, roster: Roster) -> Pla
         changes.append(Change(cv.patient_id, "moved" if now else "dropped", cv.nurse_id, cv.date,
                               now.nurse_id if now else "", now.date if now else None, reason))
         listed.add(key)
+    return plan if len(changes) == len(plan.changes or []) else replace(plan, changes=changes)
+
+
+def _with_time_moves(plan: Plan, previous: Plan, *, start: date) -> Plan:
+    """``plan`` whose ``changes`` also list every visit from ``start`` on kept on its nurse and date
+    whose start moved by more than ``settings.CONFIRMED_START_TOLERANCE_MINUTES`` from the previous
+    plan's (SPEC §6: ``changes.csv`` lists every difference): ``moved`` on the same nurse and date,
+    reason ``capacity`` (its day's route changed around it), unless a row already lists that visit as
+    old (a confirmed visit timed anew, with the conflict's reason). The visits of a patient on one
+    nurse-day are paired in start order."""
+    tol = timedelta(minutes=settings.CONFIRMED_START_TOLERANCE_MINUTES)
+    was: dict[tuple[str, str, date], list[datetime]] = defaultdict(list)
+    now: dict[tuple[str, str, date], list[datetime]] = defaultdict(list)
+    for visits, starts in ((previous.visits, was), (plan.visits, now)):
+        for v in visits:
+            if v.date >= start:
+                starts[(v.patient_id, v.nurse_id, v.date)].append(v.start)
+    changes = list(plan.changes or [])
+    listed = {(c.patient_id, c.old_nurse_id, c.old_date) for c in changes if c.change in ("moved", "dropped")}
+    for key in sorted((was.keys() & now.keys()) - listed):
+        if any(abs(n - o) > tol for o, n in zip(sorted(was[key]), sorted(now[key]))):
+            pid, nurse_id, day = key
+            changes.append(Change(pid, "moved", nurse_id, day, nurse_id, day, "capacity"))
     return plan if len(changes) == len(plan.changes or []) else replace(plan, changes=changes)

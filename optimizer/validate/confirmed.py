@@ -19,7 +19,7 @@ from optimizer.domain import ConfirmedVisit, Nurse, minutes_of
 from optimizer.rules.eligibility import is_certified_for, may_practice
 from optimizer.validate.base import Context, to_dt
 
-__all__ = ["CHANGE_COLUMNS", "CHANGE_KINDS", "CHANGE_REASONS", "check_changes", "check_confirmed"]
+__all__ = ["CHANGE_COLUMNS", "CHANGE_KINDS", "CHANGE_REASONS", "check_changes", "check_confirmed", "keeping_visit"]
 
 Row = dict[str, str]
 
@@ -106,9 +106,17 @@ def _check_against_visits(ctx: Context, r: Row, planned: set[tuple[str, str, str
                 "and date", nurse_id=r["old_nurse_id"], date=r["old_date"], **kw)
 
 
-def _kept(cv: ConfirmedVisit, planned: dict[tuple[str, str, str], list[Row]]) -> Row | None:
+def keeping_visit(cv: ConfirmedVisit, planned: dict[tuple[str, str, str], list[Row]]) -> Row | None:
     """The visit that keeps ``cv``: same patient, nurse and date, starting within the tolerance when
-    a start was given (``None`` when there is none)."""
+    a start was given (``None`` when there is none).
+
+    Parameters
+    ----------
+    cv
+        The confirmed visit.
+    planned
+        visits.csv rows by (patient_id, nurse_id, ISO date): the plan's, or a previous plan's.
+    """
     tol = settings.CONFIRMED_START_TOLERANCE_MINUTES
     for v in planned.get((cv.patient_id, cv.nurse_id, cv.date.isoformat()), []):
         if cv.start is None:
@@ -131,7 +139,7 @@ def check_confirmed(ctx: Context, visits: list[Row], changes: list[Row]) -> None
     for v in visits:
         planned[(v["patient_id"], v["nurse_id"], v["date"])].append(v)
     for cv in ctx.roster.confirmed_visits:
-        if cv.date not in ctx.horizon or _kept(cv, planned) is not None:
+        if cv.date not in ctx.horizon or keeping_visit(cv, planned) is not None:
             continue
         kw = dict(patient_id=cv.patient_id, nurse_id=cv.nurse_id, date=cv.date.isoformat())
         row = listed.get((cv.patient_id, cv.nurse_id, cv.date.isoformat()))
@@ -175,7 +183,7 @@ def _reason_true(ctx: Context, cv: ConfirmedVisit, reason: str,
         w = fill.window
         if not (w.start <= d <= w.end) and not (w.is_empty_window and d == w.end):
             return True
-        twins = (_kept(other, planned) for other in roster.confirmed_visits
+        twins = (keeping_visit(other, planned) for other in roster.confirmed_visits
                  if other.patient_id == cv.patient_id and other != cv)
         return any(v is not None and ctx.row_window.get(id(v)) == w for v in twins)
     return False

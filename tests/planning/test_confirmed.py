@@ -226,6 +226,23 @@ def test_a_confirmed_start_outside_the_shift_is_listed_even_on_its_nurse_and_dat
     assert check_plan(roster, tmp_path / "plan", provider=PROVIDER) == []
 
 
+def test_a_confirmed_visit_timed_anew_before_the_replan_date_stays_listed(tmp_path):
+    # the same promise at 06:00, the visit timed anew on its nurse and date; a re-plan from Thursday
+    # copies the visit as it was and still says the promised time was not kept (it said nothing:
+    # the visit on the same nurse and date counted as kept whatever its time)
+    from optimizer.validate import check_plan
+    confirmed = (ConfirmedVisit("P1", "N2", WED, dt.time(6, 0)),)
+    roster = Roster((patient_due("P1", WED),), (NEAR,), confirmed_visits=confirmed)
+    opts = SolverOptions(backend="greedy")
+    write_plan(api.plan(roster, start=MON, days=5, provider=PROVIDER, options=opts).plan, tmp_path / "prev")
+    new = api.replan(roster, tmp_path / "prev", start=WED + dt.timedelta(days=1), provider=PROVIDER,
+                     options=opts).plan
+    assert [(c.change, c.old_nurse_id, c.old_date, c.new_nurse_id, c.new_date, c.reason) for c in new.changes] \
+        == [("moved", "N2", WED, "N2", WED, "nurse_off")]  # the previous plan's row, its reason kept
+    write_plan(new, tmp_path / "new")
+    assert check_plan(roster, tmp_path / "new", provider=PROVIDER, previous=tmp_path / "prev") == []
+
+
 def test_a_confirmed_visit_of_the_next_fill_is_kept_and_not_listed(tmp_path):
     # a 14-day plan with --confirm-days 14 confirms both fills of a weekly patient; read back, the
     # second promise binds (without it NEAR makes fill 2) and changes.csv stays empty

@@ -110,9 +110,34 @@ def test_visits_before_the_replan_date_stay_as_they_were_and_a_referral_is_added
     for pid in {v.patient_id for v in new.visits}:  # a refill made before the date is fill 1, the next fill 2
         fills = sorted((v.date, v.fill_no) for v in new.visits if v.patient_id == pid)
         assert [n for _, n in fills] == list(range(1, len(fills) + 1))
+    # and P8, kept on N1's Thursday, now over two hours later than before (its time moved)
     assert [(c.patient_id, c.change, c.reason) for c in new.changes] == [
-        ("NEW", "added", "referral"), ("QUICK", "added", "next_fill")]
+        ("NEW", "added", "referral"), ("QUICK", "added", "next_fill"), ("P8", "moved", "capacity")]
+    (p8,) = [c for c in new.changes if c.patient_id == "P8"]
+    assert (p8.old_nurse_id, p8.old_date) == (p8.new_nurse_id, p8.new_date) == ("N1", day(3))
     assert [v.fill_no for v in new.visits if v.patient_id == "QUICK"] == [1, 2]
+
+
+@pytest.mark.parametrize("beyond", [True, False])
+def test_a_kept_visit_whose_start_moves_beyond_the_tolerance_is_listed_on_its_nurse_and_date(monkeypatch, beyond):
+    # the referral goes ahead of P8 on N1's Thursday: P8 keeps her nurse and date, an hour later;
+    # beyond ±30 min the patient's time changed, and changes.csv says so (moved, the same nurse and
+    # date, capacity); within the tolerance (set to the shift itself) it is no change
+    from optimizer import settings
+    previous = first_plan(Roster(PATIENTS, NURSES))
+    roster = Roster(PATIENTS + (patient_due("NEW", day(3), lat=39.97, lon=-83.01),), NURSES)
+    was = {(v.patient_id, v.nurse_id, v.date): v.start for v in previous.visits if v.date >= day(3)}
+    new, _ = replan(roster, previous, start=day(3), provider=PROVIDER, options=OPTS)
+    shifts = {k: abs(v.start - was[k]) for v in new.visits if (k := (v.patient_id, v.nurse_id, v.date)) in was}
+    assert shifts.keys() == was.keys()  # every visit kept on its nurse and date
+    late = max(shifts.values())
+    assert [k for k, d in shifts.items() if d == late] == [("P8", "N1", day(3))] and late > dt.timedelta(minutes=30)
+    if not beyond:
+        monkeypatch.setattr(settings, "CONFIRMED_START_TOLERANCE_MINUTES", late.seconds // 60)
+        new, _ = replan(roster, previous, start=day(3), provider=PROVIDER, options=OPTS)
+    assert [(c.patient_id, c.change, c.old_nurse_id, c.old_date, c.new_nurse_id, c.new_date, c.reason)
+            for c in new.changes] == [("NEW", "added", "", None, "N1", day(3), "referral")] + (
+        [("P8", "moved", "N1", day(3), "N1", day(3), "capacity")] if beyond else [])
 
 
 def test_replan_from_a_plan_folder_through_the_api_writes_changes_csv(tmp_path):
@@ -286,7 +311,7 @@ def test_a_confirmed_visit_the_previous_plan_moved_stays_listed_after_a_replan(t
     new = api.replan(roster, tmp_path / "prev", start=day(2), provider=PROVIDER, options=OPTS).plan
     assert new.changes == [moved]  # the same visit, moved as before, with the same reason
     write_plan(new, tmp_path / "new")
-    assert check_plan(roster, tmp_path / "new", provider=PROVIDER) == []
+    assert check_plan(roster, tmp_path / "new", provider=PROVIDER, previous=tmp_path / "prev") == []
 
 
 def test_replan_alarms_count_the_refills_made_before_the_replan_date(tmp_path):

@@ -233,6 +233,57 @@ def test_a_changes_row_that_the_previous_plan_contradicts_is_reported(tmp_path, 
     assert _rules_against(roster, folder, old) == {"change_previous"}
 
 
+def test_a_kept_visit_whose_start_moved_beyond_the_tolerance_without_its_changes_row_is_unlisted(tmp_path):
+    # the referral delays a kept visit by more than ±30 min on its nurse and date: the re-plan lists it
+    # (moved, the same nurse and date); without that row the time move is a difference changes.csv misses
+    roster, old, folder = _call_out(tmp_path)
+    changes, header = _rows(folder / "changes.csv")
+    (retimed,) = [c for c in changes if (c["old_nurse_id"], c["old_date"]) == (c["new_nurse_id"], c["new_date"])]
+    assert retimed["change"] == "moved" and retimed["reason"] == "capacity"
+    _write(folder / "changes.csv", [c for c in changes if c is not retimed], header)  # corruption: row left out
+    assert check_plan(roster, folder, provider=PROVIDER) == []  # visits.csv alone cannot tell
+    found = check_plan(roster, folder, provider=PROVIDER, previous=old)
+    assert [(x.rule, x.patient_id, x.date) for x in found] == [
+        ("change_unlisted", retimed["patient_id"], retimed["old_date"])]
+
+
+@pytest.mark.parametrize("minutes, rules", [(30, set()), (31, {"change_unlisted"})])
+def test_a_start_moved_since_the_previous_plan_is_a_change_beyond_the_tolerance_only(tmp_path, minutes, rules):
+    # the previous plan had an unlisted visit from the re-plan date on earlier by ``minutes``: within
+    # ±30 min the same visit, beyond it a time move changes.csv does not list
+    roster, old, folder = _call_out(tmp_path)
+    listed = {c["patient_id"] for c in _rows(folder / "changes.csv")[0]}
+    stays = next(r for r in _rows(folder / "visits.csv")[0]
+                 if r["date"] >= day(1).isoformat() and r["patient_id"] not in listed)
+    rows, header = _rows(old / "visits.csv")
+    (was,) = [r for r in rows if (r["patient_id"], r["nurse_id"], r["date"]) ==
+              (stays["patient_id"], stays["nurse_id"], stays["date"])]
+    assert was["start"] == stays["start"]
+    for c in ("arrival", "start", "end"):  # corruption: the previous plan had it at another time
+        was[c] = (dt.datetime.fromisoformat(was[c]) - dt.timedelta(minutes=minutes)).isoformat()
+    _write(old / "visits.csv", rows, header)
+    assert _rules_against(roster, folder, old) == rules
+
+
+@pytest.mark.parametrize("kind", ["moved_never_had", "moved_history_on_its_day", "added_history"])
+def test_a_changes_row_dated_before_the_replan_date_is_checked_against_the_previous_plan(tmp_path, kind):
+    # before the re-plan date nothing changes: a row there that no confirmed visit explains is false,
+    # though visits.csv alone cannot tell (the visit it names is there as the row says)
+    roster, old, folder = _call_out(tmp_path)
+    past = next(r for r in _rows(folder / "visits.csv")[0] if r["date"] < day(1).isoformat())
+    other = "N3" if past["nurse_id"] != "N3" else "N1"
+    row = {"moved_never_had": [past["patient_id"], "moved", other, past["date"], past["nurse_id"], past["date"],
+                               "nurse_off"],
+           "moved_history_on_its_day": [past["patient_id"], "moved", past["nurse_id"], past["date"],
+                                        past["nurse_id"], past["date"], "capacity"],
+           "added_history": [past["patient_id"], "added", "", "", past["nurse_id"], past["date"], "referral"]}[kind]
+    with (folder / "changes.csv").open("a", newline="") as fh:  # corruption: one false row
+        csv.writer(fh).writerow(row)
+    assert check_plan(roster, folder, provider=PROVIDER) == []
+    found = check_plan(roster, folder, provider=PROVIDER, previous=old)
+    assert [(x.rule, x.patient_id) for x in found] == [("change_previous", past["patient_id"])]
+
+
 def test_previous_given_for_a_plan_that_is_no_replan_is_a_usage_error(tmp_path):
     from optimizer.errors import UsageError
     roster, old, _ = _call_out(tmp_path)

@@ -116,11 +116,13 @@ def simulate(
 
 
 def moved_after_confirmed(plan: Plan, *, until: date) -> int:
-    """Visits of the week (to ``until``) a re-plan moved or dropped for a call-out or capacity;
-    a visit cancelled because the refill was made meanwhile (``window_moved``) or the patient
-    left is not a move."""
+    """Visits of the week (to ``until``) a re-plan moved to another nurse or day, or dropped, for a
+    call-out or capacity; a visit cancelled because the refill was made meanwhile (``window_moved``)
+    or the patient left is not a move, nor one kept on its nurse and day at another time (listed
+    ``moved`` with the same nurse and date when its start moved by more than ±30 min)."""
     return sum(1 for c in plan.changes or () if c.change in ("moved", "dropped") and c.old_date is not None
-               and c.old_date <= until and c.reason not in ("window_moved", "patient_inactive"))
+               and c.old_date <= until and c.reason not in ("window_moved", "patient_inactive")
+               and (c.old_nurse_id, c.old_date) != (c.new_nurse_id, c.new_date))
 
 
 class _Run:
