@@ -412,8 +412,12 @@ def coverage(
                      backend=None if backend.lower() == "none" else backend, progress=_say)
     st = c.by_state[c.by_state["patients"] > 0]
     _echo(f"Coverage as of {c.as_of}: {int(st['patients'].sum())} patients in {len(st)} states")
-    _echo(st[["state", "patients"] + [f"covered_{m}min" for m in c.cutoffs]
-             + ["licensed_nurses", "single_nurse_patients", "no_nurse_patients"]].to_string(index=False))
+    shown = st[["state", "patients"] + [f"covered_{m}min" for m in c.cutoffs]
+               + ["licensed_nurses", "single_nurse_patients", "no_nurse_patients"]]
+    _echo(shown.to_string(index=False, na_rep="-"))
+    if shown.isna().any().any():  # the leadership table withholds the figures of a small state
+        _echo("  -: withheld for a state with under 5 patients (leadership/ is de-identified); "
+              "operations/coverage_patients.csv has each patient")
     reg = c.by_region
     flagged = reg[reg["status"].isin(["short", "no_nurse", "tight"])]
     _echo(f"\nCapacity vs demand, {c.weeks} weeks from {c.start}: {len(flagged)} region-week(s) flagged")

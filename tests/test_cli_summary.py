@@ -36,3 +36,16 @@ def test_the_summary_counts_the_refills_deferred_to_the_next_plan(tmp_path):
     out = _plan(tmp_path, "P1,39.96,-83.0,OH,2.0,2026-12-01,heparinized_saline\n")
     assert (tmp_path / "plan" / "deferred.csv").read_text(encoding="utf-8").count("\n") == 2  # header + P1
     assert "0 visits of 0 refills due" in out and "deferred to the next plan: 1" in out, out
+
+
+def test_coverage_prints_a_small_states_withheld_figures_as_withheld_not_nan(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "patients.csv").write_text(HEADER + "P1,39.96,-83.0,OH,2.0,2026-12-01,heparinized_saline\n",
+                                       encoding="utf-8")
+    (data / "nurses.csv").write_text(NURSES, encoding="utf-8")
+    res = runner.invoke(app, ["coverage", str(data), "--as-of", "2026-12-07", "--out", str(tmp_path / "cov"),
+                              "--backend", "none", "--weeks", "1"])
+    assert res.exit_code == 0, res.output
+    assert "NaN" not in res.output and "nan" not in res.output, res.output
+    assert "-: withheld for a state with under 5 patients" in res.output, res.output
