@@ -41,3 +41,19 @@ def test_no_capacity_inside_the_horizon_names_the_window():
     [u] = res.plan.unassigned
     assert u.reason is Reason.NO_CAPACITY_IN_WINDOW
     assert u.detail == "1 eligible nurse(s), none working on the window days 2026-12-09..2026-12-13"
+
+
+def test_an_overdue_refill_left_unplanned_shows_the_reserve_left_when_the_horizon_starts():
+    """A pump dry since before the horizon, no nurse-day with room for it: its unassigned row said
+    '1 day of reserve left' (the reserve at the end of a window closed weeks ago) and 'eligible
+    nurse-day(s) in the window'; the risk is the reserve left now, negative when already dry."""
+    nurse = make_nurse(max_visits_per_day=1, workdays=frozenset({0}))  # one visit, Mondays only
+    pumps = tuple(make_patient(patient_id=pid, last_fill_date=D(2026, 11, 9), flow_ml_per_day=2.0,
+                               last_fill_infusate=Infusate.HEPARINIZED_SALINE) for pid in ("X", "Y"))
+    # filled 11-09, 15 days of reserve: window 11-20..11-23, dry 11-24; the plan starts 12-07
+    res = api.plan(Roster(pumps, (nurse,)), start=D(2026, 12, 7), days=7, provider=PROVIDER, options=GREEDY)
+    assert len(res.plan.visits) == 1
+    [u] = res.plan.unassigned
+    assert u.reason is Reason.WINDOW_CLOSED and u.window_end == D(2026, 11, 23)
+    assert u.reserve_days_left == (D(2026, 11, 24) - D(2026, 12, 7)).days == -13
+    assert "in the window" not in u.detail and "in the horizon" in u.detail, u.detail
