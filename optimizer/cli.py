@@ -231,6 +231,11 @@ def synth(
 
 # --------------------------------------------------------------------------- plan, demo, check
 
+def _or_none(value: object) -> object:
+    """A figure for the screen: '-' where there is none (no visit has a reserve left)."""
+    return "-" if value is None else value
+
+
 def _print_kpis(result: Any, path: Path | None) -> None:
     plan = result.plan
     k = plan.kpis()
@@ -239,13 +244,14 @@ def _print_kpis(result: Any, path: Path | None) -> None:
     _echo(f"Plan {plan.horizon_start} +{plan.horizon_days}d: {k['visits']} visits of "
           f"{k['refills_due']} refills due (on-time {k['on_time_rate']:.1%}), "
           f"{k['nurses_used']} nurses on {k['nurse_days']} nurse-days")
-    _echo(f"  unassigned: {k['unassigned']} {k['unassigned_by_reason'] or ''}")
+    deferred = f"; deferred to the next plan: {k['deferred_to_next_plan']}" if k["deferred_to_next_plan"] else ""
+    _echo(f"  unassigned: {k['unassigned']} {k['unassigned_by_reason'] or ''}{deferred}".replace(" ;", ";"))
     if plan.unassigned:  # the best way out of each (alternatives.csv), counted by kind
         _echo(f"  ways out (best option): {result.alternatives.best_kinds()}")
     _echo(f"  drive: {k['drive_hours']} h, {k['drive_minutes_per_visit']} min/visit; "
           f"overtime {k['overtime_minutes']} min; cost ${k['cost']:,.0f} (${k['cost_per_visit']}/visit)")
     _echo(f"  visits in last reserve day: {k['visits_in_last_reserve_day']}; min reserve days left: "
-          f"{k['min_reserve_days_left']}; overdue refills planned: {k['alarms_planned']}")
+          f"{_or_none(k['min_reserve_days_left'])}; overdue refills planned: {k['alarms_planned']}")
     s = plan.solver
     _echo(f"  solver: {s.get('backend')} {s.get('status')} in {s.get('runtime_s', '-')} s "
           f"({s.get('parts', 1)} part(s)){'; ' + s['note'] if s.get('note') else ''}")
@@ -406,8 +412,12 @@ def coverage(
                      backend=None if backend.lower() == "none" else backend, progress=_say)
     st = c.by_state[c.by_state["patients"] > 0]
     _echo(f"Coverage as of {c.as_of}: {int(st['patients'].sum())} patients in {len(st)} states")
-    _echo(st[["state", "patients"] + [f"covered_{m}min" for m in c.cutoffs]
-             + ["licensed_nurses", "single_nurse_patients", "no_nurse_patients"]].to_string(index=False))
+    shown = st[["state", "patients"] + [f"covered_{m}min" for m in c.cutoffs]
+               + ["licensed_nurses", "single_nurse_patients", "no_nurse_patients"]]
+    _echo(shown.to_string(index=False, na_rep="-"))
+    if shown.isna().any().any():  # the leadership table withholds the figures of a small state
+        _echo("  -: withheld for a state with under 5 patients (leadership/ is de-identified); "
+              "operations/coverage_patients.csv has each patient")
     reg = c.by_region
     flagged = reg[reg["status"].isin(["short", "no_nurse", "tight"])]
     _echo(f"\nCapacity vs demand, {c.weeks} weeks from {c.start}: {len(flagged)} region-week(s) flagged")

@@ -33,6 +33,10 @@ _NUMBER = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 #: Unicode categories refused in identifiers: controls, invisible formatting
 #: (bidi overrides, zero-width), line/paragraph separators, surrogates, private use.
 _BAD_ID_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+#: Invisible characters free text keeps: the zero-width non-joiner and joiner that Persian, Indic
+#: scripts and emoji sequences need, and the left-to-right, right-to-left and Arabic letter marks of
+#: right-to-left names and addresses. None reorders text as the bidi overrides do; tab and newline too.
+_TEXT_KEEPS = frozenset("\t\n\u200c\u200d\u200e\u200f\u061c")
 
 #: Longest patient or nurse id: ids end up in file names and page titles.
 MAX_ID_LENGTH: int = 64
@@ -276,6 +280,8 @@ def parse_date(text: str) -> dt.date:
 def parse_text(text: str) -> str:
     """Free text (names, addresses, notes): at most :data:`MAX_TEXT_LENGTH` characters, no controls.
 
+    No invisible character either but those a script needs (:data:`_TEXT_KEEPS`: joiners, bidi marks).
+
     A line break is a newline whichever way the file wrote it (``\\r\\n`` inside a quoted cell of a
     CSV saved with Windows line ends, or an old Mac ``\\r``). Kept as written otherwise; every output
     escapes it for its medium (SPEC §7).
@@ -283,7 +289,7 @@ def parse_text(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if len(text) > MAX_TEXT_LENGTH:
         raise ValueError(f"is {len(text)} characters long; text has at most {MAX_TEXT_LENGTH}")
-    bad = next((c for c in text if unicodedata.category(c) in _BAD_ID_CATEGORIES and c not in "\t\n"), None)
+    bad = next((c for c in text if unicodedata.category(c) in _BAD_ID_CATEGORIES and c not in _TEXT_KEEPS), None)
     if bad is not None:
         raise ValueError(f"contains a control or invisible character (U+{ord(bad):04X})")
     return text

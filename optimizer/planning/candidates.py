@@ -265,5 +265,14 @@ def _reason(r: Refill, n_lic: int, n_cert: int, n_reach: int) -> tuple[Reason, s
     if n_reach == 0:
         return Reason.OUT_OF_REACH, (f"{n_cert} licensed and certified nurse(s), none within their drive "
                                      "limit and shift of the patient")
-    return Reason.NO_CAPACITY_IN_WINDOW, (f"{n_reach} eligible nurse(s), none working on the window days "
-                                          f"{r.window.start}..{r.window.end}")
+    return Reason.NO_CAPACITY_IN_WINDOW, f"{n_reach} eligible nurse(s), none working on {_window_days(r)}"
+
+
+def _window_days(r: Refill) -> str:
+    """The days a refill could use, as a detail names them: its window's days in the horizon, with the
+    window when it reaches outside the horizon (days before it are no help, however many nurses work them)."""
+    w, days = r.window, r.days
+    if not days or (days[0], days[-1]) == (w.start, w.end):
+        return f"the window days {w.start}..{w.end}"
+    span = f"{days[0]}" if days[0] == days[-1] else f"{days[0]}..{days[-1]}"
+    return f"the window's days in the horizon, {span} (window {w.start}..{w.end})"

@@ -101,7 +101,7 @@ class Unassigned:
     empty_date: date
     reason: Reason
     detail: str
-    reserve_days_left: int  # at the end of its window
+    reserve_days_left: int  # at the end of its window (an overdue refill: at the horizon's start)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,12 +260,14 @@ def plan_from_routes(
             reason = Reason.WINDOW_CLOSED if r.overdue else Reason.NO_CAPACITY_IN_WINDOW
             n_nd = len(cands.get(j, ()))
             detail = details.get(j, (
-                f"{n_nd} eligible nurse-day(s) in the window, all needed for other refills or "
-                "no route fits this visit"))
+                f"{n_nd} eligible nurse-day(s) in the {'horizon' if r.overdue else 'window'}, all needed for "
+                "other refills or no route fits this visit"))
         unassigned.append(Unassigned(
             patient_id=r.patient_id, state=r.patient.state, window_start=w.start, window_end=w.end,
             empty_date=w.empty, reason=reason, detail=detail,
-            reserve_days_left=w.reserve_days_left(w.end),
+            # the reserve at the last day it may be made: its window's end, the horizon's start for an
+            # overdue refill (negative when the pump is already dry)
+            reserve_days_left=w.reserve_days_left(max(w.end, problem.horizon.start)),
         ))
     unassigned.sort(key=lambda u: (u.window_end, u.patient_id))
     visits.sort(key=lambda v: (v.nurse_id, v.date, v.seq))

@@ -204,10 +204,10 @@ def export_excel(plan: Any, problem: Any, path: str | Path, *, stamp: datetime |
         "patient_id": u.patient_id, **contact(roster.patient(u.patient_id)),
         "area": areas.get(u.patient_id, u.state), "state": u.state,
         "reason": str(u.reason), "detail": u.detail, "window_start": u.window_start, "window_end": u.window_end,
-        "empty_date": u.empty_date, "reserve_days_left_at_window_end": u.reserve_days_left, "options": o,
+        "empty_date": u.empty_date, "reserve_days_left": u.reserve_days_left, "options": o,
     } for u, o in zip(plan.unassigned, best, strict=True)],
         columns=["patient_id", *CONTACT_COLUMNS, "area", "state", "reason", "detail", "window_start", "window_end",
-                 "empty_date", "reserve_days_left_at_window_end", "options"])
+                 "empty_date", "reserve_days_left", "options"])
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
         summary.to_excel(xw, sheet_name="Summary", index=False)
         nurse_summary(plan, roster).to_excel(xw, sheet_name="Nurses", index=False)

@@ -38,3 +38,21 @@ def test_candidate_sites_of_a_tiny_roster_raise_no_scipy_warning() -> None:
         warnings.simplefilter("error")  # a warning fails here, whichever filter pytest set
         sites = candidate_sites(roster, settings=ExpansionSettings(cluster_sites=6), on=ON, seed=0)
     assert "OH" in {s.state for s in sites}
+
+
+@pytest.mark.parametrize("backend", ["highs", "scip", "cbc"])
+@pytest.mark.parametrize("mode", [{"budget": 100_000.0}, {"target": 0.0}])
+def test_an_empty_instance_is_solved_optimal_choosing_nothing(backend, mode, capfd):
+    """No patient and no option (a roster of inactive patients): HiGHS answered the model of one empty
+    budget row with status 99, printed by ``haiplan expand`` as 'MIP highs 99 ..., gap None; MIP 99',
+    with a C++ error line on stderr."""
+    from optimizer.analysis.expansion.mip import CoverageInstance, solve_coverage
+
+    f, i = np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.int64)
+    inst = CoverageInstance(weights=f, option_cost=f, server_open=i, server_capacity=f, pair_demand=i,
+                            pair_server=i, req_ptr=np.zeros(1, dtype=np.int64), req_idx=i)
+    capfd.readouterr()
+    sol = solve_coverage(inst, backend=backend, **mode)
+    out, err = capfd.readouterr()
+    assert sol.status == "optimal" and sol.covered_weight == 0.0 and sol.cost == 0.0 and not sol.chosen.any()
+    assert out == "" and err == ""

@@ -218,3 +218,31 @@ def test_a_line_break_in_text_is_a_newline_whatever_the_file_wrote():
         == "ring twice\ndog in the yard"
     with pytest.raises(ValueError, match="U\\+000B"):
         F.parse_text("ring\x0btwice")
+
+
+@pytest.mark.parametrize("text", [
+    "\u0632\u0647\u0631\u0627 \u0645\u062d\u0645\u062f\u200c\u0632\u0627\u062f\u0647",  # Persian: a zero-width non-joiner
+    "\u0915\u094d\u200d\u0937",  # Devanagari: a zero-width joiner shapes the conjunct
+    "Dr. \U0001F469\u200d\u2695\ufe0f",  # an emoji sequence (woman health worker) joined by ZWJ
+    "\u05e9\u05e8\u05d4 \u05db\u05d4\u05df\u200f, Apt 4",  # a right-to-left mark in a Hebrew address
+    "\u0634\u0627\u0631\u0639\u061c 12",  # an Arabic letter mark
+    "123 Main St\u200e",  # a left-to-right mark
+])
+def test_names_and_addresses_keep_the_joiners_and_marks_their_script_needs(text):
+    # real names and addresses in Persian, Hindi, Hebrew or Arabic carry these invisible characters;
+    # refusing them refused the whole roster
+    assert F.parse_text(text) == text
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u202a", "\u2066", "\ufeff", "\u200b"])
+def test_text_still_refuses_bidi_overrides_and_other_invisible_characters(char):
+    with pytest.raises(ValueError, match=f"U\\+{ord(char):04X}"):
+        F.parse_text(f"Pat{char}Example")
+    with pytest.raises(ValueError, match=f"U\\+{ord(char):04X}"):
+        F.parse_id(f"P{char}1")
+
+
+@pytest.mark.parametrize("char", ["\u200c", "\u200d", "\u200e", "\u200f", "\u061c"])
+def test_ids_stay_plain_text(char):
+    with pytest.raises(ValueError, match="ids are plain text"):
+        F.parse_id(f"P{char}1")

@@ -440,7 +440,16 @@ class _Run:
 
 def _run_solver(model: linear_solver_pb2.MPModelProto, solver_id: str, *, time_limit: float,
                 relative_gap: float, threads: int) -> _Run:
-    """Load ``model`` into OR-Tools' ``pywraplp`` and solve it; values only when a solution exists."""
+    """Load ``model`` into OR-Tools' ``pywraplp`` and solve it; values only when a solution exists.
+
+    A model without variables (no patient, no option) is answered here: HiGHS returns an unknown
+    status (99) for it and writes an error line to stderr.
+    """
+    if not model.variable:
+        holds = all(c.lower_bound <= 0.0 <= c.upper_bound for c in model.constraint)
+        offset = float(model.objective_offset)
+        return _Run(status="optimal" if holds else "infeasible", runtime=0.0, values=np.zeros(0),
+                    objective=offset if holds else math.nan, bound=offset if holds else math.nan)
     solver = pywraplp.Solver.CreateSolver(solver_id)
     if solver is None:  # pragma: no cover - depends on the OR-Tools build
         raise RuntimeError(f"OR-Tools was built without the {solver_id} backend")
