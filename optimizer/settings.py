@@ -86,11 +86,14 @@ MAX_FLOW_ML_PER_DAY: float = 10.0  # HAI pumps run at 0.5–3 mL/day; above 10 i
 # optimizer/rules/objective.py prices the routing model and scores plans with these weights
 PENALTY_MISSED_REFILL: int = 1_000_000_000  # $10M: no refill missed that can be made
 PENALTY_MISSED_OVERDUE: int = 2_000_000_000  # an overdue refill is the most urgent of all
-PENALTY_DEFERRED: int = 100_000_000  # window runs past the horizon, but the next plan has no day to make it from home
+PENALTY_DEFERRED: int = 100_000_000  # window runs past the horizon: the next plan may make it (none from home: always this)
 # a refill the next plan can make from home costs its best day's tiers there (days from due, last reserve day)
-# plus this: about a visit the next plan still has to make, so a refill due after the horizon is not made days
-# early now because a nurse is nearby (SPEC §5 "on the due date where possible"; bench/RESULTS.md "deferral")
-COST_DEFERRED: int = 30_000  # $300
+# plus this. At $300 (about a visit the next plan still has to make) a refill due after the horizon is not made
+# days early now because a nurse is nearby (1,000 patients, 14 days: 33 made 2-3 days early -> 5), but in a
+# 6-week closed-loop simulation the next weeks' first days crowd: missed 44 -> 49, last-reserve-day visits
+# 451 -> 488 (SPEC §5 ranks both above the due date), so the default keeps deferral at the missed-refill-that-
+# can-wait price (bench/RESULTS.md "Session 2026-12-03 (night)")
+COST_DEFERRED: int = PENALTY_DEFERRED  # $1M: off; 30_000 ($300) defers what the next plan makes nearer due
 # "Confirmed visits are kept; a re-plan changes as few visits as it can" (SPEC §5, issue 11 items 6-7):
 # moving a kept visit costs more than deferring a refill, less than missing one that can be made
 COST_MOVED_VISIT: int = 300_000_000

@@ -248,10 +248,15 @@ def test_window_past_horizon_is_deferred_not_unassigned(tmp_path):
 
 
 @pytest.mark.parametrize("backend", ["greedy", "ortools", "pyvrp"])
-def test_refill_due_after_the_horizon_is_not_made_days_early(tmp_path, backend):
-    """Due the Monday after a Monday–Friday horizon (window Fri..Tue): the next plan makes it on its
-    due date, so Friday (3 days early, though the nurse is free and nearby) is not planned (SPEC §5:
-    on the due date where possible). A refill due inside the horizon is planned as before."""
+def test_refill_due_after_the_horizon_is_not_made_days_early(tmp_path, backend, monkeypatch):
+    """Due the Monday after a Monday–Friday horizon (window Fri..Tue): with deferral priced as the next
+    plan's day (``settings.COST_DEFERRED`` $300; off by default) the next plan makes it on its due date,
+    so Friday (3 days early, though the nurse is free and nearby) is not planned (SPEC §5: on the due
+    date where possible). A refill due inside the horizon is planned as before. By default: Friday."""
+    nxt = patient_due("NEXT", MON + dt.timedelta(days=7))
+    plan = solve([nxt], [make_nurse()], days=5, backend=backend)
+    assert visit_of(plan, "NEXT").date == MON + dt.timedelta(days=4) and plan.deferred == []
+    monkeypatch.setattr(settings, "COST_DEFERRED", 30_000)
     nxt = patient_due("NEXT", MON + dt.timedelta(days=7))
     now = patient_due("NOW", MON + dt.timedelta(days=4))
     plan = solve([nxt, now], [make_nurse()], days=5, backend=backend, tmp_path=tmp_path)
@@ -259,9 +264,10 @@ def test_refill_due_after_the_horizon_is_not_made_days_early(tmp_path, backend):
     assert visit_of(plan, "NOW").date == MON + dt.timedelta(days=4)
 
 
-def test_refill_the_next_plan_cannot_make_is_made_now(tmp_path):
-    """The same refill when its nurse is off on every day of its window after the horizon (or the
-    patient is away then): the next plan could not make it, so it is made on the Friday."""
+def test_refill_the_next_plan_cannot_make_is_made_now(tmp_path, monkeypatch):
+    """The same refill, deferral priced as the next plan's day, when its nurse is off on every day of its
+    window after the horizon: the next plan could not make it, so it is made on the Friday."""
+    monkeypatch.setattr(settings, "COST_DEFERRED", 30_000)
     nxt = patient_due("NEXT", MON + dt.timedelta(days=7))
     off = [TimeOff("N1", MON + dt.timedelta(days=d)) for d in (7, 8)]
     plan = solve([nxt], [make_nurse()], days=5, time_off=off, tmp_path=tmp_path)

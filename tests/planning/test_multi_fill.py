@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from geodata.travel.haversine import HaversineProvider
-from optimizer import api
+from optimizer import api, settings
 from optimizer.domain import Infusate, Roster, TimeOff
 from optimizer.planning.planner import SolverOptions
 from optimizer.rules.windows import next_fill, refill_window
@@ -27,16 +27,25 @@ def test_a_28_day_plan_holds_two_chemo_fills_and_the_saline_fill_between():
     roster = Roster((_chemo_cycle(),), (make_nurse(),), holidays=())
     res = api.plan(roster, start=MON, days=28, provider=PROVIDER, options=SolverOptions(backend="greedy"))
     visits = sorted(res.plan.visits, key=lambda v: v.date)
-    assert [v.fill_no for v in visits] == [1, 2]
-    assert [v.infusate for v in visits] == ["floxuridine", "heparinized_saline"]
-    assert [v.date for v in visits] == [MON, MON + dt.timedelta(days=14)]  # each on its due date
+    assert [v.fill_no for v in visits] == [1, 2, 3]
+    assert [v.infusate for v in visits] == ["floxuridine", "heparinized_saline", "floxuridine"]
+    assert [v.date for v in visits[:2]] == [MON, MON + dt.timedelta(days=14)]  # each on its due date
     assert visits[1].due_date == visits[0].date + dt.timedelta(days=14)
-    # fill 3 (floxuridine) is due Monday Dec 28, after the horizon; its window opens on the last working
-    # day, Friday Dec 25: the next plan makes it on its due date, not three days early now
-    (later,) = res.plan.deferred
-    assert later.patient_id == "P" and later.window_start == D(2026, 12, 25)
+    # fill 3 is due after the horizon (Dec 28): its window opens on the last working day, Dec 25
+    assert visits[2].window_start == visits[2].date == D(2026, 12, 25)
     assert res.plan.solver["later_fills"] == 2
-    # with the nurse off that Monday and Tuesday the next plan could not: it is made on the Friday
+
+
+def test_a_later_fill_due_after_the_horizon_is_left_to_the_next_plan_when_deferral_is_priced(monkeypatch):
+    """``settings.COST_DEFERRED`` at $300: fill 3 (due Monday Dec 28, after the horizon) is left to the
+    next plan, which makes it on its due date, not three days early on Friday Dec 25; with the nurse off
+    that Monday and Tuesday the next plan could not, and it is made on the Friday."""
+    monkeypatch.setattr(settings, "COST_DEFERRED", 30_000)
+    roster = Roster((_chemo_cycle(),), (make_nurse(),), holidays=())
+    res = api.plan(roster, start=MON, days=28, provider=PROVIDER, options=SolverOptions(backend="greedy"))
+    assert [v.fill_no for v in sorted(res.plan.visits, key=lambda v: v.date)] == [1, 2]
+    (later,) = res.plan.deferred
+    assert later.patient_id == "P" and later.window_start == D(2026, 12, 25) and "from 2026-12-28" in later.detail
     off = Roster((_chemo_cycle(),), (make_nurse(),), frozenset(TimeOff("N1", D(2026, 12, d)) for d in (28, 29)),
                  holidays=())
     res = api.plan(off, start=MON, days=28, provider=PROVIDER, options=SolverOptions(backend="greedy"))
