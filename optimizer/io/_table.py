@@ -142,7 +142,8 @@ def _not_utf8(path: Path, records: list[list[str]]) -> list[Problem]:
 def _read_csv(path: Path, expected: set[str]) -> RawTable:
     raw = path.read_bytes()
     if not raw.strip():
-        raise _problem(path, "the file is empty (no header row)")
+        hint = f": for a table with no rows, write its header row ({', '.join(sorted(expected))})" if expected else ""
+        raise _problem(path, f"the file is empty (no header row){hint}")
     first = raw.split(b"\n", 1)[0]
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or first.count(b"\x00") * 3 >= len(first):
         raise _problem(path, "the file is UTF-16 text (a spreadsheet's 'Unicode Text'), not UTF-8: "

@@ -323,3 +323,13 @@ def test_parquet_ids_read_as_a_csv_holds_them(tmp_path):
     frame.to_parquet(tmp_path / "nurses.parquet")
     table = read_table(tmp_path / "nurses.parquet", sheet="nurses", expected=set())
     assert table.rows == [{"nurse_id": "1", "name": "N2", "lat": "40.25"}, {"nurse_id": "", "name": "Zoë", "lat": "40"}]
+
+
+def test_a_zero_byte_optional_file_says_how_to_write_a_table_with_no_rows(tmp_path):
+    d = good_dir(tmp_path)
+    (d / "time_off.csv").write_bytes(b"")
+    with pytest.raises(DataError) as err:
+        load_roster(d, as_of=AS_OF)
+    (problem,) = err.value.problems
+    assert problem.file == "time_off.csv" and "the file is empty" in problem.message
+    assert "write its header row" in problem.message and "nurse_id" in problem.message and "date" in problem.message
