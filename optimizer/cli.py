@@ -245,7 +245,8 @@ def _print_kpis(result: Any, path: Path | None) -> None:
           f"{k['refills_due']} refills due (on-time {k['on_time_rate']:.1%}), "
           f"{k['nurses_used']} nurses on {k['nurse_days']} nurse-days")
     deferred = f"; deferred to the next plan: {k['deferred_to_next_plan']}" if k["deferred_to_next_plan"] else ""
-    _echo(f"  unassigned: {k['unassigned']} {k['unassigned_by_reason'] or ''}{deferred}".replace(" ;", ";"))
+    by_reason = f" {k['unassigned_by_reason']}" if k["unassigned_by_reason"] else ""
+    _echo(f"  unassigned: {k['unassigned']}{by_reason}{deferred}")
     if plan.unassigned:  # the best way out of each (alternatives.csv), counted by kind
         _echo(f"  ways out (best option): {result.alternatives.best_kinds()}")
     _echo(f"  drive: {k['drive_hours']} h, {k['drive_minutes_per_visit']} min/visit; "

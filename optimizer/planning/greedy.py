@@ -201,11 +201,14 @@ def drop_deferrable(problem: PlanningProblem, routes: Routes) -> Routes:
             continue
         for j in [x for x in routes[k][0] if problem.refills[x].deferrable]:
             order, sched = routes[k]
+            penalty = refill_penalty(problem, j)
+            if visit_cost(problem, j, k) + sched.objective_units <= penalty:
+                continue  # leaving it out saves at most its tiers and the whole route: not enough
             rest = [x for x in order if x != j]
             rest_s = schedule_order(problem, k, rest) if rest else None
             if rest and rest_s is None:
                 continue
-            if _total(problem, k, order, sched) - _total(problem, k, rest, rest_s) > refill_penalty(problem, j):
+            if _total(problem, k, order, sched) - _total(problem, k, rest, rest_s) > penalty:
                 if rest:
                     routes[k] = (rest, rest_s)  # type: ignore[assignment]
                 else:

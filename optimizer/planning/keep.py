@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from optimizer.planning.problem import PlanningProblem
 
 __all__ = ["Wanted", "Pins", "Change", "CHANGE_COLUMNS", "CHANGE_REASONS", "pin_visits", "pin_confirmed",
-           "pin_later_fills", "changes_of", "START_TOLERANCE_MINUTES"]
+           "pin_later_fills", "changes_of", "START_TOLERANCE_MINUTES", "start_kept"]
 
 CHANGE_COLUMNS = ("patient_id", "change", "old_nurse_id", "old_date", "new_nurse_id", "new_date", "reason")
 """``changes.csv`` (SPEC §6)."""
@@ -44,6 +44,12 @@ did not list), ``capacity`` (listed unassigned before, placed now) or ``next_fil
 one made before the re-plan date)."""
 
 START_TOLERANCE_MINUTES: int = settings.CONFIRMED_START_TOLERANCE_MINUTES
+
+
+def start_kept(promised: time, at: time) -> bool:
+    """Whether a visit starting at ``at`` keeps the start ``promised``: within
+    ±``settings.CONFIRMED_START_TOLERANCE_MINUTES``, read at the call."""
+    return abs(minutes_of(at) - minutes_of(promised)) <= settings.CONFIRMED_START_TOLERANCE_MINUTES
 
 
 @dataclass(frozen=True, slots=True)

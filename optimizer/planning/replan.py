@@ -23,9 +23,9 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from optimizer import settings
-from optimizer.domain import Horizon, Roster, TimeOff, minutes_of
+from optimizer.domain import Horizon, Roster, TimeOff
 from optimizer.planning.fills import MAX_PASSES, extend_with_next_fills
-from optimizer.planning.keep import Change, Wanted, pin_visits
+from optimizer.planning.keep import Change, Wanted, pin_visits, start_kept
 from optimizer.planning.greedy import Routes, greedy_routes
 from optimizer.planning.plan import NurseDayPlan, Plan, PlannedVisit, plan_from_routes
 from optimizer.planning.planner import SolverOptions, move_kept_for_missed
@@ -168,8 +168,7 @@ def trips_ahead(previous: Plan, problem: PlanningProblem, *,
         key = (w.patient_id, w.nurse_id, w.date)
         at = starts.get(key)
         ok[key] = pins.refill_of.get(i) is not None and (why is None or why[0] == "capacity") and (
-            w.start is None or (at is not None and abs(minutes_of(at.time()) - minutes_of(w.start))
-                                <= settings.CONFIRMED_START_TOLERANCE_MINUTES))
+            w.start is None or (at is not None and start_kept(w.start, at.time())))
     ahead = Counter(v.patient_id for v in previous.visits if v.date >= start)
     visits_of: dict[tuple[str, date], list[PlannedVisit]] = defaultdict(list)
     for v in previous.visits:
@@ -394,16 +393,15 @@ def _with_confirmed_conflicts(plan: Plan, previous: Plan, roster: Roster) -> Pla
     is none."""
     first = plan.horizon_start
     last = first + timedelta(days=plan.horizon_days - 1)
-    starts: dict[tuple[str, str, date], list[int]] = defaultdict(list)
+    starts: dict[tuple[str, str, date], list[datetime]] = defaultdict(list)
     for v in plan.visits:
-        starts[(v.patient_id, v.nurse_id, v.date)].append(minutes_of(v.start.time()))
-    tol = settings.CONFIRMED_START_TOLERANCE_MINUTES
+        starts[(v.patient_id, v.nurse_id, v.date)].append(v.start)
     changes = list(plan.changes or [])
     listed = {(c.patient_id, c.old_nurse_id, c.old_date) for c in changes}
     was = {(c.patient_id, c.old_nurse_id, c.old_date): c for c in previous.changes or []}
     for cv in sorted(roster.confirmed_visits, key=lambda c: (c.date, c.patient_id, c.nurse_id)):
         key = (cv.patient_id, cv.nurse_id, cv.date)
-        kept = any(cv.start is None or abs(m - minutes_of(cv.start)) <= tol for m in starts.get(key, ()))
+        kept = any(cv.start is None or start_kept(cv.start, t.time()) for t in starts.get(key, ()))
         if not first <= cv.date <= last or kept or key in listed:
             continue
         mine = [v for v in plan.visits if v.patient_id == cv.patient_id]
@@ -422,7 +420,6 @@ def _with_time_moves(plan: Plan, previous: Plan, *, start: date) -> Plan:
     reason ``capacity`` (its day's route changed around it), unless a row already lists that visit as
     old (a confirmed visit timed anew, with the conflict's reason). The visits of a patient on one
     nurse-day are paired in start order."""
-    tol = timedelta(minutes=settings.CONFIRMED_START_TOLERANCE_MINUTES)
     was: dict[tuple[str, str, date], list[datetime]] = defaultdict(list)
     now: dict[tuple[str, str, date], list[datetime]] = defaultdict(list)
     for visits, starts in ((previous.visits, was), (plan.visits, now)):
@@ -432,7 +429,7 @@ def _with_time_moves(plan: Plan, previous: Plan, *, start: date) -> Plan:
     changes = list(plan.changes or [])
     listed = {(c.patient_id, c.old_nurse_id, c.old_date) for c in changes if c.change in ("moved", "dropped")}
     for key in sorted((was.keys() & now.keys()) - listed):
-        if any(abs(n - o) > tol for o, n in zip(sorted(was[key]), sorted(now[key]))):
+        if not all(start_kept(o.time(), n.time()) for o, n in zip(sorted(was[key]), sorted(now[key]))):
             pid, nurse_id, day = key
             changes.append(Change(pid, "moved", nurse_id, day, nurse_id, day, "capacity"))
     return plan if len(changes) == len(plan.changes or []) else replace(plan, changes=changes)
